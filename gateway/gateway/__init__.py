@@ -1,0 +1,1 @@
+"""Nestegg gateway: the public API in front of the services."""

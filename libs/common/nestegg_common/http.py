@@ -1,0 +1,70 @@
+"""Read request bodies and queries into pydantic models, and write JSON responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from nestegg_common.errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from nestegg_common.problems import validation_errors
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+async def read_json(request: web.Request) -> Any:
+    """Return the parsed JSON body; 415 when it is not JSON, 400 when it does not parse."""
+    if not request.can_read_body:
+        raise BadRequest("The request needs a JSON body.")
+    if not _is_json(request.content_type):
+        raise UnsupportedMediaType(
+            f"Send the body as application/json (got {request.content_type or 'no content type'})."
+        )
+    raw = await request.read()  # aiohttp raises 413 past client_max_size
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as err:
+        raise BadRequest("The body is not valid UTF-8.") from err
+    except json.JSONDecodeError as err:
+        raise BadRequest(
+            f"The body is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}."
+        ) from err
+
+
+async def read_body_model(request: web.Request, model: type[ModelT]) -> ModelT:
+    """Parse and validate the JSON body as `model`; 422 names each bad field."""
+    data = await read_json(request)
+    if not isinstance(data, dict):
+        raise ValidationFailed(
+            "The body must be a JSON object.",
+            errors=[{"field": "body", "message": "expected a JSON object", "type": "dict_type"}],
+        )
+    return model.model_validate(data)
+
+
+def read_query_model(request: web.Request, model: type[ModelT]) -> ModelT:
+    """Validate the query string as `model`; 422 names each bad parameter."""
+    try:
+        return model.model_validate(dict(request.query))
+    except ValidationError as err:
+        raise ValidationFailed(
+            "One or more query parameters are invalid; see `errors`.",
+            errors=validation_errors(err, prefix="query."),
+        ) from err
+
+
+def json_response(
+    body: BaseModel | dict[str, Any] | list[Any],
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """Serialise a model (money as decimal strings) or plain JSON data."""
+    text = body.model_dump_json() if isinstance(body, BaseModel) else json.dumps(body)
+    return web.Response(text=text, status=status, content_type="application/json", headers=headers)

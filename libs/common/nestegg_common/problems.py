@@ -1,0 +1,149 @@
+"""Turn every error into an RFC 9457 problem+json response, in exactly one middleware."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from nestegg_common.errors import ProblemError
+
+_LOGGER = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+REQUEST_ID_HEADER = "X-Request-Id"
+_REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+
+current_request_id: ContextVar[str] = ContextVar("current_request_id", default="-")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_HTTP_TITLES = {
+    400: ("Bad request", "bad-request"),
+    401: ("Unauthorized", "unauthorized"),
+    403: ("Forbidden", "forbidden"),
+    404: ("Not found", "not-found"),
+    405: ("Method not allowed", "method-not-allowed"),
+    413: ("Payload too large", "payload-too-large"),
+    415: ("Unsupported media type", "unsupported-media-type"),
+}
+
+
+def problem_type(slug: str) -> str:
+    """Return the `type` URI of a problem slug."""
+    return f"urn:nestegg:problem:{slug}"
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+) -> web.Response:
+    """Build an `application/problem+json` response."""
+    body: dict[str, Any] = {
+        "type": problem_type(slug),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    body["request_id"] = current_request_id.get()
+    return web.Response(
+        status=status,
+        text=json.dumps(body),
+        content_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+def validation_errors(err: ValidationError, *, prefix: str = "") -> list[dict[str, Any]]:
+    """Name each bad field of a pydantic error as `{field, message, type}`."""
+    items = []
+    for e in err.errors(include_url=False, include_input=False):
+        field = ".".join(str(p) for p in e["loc"]) or "body"
+        message = str(e["msg"]).removeprefix("Value error, ")
+        items.append({"field": prefix + field, "message": message, "type": e["type"]})
+    return items
+
+
+def _from_http_exception(exc: web.HTTPException, request: web.Request) -> web.StreamResponse:
+    title, slug = _HTTP_TITLES.get(exc.status, (exc.reason, "http-error"))
+    detail = {
+        404: f"No route matches {request.path}.",
+        405: f"{request.method} is not allowed on {request.path}.",
+        413: "The request body is larger than this service accepts.",
+    }.get(exc.status, exc.text or exc.reason)
+    headers = {}
+    if exc.status == 405 and "Allow" in exc.headers:
+        headers["Allow"] = exc.headers["Allow"]
+    return problem_response(
+        exc.status, title, detail, slug=slug, headers=headers, instance=request.path
+    )
+
+
+def incoming_request_id(request: web.Request) -> str:
+    """Return the caller's `X-Request-Id` when it is well-formed, else a new one."""
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    return given if _REQUEST_ID_PATTERN.match(given) else uuid.uuid4().hex
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer every failure with problem+json and tag every response with its request id."""
+    request_id = incoming_request_id(request)
+    token = current_request_id.set(request_id)
+    try:
+        try:
+            response = await handler(request)
+        except ProblemError as exc:
+            response = problem_response(
+                exc.status,
+                exc.title,
+                exc.detail,
+                slug=exc.type_slug,
+                errors=exc.errors,
+                headers=exc.headers,
+                instance=request.path,
+            )
+        except ValidationError as exc:
+            response = problem_response(
+                422,
+                "Validation failed",
+                "One or more fields are invalid; see `errors`.",
+                slug="validation-failed",
+                errors=validation_errors(exc),
+                instance=request.path,
+            )
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = _from_http_exception(exc, request)
+        except Exception:
+            _LOGGER.exception("unhandled error", extra={"route": request.path})
+            response = problem_response(
+                500,
+                "Internal server error",
+                f"Something went wrong on our side. Quote request id {request_id} when reporting it.",
+                slug="internal-error",
+                instance=request.path,
+            )
+        if not response.prepared:
+            response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+    finally:
+        current_request_id.reset(token)

@@ -1,0 +1,157 @@
+"""Wire the parts every service app shares: middlewares, pool, HTTP client, health, serving."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from aiohttp import web
+
+from nestegg_common.auth import (
+    FetchJwks,
+    JwtVerifier,
+    internal_auth_middleware,
+    user_auth_middleware,
+)
+from nestegg_common.db import create_pool
+from nestegg_common.health import healthz, readiness_handler
+from nestegg_common.logs import configure_logging
+from nestegg_common.problems import Handler, problem_middleware
+from nestegg_common.settings import CommonSettings, ServiceSettings
+
+_ACCESS_LOGGER = logging.getLogger("nestegg.access")
+
+POOL = web.AppKey("pool", asyncpg.Pool)
+HTTP_CLIENT = web.AppKey("http_client", httpx.AsyncClient)
+
+
+@web.middleware
+async def access_log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Log one line per request: method, route, status, duration (never bodies or headers)."""
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    finally:
+        resource = request.match_info.route.resource
+        _ACCESS_LOGGER.info(
+            "request",
+            extra={
+                "method": request.method,
+                "route": resource.canonical if resource else request.path,
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+
+
+def new_app(settings: CommonSettings, middlewares: Iterable[Any] = ()) -> web.Application:
+    """Create an app with the shared middlewares in front of the given ones."""
+    return web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[access_log_middleware, problem_middleware, *middlewares],
+    )
+
+
+def pool_context(
+    settings: ServiceSettings, pool: asyncpg.Pool | None = None
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Open the service's pool for the app's lifetime (or use and keep the one given)."""
+
+    async def pool_ctx(app: web.Application) -> AsyncIterator[None]:
+        if pool is not None:
+            app[POOL] = pool
+            yield
+            return
+        app[POOL] = await create_pool(
+            settings.database_dsn(),
+            min_size=settings.db_pool_min,
+            max_size=settings.db_pool_max,
+            command_timeout_s=settings.db_command_timeout_s,
+            slow_query_ms=settings.slow_query_ms,
+        )
+        yield
+        await app[POOL].close()
+
+    return pool_ctx
+
+
+def new_http_client(settings: CommonSettings, **kwargs: Any) -> httpx.AsyncClient:
+    """Create the one pooled HTTP client of a process, with explicit timeouts."""
+    timeout = httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s)
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    return httpx.AsyncClient(timeout=timeout, limits=limits, **kwargs)
+
+
+def http_client_context(
+    settings: CommonSettings, client: httpx.AsyncClient | None = None
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Keep one HTTP client for the app's lifetime (or use and keep the one given)."""
+
+    async def http_ctx(app: web.Application) -> AsyncIterator[None]:
+        app[HTTP_CLIENT] = client or new_http_client(settings)
+        yield
+        if client is None:
+            await app[HTTP_CLIENT].aclose()
+
+    return http_ctx
+
+
+def jwks_over_http(app: web.Application, accounts_url: str) -> FetchJwks:
+    """Fetch accounts' JWKS with the app's HTTP client."""
+
+    async def fetch() -> dict[str, Any]:
+        response = await app[HTTP_CLIENT].get(f"{accounts_url.rstrip('/')}/.well-known/jwks.json")
+        response.raise_for_status()
+        document: dict[str, Any] = response.json()
+        return document
+
+    return fetch
+
+
+def add_health_routes(app: web.Application, migrations_dir: Path) -> None:
+    """Serve `/healthz` and `/readyz` for a service that owns a database."""
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readiness_handler(POOL, migrations_dir))
+
+
+def serve(app: web.Application, settings: CommonSettings, *, service: str, port: int) -> None:
+    """Run the app until SIGINT or SIGTERM, logging as JSON lines."""
+    configure_logging(service, level=settings.log_level, fmt=settings.log_format)
+    web.run_app(app, host=settings.host, port=port, access_log=None, print=None)
+
+
+def new_service_app(
+    settings: ServiceSettings,
+    *,
+    migrations_dir: Path,
+    fetch_jwks: FetchJwks | None = None,
+    public_prefixes: Iterable[str] = (),
+    pool: asyncpg.Pool | None = None,
+    http_client: httpx.AsyncClient | None = None,
+) -> web.Application:
+    """Create a service app: shared middlewares, service and user auth, pool, client, health.
+
+    Without `fetch_jwks`, tokens are checked against accounts' JWKS over HTTP.
+    """
+    app: web.Application
+    jwks = fetch_jwks or (lambda: jwks_over_http(app, settings.accounts_url)())
+    verifier = JwtVerifier(jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    app = new_app(
+        settings,
+        [
+            internal_auth_middleware(settings.internal_token.get_secret_value()),
+            user_auth_middleware(verifier, public_prefixes=public_prefixes),
+        ],
+    )
+    app.cleanup_ctx.append(pool_context(settings, pool))
+    app.cleanup_ctx.append(http_client_context(settings, http_client))
+    add_health_routes(app, migrations_dir)
+    return app

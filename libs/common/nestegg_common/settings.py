@@ -1,0 +1,62 @@
+"""Read each process's configuration from `NESTEGG_*` environment variables, once."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    """Settings every process reads; each process extends this with its own."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NESTEGG_", extra="ignore", populate_by_name=True, frozen=True
+    )
+
+    host: str = "127.0.0.1"
+    log_level: str = "INFO"
+    log_format: str = Field("json", pattern="^(json|text)$")
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    jwt_issuer: str = "nestegg-accounts"
+    jwt_audience: str = "nestegg"
+    accounts_url: str = "http://127.0.0.1:8081"
+    internal_token: SecretStr = SecretStr("")
+    upstream_connect_timeout_s: float = Field(2.0, gt=0)
+    upstream_timeout_s: float = Field(10.0, gt=0)
+
+
+class ServiceSettings(CommonSettings):
+    """Settings of a process that owns a database."""
+
+    database_url: str = ""
+    db_pool_min: int = Field(1, ge=0)
+    db_pool_max: int = Field(10, ge=1)
+    db_command_timeout_s: float = Field(10.0, gt=0)
+    slow_query_ms: float = Field(200.0, ge=0)
+
+    @property
+    def port(self) -> int:
+        """Return the port this process listens on; each service names its own variable."""
+        raise NotImplementedError
+
+    @property
+    def database_name(self) -> str:
+        """Return this service's database name; each service names its own variable."""
+        raise NotImplementedError
+
+    def database_dsn(self) -> str:
+        """Return the URL of this service's own database on the configured server."""
+        if not self.database_url:
+            raise RuntimeError(
+                "NESTEGG_DATABASE_URL is not set: point it at a PostgreSQL server "
+                "(any database name; the service uses its own), or start everything with `make run`"
+            )
+        return with_database(self.database_url, self.database_name)
+
+
+def with_database(server_url: str, database: str) -> str:
+    """Return `server_url` with its database name replaced by `database`."""
+    parts = urlsplit(server_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))

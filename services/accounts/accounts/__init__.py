@@ -1,0 +1,1 @@
+"""Nestegg accounts service: users, credentials, profiles and tokens."""

@@ -1,0 +1,53 @@
+"""Build the accounts service's aiohttp app: the one composition root."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from accounts.handlers import ACCOUNTS
+from accounts.passwords import Passwords
+from accounts.routes import PUBLIC_PREFIXES, setup_routes
+from accounts.settings import AccountsSettings
+from accounts.tokens import SigningKey
+from accounts.usecases import Accounts
+from nestegg_common.service import POOL, new_service_app
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(settings: AccountsSettings, *, pool: asyncpg.Pool | None = None) -> web.Application:
+    """Create the accounts app; pass `pool` to share one (tests)."""
+    signing_key = SigningKey.load(
+        settings.jwt_private_key.get_secret_value(), settings.jwt_private_key_file
+    )
+    passwords = Passwords(
+        memory_kib=settings.argon2_memory_kib,
+        time_cost=settings.argon2_time_cost,
+        parallelism=settings.argon2_parallelism,
+    )
+
+    async def own_jwks() -> dict[str, Any]:
+        return signing_key.jwks()  # accounts checks tokens with its own key, no HTTP round trip
+
+    app = new_service_app(
+        settings,
+        migrations_dir=MIGRATIONS_DIR,
+        fetch_jwks=own_jwks,
+        public_prefixes=PUBLIC_PREFIXES,
+        pool=pool,
+    )
+
+    async def accounts_ctx(app: web.Application) -> AsyncIterator[None]:
+        app[ACCOUNTS] = Accounts(
+            pool=app[POOL], passwords=passwords, signing_key=signing_key, settings=settings
+        )
+        yield
+
+    app.cleanup_ctx.append(accounts_ctx)
+    setup_routes(app)
+    return app

@@ -1,0 +1,79 @@
+"""HTTP handlers of the accounts service: parse, call the use case, respond."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from accounts import usecases
+from accounts.models import Credentials, ProfileUpdate, RefreshRequest, Registration
+from accounts.usecases import Accounts
+from nestegg_common.auth import current_user_id
+from nestegg_common.etags import etag_for, expected_version
+from nestegg_common.http import json_response, read_body_model
+
+ACCOUNTS = web.AppKey("accounts", Accounts)
+
+
+def client_address(request: web.Request) -> str:
+    """Return the caller's address: the gateway appends the peer it saw to X-Forwarded-For."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    last_hop = forwarded.rsplit(",", 1)[-1].strip()
+    return last_hop or request.remote or "unknown"
+
+
+async def register_user(request: web.Request) -> web.Response:
+    """Create an account."""
+    body = await read_body_model(request, Registration)
+    user = await usecases.register(request.app[ACCOUNTS], body)
+    return json_response(user, status=201, headers={"Location": "/api/v1/me"})
+
+
+async def log_in(request: web.Request) -> web.Response:
+    """Exchange email and password for a token pair."""
+    body = await read_body_model(request, Credentials)
+    pair = await usecases.login(request.app[ACCOUNTS], body, client_address=client_address(request))
+    return json_response(pair, headers={"Cache-Control": "no-store"})
+
+
+async def refresh_tokens(request: web.Request) -> web.Response:
+    """Rotate a refresh token into a new pair."""
+    body = await read_body_model(request, RefreshRequest)
+    pair = await usecases.refresh(request.app[ACCOUNTS], body.refresh_token)
+    return json_response(pair, headers={"Cache-Control": "no-store"})
+
+
+async def log_out(request: web.Request) -> web.Response:
+    """Revoke the refresh token's family."""
+    body = await read_body_model(request, RefreshRequest)
+    await usecases.logout(request.app[ACCOUNTS], body.refresh_token)
+    return web.Response(status=204)
+
+
+async def get_me(request: web.Request) -> web.Response:
+    """Show the signed-in user and their profile."""
+    me = await usecases.get_me(request.app[ACCOUNTS], current_user_id(request))
+    return json_response(me)
+
+
+async def get_profile(request: web.Request) -> web.Response:
+    """Show the signed-in user's profile."""
+    profile, version = await usecases.get_profile(request.app[ACCOUNTS], current_user_id(request))
+    return json_response(profile, headers={"ETag": etag_for(version)})
+
+
+async def replace_profile(request: web.Request) -> web.Response:
+    """Replace the signed-in user's profile (honours If-Match)."""
+    body = await read_body_model(request, ProfileUpdate)
+    profile, version = await usecases.replace_profile(
+        request.app[ACCOUNTS],
+        current_user_id(request),
+        body,
+        expected_version=expected_version(request),
+    )
+    return json_response(profile, headers={"ETag": etag_for(version)})
+
+
+async def get_jwks(request: web.Request) -> web.Response:
+    """Publish the public keys that verify access tokens."""
+    jwks = request.app[ACCOUNTS].signing_key.jwks()
+    return json_response(jwks, headers={"Cache-Control": "public, max-age=300"})

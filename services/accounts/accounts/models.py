@@ -1,0 +1,115 @@
+"""Request and response bodies of the accounts API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 256
+
+
+class Strict(BaseModel):
+    """A request body: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class Credentials(Strict):
+    """Email and password, as sent to register and log in."""
+
+    email: Annotated[EmailStr, Field(max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)]
+
+
+class Registration(Credentials):
+    """A new account; the password must be long enough to resist guessing."""
+
+    password: Annotated[
+        str,
+        Field(
+            min_length=PASSWORD_MIN_LENGTH,
+            max_length=PASSWORD_MAX_LENGTH,
+            description=f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters",
+        ),
+    ]
+
+
+class RefreshRequest(Strict):
+    """A refresh token to rotate or revoke."""
+
+    refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class TokenPair(BaseModel):
+    """What login and refresh return."""
+
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int
+
+
+class User(BaseModel):
+    """A registered account, as shown to its owner."""
+
+    id: uuid.UUID
+    email: str
+    created_at: datetime
+
+
+class Profile(BaseModel):
+    """Planning facts of a user."""
+
+    display_name: str | None
+    birth_date: date | None
+    retirement_age: int
+    life_expectancy: int
+    currency: str
+
+
+class Me(User):
+    """The signed-in user with their profile."""
+
+    profile: Profile
+
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+class ProfileUpdate(Strict):
+    """A full replacement of the profile; fields left out take their documented defaults."""
+
+    display_name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)] | None = None
+    birth_date: date | None = None
+    retirement_age: Annotated[int, Field(ge=30, le=100, strict=True)] = 65
+    life_expectancy: Annotated[int, Field(ge=50, le=120, strict=True)] = 95
+    currency: Currency = "USD"
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date_in_the_past(cls, value: date | None) -> date | None:
+        if value is not None and value >= date.today():
+            raise ValueError("birth_date must be in the past")
+        if value is not None and value < date(1900, 1, 1):
+            raise ValueError("birth_date must be on or after 1900-01-01")
+        return value
+
+    @field_validator("life_expectancy")
+    @classmethod
+    def _life_after_retirement(cls, value: int, info: ValidationInfo) -> int:
+        retirement_age = info.data.get("retirement_age")
+        if retirement_age is not None and value <= retirement_age:
+            raise ValueError(f"life_expectancy must be greater than retirement_age ({retirement_age})")
+        return value

@@ -1,0 +1,208 @@
+"""SQL of the accounts service: one function per statement, always scoped to one user."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+_INSERT_USER = """
+INSERT INTO users (id, email, password_hash)
+VALUES ($1, $2, $3)
+RETURNING id, email, created_at
+"""
+
+_INSERT_DEFAULT_PROFILE = """
+INSERT INTO profiles (user_id) VALUES ($1)
+"""
+
+_SELECT_CREDENTIALS_BY_EMAIL = """
+SELECT id, password_hash FROM users WHERE lower(email) = lower($1)
+"""
+
+_UPDATE_PASSWORD_HASH = """
+UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1
+"""
+
+_SELECT_USER_WITH_PROFILE = """
+SELECT u.id, u.email, u.created_at,
+       p.display_name, p.birth_date, p.retirement_age, p.life_expectancy, p.currency, p.version
+FROM users u
+JOIN profiles p ON p.user_id = u.id
+WHERE u.id = $1
+"""
+
+_SELECT_PROFILE = """
+SELECT display_name, birth_date, retirement_age, life_expectancy, currency, version
+FROM profiles
+WHERE user_id = $1
+"""
+
+_REPLACE_PROFILE = """
+UPDATE profiles
+SET display_name = $2, birth_date = $3, retirement_age = $4, life_expectancy = $5,
+    currency = $6, version = version + 1, updated_at = now()
+WHERE user_id = $1 AND ($7::integer IS NULL OR version = $7)
+RETURNING display_name, birth_date, retirement_age, life_expectancy, currency, version
+"""
+
+_INSERT_REFRESH_TOKEN = """
+INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at)
+VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+"""
+
+_SELECT_REFRESH_TOKEN_FOR_UPDATE = """
+SELECT id, user_id, family_id, revoked_at, expires_at <= now() AS expired
+FROM refresh_tokens
+WHERE token_hash = $1
+FOR UPDATE
+"""
+
+_ROTATE_REFRESH_TOKEN = """
+UPDATE refresh_tokens SET revoked_at = now(), replaced_by = $2 WHERE id = $1
+"""
+
+_REVOKE_TOKEN_FAMILY = """
+UPDATE refresh_tokens SET revoked_at = now()
+WHERE family_id = $1 AND revoked_at IS NULL
+"""
+
+_COUNT_LOGIN_ATTEMPT = """
+INSERT INTO login_failures AS f (scope, subject_hash, attempts, window_started_at)
+VALUES ($1, $2, 1, now())
+ON CONFLICT (scope, subject_hash) DO UPDATE SET
+    attempts = CASE WHEN f.window_started_at <= now() - make_interval(secs => $3)
+                    THEN 1 ELSE f.attempts + 1 END,
+    window_started_at = CASE WHEN f.window_started_at <= now() - make_interval(secs => $3)
+                             THEN now() ELSE f.window_started_at END
+RETURNING attempts,
+          ceil(extract(epoch FROM f.window_started_at + make_interval(secs => $3) - now()))::integer
+              AS seconds_left
+"""
+
+_FORGIVE_LOGIN_ATTEMPT = """
+UPDATE login_failures SET attempts = greatest(attempts - 1, 0)
+WHERE scope = $1 AND subject_hash = $2
+"""
+
+_CLEAR_LOGIN_ATTEMPTS = """
+DELETE FROM login_failures WHERE scope = $1 AND subject_hash = $2
+"""
+
+
+async def insert_user(
+    conn: asyncpg.Connection, *, user_id: uuid.UUID, email: str, password_hash: str
+) -> asyncpg.Record:
+    """Insert a user; raises asyncpg.UniqueViolationError when the email is taken."""
+    row: asyncpg.Record = await conn.fetchrow(_INSERT_USER, user_id, email, password_hash)
+    return row
+
+
+async def insert_default_profile(conn: asyncpg.Connection, *, user_id: uuid.UUID) -> None:
+    """Give a new user a profile with the schema's defaults."""
+    await conn.execute(_INSERT_DEFAULT_PROFILE, user_id)
+
+
+async def get_credentials_by_email(conn: asyncpg.Connection, *, email: str) -> asyncpg.Record | None:
+    """Return `id` and `password_hash` of the account with this email in any letter case."""
+    row: asyncpg.Record | None = await conn.fetchrow(_SELECT_CREDENTIALS_BY_EMAIL, email)
+    return row
+
+
+async def update_password_hash(
+    conn: asyncpg.Connection, *, user_id: uuid.UUID, password_hash: str
+) -> None:
+    """Store a re-hashed password (after the hashing cost was raised)."""
+    await conn.execute(_UPDATE_PASSWORD_HASH, user_id, password_hash)
+
+
+async def get_user_with_profile(
+    conn: asyncpg.Connection, *, user_id: uuid.UUID
+) -> asyncpg.Record | None:
+    """Return the user joined with their profile."""
+    row: asyncpg.Record | None = await conn.fetchrow(_SELECT_USER_WITH_PROFILE, user_id)
+    return row
+
+
+async def get_profile(conn: asyncpg.Connection, *, user_id: uuid.UUID) -> asyncpg.Record | None:
+    """Return the user's profile with its version."""
+    row: asyncpg.Record | None = await conn.fetchrow(_SELECT_PROFILE, user_id)
+    return row
+
+
+async def replace_profile(
+    conn: asyncpg.Connection,
+    *,
+    user_id: uuid.UUID,
+    display_name: str | None,
+    birth_date: date | None,
+    retirement_age: int,
+    life_expectancy: int,
+    currency: str,
+    expected_version: int | None,
+) -> asyncpg.Record | None:
+    """Replace the profile; None when `expected_version` no longer matches."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        _REPLACE_PROFILE,
+        user_id,
+        display_name,
+        birth_date,
+        retirement_age,
+        life_expectancy,
+        currency,
+        expected_version,
+    )
+    return row
+
+
+async def insert_refresh_token(
+    conn: asyncpg.Connection,
+    *,
+    token_id: uuid.UUID,
+    user_id: uuid.UUID,
+    family_id: uuid.UUID,
+    token_hash: bytes,
+    ttl_s: int,
+) -> None:
+    """Store a new refresh token (its hash) in a family."""
+    await conn.execute(_INSERT_REFRESH_TOKEN, token_id, user_id, family_id, token_hash, float(ttl_s))
+
+
+async def lock_refresh_token(conn: asyncpg.Connection, *, token_hash: bytes) -> asyncpg.Record | None:
+    """Return the token row, locked until the transaction ends, so one use wins."""
+    row: asyncpg.Record | None = await conn.fetchrow(_SELECT_REFRESH_TOKEN_FOR_UPDATE, token_hash)
+    return row
+
+
+async def rotate_refresh_token(
+    conn: asyncpg.Connection, *, token_id: uuid.UUID, replaced_by: uuid.UUID
+) -> None:
+    """Retire a token in favour of its successor."""
+    await conn.execute(_ROTATE_REFRESH_TOKEN, token_id, replaced_by)
+
+
+async def revoke_token_family(conn: asyncpg.Connection, *, family_id: uuid.UUID) -> None:
+    """Revoke every live token of a family."""
+    await conn.execute(_REVOKE_TOKEN_FAMILY, family_id)
+
+
+async def count_login_attempt(
+    conn: asyncpg.Connection, *, scope: str, subject_hash: bytes, window_s: int
+) -> tuple[int, int]:
+    """Count one attempt in the current window; return (attempts, seconds left in the window)."""
+    row: Any = await conn.fetchrow(_COUNT_LOGIN_ATTEMPT, scope, subject_hash, float(window_s))
+    return int(row["attempts"]), int(row["seconds_left"])
+
+
+async def forgive_login_attempt(conn: asyncpg.Connection, *, scope: str, subject_hash: bytes) -> None:
+    """Take back one counted attempt (it succeeded)."""
+    await conn.execute(_FORGIVE_LOGIN_ATTEMPT, scope, subject_hash)
+
+
+async def clear_login_attempts(conn: asyncpg.Connection, *, scope: str, subject_hash: bytes) -> None:
+    """Forget the attempts of a subject (after a successful login)."""
+    await conn.execute(_CLEAR_LOGIN_ATTEMPTS, scope, subject_hash)
+
+

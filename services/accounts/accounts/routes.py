@@ -1,0 +1,26 @@
+"""The whole URL map of the accounts service."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from accounts import handlers
+
+# Paths under /auth/ and /.well-known/ need no access token; everything else does.
+PUBLIC_PREFIXES = ("/auth/", "/.well-known/")
+
+
+def setup_routes(app: web.Application) -> None:
+    """Register every route of the service."""
+    app.add_routes(
+        [
+            web.post("/auth/register", handlers.register_user),
+            web.post("/auth/login", handlers.log_in),
+            web.post("/auth/refresh", handlers.refresh_tokens),
+            web.post("/auth/logout", handlers.log_out),
+            web.get("/.well-known/jwks.json", handlers.get_jwks),
+            web.get("/me", handlers.get_me),
+            web.get("/me/profile", handlers.get_profile),
+            web.put("/me/profile", handlers.replace_profile),
+        ]
+    )

@@ -1,0 +1,37 @@
+"""Fixtures for the accounts service: a migrated database per module and a served app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+
+from accounts.app import MIGRATIONS_DIR, create_app
+from accounts.settings import AccountsSettings
+from nestegg_common.migrations import apply_migrations
+from nestegg_common.testing.services import TestSecrets, database_name_of
+
+
+@pytest.fixture(scope="session")
+def test_secrets() -> TestSecrets:
+    return TestSecrets()
+
+
+@pytest.fixture(scope="module")
+def accounts_settings(module_database_url: str, test_secrets: TestSecrets) -> AccountsSettings:
+    apply_migrations(module_database_url, MIGRATIONS_DIR)
+    return AccountsSettings(
+        database_url=module_database_url,
+        accounts_database=database_name_of(module_database_url),
+        jwt_private_key=test_secrets.jwt_private_key_pem,
+        internal_token=test_secrets.internal_token,
+        login_max_attempts_per_account=5,
+    )
+
+
+@pytest_asyncio.fixture(scope="module")
+async def client(accounts_settings: AccountsSettings) -> AsyncIterator[TestClient]:
+    async with TestClient(TestServer(create_app(accounts_settings))) as test_client:
+        yield test_client

@@ -1,0 +1,1 @@
+"""Nestegg ledger service."""

@@ -1,0 +1,24 @@
+"""Configuration of the ledger service."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from nestegg_common.settings import ServiceSettings
+
+
+class LedgerSettings(ServiceSettings):
+    """Everything the ledger service reads from `NESTEGG_*` variables."""
+
+    ledger_port: int = Field(8082, ge=0, le=65535)
+    ledger_database: str = "nestegg_ledger"
+
+    @property
+    def port(self) -> int:
+        """Return `NESTEGG_LEDGER_PORT`."""
+        return self.ledger_port
+
+    @property
+    def database_name(self) -> str:
+        """Return `NESTEGG_LEDGER_DATABASE`."""
+        return self.ledger_database

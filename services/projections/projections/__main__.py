@@ -1,0 +1,15 @@
+"""Run the projections service: `python -m projections`."""
+
+from projections.app import create_app
+from projections.settings import ProjectionsSettings
+from nestegg_common.service import serve
+
+
+def main() -> None:
+    """Serve the projections API on its configured port."""
+    settings = ProjectionsSettings()
+    serve(create_app(settings), settings, service="projections", port=settings.port)
+
+
+if __name__ == "__main__":
+    main()
