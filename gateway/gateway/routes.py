@@ -6,15 +6,14 @@ from aiohttp import web
 
 from gateway.proxy import PUBLIC_PREFIX, Upstream, proxy_handler
 from nestegg_common.auth import JwtVerifier
+from nestegg_common.problems import Handler
 from nestegg_common.service import HTTP_CLIENT
 
 
-def setup_routes(
-    app: web.Application, *, accounts: Upstream, verifier: JwtVerifier
-) -> None:
+def setup_routes(app: web.Application, *, accounts: Upstream, verifier: JwtVerifier) -> None:
     """Register the public routes; nothing else (in particular no `/internal/`) is reachable."""
 
-    def to(upstream: Upstream, *, authenticated: bool) -> web.Handler:
+    def to(upstream: Upstream, *, authenticated: bool) -> Handler:
         return proxy_handler(
             lambda: app[HTTP_CLIENT], upstream, verifier=verifier if authenticated else None
         )

@@ -130,7 +130,7 @@ def bearer_token(request: web.Request) -> str:
 
 def user_auth_middleware(verifier: JwtVerifier, *, public_prefixes: Iterable[str]) -> Any:
     """Require a valid access token everywhere except the public and `/internal/` paths."""
-    public = tuple(public_prefixes) + ("/internal/",)
+    public = (*public_prefixes, "/internal/")
 
     @web.middleware
     async def authenticate_user(request: web.Request, handler: Handler) -> web.StreamResponse:

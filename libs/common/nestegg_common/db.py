@@ -8,10 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
+import asyncpg.pool
 
 _LOGGER = logging.getLogger(__name__)
 
 Pool = asyncpg.Pool
+# What repositories take: a bare connection or one borrowed from a pool.
+Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 
 def _log_slow_query(threshold_ms: float) -> Callable[[Any], None]:

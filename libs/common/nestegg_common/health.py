@@ -9,10 +9,11 @@ import asyncpg
 from aiohttp import web
 
 from nestegg_common.migrations import MIGRATION_TABLE
+from nestegg_common.problems import Handler
 
 _LOGGER = logging.getLogger(__name__)
 
-_APPLIED_MIGRATIONS_SQL = f"SELECT migration_id FROM {MIGRATION_TABLE}"
+_APPLIED_MIGRATIONS_SQL = f"SELECT migration_id FROM {MIGRATION_TABLE}"  # noqa: S608 - a constant
 
 
 def expected_migration_ids(migrations_dir: Path) -> set[str]:
@@ -39,7 +40,7 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def readiness_handler(pool_key: web.AppKey[asyncpg.Pool], migrations_dir: Path) -> web.Handler:
+def readiness_handler(pool_key: web.AppKey[asyncpg.Pool], migrations_dir: Path) -> Handler:
     """Build `/readyz`: 200 when the database answers and no migration is pending, else 503."""
 
     async def readyz(request: web.Request) -> web.Response:

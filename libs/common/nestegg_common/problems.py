@@ -103,47 +103,55 @@ def incoming_request_id(request: web.Request) -> str:
 
 
 @web.middleware
-async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Answer every failure with problem+json and tag every response with its request id."""
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give the request an id (the caller's when well-formed) for logs and the response."""
     request_id = incoming_request_id(request)
     token = current_request_id.set(request_id)
     try:
-        try:
-            response = await handler(request)
-        except ProblemError as exc:
-            response = problem_response(
-                exc.status,
-                exc.title,
-                exc.detail,
-                slug=exc.type_slug,
-                errors=exc.errors,
-                headers=exc.headers,
-                instance=request.path,
-            )
-        except ValidationError as exc:
-            response = problem_response(
-                422,
-                "Validation failed",
-                "One or more fields are invalid; see `errors`.",
-                slug="validation-failed",
-                errors=validation_errors(exc),
-                instance=request.path,
-            )
-        except web.HTTPException as exc:
-            if exc.status < 400:
-                raise
-            response = _from_http_exception(exc, request)
-        except Exception:
-            _LOGGER.exception("unhandled error", extra={"route": request.path})
-            response = problem_response(
-                500,
-                "Internal server error",
-                f"Something went wrong on our side. Quote request id {request_id} when reporting it.",
-                slug="internal-error",
-                instance=request.path,
-            )
+        response = await handler(request)
         if not response.prepared:
             response.headers[REQUEST_ID_HEADER] = request_id
         return response
     finally:
         current_request_id.reset(token)
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer every failure with problem+json."""
+    request_id = current_request_id.get()
+    try:
+        response = await handler(request)
+    except ProblemError as exc:
+        response = problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            slug=exc.type_slug,
+            errors=exc.errors,
+            headers=exc.headers,
+            instance=request.path,
+        )
+    except ValidationError as exc:
+        response = problem_response(
+            422,
+            "Validation failed",
+            "One or more fields are invalid; see `errors`.",
+            slug="validation-failed",
+            errors=validation_errors(exc),
+            instance=request.path,
+        )
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = _from_http_exception(exc, request)
+    except Exception:
+        _LOGGER.exception("unhandled error", extra={"route": request.path})
+        response = problem_response(
+            500,
+            "Internal server error",
+            f"Something went wrong on our side. Quote request id {request_id} when reporting it.",
+            slug="internal-error",
+            instance=request.path,
+        )
+    return response

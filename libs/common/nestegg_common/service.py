@@ -21,7 +21,7 @@ from nestegg_common.auth import (
 from nestegg_common.db import create_pool
 from nestegg_common.health import healthz, readiness_handler
 from nestegg_common.logs import configure_logging
-from nestegg_common.problems import Handler, problem_middleware
+from nestegg_common.problems import Handler, problem_middleware, request_id_middleware
 from nestegg_common.settings import CommonSettings, ServiceSettings
 
 _ACCESS_LOGGER = logging.getLogger("nestegg.access")
@@ -56,7 +56,12 @@ def new_app(settings: CommonSettings, middlewares: Iterable[Any] = ()) -> web.Ap
     """Create an app with the shared middlewares in front of the given ones."""
     return web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[access_log_middleware, problem_middleware, *middlewares],
+        middlewares=[
+            request_id_middleware,
+            access_log_middleware,
+            problem_middleware,
+            *middlewares,
+        ],
     )
 
 
@@ -85,7 +90,9 @@ def pool_context(
 
 def new_http_client(settings: CommonSettings, **kwargs: Any) -> httpx.AsyncClient:
     """Create the one pooled HTTP client of a process, with explicit timeouts."""
-    timeout = httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s)
+    timeout = httpx.Timeout(
+        settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s
+    )
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
     return httpx.AsyncClient(timeout=timeout, limits=limits, **kwargs)
 

@@ -91,7 +91,10 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 class ProfileUpdate(Strict):
     """A full replacement of the profile; fields left out take their documented defaults."""
 
-    display_name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)] | None = None
+    display_name: (
+        Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+        | None
+    ) = None
     birth_date: date | None = None
     retirement_age: Annotated[int, Field(ge=30, le=100, strict=True)] = 65
     life_expectancy: Annotated[int, Field(ge=50, le=120, strict=True)] = 95
@@ -111,5 +114,7 @@ class ProfileUpdate(Strict):
     def _life_after_retirement(cls, value: int, info: ValidationInfo) -> int:
         retirement_age = info.data.get("retirement_age")
         if retirement_age is not None and value <= retirement_age:
-            raise ValueError(f"life_expectancy must be greater than retirement_age ({retirement_age})")
+            raise ValueError(
+                f"life_expectancy must be greater than retirement_age ({retirement_age})"
+            )
         return value

@@ -25,7 +25,9 @@ class Passwords:
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """Say whether `password` matches; with no hash, spend the same time and say no."""
         try:
-            await asyncio.to_thread(self._hasher.verify, password_hash or self._decoy_hash, password)
+            await asyncio.to_thread(
+                self._hasher.verify, password_hash or self._decoy_hash, password
+            )
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
         return password_hash is not None

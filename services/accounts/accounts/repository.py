@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from nestegg_common.db import Connection
+
 _INSERT_USER = """
 INSERT INTO users (id, email, password_hash)
 VALUES ($1, $2, $3)
@@ -93,47 +95,50 @@ DELETE FROM login_failures WHERE scope = $1 AND subject_hash = $2
 
 
 async def insert_user(
-    conn: asyncpg.Connection, *, user_id: uuid.UUID, email: str, password_hash: str
+    conn: Connection, *, user_id: uuid.UUID, email: str, password_hash: str
 ) -> asyncpg.Record:
     """Insert a user; raises asyncpg.UniqueViolationError when the email is taken."""
-    row: asyncpg.Record = await conn.fetchrow(_INSERT_USER, user_id, email, password_hash)
+    row: asyncpg.Record | None = await conn.fetchrow(_INSERT_USER, user_id, email, password_hash)
+    assert row is not None  # INSERT ... RETURNING yields the row or raises
     return row
 
 
-async def insert_default_profile(conn: asyncpg.Connection, *, user_id: uuid.UUID) -> None:
+async def insert_default_profile(conn: Connection, *, user_id: uuid.UUID) -> None:
     """Give a new user a profile with the schema's defaults."""
     await conn.execute(_INSERT_DEFAULT_PROFILE, user_id)
 
 
-async def get_credentials_by_email(conn: asyncpg.Connection, *, email: str) -> asyncpg.Record | None:
+async def get_credentials_by_email(
+    conn: Connection, *, email: str
+) -> asyncpg.Record | None:
     """Return `id` and `password_hash` of the account with this email in any letter case."""
     row: asyncpg.Record | None = await conn.fetchrow(_SELECT_CREDENTIALS_BY_EMAIL, email)
     return row
 
 
 async def update_password_hash(
-    conn: asyncpg.Connection, *, user_id: uuid.UUID, password_hash: str
+    conn: Connection, *, user_id: uuid.UUID, password_hash: str
 ) -> None:
     """Store a re-hashed password (after the hashing cost was raised)."""
     await conn.execute(_UPDATE_PASSWORD_HASH, user_id, password_hash)
 
 
 async def get_user_with_profile(
-    conn: asyncpg.Connection, *, user_id: uuid.UUID
+    conn: Connection, *, user_id: uuid.UUID
 ) -> asyncpg.Record | None:
     """Return the user joined with their profile."""
     row: asyncpg.Record | None = await conn.fetchrow(_SELECT_USER_WITH_PROFILE, user_id)
     return row
 
 
-async def get_profile(conn: asyncpg.Connection, *, user_id: uuid.UUID) -> asyncpg.Record | None:
+async def get_profile(conn: Connection, *, user_id: uuid.UUID) -> asyncpg.Record | None:
     """Return the user's profile with its version."""
     row: asyncpg.Record | None = await conn.fetchrow(_SELECT_PROFILE, user_id)
     return row
 
 
 async def replace_profile(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     user_id: uuid.UUID,
     display_name: str | None,
@@ -158,7 +163,7 @@ async def replace_profile(
 
 
 async def insert_refresh_token(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     token_id: uuid.UUID,
     user_id: uuid.UUID,
@@ -167,42 +172,48 @@ async def insert_refresh_token(
     ttl_s: int,
 ) -> None:
     """Store a new refresh token (its hash) in a family."""
-    await conn.execute(_INSERT_REFRESH_TOKEN, token_id, user_id, family_id, token_hash, float(ttl_s))
+    await conn.execute(
+        _INSERT_REFRESH_TOKEN, token_id, user_id, family_id, token_hash, float(ttl_s)
+    )
 
 
-async def lock_refresh_token(conn: asyncpg.Connection, *, token_hash: bytes) -> asyncpg.Record | None:
+async def lock_refresh_token(
+    conn: Connection, *, token_hash: bytes
+) -> asyncpg.Record | None:
     """Return the token row, locked until the transaction ends, so one use wins."""
     row: asyncpg.Record | None = await conn.fetchrow(_SELECT_REFRESH_TOKEN_FOR_UPDATE, token_hash)
     return row
 
 
 async def rotate_refresh_token(
-    conn: asyncpg.Connection, *, token_id: uuid.UUID, replaced_by: uuid.UUID
+    conn: Connection, *, token_id: uuid.UUID, replaced_by: uuid.UUID
 ) -> None:
     """Retire a token in favour of its successor."""
     await conn.execute(_ROTATE_REFRESH_TOKEN, token_id, replaced_by)
 
 
-async def revoke_token_family(conn: asyncpg.Connection, *, family_id: uuid.UUID) -> None:
+async def revoke_token_family(conn: Connection, *, family_id: uuid.UUID) -> None:
     """Revoke every live token of a family."""
     await conn.execute(_REVOKE_TOKEN_FAMILY, family_id)
 
 
 async def count_login_attempt(
-    conn: asyncpg.Connection, *, scope: str, subject_hash: bytes, window_s: int
+    conn: Connection, *, scope: str, subject_hash: bytes, window_s: int
 ) -> tuple[int, int]:
     """Count one attempt in the current window; return (attempts, seconds left in the window)."""
     row: Any = await conn.fetchrow(_COUNT_LOGIN_ATTEMPT, scope, subject_hash, float(window_s))
     return int(row["attempts"]), int(row["seconds_left"])
 
 
-async def forgive_login_attempt(conn: asyncpg.Connection, *, scope: str, subject_hash: bytes) -> None:
+async def forgive_login_attempt(
+    conn: Connection, *, scope: str, subject_hash: bytes
+) -> None:
     """Take back one counted attempt (it succeeded)."""
     await conn.execute(_FORGIVE_LOGIN_ATTEMPT, scope, subject_hash)
 
 
-async def clear_login_attempts(conn: asyncpg.Connection, *, scope: str, subject_hash: bytes) -> None:
+async def clear_login_attempts(
+    conn: Connection, *, scope: str, subject_hash: bytes
+) -> None:
     """Forget the attempts of a subject (after a successful login)."""
     await conn.execute(_CLEAR_LOGIN_ATTEMPTS, scope, subject_hash)
-
-

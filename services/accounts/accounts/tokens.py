@@ -27,7 +27,9 @@ def public_jwk(public_key: Ed25519PublicKey) -> dict[str, str]:
     """Return the public key as a JWK whose `kid` is its RFC 7638 thumbprint."""
     jwk: dict[str, str] = json.loads(OKPAlgorithm.to_jwk(public_key))
     required = {k: jwk[k] for k in ("crv", "kty", "x")}
-    thumbprint = hashlib.sha256(json.dumps(required, separators=(",", ":"), sort_keys=True).encode())
+    thumbprint = hashlib.sha256(
+        json.dumps(required, separators=(",", ":"), sort_keys=True).encode()
+    )
     return {**required, "kid": _b64url(thumbprint.digest()), "alg": ALGORITHM, "use": "sig"}
 
 

@@ -19,7 +19,14 @@ from accounts.models import Credentials, Me, Profile, ProfileUpdate, Registratio
 from accounts.passwords import Passwords
 from accounts.settings import AccountsSettings
 from accounts.tokens import SigningKey, issue_access_token, new_refresh_token, refresh_token_hash
-from nestegg_common.errors import Conflict, NotFound, PreconditionFailed, TooManyRequests, Unauthorized
+from nestegg_common.db import Connection
+from nestegg_common.errors import (
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    TooManyRequests,
+    Unauthorized,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -67,7 +74,7 @@ async def register(accounts: Accounts, body: Registration) -> User:
 
 
 async def _issue_pair(
-    accounts: Accounts, conn: asyncpg.Connection, *, user_id: uuid.UUID, family_id: uuid.UUID
+    accounts: Accounts, conn: Connection, *, user_id: uuid.UUID, family_id: uuid.UUID
 ) -> tuple[TokenPair, uuid.UUID]:
     settings = accounts.settings
     refresh_token, token_id = new_refresh_token(), uuid.uuid4()
@@ -156,7 +163,9 @@ async def refresh(accounts: Accounts, refresh_token: str) -> TokenPair:
             )
             await repository.rotate_refresh_token(conn, token_id=row["id"], replaced_by=new_id)
     if reused_family is not None:
-        _LOGGER.warning("refresh token reuse; family revoked", extra={"family_id": str(reused_family)})
+        _LOGGER.warning(
+            "refresh token reuse; family revoked", extra={"family_id": str(reused_family)}
+        )
         raise Unauthorized(_BAD_REFRESH)
     return pair
 
@@ -177,7 +186,12 @@ async def get_me(accounts: Accounts, user_id: uuid.UUID) -> Me:
         row = await repository.get_user_with_profile(conn, user_id=user_id)
     if row is None:
         raise NotFound("This account no longer exists.")
-    return Me(id=row["id"], email=row["email"], created_at=row["created_at"], profile=profile_from_row(row))
+    return Me(
+        id=row["id"],
+        email=row["email"],
+        created_at=row["created_at"],
+        profile=profile_from_row(row),
+    )
 
 
 async def get_profile(accounts: Accounts, user_id: uuid.UUID) -> tuple[Profile, int]:

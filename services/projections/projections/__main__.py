@@ -1,8 +1,8 @@
 """Run the projections service: `python -m projections`."""
 
+from nestegg_common.service import serve
 from projections.app import create_app
 from projections.settings import ProjectionsSettings
-from nestegg_common.service import serve
 
 
 def main() -> None:

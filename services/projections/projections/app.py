@@ -8,9 +8,9 @@ import asyncpg
 import httpx
 from aiohttp import web
 
+from nestegg_common.service import new_service_app
 from projections.routes import setup_routes
 from projections.settings import ProjectionsSettings
-from nestegg_common.service import new_service_app
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 

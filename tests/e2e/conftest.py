@@ -1,0 +1,83 @@
+"""Start every Nestegg process as a real subprocess on free ports, against fresh databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from nestegg_common.migrations import apply_migrations
+from nestegg_common.settings import with_database
+from nestegg_common.testing.postgres import drop_database, unique_database_name
+from nestegg_common.testing.services import (
+    TestSecrets,
+    free_port,
+    start_process,
+    stop_process,
+    wait_until_healthy,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("accounts", "ledger", "projections")
+
+
+@dataclass
+class Cluster:
+    """The running processes and how to reach them."""
+
+    gateway_url: str
+    service_urls: dict[str, str]
+    secrets: TestSecrets
+    env: dict[str, str]
+    logs_dir: Path
+
+    def api(self, path: str) -> str:
+        return f"{self.gateway_url}/api/v1{path}"
+
+
+@pytest.fixture(scope="session")
+def cluster(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    secrets = TestSecrets()
+    logs_dir = tmp_path_factory.mktemp("e2e-logs")
+    ports = {name: free_port() for name in (*SERVICES, "gateway")}
+    databases = {name: unique_database_name(f"e2e_{name}") for name in SERVICES}
+    for name, database in databases.items():
+        apply_migrations(
+            with_database(pg_server_url, database), ROOT / "services" / name / "migrations"
+        )
+    env = {
+        **secrets.env(),
+        "NESTEGG_DATABASE_URL": pg_server_url,
+        "NESTEGG_LOG_LEVEL": "INFO",
+        "NESTEGG_UPSTREAM_TIMEOUT_S": "5",
+        **{f"NESTEGG_{n.upper()}_PORT": str(p) for n, p in ports.items()},
+        **{f"NESTEGG_{n.upper()}_DATABASE": d for n, d in databases.items()},
+        **{f"NESTEGG_{n.upper()}_URL": f"http://127.0.0.1:{ports[n]}" for n in SERVICES},
+    }
+    processes = {}
+    try:
+        for name in (*SERVICES, "gateway"):
+            processes[name] = start_process(name, env, log_path=logs_dir / f"{name}.log")
+        for name, process in processes.items():
+            wait_until_healthy(f"http://127.0.0.1:{ports[name]}/readyz", process=process)
+        yield Cluster(
+            gateway_url=f"http://127.0.0.1:{ports['gateway']}",
+            service_urls={n: f"http://127.0.0.1:{ports[n]}" for n in SERVICES},
+            secrets=secrets,
+            env=env,
+            logs_dir=logs_dir,
+        )
+    finally:
+        for process in processes.values():
+            stop_process(process)
+        for database in databases.values():
+            drop_database(pg_server_url, database)
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=15.0) as client:
+        yield client
