@@ -45,8 +45,10 @@ break-lock: install
 psql: install
 	$(PY) infra/devcluster.py psql $(SERVICE)
 
+HISTORICAL_DATA ?= $(abspath ../shared/data/shiller_monthly.csv)
+
 bench-engine: install
-	$(VENV)/bin/nestegg-engine bench
+	NESTEGG_HISTORICAL_DATA=$${NESTEGG_HISTORICAL_DATA:-$(HISTORICAL_DATA)} $(VENV)/bin/nestegg-engine bench --repeat 11
 
 clean:
 	rm -rf $(VENV) .nestegg .pytest_cache .mypy_cache .ruff_cache

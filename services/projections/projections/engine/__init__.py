@@ -1,0 +1,18 @@
+"""Project a retirement plan: deterministic, Monte Carlo and historical, one cash-flow kernel."""
+
+from .api import load_historical, prepare, run_projection
+from .plan import Plan
+from .returns import HistoricalSeries, load_shiller_csv
+from .solve import solve
+from .version import ENGINE_VERSION
+
+__all__ = [
+    "ENGINE_VERSION",
+    "HistoricalSeries",
+    "Plan",
+    "load_historical",
+    "load_shiller_csv",
+    "prepare",
+    "run_projection",
+    "solve",
+]

@@ -1,0 +1,174 @@
+"""Validate a plan and its assumptions at the engine's edge."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Money is a decimal string with two places (DESIGN §4); Decimal keeps it exact until the kernel.
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Age = Annotated[int, Field(ge=0, le=120)]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+# Growth, return and inflation rates may be negative but never reach -100% a year.
+SignedRate = Annotated[float, Field(gt=-1.0, le=1.0)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+AssetKind = Literal["cash", "taxable", "tax_deferred", "tax_free", "real_estate", "other"]
+DebtKind = Literal["mortgage", "student", "auto", "credit_card", "personal", "other"]
+IncomeKind = Literal["salary", "pension", "social_security", "rental", "annuity", "other"]
+Frequency = Literal["monthly", "annual"]
+Mode = Literal["deterministic", "monte_carlo", "historical"]
+Strategy = Literal["needs", "fixed_real", "fixed_percentage", "guardrails"]
+
+MAX_PATHS = 100_000
+MAX_SEED = 2**63 - 1
+
+
+class _Model(BaseModel):
+    """Forbid unknown fields so a typo is an error, not a silently ignored input."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Profile(_Model):
+    """Hold who is planning: age now, at retirement and at the plan's end."""
+
+    birth_date: date | None = None
+    current_age: Age | None = None
+    retirement_age: Age
+    life_expectancy: Annotated[int, Field(ge=1, le=120)]
+    display_name: str | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+
+    @model_validator(mode="after")
+    def _check_ages(self) -> Profile:
+        if self.birth_date is None and self.current_age is None:
+            raise ValueError("profile needs birth_date or current_age")
+        if self.retirement_age > self.life_expectancy:
+            raise ValueError("retirement_age must not exceed life_expectancy")
+        if self.current_age is not None and self.current_age >= self.life_expectancy:
+            raise ValueError("current_age must be below life_expectancy")
+        return self
+
+
+class Asset(_Model):
+    """Hold one asset with the ledger's field names."""
+
+    id: str | None = None
+    name: Name
+    kind: AssetKind
+    balance: Money
+    annual_contribution: Money = Decimal("0.00")
+    contribution_end_age: Age | None = None
+    stock_allocation: Fraction = 0.6
+
+
+class Debt(_Model):
+    """Hold one debt with the ledger's field names."""
+
+    id: str | None = None
+    name: Name
+    kind: DebtKind
+    balance: Money
+    interest_rate: Fraction
+    monthly_payment: Money
+
+
+class _Window(_Model):
+    """Check that an age window is not inverted."""
+
+    start_age: Age | None = None
+    end_age: Age | None = None
+
+    @model_validator(mode="after")
+    def _check_window(self) -> _Window:
+        start, end = self.start_age, self.end_age
+        if start is not None and end is not None and end < start:
+            raise ValueError("end_age must not be below start_age")
+        return self
+
+
+class Income(_Window):
+    """Hold one income with the ledger's field names."""
+
+    id: str | None = None
+    name: Name
+    kind: IncomeKind
+    amount: Money
+    frequency: Frequency = "annual"
+    growth_rate: SignedRate = 0.0
+    inflation_indexed: bool = False
+    taxable: bool = True
+
+
+class Expense(_Window):
+    """Hold one expense with the ledger's field names."""
+
+    id: str | None = None
+    name: Name
+    category: Annotated[str, Field(max_length=100)] = "other"
+    amount: Money
+    frequency: Frequency = "annual"
+    inflation_indexed: bool = True
+    essential: bool = True
+
+
+class Guardrails(_Model):
+    """Hold the Guyton–Klinger thresholds and the size of each adjustment."""
+
+    upper: Annotated[float, Field(gt=0.0, le=1.0)] = 0.20
+    lower: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.20
+    adjustment: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.10
+
+
+class Historical(_Model):
+    """Restrict the historical series to a range of calendar years."""
+
+    first_year: Annotated[int, Field(ge=1800, le=2200)] | None = None
+    last_year: Annotated[int, Field(ge=1800, le=2200)] | None = None
+
+    @model_validator(mode="after")
+    def _check_range(self) -> Historical:
+        first, last = self.first_year, self.last_year
+        if first is not None and last is not None and last < first:
+            raise ValueError("historical.last_year must not be before first_year")
+        return self
+
+
+class Assumptions(_Model):
+    """Hold every assumption with its documented default (docs/ENGINE.md)."""
+
+    mode: Mode = "monte_carlo"
+    paths: Annotated[int, Field(ge=1, le=MAX_PATHS)] = 10_000
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = None
+    inflation: SignedRate = 0.03
+    inflation_vol: Annotated[float, Field(ge=0.0, le=1.0)] = 0.04
+    stock_return: SignedRate = 0.10
+    stock_vol: Annotated[float, Field(ge=0.0, le=2.0)] = 0.18
+    bond_return: SignedRate = 0.045
+    bond_vol: Annotated[float, Field(ge=0.0, le=2.0)] = 0.06
+    stock_bond_corr: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.1
+    income_tax_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.20
+    withdrawal_strategy: Strategy = "needs"
+    withdrawal_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.04
+    guardrails: Guardrails = Guardrails()
+    historical: Historical = Historical()
+
+
+class Plan(_Model):
+    """Hold everything one projection needs: profile, ledger records and assumptions."""
+
+    profile: Profile
+    assets: list[Asset] = Field(default_factory=list, max_length=200)
+    debts: list[Debt] = Field(default_factory=list, max_length=200)
+    incomes: list[Income] = Field(default_factory=list, max_length=200)
+    expenses: list[Expense] = Field(default_factory=list, max_length=200)
+    assumptions: Assumptions = Assumptions()
+
+    @field_validator("assets", "debts", "incomes", "expenses", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return [] if value is None else value
