@@ -30,5 +30,5 @@ def create_app(
     )
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readiness_handler([accounts, ledger, projections]))
-    setup_routes(app, accounts=accounts, verifier=verifier)
+    setup_routes(app, accounts=accounts, ledger=ledger, verifier=verifier)
     return app

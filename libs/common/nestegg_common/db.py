@@ -37,14 +37,20 @@ async def create_pool(
     max_size: int = 10,
     command_timeout_s: float = 10.0,
     slow_query_ms: float = 200.0,
+    query_observer: Callable[[Any], None] | None = None,
 ) -> asyncpg.Pool:
-    """Open a pool whose connections decode jsonb and log statements slower than the threshold."""
+    """Open a pool whose connections decode jsonb and log statements slower than the threshold.
+
+    `query_observer` sees every statement (tests count queries with it).
+    """
 
     async def init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(
             "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
         )
         conn.add_query_logger(_log_slow_query(slow_query_ms))
+        if query_observer is not None:
+            conn.add_query_logger(query_observer)
 
     pool = await asyncpg.create_pool(
         dsn,

@@ -36,6 +36,17 @@ class ServiceSettings(CommonSettings):
     db_command_timeout_s: float = Field(10.0, gt=0)
     slow_query_ms: float = Field(200.0, ge=0)
 
+    pagination_secret: SecretStr = SecretStr("")
+
+    def cursor_secret(self) -> str:
+        """Return the key pagination cursors are signed with (the internal token if unset)."""
+        secret = self.pagination_secret.get_secret_value() or self.internal_token.get_secret_value()
+        if not secret:
+            raise RuntimeError(
+                "Set NESTEGG_PAGINATION_SECRET or NESTEGG_INTERNAL_TOKEN to sign cursors"
+            )
+        return secret
+
     @property
     def port(self) -> int:
         """Return the port this process listens on; each service names its own variable."""

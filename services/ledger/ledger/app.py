@@ -8,9 +8,13 @@ import asyncpg
 import httpx
 from aiohttp import web
 
+from ledger.handlers import CURSORS
 from ledger.routes import setup_routes
 from ledger.settings import LedgerSettings
-from nestegg_common.service import new_service_app
+from nestegg_common.auth import FetchJwks
+from nestegg_common.idempotency import purge_context
+from nestegg_common.pagination import CursorCodec
+from nestegg_common.service import POOL, new_service_app
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -20,10 +24,17 @@ def create_app(
     *,
     pool: asyncpg.Pool | None = None,
     http_client: httpx.AsyncClient | None = None,
+    fetch_jwks: FetchJwks | None = None,
 ) -> web.Application:
-    """Create the ledger app; pass `pool` or `http_client` to share them (tests)."""
+    """Create the ledger app; pass `pool`, `http_client` or `fetch_jwks` to replace them (tests)."""
     app = new_service_app(
-        settings, migrations_dir=MIGRATIONS_DIR, pool=pool, http_client=http_client
+        settings,
+        migrations_dir=MIGRATIONS_DIR,
+        pool=pool,
+        http_client=http_client,
+        fetch_jwks=fetch_jwks,
     )
+    app[CURSORS] = CursorCodec(settings.cursor_secret())
+    app.cleanup_ctx.append(purge_context(lambda a: a[POOL]))
     setup_routes(app)
     return app

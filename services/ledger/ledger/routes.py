@@ -4,7 +4,25 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ledger import handlers
+from ledger.collections import COLLECTIONS
+
 
 def setup_routes(app: web.Application) -> None:
-    """Register every route of the service (only health and readiness so far)."""
-    app.add_routes([])
+    """Register every route of the service."""
+    routes = []
+    for c in COLLECTIONS:
+        h = handlers.collection_handlers(c)
+        routes += [
+            web.get(f"/{c.name}", h.list_page),
+            web.post(f"/{c.name}", h.create),
+            web.get(f"/{c.name}/{{id}}", h.get),
+            web.patch(f"/{c.name}/{{id}}", h.update),
+            web.delete(f"/{c.name}/{{id}}", h.delete),
+        ]
+    routes += [
+        web.get("/ledger/summary", handlers.get_summary),
+        web.get("/internal/users/{user_id}/snapshot", handlers.get_user_snapshot),
+        web.post("/internal/events", handlers.receive_event),
+    ]
+    app.add_routes(routes)

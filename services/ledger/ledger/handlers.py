@@ -1,0 +1,124 @@
+"""HTTP handlers of the ledger: parse, call the use case, respond.
+
+The four collections share handlers; `collection_handlers(c)` binds them to one collection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from ledger import usecases
+from ledger.collections import Collection
+from ledger.models import Event
+from nestegg_common.auth import current_user_id
+from nestegg_common.errors import NotFound
+from nestegg_common.etags import etag_for, expected_version
+from nestegg_common.http import json_response, read_body_model, read_json, read_query_model
+from nestegg_common.idempotency import create_once
+from nestegg_common.pagination import CursorCodec, PageQuery
+from nestegg_common.problems import Handler
+from nestegg_common.service import POOL
+
+CURSORS = web.AppKey("cursors", CursorCodec)
+
+
+def record_id(request: web.Request, c: Collection) -> uuid.UUID:
+    """Return the `{id}` of the path; a malformed id names no record, so 404."""
+    try:
+        return uuid.UUID(request.match_info["id"])
+    except ValueError as err:
+        raise NotFound(f"No such {c.noun}.") from err
+
+
+@dataclass(frozen=True)
+class CollectionHandlers:
+    """The five handlers of one collection."""
+
+    list_page: Handler
+    create: Handler
+    get: Handler
+    update: Handler
+    delete: Handler
+
+
+def collection_handlers(c: Collection) -> CollectionHandlers:
+    """Bind the shared handlers to collection `c`."""
+
+    async def list_page(request: web.Request) -> web.StreamResponse:
+        query = read_query_model(request, PageQuery)
+        items, next_cursor = await usecases.list_records_page(
+            request.app[POOL],
+            c,
+            user_id=current_user_id(request),
+            limit=query.limit,
+            cursor=query.cursor,
+            codec=request.app[CURSORS],
+        )
+        return json_response({"items": items, "next_cursor": next_cursor})
+
+    async def create(request: web.Request) -> web.StreamResponse:
+        record = await read_body_model(request, c.model)
+        user_id = current_user_id(request)
+        created = await create_once(
+            request.app[POOL],
+            request,
+            user_id=user_id,
+            body=await request.read(),
+            create=lambda conn: usecases.create_record(conn, c, user_id=user_id, record=record),
+        )
+        return created.response()
+
+    async def get(request: web.Request) -> web.StreamResponse:
+        body, version = await usecases.get_record(
+            request.app[POOL], c, user_id=current_user_id(request), record_id=record_id(request, c)
+        )
+        return json_response(body, headers={"ETag": etag_for(version)})
+
+    async def update(request: web.Request) -> web.StreamResponse:
+        rid, if_match = record_id(request, c), expected_version(request)
+        body, version = await usecases.update_record(
+            request.app[POOL],
+            c,
+            user_id=current_user_id(request),
+            record_id=rid,
+            patch=await read_json(request),
+            expected_version=if_match,
+        )
+        return json_response(body, headers={"ETag": etag_for(version)})
+
+    async def delete(request: web.Request) -> web.StreamResponse:
+        await usecases.delete_record(
+            request.app[POOL],
+            c,
+            user_id=current_user_id(request),
+            record_id=record_id(request, c),
+            expected_version=expected_version(request),
+        )
+        return web.Response(status=204)
+
+    return CollectionHandlers(list_page, create, get, update, delete)
+
+
+async def get_summary(request: web.Request) -> web.StreamResponse:
+    """Show the user's totals."""
+    summary = await usecases.get_summary(request.app[POOL], user_id=current_user_id(request))
+    return json_response(summary)
+
+
+async def get_user_snapshot(request: web.Request) -> web.StreamResponse:
+    """Give the projections service every record of a user (internal)."""
+    try:
+        user_id = uuid.UUID(request.match_info["user_id"])
+    except ValueError as err:
+        raise NotFound("No such user.") from err
+    return json_response(await usecases.get_snapshot(request.app[POOL], user_id=user_id))
+
+
+async def receive_event(request: web.Request) -> web.StreamResponse:
+    """Apply an outbox event once; redeliveries are acknowledged and ignored (internal)."""
+    event = await read_body_model(request, Event)
+    applied = await usecases.apply_event(request.app[POOL], event)
+    return json_response({"applied": applied})

@@ -1,0 +1,185 @@
+"""SQL of the ledger: one statement per function, always scoped to one user.
+
+The four collections have the same statements over different columns, so each collection's
+SQL is written out once from its explicit column list (`Statements`), never per request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from ledger.collections import COLLECTIONS, Collection
+from nestegg_common.db import Connection
+
+
+@dataclass(frozen=True)
+class Statements:
+    """Every statement a collection's routes run."""
+
+    insert: str
+    select_one: str
+    lock_one: str
+    first_page: str
+    next_page: str
+    update: str
+    delete: str
+    select_all_for_user: str
+    delete_all_for_user: str
+
+
+def statements_for(c: Collection) -> Statements:
+    """Write the SQL of one collection from its column list."""
+    cols = ", ".join(c.columns)
+    returned = f"id, {cols}, version, created_at, updated_at"
+    values = ", ".join(f"${i}" for i in range(3, len(c.columns) + 3))
+    assignments = ", ".join(f"{col} = ${i}" for i, col in enumerate(c.columns, start=3))
+    order = "ORDER BY created_at DESC, id DESC"
+    return Statements(
+        insert=(
+            f"INSERT INTO {c.table} (id, user_id, {cols}) VALUES ($1, $2, {values}) "
+            f"RETURNING {returned}"
+        ),
+        select_one=f"SELECT {returned} FROM {c.table} WHERE user_id = $1 AND id = $2",
+        lock_one=f"SELECT {returned} FROM {c.table} WHERE user_id = $1 AND id = $2 FOR UPDATE",
+        first_page=f"SELECT {returned} FROM {c.table} WHERE user_id = $1 {order} LIMIT $2",
+        next_page=(
+            f"SELECT {returned} FROM {c.table} WHERE user_id = $1 AND (created_at, id) < ($2, $3) "
+            f"{order} LIMIT $4"
+        ),
+        update=(
+            f"UPDATE {c.table} SET {assignments}, version = version + 1, "
+            f"updated_at = clock_timestamp() WHERE user_id = $1 AND id = $2 RETURNING {returned}"
+        ),
+        delete=(
+            f"DELETE FROM {c.table} WHERE user_id = $1 AND id = $2 "
+            "AND ($3::integer IS NULL OR version = $3) RETURNING id"
+        ),
+        select_all_for_user=(
+            f"SELECT {returned} FROM {c.table} WHERE user_id = $1 ORDER BY created_at, id"
+        ),
+        delete_all_for_user=f"DELETE FROM {c.table} WHERE user_id = $1",
+    )
+
+
+SQL: dict[str, Statements] = {c.name: statements_for(c) for c in COLLECTIONS}
+
+_SUMMARY = """
+SELECT
+    (SELECT coalesce(sum(balance), 0) FROM assets WHERE user_id = $1) AS total_assets,
+    (SELECT coalesce(sum(balance), 0) FROM debts WHERE user_id = $1) AS total_debts,
+    (SELECT coalesce(sum(CASE frequency WHEN 'monthly' THEN amount * 12 ELSE amount END), 0)
+       FROM incomes WHERE user_id = $1) AS annual_income,
+    (SELECT coalesce(sum(CASE frequency WHEN 'monthly' THEN amount * 12 ELSE amount END), 0)
+       FROM expenses WHERE user_id = $1) AS annual_expenses
+"""
+
+_RECORD_EVENT = """
+INSERT INTO processed_events (event_id, event_type) VALUES ($1, $2)
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id
+"""
+
+_DELETE_IDEMPOTENCY_KEYS_FOR_USER = "DELETE FROM idempotency_keys WHERE user_id = $1"
+
+
+def _values(c: Collection, fields: dict[str, Any]) -> list[Any]:
+    return [fields[col] for col in c.columns]
+
+
+async def insert_record(
+    conn: Connection, c: Collection, *, user_id: uuid.UUID, fields: dict[str, Any]
+) -> asyncpg.Record:
+    """Insert a record with a new id and return it."""
+    row = await conn.fetchrow(SQL[c.name].insert, uuid.uuid4(), user_id, *_values(c, fields))
+    assert row is not None  # INSERT … RETURNING yields the row or raises
+    return row
+
+
+async def get_record(
+    conn: Connection, c: Collection, *, user_id: uuid.UUID, record_id: uuid.UUID
+) -> asyncpg.Record | None:
+    """Return the user's record, or None (also for another user's record)."""
+    row: asyncpg.Record | None = await conn.fetchrow(SQL[c.name].select_one, user_id, record_id)
+    return row
+
+
+async def lock_record(
+    conn: Connection, c: Collection, *, user_id: uuid.UUID, record_id: uuid.UUID
+) -> asyncpg.Record | None:
+    """Return the user's record locked until the transaction ends."""
+    row: asyncpg.Record | None = await conn.fetchrow(SQL[c.name].lock_one, user_id, record_id)
+    return row
+
+
+async def list_records_page(
+    conn: Connection,
+    c: Collection,
+    *,
+    user_id: uuid.UUID,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> list[asyncpg.Record]:
+    """Return up to `limit` records, newest first, strictly after the `after` position."""
+    s = SQL[c.name]
+    if after is None:
+        return list(await conn.fetch(s.first_page, user_id, limit))
+    return list(await conn.fetch(s.next_page, user_id, after[0], after[1], limit))
+
+
+async def update_record(
+    conn: Connection,
+    c: Collection,
+    *,
+    user_id: uuid.UUID,
+    record_id: uuid.UUID,
+    fields: dict[str, Any],
+) -> asyncpg.Record | None:
+    """Write every column of a record and bump its version."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        SQL[c.name].update, user_id, record_id, *_values(c, fields)
+    )
+    return row
+
+
+async def delete_record(
+    conn: Connection,
+    c: Collection,
+    *,
+    user_id: uuid.UUID,
+    record_id: uuid.UUID,
+    expected_version: int | None,
+) -> bool:
+    """Delete the record (at `expected_version` when given); say whether a row went."""
+    deleted = await conn.fetchval(SQL[c.name].delete, user_id, record_id, expected_version)
+    return deleted is not None
+
+
+async def get_summary(conn: Connection, *, user_id: uuid.UUID) -> asyncpg.Record:
+    """Return the user's totals in one statement."""
+    row = await conn.fetchrow(_SUMMARY, user_id)
+    assert row is not None  # an aggregate over scalar subqueries always yields one row
+    return row
+
+
+async def list_all_records(
+    conn: Connection, c: Collection, *, user_id: uuid.UUID
+) -> list[asyncpg.Record]:
+    """Return every record of the user in a collection, oldest first."""
+    return list(await conn.fetch(SQL[c.name].select_all_for_user, user_id))
+
+
+async def record_processed_event(conn: Connection, *, event_id: uuid.UUID, event_type: str) -> bool:
+    """Remember an event; say whether it is new (False: already applied)."""
+    return await conn.fetchval(_RECORD_EVENT, event_id, event_type) is not None
+
+
+async def erase_user(conn: Connection, *, user_id: uuid.UUID) -> None:
+    """Delete every row the user owns in this database."""
+    for c in COLLECTIONS:
+        await conn.execute(SQL[c.name].delete_all_for_user, user_id)
+    await conn.execute(_DELETE_IDEMPOTENCY_KEYS_FOR_USER, user_id)

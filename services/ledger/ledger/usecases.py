@@ -1,0 +1,154 @@
+"""What the ledger API does, one unit of work (connection + transaction) per operation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel
+
+from ledger import repository
+from ledger.collections import COLLECTIONS, Collection
+from ledger.domain import fields_to_store, merge_patch, record_out
+from ledger.models import Event, Summary
+from nestegg_common.db import Connection
+from nestegg_common.errors import NotFound, PreconditionFailed
+from nestegg_common.etags import etag_for
+from nestegg_common.idempotency import Created
+from nestegg_common.pagination import CursorCodec, Position
+
+USER_DELETED = "user.deleted"
+
+
+def _not_found(c: Collection) -> NotFound:
+    return NotFound(f"No such {c.noun}.")
+
+
+async def create_record(
+    conn: Connection, c: Collection, *, user_id: uuid.UUID, record: BaseModel
+) -> Created:
+    """Insert a record; the answer carries its Location and ETag."""
+    row = await repository.insert_record(
+        conn, c, user_id=user_id, fields=fields_to_store(c, record)
+    )
+    return Created(
+        body=record_out(c, row),
+        headers={"Location": f"/api/v1/{c.name}/{row['id']}", "ETag": etag_for(row["version"])},
+    )
+
+
+async def get_record(
+    pool: asyncpg.Pool, c: Collection, *, user_id: uuid.UUID, record_id: uuid.UUID
+) -> tuple[dict[str, Any], int]:
+    """Return one of the user's records and its version."""
+    async with pool.acquire() as conn:
+        row = await repository.get_record(conn, c, user_id=user_id, record_id=record_id)
+    if row is None:
+        raise _not_found(c)
+    return record_out(c, row), row["version"]
+
+
+async def list_records_page(
+    pool: asyncpg.Pool,
+    c: Collection,
+    *,
+    user_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    codec: CursorCodec,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Return one page, newest first, and the cursor of the next page (None at the end)."""
+    after = None
+    if cursor is not None:
+        position = codec.decode(cursor)
+        after = (position.created_at, position.id)
+    async with pool.acquire() as conn:
+        rows = await repository.list_records_page(
+            conn, c, user_id=user_id, limit=limit + 1, after=after
+        )
+    page, more = rows[:limit], len(rows) > limit
+    next_cursor = codec.encode(Position(page[-1]["created_at"], page[-1]["id"])) if more else None
+    return [record_out(c, row) for row in page], next_cursor
+
+
+async def update_record(
+    pool: asyncpg.Pool,
+    c: Collection,
+    *,
+    user_id: uuid.UUID,
+    record_id: uuid.UUID,
+    patch: Any,
+    expected_version: int | None,
+) -> tuple[dict[str, Any], int]:
+    """Change only the fields sent; the row lock makes concurrent PATCHes serialise."""
+    async with pool.acquire() as conn, conn.transaction():
+        stored = await repository.lock_record(conn, c, user_id=user_id, record_id=record_id)
+        if stored is None:
+            raise _not_found(c)
+        if expected_version is not None and stored["version"] != expected_version:
+            raise PreconditionFailed(f"The {c.noun} changed since you read it; fetch it and retry.")
+        merged = merge_patch(c, dict(stored), patch)
+        row = await repository.update_record(
+            conn, c, user_id=user_id, record_id=record_id, fields=fields_to_store(c, merged)
+        )
+    assert row is not None  # the row is locked by us, so it is still there
+    return record_out(c, row), row["version"]
+
+
+async def delete_record(
+    pool: asyncpg.Pool,
+    c: Collection,
+    *,
+    user_id: uuid.UUID,
+    record_id: uuid.UUID,
+    expected_version: int | None,
+) -> None:
+    """Delete a record (only at `expected_version` when If-Match was sent)."""
+    async with pool.acquire() as conn, conn.transaction():
+        deleted = await repository.delete_record(
+            conn, c, user_id=user_id, record_id=record_id, expected_version=expected_version
+        )
+        if not deleted:
+            if await repository.get_record(conn, c, user_id=user_id, record_id=record_id) is None:
+                raise _not_found(c)
+            raise PreconditionFailed(f"The {c.noun} changed since you read it; fetch it and retry.")
+
+
+async def get_summary(pool: asyncpg.Pool, *, user_id: uuid.UUID) -> Summary:
+    """Return the user's totals: assets, debts, net worth, annual income and expenses."""
+    async with pool.acquire() as conn:
+        row = await repository.get_summary(conn, user_id=user_id)
+    return Summary(
+        total_assets=row["total_assets"],
+        total_debts=row["total_debts"],
+        net_worth=row["total_assets"] - row["total_debts"],
+        annual_income=row["annual_income"],
+        annual_expenses=row["annual_expenses"],
+    )
+
+
+async def get_snapshot(
+    pool: asyncpg.Pool, *, user_id: uuid.UUID
+) -> dict[str, list[dict[str, Any]]]:
+    """Return every record of the user, one statement per collection, from one snapshot."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        return {
+            c.name: [
+                record_out(c, row)
+                for row in await repository.list_all_records(conn, c, user_id=user_id)
+            ]
+            for c in COLLECTIONS
+        }
+
+
+async def apply_event(pool: asyncpg.Pool, event: Event) -> bool:
+    """Apply an event at most once; say whether it was new."""
+    async with pool.acquire() as conn, conn.transaction():
+        if not await repository.record_processed_event(
+            conn, event_id=event.id, event_type=event.type
+        ):
+            return False
+        if event.type == USER_DELETED:
+            await repository.erase_user(conn, user_id=uuid.UUID(str(event.payload["user_id"])))
+    return True
