@@ -72,6 +72,8 @@ class JwtVerifier:
                 keys = jwt.PyJWKSet.from_dict(document).keys
             except Exception as err:  # an unreachable accounts must not turn into a 500
                 _LOGGER.warning("could not refresh the JWKS: %s", type(err).__name__)
+                # A failed fetch counts as a fetch, so a down accounts is not asked on every call.
+                self._fetched_at = time.monotonic()
                 if not self._keys:
                     raise Unauthorized("Tokens cannot be checked right now; try again.") from err
                 return
@@ -100,6 +102,9 @@ class JwtVerifier:
         if not isinstance(kid, str):
             raise Unauthorized("The access token names no key (`kid`).")
         key = await self._key_for(kid)
+        if key.algorithm_name != algorithm:
+            # A token may not pick how a key is used: an ES256 header on an Ed25519 key is forged.
+            raise Unauthorized("The access token's algorithm does not match its key.")
         try:
             claims = jwt.decode(
                 token,
@@ -116,7 +121,7 @@ class JwtVerifier:
             )
         except jwt.ExpiredSignatureError as err:
             raise Unauthorized("The access token has expired; refresh it.") from err
-        except (jwt.PyJWTError, ValueError) as err:
+        except (jwt.PyJWTError, ValueError, TypeError) as err:
             raise Unauthorized("The access token is not valid.") from err
 
 

@@ -87,7 +87,10 @@ class TooManyRequests(ProblemError):
     status, title, type_slug = 429, "Too many requests", "too-many-requests"
 
     def __init__(self, detail: str, *, retry_after_s: int, **kwargs: Any) -> None:
-        kwargs.setdefault("headers", {})["Retry-After"] = str(max(1, int(retry_after_s)))
+        kwargs["headers"] = {
+            **(kwargs.get("headers") or {}),
+            "Retry-After": str(max(1, int(retry_after_s))),
+        }
         super().__init__(detail, **kwargs)
         self.retry_after_s = retry_after_s
 

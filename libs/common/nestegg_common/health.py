@@ -21,7 +21,7 @@ def expected_migration_ids(migrations_dir: Path) -> set[str]:
     return {
         p.name.removesuffix(".sql")
         for p in migrations_dir.glob("*.sql")
-        if not p.name.endswith(".rollback.sql")
+        if not p.name.endswith(".rollback.sql") and not p.name.startswith("post-apply")
     }
 
 
@@ -46,7 +46,13 @@ def readiness_handler(pool_key: web.AppKey[asyncpg.Pool], migrations_dir: Path) 
     async def readyz(request: web.Request) -> web.Response:
         try:
             pending = await pending_migrations(request.app[pool_key], migrations_dir)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as err:
+        except (
+            OSError,
+            TimeoutError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            asyncpg.InternalClientError,  # a connection the server just dropped, not yet noticed
+        ) as err:
             _LOGGER.warning("readiness: database unreachable: %s", type(err).__name__)
             return web.json_response(
                 {"status": "unavailable", "database": "unreachable"}, status=503

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,16 +52,20 @@ def ensure_database(dsn: str) -> bool:
         return True
 
 
-def _backend(dsn: str) -> DatabaseBackend:
-    return get_backend(_yoyo_url(dsn), migration_table=MIGRATION_TABLE)
+@contextmanager
+def _backend(dsn: str) -> Iterator[DatabaseBackend]:
+    backend = get_backend(_yoyo_url(dsn), migration_table=MIGRATION_TABLE)
+    try:
+        yield backend
+    finally:
+        backend.connection.close()  # yoyo leaves its connection to the garbage collector
 
 
 def apply_migrations(dsn: str, migrations_dir: Path) -> list[str]:
     """Create the database if needed and apply every pending migration; return their ids."""
     ensure_database(dsn)
-    backend = _backend(dsn)
     migrations = read_migrations(str(migrations_dir))
-    with backend.lock():
+    with _backend(dsn) as backend, backend.lock():
         pending = backend.to_apply(migrations)
         backend.apply_migrations(pending)
     return [m.id for m in pending]
@@ -67,9 +73,8 @@ def apply_migrations(dsn: str, migrations_dir: Path) -> list[str]:
 
 def rollback_migrations(dsn: str, migrations_dir: Path, steps: int | None = None) -> list[str]:
     """Roll back the newest `steps` applied migrations (all when None); return their ids."""
-    backend = _backend(dsn)
     migrations = read_migrations(str(migrations_dir))
-    with backend.lock():
+    with _backend(dsn) as backend, backend.lock():
         to_rollback = backend.to_rollback(migrations)
         if steps is not None:
             to_rollback = to_rollback[:steps]
@@ -79,9 +84,9 @@ def rollback_migrations(dsn: str, migrations_dir: Path, steps: int | None = None
 
 def migration_status(dsn: str, migrations_dir: Path) -> MigrationStatus:
     """Report which migrations are applied and which are pending."""
-    backend = _backend(dsn)
     migrations = read_migrations(str(migrations_dir))
-    pending = {m.id for m in backend.to_apply(migrations)}
+    with _backend(dsn) as backend:
+        pending = {m.id for m in backend.to_apply(migrations)}
     return MigrationStatus(
         applied=[m.id for m in migrations if m.id not in pending],
         pending=[m.id for m in migrations if m.id in pending],
@@ -90,7 +95,8 @@ def migration_status(dsn: str, migrations_dir: Path) -> MigrationStatus:
 
 def break_stale_lock(dsn: str) -> None:
     """Remove the lock left by a migration process that was killed half-way."""
-    _backend(dsn).break_lock()
+    with _backend(dsn) as backend:
+        backend.break_lock()
 
 
 def main(argv: list[str] | None = None) -> int:
