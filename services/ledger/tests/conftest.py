@@ -41,8 +41,12 @@ class TokenFactory:
     def headers(self, user_id: uuid.UUID) -> dict[str, str]:
         now = int(time.time())
         claims = {
-            "iss": ISSUER, "aud": AUDIENCE, "sub": str(user_id), "iat": now,
-            "exp": now + 600, "jti": uuid.uuid4().hex,
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": str(user_id),
+            "iat": now,
+            "exp": now + 600,
+            "jti": uuid.uuid4().hex,
         }
         token = jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": KID})
         return {"Authorization": f"Bearer {token}"}
@@ -79,8 +83,12 @@ def queries() -> QueryCounter:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def pool(ledger_settings: LedgerSettings, queries: QueryCounter) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(ledger_settings.database_dsn(), max_size=20, query_observer=queries.observe)
+async def pool(
+    ledger_settings: LedgerSettings, queries: QueryCounter
+) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(
+        ledger_settings.database_dsn(), max_size=20, query_observer=queries.observe
+    )
     yield pool
     await pool.close()
 

@@ -21,7 +21,9 @@ async def test_an_asset_goes_through_create_get_list_patch_delete(client: TestCl
     assert (await got.json()) == body
     page = await (await client.get("/assets", headers=me)).json()
     assert page == {"items": [body], "next_cursor": None}
-    patched = await client.patch(f"/assets/{body['id']}", json={"balance": "2000"}, headers={**me, "If-Match": '"v1"'})
+    patched = await client.patch(
+        f"/assets/{body['id']}", json={"balance": "2000"}, headers={**me, "If-Match": '"v1"'}
+    )
     assert patched.status == 200, await patched.text()
     assert (await patched.json())["balance"] == "2000.00"
     assert (await patched.json())["name"] == "Brokerage"
