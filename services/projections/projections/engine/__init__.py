@@ -1,6 +1,6 @@
 """Project a retirement plan: deterministic, Monte Carlo and historical, one cash-flow kernel."""
 
-from .api import load_historical, prepare, run_projection
+from .api import expected_inputs_hash, load_historical, prepare, run_projection
 from .plan import Plan
 from .returns import HistoricalSeries, load_shiller_csv
 from .solve import solve
@@ -10,6 +10,7 @@ __all__ = [
     "ENGINE_VERSION",
     "HistoricalSeries",
     "Plan",
+    "expected_inputs_hash",
     "load_historical",
     "load_shiller_csv",
     "prepare",

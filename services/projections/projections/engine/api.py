@@ -126,24 +126,58 @@ def hash_inputs(
     prepared: Prepared, plan: Plan | None = None, *, annual_spending: float | None = None
 ) -> str:
     """Return the inputs hash: plan, assumptions (seed used), version, dataset, resolved dates."""
-    chosen = plan or prepared.plan
-    dumped = chosen.model_dump(mode="json")
-    dumped["assumptions"]["seed"] = (
-        prepared.seed if prepared.seed is not None else dumped["assumptions"]["seed"]
+    return _inputs_digest(
+        plan or prepared.plan,
+        prepared.timeline,
+        seed=prepared.seed,
+        dataset_hash=prepared.dataset_hash,
+        annual_spending=annual_spending,
     )
+
+
+def _inputs_digest(
+    plan: Plan,
+    timeline: Timeline,
+    *,
+    seed: int | None,
+    dataset_hash: str | None,
+    annual_spending: float | None = None,
+) -> str:
+    dumped = plan.model_dump(mode="json")
+    dumped["assumptions"]["seed"] = seed if seed is not None else dumped["assumptions"]["seed"]
     payload: dict[str, Any] = {
         "plan": dumped,
         "engine_version": ENGINE_VERSION,
-        "dataset_hash": prepared.dataset_hash,
+        "dataset_hash": dataset_hash,
         # A birth_date plan depends on the run date through the age and the calendar years.
-        "resolved": {
-            "current_age": prepared.timeline.current_age,
-            "first_year": prepared.timeline.first_year,
-        },
+        "resolved": {"current_age": timeline.current_age, "first_year": timeline.first_year},
     }
     if annual_spending is not None:
         payload["annual_spending"] = annual_spending
     return inputs_hash(payload)
+
+
+def expected_inputs_hash(
+    plan: Plan | Mapping[str, Any],
+    *,
+    today: date | None = None,
+    historical: HistoricalSeries | None = None,
+) -> str:
+    """Return the `inputs_hash` a run of this plan will have, without running it.
+
+    Callers cache results by it, so it must be cheap: no return matrices are drawn. A Monte
+    Carlo plan needs a fixed seed for its result (and so its hash) to be knowable in advance.
+    """
+    valid = as_plan(plan)
+    timeline = resolve_timeline(valid, today or date.today())
+    mode = valid.assumptions.mode
+    if mode == "monte_carlo" and valid.assumptions.seed is None:
+        raise ValueError("a Monte Carlo plan needs a seed for its inputs hash to be known")
+    seed = valid.assumptions.seed if mode == "monte_carlo" else None
+    dataset_hash = None
+    if mode == "historical":
+        dataset_hash = (historical or load_historical()).sha256
+    return _inputs_digest(valid, timeline, seed=seed, dataset_hash=dataset_hash)
 
 
 def summarise(

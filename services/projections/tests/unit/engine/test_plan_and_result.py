@@ -153,3 +153,29 @@ def test_historical_mode_without_a_data_file_is_a_clear_error(make_plan, monkeyp
     monkeypatch.delenv("NESTEGG_HISTORICAL_DATA", raising=False)
     with pytest.raises(ValueError, match="NESTEGG_HISTORICAL_DATA"):
         run_projection(make_plan(mode="historical"), today=TODAY)
+
+
+def test_the_expected_inputs_hash_matches_the_result_of_a_seeded_run() -> None:
+    from projections.engine import expected_inputs_hash, run_projection
+
+    plan = {
+        "profile": {"current_age": 40, "retirement_age": 65, "life_expectancy": 90},
+        "assets": [{"name": "a", "kind": "taxable", "balance": "100000.00"}],
+        "assumptions": {"mode": "monte_carlo", "paths": 200, "seed": 7},
+    }
+    assert expected_inputs_hash(plan) == run_projection(plan)["inputs_hash"]
+    deterministic = {**plan, "assumptions": {"mode": "deterministic"}}
+    assert expected_inputs_hash(deterministic) == run_projection(deterministic)["inputs_hash"]
+
+
+def test_an_unseeded_monte_carlo_plan_has_no_expected_hash() -> None:
+    import pytest
+
+    from projections.engine import expected_inputs_hash
+
+    plan = {
+        "profile": {"current_age": 40, "retirement_age": 65, "life_expectancy": 90},
+        "assumptions": {"mode": "monte_carlo"},
+    }
+    with pytest.raises(ValueError, match="seed"):
+        expected_inputs_hash(plan)
