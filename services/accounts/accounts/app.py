@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 from aiohttp import web
 
 from accounts.handlers import ACCOUNTS
+from accounts.outbox import dispatcher_context
 from accounts.passwords import Passwords
 from accounts.routes import PUBLIC_PREFIXES, setup_routes
 from accounts.settings import AccountsSettings
@@ -20,8 +22,13 @@ from nestegg_common.service import POOL, new_service_app
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def create_app(settings: AccountsSettings, *, pool: asyncpg.Pool | None = None) -> web.Application:
-    """Create the accounts app; pass `pool` to share one (tests)."""
+def create_app(
+    settings: AccountsSettings,
+    *,
+    pool: asyncpg.Pool | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> web.Application:
+    """Create the accounts app; pass `pool` or `http` to share one (tests)."""
     signing_key = SigningKey.load(
         settings.jwt_private_key.get_secret_value(), settings.jwt_private_key_file
     )
@@ -40,6 +47,7 @@ def create_app(settings: AccountsSettings, *, pool: asyncpg.Pool | None = None) 
         fetch_jwks=own_jwks,
         public_prefixes=PUBLIC_PREFIXES,
         pool=pool,
+        http_client=http,
     )
 
     async def accounts_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -49,5 +57,7 @@ def create_app(settings: AccountsSettings, *, pool: asyncpg.Pool | None = None) 
         yield
 
     app.cleanup_ctx.append(accounts_ctx)
+    # Appended after the pool and HTTP client, so it stops before they close.
+    app.cleanup_ctx.append(dispatcher_context(settings))
     setup_routes(app)
     return app

@@ -55,6 +55,12 @@ async def get_me(request: web.Request) -> web.Response:
     return json_response(me)
 
 
+async def delete_me(request: web.Request) -> web.Response:
+    """Erase the signed-in user; the other services follow through the outbox."""
+    await usecases.delete_account(request.app[ACCOUNTS], current_user_id(request))
+    return web.Response(status=204)
+
+
 async def get_profile(request: web.Request) -> web.Response:
     """Show the signed-in user's profile."""
     profile, version = await usecases.get_profile(request.app[ACCOUNTS], current_user_id(request))

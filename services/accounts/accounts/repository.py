@@ -50,6 +50,12 @@ WHERE user_id = $1 AND ($7::integer IS NULL OR version = $7)
 RETURNING display_name, birth_date, retirement_age, life_expectancy, currency, version
 """
 
+# Profiles and refresh tokens go with the user (ON DELETE CASCADE).
+_DELETE_USER = """
+DELETE FROM users WHERE id = $1
+RETURNING email
+"""
+
 _INSERT_REFRESH_TOKEN = """
 INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at)
 VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
@@ -108,24 +114,18 @@ async def insert_default_profile(conn: Connection, *, user_id: uuid.UUID) -> Non
     await conn.execute(_INSERT_DEFAULT_PROFILE, user_id)
 
 
-async def get_credentials_by_email(
-    conn: Connection, *, email: str
-) -> asyncpg.Record | None:
+async def get_credentials_by_email(conn: Connection, *, email: str) -> asyncpg.Record | None:
     """Return `id` and `password_hash` of the account with this email in any letter case."""
     row: asyncpg.Record | None = await conn.fetchrow(_SELECT_CREDENTIALS_BY_EMAIL, email)
     return row
 
 
-async def update_password_hash(
-    conn: Connection, *, user_id: uuid.UUID, password_hash: str
-) -> None:
+async def update_password_hash(conn: Connection, *, user_id: uuid.UUID, password_hash: str) -> None:
     """Store a re-hashed password (after the hashing cost was raised)."""
     await conn.execute(_UPDATE_PASSWORD_HASH, user_id, password_hash)
 
 
-async def get_user_with_profile(
-    conn: Connection, *, user_id: uuid.UUID
-) -> asyncpg.Record | None:
+async def get_user_with_profile(conn: Connection, *, user_id: uuid.UUID) -> asyncpg.Record | None:
     """Return the user joined with their profile."""
     row: asyncpg.Record | None = await conn.fetchrow(_SELECT_USER_WITH_PROFILE, user_id)
     return row
@@ -162,6 +162,12 @@ async def replace_profile(
     return row
 
 
+async def delete_user(conn: Connection, *, user_id: uuid.UUID) -> str | None:
+    """Delete the user with their profile and tokens; return their email, None when absent."""
+    email: str | None = await conn.fetchval(_DELETE_USER, user_id)
+    return email
+
+
 async def insert_refresh_token(
     conn: Connection,
     *,
@@ -177,9 +183,7 @@ async def insert_refresh_token(
     )
 
 
-async def lock_refresh_token(
-    conn: Connection, *, token_hash: bytes
-) -> asyncpg.Record | None:
+async def lock_refresh_token(conn: Connection, *, token_hash: bytes) -> asyncpg.Record | None:
     """Return the token row, locked until the transaction ends, so one use wins."""
     row: asyncpg.Record | None = await conn.fetchrow(_SELECT_REFRESH_TOKEN_FOR_UPDATE, token_hash)
     return row
@@ -205,15 +209,11 @@ async def count_login_attempt(
     return int(row["attempts"]), int(row["seconds_left"])
 
 
-async def forgive_login_attempt(
-    conn: Connection, *, scope: str, subject_hash: bytes
-) -> None:
+async def forgive_login_attempt(conn: Connection, *, scope: str, subject_hash: bytes) -> None:
     """Take back one counted attempt (it succeeded)."""
     await conn.execute(_FORGIVE_LOGIN_ATTEMPT, scope, subject_hash)
 
 
-async def clear_login_attempts(
-    conn: Connection, *, scope: str, subject_hash: bytes
-) -> None:
+async def clear_login_attempts(conn: Connection, *, scope: str, subject_hash: bytes) -> None:
     """Forget the attempts of a subject (after a successful login)."""
     await conn.execute(_CLEAR_LOGIN_ATTEMPTS, scope, subject_hash)

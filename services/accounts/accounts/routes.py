@@ -20,6 +20,7 @@ def setup_routes(app: web.Application) -> None:
             web.post("/auth/logout", handlers.log_out),
             web.get("/.well-known/jwks.json", handlers.get_jwks),
             web.get("/me", handlers.get_me),
+            web.delete("/me", handlers.delete_me),
             web.get("/me/profile", handlers.get_profile),
             web.put("/me/profile", handlers.replace_profile),
         ]

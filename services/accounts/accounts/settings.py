@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic_settings import NoDecode
 
 from nestegg_common.settings import ServiceSettings
+
+# The services that can subscribe to accounts' events; each has its own URL setting.
+KNOWN_SUBSCRIBERS = ("ledger", "projections")
 
 
 class AccountsSettings(ServiceSettings):
@@ -26,6 +31,46 @@ class AccountsSettings(ServiceSettings):
     login_max_attempts_per_account: int = Field(10, ge=1)
     login_max_attempts_per_address: int = Field(100, ge=1)
 
+    # Outbox (docs/OUTBOX.md). NESTEGG_EVENT_SUBSCRIBERS is a comma-separated list of names.
+    ledger_url: str = "http://127.0.0.1:8082"
+    projections_url: str = "http://127.0.0.1:8083"
+    event_subscribers: Annotated[tuple[str, ...], NoDecode] = KNOWN_SUBSCRIBERS
+    outbox_dispatcher_enabled: bool = True
+    outbox_poll_interval_s: float = Field(0.5, gt=0, le=60)
+    outbox_batch_size: int = Field(50, ge=1, le=1000)
+    outbox_send_timeout_s: float = Field(10.0, gt=0, le=300)
+    outbox_backoff_base_s: float = Field(0.5, gt=0)
+    outbox_backoff_max_s: float = Field(60.0, gt=0)
+    outbox_retention_days: int = Field(7, ge=1)
+    outbox_purge_interval_s: float = Field(3600.0, gt=0)
+
+    # Field validators, not a model validator: a model-level error would echo every input,
+    # secrets included, into the startup log.
+    @field_validator("event_subscribers", mode="before")
+    @classmethod
+    def _split_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [name.strip() for name in value.split(",")]
+        if isinstance(value, list | tuple):
+            return tuple(dict.fromkeys(name for name in value if name))  # drop blanks, repeats
+        return value
+
+    @field_validator("event_subscribers")
+    @classmethod
+    def _known_subscribers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(KNOWN_SUBSCRIBERS))
+        if unknown:
+            raise ValueError(f"unknown services {unknown}; choose from {KNOWN_SUBSCRIBERS}")
+        return value
+
+    @field_validator("outbox_backoff_max_s")
+    @classmethod
+    def _cap_above_base(cls, value: float, info: ValidationInfo) -> float:
+        base = info.data.get("outbox_backoff_base_s")
+        if base is not None and value < base:
+            raise ValueError("must be at least outbox_backoff_base_s")
+        return value
+
     @property
     def port(self) -> int:
         """Return `NESTEGG_ACCOUNTS_PORT`."""
@@ -35,3 +80,8 @@ class AccountsSettings(ServiceSettings):
     def database_name(self) -> str:
         """Return `NESTEGG_ACCOUNTS_DATABASE`."""
         return self.accounts_database
+
+    def subscriber_urls(self) -> dict[str, str]:
+        """Return the base URL of each subscribing service, by name."""
+        urls = {"ledger": self.ledger_url, "projections": self.projections_url}
+        return {name: urls[name].rstrip("/") for name in self.event_subscribers}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from accounts import repository
+from accounts import outbox, repository
 from accounts.models import Credentials, Me, Profile, ProfileUpdate, Registration, TokenPair, User
 from accounts.passwords import Passwords
 from accounts.settings import AccountsSettings
@@ -223,3 +223,22 @@ async def replace_profile(
                 raise NotFound("This account no longer exists.")
             raise PreconditionFailed("The profile changed since you read it; fetch it and retry.")
     return profile_from_row(row), int(row["version"])
+
+
+async def delete_account(accounts: Accounts, user_id: uuid.UUID) -> None:
+    """Erase the user here and record `user.deleted` for the other services, all or nothing."""
+    async with accounts.pool.acquire() as conn, conn.transaction():
+        email = await repository.delete_user(conn, user_id=user_id)
+        if email is None:
+            raise NotFound("This account no longer exists.")
+        # The throttling counter is keyed by a hash of the email: erase it with the account.
+        await repository.clear_login_attempts(
+            conn, scope="account", subject_hash=_subject_hash(email.lower())
+        )
+        event_id = await outbox.record_event(
+            conn,
+            event_type=outbox.USER_DELETED,
+            payload={"user_id": str(user_id)},
+            subscribers=list(accounts.settings.subscriber_urls()),
+        )
+    _LOGGER.info("account erased", extra={"event_id": str(event_id)})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
@@ -28,6 +30,8 @@ def accounts_settings(module_database_url: str, test_secrets: TestSecrets) -> Ac
         jwt_private_key=test_secrets.jwt_private_key_pem,
         internal_token=test_secrets.internal_token,
         login_max_attempts_per_account=5,
+        # Tests that want delivery start their own dispatcher against a subscriber they serve.
+        outbox_dispatcher_enabled=False,
     )
 
 
@@ -35,3 +39,12 @@ def accounts_settings(module_database_url: str, test_secrets: TestSecrets) -> Ac
 async def client(accounts_settings: AccountsSettings) -> AsyncIterator[TestClient]:
     async with TestClient(TestServer(create_app(accounts_settings))) as test_client:
         yield test_client
+
+
+@pytest_asyncio.fixture(scope="module")
+async def db(accounts_settings: AccountsSettings) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the module's database, for checking what the service stored."""
+    conn = await asyncpg.connect(accounts_settings.database_dsn())
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    yield conn
+    await conn.close()
