@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from aiohttp import web
 
 from accounts import usecases
 from accounts.models import Credentials, ProfileUpdate, RefreshRequest, Registration
 from accounts.usecases import Accounts
 from nestegg_common.auth import current_user_id
+from nestegg_common.errors import NotFound
 from nestegg_common.etags import etag_for, expected_version
 from nestegg_common.http import json_response, read_body_model
 
@@ -83,3 +86,23 @@ async def get_jwks(request: web.Request) -> web.Response:
     """Publish the public keys that verify access tokens."""
     jwks = request.app[ACCOUNTS].signing_key.jwks()
     return json_response(jwks, headers={"Cache-Control": "public, max-age=300"})
+
+
+def path_user_id(request: web.Request) -> uuid.UUID:
+    """Return the `{user_id}` of an internal path; a malformed one names no user, so 404."""
+    try:
+        return uuid.UUID(request.match_info["user_id"])
+    except ValueError as err:
+        raise NotFound("No such user.") from err
+
+
+async def get_user_profile(request: web.Request) -> web.Response:
+    """Give another service a user's profile (internal)."""
+    profile, _ = await usecases.get_profile(request.app[ACCOUNTS], path_user_id(request))
+    return json_response(profile)
+
+
+async def export_user(request: web.Request) -> web.Response:
+    """Give the gateway everything accounts holds about a user (internal)."""
+    export = await usecases.export_user(request.app[ACCOUNTS], path_user_id(request))
+    return json_response(export)

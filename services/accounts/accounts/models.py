@@ -118,3 +118,19 @@ class ProfileUpdate(Strict):
                 f"life_expectancy must be greater than retirement_age ({retirement_age})"
             )
         return value
+
+
+class Session(BaseModel):
+    """A login's refresh-token lineage, as shown in a data export (never the token)."""
+
+    family_id: uuid.UUID
+    issued_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+class AccountExport(BaseModel):
+    """Everything accounts holds about a user."""
+
+    user: Me
+    sessions: list[Session]

@@ -56,6 +56,13 @@ DELETE FROM users WHERE id = $1
 RETURNING email
 """
 
+_SELECT_SESSIONS = """
+SELECT family_id, issued_at, expires_at, revoked_at
+FROM refresh_tokens
+WHERE user_id = $1
+ORDER BY issued_at
+"""
+
 _INSERT_REFRESH_TOKEN = """
 INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at)
 VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
@@ -217,3 +224,8 @@ async def forgive_login_attempt(conn: Connection, *, scope: str, subject_hash: b
 async def clear_login_attempts(conn: Connection, *, scope: str, subject_hash: bytes) -> None:
     """Forget the attempts of a subject (after a successful login)."""
     await conn.execute(_CLEAR_LOGIN_ATTEMPTS, scope, subject_hash)
+
+
+async def list_sessions(conn: Connection, *, user_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Return the user's refresh tokens without their hashes, oldest first."""
+    return list(await conn.fetch(_SELECT_SESSIONS, user_id))

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 import asyncpg
 
 from accounts import outbox, repository
-from accounts.models import Credentials, Me, Profile, ProfileUpdate, Registration, TokenPair, User
+from accounts.models import (
+    AccountExport,
+    Credentials,
+    Me,
+    Profile,
+    ProfileUpdate,
+    Registration,
+    Session,
+    TokenPair,
+    User,
+)
 from accounts.passwords import Passwords
 from accounts.settings import AccountsSettings
 from accounts.tokens import SigningKey, issue_access_token, new_refresh_token, refresh_token_hash
@@ -242,3 +252,22 @@ async def delete_account(accounts: Accounts, user_id: uuid.UUID) -> None:
             subscribers=list(accounts.settings.subscriber_urls()),
         )
     _LOGGER.info("account erased", extra={"event_id": str(event_id)})
+
+
+async def export_user(accounts: Accounts, user_id: uuid.UUID) -> AccountExport:
+    """Return everything accounts holds about a user, for their data export."""
+    async with (
+        accounts.pool.acquire() as conn,
+        conn.transaction(isolation="repeatable_read", readonly=True),
+    ):
+        row = await repository.get_user_with_profile(conn, user_id=user_id)
+        if row is None:
+            raise NotFound("No such user.")
+        sessions = await repository.list_sessions(conn, user_id=user_id)
+    user = Me(
+        id=row["id"],
+        email=row["email"],
+        created_at=row["created_at"],
+        profile=profile_from_row(row),
+    )
+    return AccountExport(user=user, sessions=[Session.model_validate(dict(s)) for s in sessions])
