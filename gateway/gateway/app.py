@@ -5,13 +5,15 @@ from __future__ import annotations
 import httpx
 from aiohttp import web
 
+from gateway.aggregate import Backends
 from gateway.health import readiness_handler
+from gateway.openapi import API_DOCUMENT, ApiDocument
 from gateway.proxy import Upstream
 from gateway.routes import setup_routes
 from gateway.settings import GatewaySettings
 from nestegg_common.auth import JwtVerifier
 from nestegg_common.health import healthz
-from nestegg_common.service import http_client_context, jwks_over_http, new_app
+from nestegg_common.service import HTTP_CLIENT, http_client_context, jwks_over_http, new_app
 
 
 def create_app(
@@ -30,5 +32,22 @@ def create_app(
     )
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readiness_handler([accounts, ledger, projections]))
-    setup_routes(app, accounts=accounts, ledger=ledger, verifier=verifier)
+    app[API_DOCUMENT] = ApiDocument(
+        [accounts, ledger, projections], internal_token=settings.internal_token.get_secret_value()
+    )
+    backends = Backends(
+        client=lambda: app[HTTP_CLIENT],
+        accounts=accounts,
+        ledger=ledger,
+        projections=projections,
+        internal_token=settings.internal_token.get_secret_value(),
+    )
+    setup_routes(
+        app,
+        accounts=accounts,
+        ledger=ledger,
+        projections=projections,
+        verifier=verifier,
+        backends=backends,
+    )
     return app

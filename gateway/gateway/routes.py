@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from gateway import openapi
+from gateway.aggregate import Backends, dashboard_handler, export_handler
 from gateway.proxy import PUBLIC_PREFIX, Upstream, proxy_handler
 from nestegg_common.auth import JwtVerifier
 from nestegg_common.problems import Handler
 from nestegg_common.service import HTTP_CLIENT
 
 LEDGER_COLLECTIONS = ("assets", "debts", "incomes", "expenses")
+PROJECTION = f"{PUBLIC_PREFIX}/projections/{{projection_id}}"
+SCENARIO = f"{PROJECTION}/scenarios/{{scenario_id}}"
 
 
 def setup_routes(
-    app: web.Application, *, accounts: Upstream, ledger: Upstream, verifier: JwtVerifier
+    app: web.Application,
+    *,
+    accounts: Upstream,
+    ledger: Upstream,
+    projections: Upstream,
+    verifier: JwtVerifier,
+    backends: Backends,
 ) -> None:
     """Register the public routes; nothing else (in particular no `/internal/`) is reachable."""
 
@@ -33,6 +43,23 @@ def setup_routes(
             web.get(f"{PUBLIC_PREFIX}/me/profile", to(accounts, authenticated=True)),
             web.put(f"{PUBLIC_PREFIX}/me/profile", to(accounts, authenticated=True)),
             web.get(f"{PUBLIC_PREFIX}/ledger/summary", to(ledger, authenticated=True)),
+            web.get(f"{PUBLIC_PREFIX}/projections", to(projections, authenticated=True)),
+            web.post(f"{PUBLIC_PREFIX}/projections", to(projections, authenticated=True)),
+            web.get(PROJECTION, to(projections, authenticated=True)),
+            web.patch(PROJECTION, to(projections, authenticated=True)),
+            web.delete(PROJECTION, to(projections, authenticated=True)),
+            web.get(f"{PROJECTION}/scenarios", to(projections, authenticated=True)),
+            web.post(f"{PROJECTION}/scenarios", to(projections, authenticated=True)),
+            web.get(SCENARIO, to(projections, authenticated=True)),
+            web.patch(SCENARIO, to(projections, authenticated=True)),
+            web.delete(SCENARIO, to(projections, authenticated=True)),
+            web.post(f"{PROJECTION}/run", to(projections, authenticated=True)),
+            web.post(f"{PROJECTION}/compare", to(projections, authenticated=True)),
+            web.post(f"{PROJECTION}/solve", to(projections, authenticated=True)),
+            web.get(f"{PUBLIC_PREFIX}/dashboard", dashboard_handler(backends, verifier)),
+            web.get(f"{PUBLIC_PREFIX}/me/export", export_handler(backends, verifier)),
+            web.get(f"{PUBLIC_PREFIX}/openapi.json", openapi.get_openapi_document),
+            web.get(f"{PUBLIC_PREFIX}/docs", openapi.get_docs_page),
         ]
     )
     for name in LEDGER_COLLECTIONS:

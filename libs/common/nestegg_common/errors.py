@@ -105,3 +105,9 @@ class UpstreamTimeout(ProblemError):
     """A service this process depends on did not answer in time."""
 
     status, title, type_slug = 504, "Gateway timeout", "upstream-timeout"
+
+
+class ServiceUnavailable(ProblemError):
+    """The service cannot answer right now (overloaded, or a computation ran out of time)."""
+
+    status, title, type_slug = 503, "Service unavailable", "service-unavailable"

@@ -28,13 +28,38 @@ async def read_json(request: web.Request) -> Any:
         )
     raw = await request.read()  # aiohttp raises 413 past client_max_size
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
     except UnicodeDecodeError as err:
         raise BadRequest("The body is not valid UTF-8.") from err
     except json.JSONDecodeError as err:
         raise BadRequest(
             f"The body is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}."
         ) from err
+    except (ValueError, RecursionError) as err:  # a 5,000-digit integer, a 100,000-deep array
+        raise BadRequest(
+            "The body is JSON this API cannot read: nested too deep or a number too long."
+        ) from err
+    refuse_nul(data)
+    return data
+
+
+def refuse_nul(value: Any, path: str = "") -> None:
+    """Refuse U+0000 anywhere in parsed JSON: PostgreSQL text and jsonb cannot hold it."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValidationFailed(
+                "Text may not contain the NUL character (U+0000).",
+                errors=[
+                    {"field": path or "body", "message": "contains U+0000", "type": "string_type"}
+                ],
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul(key, path)
+            refuse_nul(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            refuse_nul(item, f"{path}.{index}" if path else str(index))
 
 
 async def read_body_model(request: web.Request, model: type[ModelT]) -> ModelT:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from accounts import handlers
+from accounts import api_spec, handlers
 
 # Paths under /auth/ and /.well-known/ need no access token; everything else does.
 PUBLIC_PREFIXES = ("/auth/", "/.well-known/")
@@ -25,5 +25,6 @@ def setup_routes(app: web.Application) -> None:
             web.put("/me/profile", handlers.replace_profile),
             web.get("/internal/users/{user_id}/profile", handlers.get_user_profile),
             web.get("/internal/users/{user_id}/export", handlers.export_user),
+            web.get("/internal/openapi.json", api_spec.get_openapi_fragment),
         ]
     )

@@ -12,10 +12,10 @@ from aiohttp import web
 
 from ledger import usecases
 from ledger.collections import Collection
-from ledger.models import Event
 from nestegg_common.auth import current_user_id
 from nestegg_common.errors import NotFound
 from nestegg_common.etags import etag_for, expected_version
+from nestegg_common.events import Event
 from nestegg_common.http import json_response, read_body_model, read_json, read_query_model
 from nestegg_common.idempotency import create_once
 from nestegg_common.pagination import CursorCodec, PageQuery

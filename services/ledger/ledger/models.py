@@ -5,9 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 Money = Annotated[
     Decimal,
@@ -20,6 +27,10 @@ Money = Annotated[
     ),
 ]
 Rate = Annotated[Decimal, Field(max_digits=7, decimal_places=6, allow_inf_nan=False)]
+# Four places, as the column stores them: more would be rounded silently.
+Allocation = Annotated[
+    Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4, allow_inf_nan=False)
+]
 Age = Annotated[int, Field(ge=0, le=120, strict=True)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Frequency = Literal["monthly", "annual"]
@@ -37,17 +48,13 @@ class AgeWindow(Record):
     start_age: Age | None = None
     end_age: Age | None = None
 
-    @model_validator(mode="after")
-    def _end_not_before_start(self) -> Self:
-        if (
-            self.start_age is not None
-            and self.end_age is not None
-            and self.end_age < self.start_age
-        ):
-            raise ValueError(
-                f"end_age ({self.end_age}) must not be before start_age ({self.start_age})"
-            )
-        return self
+    @field_validator("end_age")
+    @classmethod
+    def _end_not_before_start(cls, end_age: int | None, info: ValidationInfo) -> int | None:
+        start_age = info.data.get("start_age")
+        if start_age is not None and end_age is not None and end_age < start_age:
+            raise ValueError(f"end_age ({end_age}) must not be before start_age ({start_age})")
+        return end_age
 
 
 class Asset(Record):
@@ -58,7 +65,7 @@ class Asset(Record):
     balance: Money
     annual_contribution: Money = Decimal("0.00")
     contribution_end_age: Age | None = None
-    stock_allocation: Annotated[Rate, Field(ge=0, le=1)] | None = Field(
+    stock_allocation: Allocation | None = Field(
         None, description="0..1; when omitted: 0 for cash and real_estate, 0.6 otherwise"
     )
 
@@ -144,13 +151,3 @@ class Summary(BaseModel):
     net_worth: Decimal
     annual_income: Decimal
     annual_expenses: Decimal
-
-
-class Event(BaseModel):
-    """An event delivered by another service's outbox."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: uuid.UUID
-    type: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    payload: dict[str, Any]

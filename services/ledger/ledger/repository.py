@@ -70,11 +70,13 @@ SQL: dict[str, Statements] = {c.name: statements_for(c) for c in COLLECTIONS}
 
 _SUMMARY = """
 SELECT
-    (SELECT coalesce(sum(balance), 0) FROM assets WHERE user_id = $1) AS total_assets,
-    (SELECT coalesce(sum(balance), 0) FROM debts WHERE user_id = $1) AS total_debts,
-    (SELECT coalesce(sum(CASE frequency WHEN 'monthly' THEN amount * 12 ELSE amount END), 0)
+    (SELECT round(coalesce(sum(balance), 0), 2) FROM assets WHERE user_id = $1) AS total_assets,
+    (SELECT round(coalesce(sum(balance), 0), 2) FROM debts WHERE user_id = $1) AS total_debts,
+    (SELECT round(coalesce(sum(CASE frequency WHEN 'monthly' THEN amount * 12 ELSE amount END),
+                           0), 2)
        FROM incomes WHERE user_id = $1) AS annual_income,
-    (SELECT coalesce(sum(CASE frequency WHEN 'monthly' THEN amount * 12 ELSE amount END), 0)
+    (SELECT round(coalesce(sum(CASE frequency WHEN 'monthly' THEN amount * 12 ELSE amount END),
+                           0), 2)
        FROM expenses WHERE user_id = $1) AS annual_expenses
 """
 

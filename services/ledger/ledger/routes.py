@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ledger import handlers
+from ledger import api_spec, handlers
 from ledger.collections import COLLECTIONS
 
 
@@ -24,5 +24,6 @@ def setup_routes(app: web.Application) -> None:
         web.get("/ledger/summary", handlers.get_summary),
         web.get("/internal/users/{user_id}/snapshot", handlers.get_user_snapshot),
         web.post("/internal/events", handlers.receive_event),
+        web.get("/internal/openapi.json", api_spec.get_openapi_fragment),
     ]
     app.add_routes(routes)

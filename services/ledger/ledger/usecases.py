@@ -11,14 +11,13 @@ from pydantic import BaseModel
 from ledger import repository
 from ledger.collections import COLLECTIONS, Collection
 from ledger.domain import fields_to_store, merge_patch, record_out
-from ledger.models import Event, Summary
+from ledger.models import Summary
 from nestegg_common.db import Connection
 from nestegg_common.errors import NotFound, PreconditionFailed
 from nestegg_common.etags import etag_for
+from nestegg_common.events import Event, deleted_user_id
 from nestegg_common.idempotency import Created
 from nestegg_common.pagination import CursorCodec, Position
-
-USER_DELETED = "user.deleted"
 
 
 def _not_found(c: Collection) -> NotFound:
@@ -144,11 +143,12 @@ async def get_snapshot(
 
 async def apply_event(pool: asyncpg.Pool, event: Event) -> bool:
     """Apply an event at most once; say whether it was new."""
+    user_id = deleted_user_id(event)
     async with pool.acquire() as conn, conn.transaction():
         if not await repository.record_processed_event(
             conn, event_id=event.id, event_type=event.type
         ):
             return False
-        if event.type == USER_DELETED:
-            await repository.erase_user(conn, user_id=uuid.UUID(str(event.payload["user_id"])))
+        if user_id is not None:
+            await repository.erase_user(conn, user_id=user_id)
     return True

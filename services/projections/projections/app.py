@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
 import httpx
 from aiohttp import web
 
-from nestegg_common.service import new_service_app
+from nestegg_common.auth import FetchJwks
+from nestegg_common.idempotency import purge_context
+from nestegg_common.pagination import CursorCodec
+from nestegg_common.service import HTTP_CLIENT, POOL, new_service_app
+from projections.compute import Engine, UserLimiter
+from projections.handlers import CURSORS, PROJECTIONS
 from projections.routes import setup_routes
+from projections.runs import Projections
 from projections.settings import ProjectionsSettings
+from projections.upstream import Upstreams
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -20,10 +28,43 @@ def create_app(
     *,
     pool: asyncpg.Pool | None = None,
     http_client: httpx.AsyncClient | None = None,
+    fetch_jwks: FetchJwks | None = None,
 ) -> web.Application:
-    """Create the projections app; pass `pool` or `http_client` to share them (tests)."""
+    """Create the projections app; pass `pool`, `http_client` or `fetch_jwks` to replace them."""
     app = new_service_app(
-        settings, migrations_dir=MIGRATIONS_DIR, pool=pool, http_client=http_client
+        settings,
+        migrations_dir=MIGRATIONS_DIR,
+        pool=pool,
+        http_client=http_client,
+        fetch_jwks=fetch_jwks,
     )
+    app[CURSORS] = CursorCodec(settings.cursor_secret())
+
+    async def projections_ctx(app: web.Application) -> AsyncIterator[None]:
+        historical = None if settings.historical_data is None else str(settings.historical_data)
+        engine = Engine(
+            workers=settings.projection_workers,
+            timeout_s=settings.compute_timeout_s,
+            historical_path=historical,
+        )
+        app[PROJECTIONS] = Projections(
+            pool=app[POOL],
+            engine=engine,
+            limiter=UserLimiter(
+                in_flight=settings.runs_in_flight_per_user,
+                per_minute=settings.runs_per_minute_per_user,
+            ),
+            upstreams=Upstreams(
+                client=app[HTTP_CLIENT],
+                accounts_url=settings.accounts_url,
+                ledger_url=settings.ledger_url,
+                internal_token=settings.internal_token.get_secret_value(),
+            ),
+        )
+        yield
+        engine.close()
+
+    app.cleanup_ctx.append(projections_ctx)
+    app.cleanup_ctx.append(purge_context(lambda a: a[POOL]))
     setup_routes(app)
     return app

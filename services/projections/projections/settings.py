@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from nestegg_common.settings import ServiceSettings
@@ -12,6 +14,13 @@ class ProjectionsSettings(ServiceSettings):
 
     projections_port: int = Field(8083, ge=0, le=65535)
     projections_database: str = "nestegg_projections"
+    ledger_url: str = "http://127.0.0.1:8082"
+    historical_data: Path | None = None
+    projection_workers: int = Field(2, ge=1, le=64)
+    # Per user and per replica: runs, compares and solves in progress at once, and per minute.
+    runs_in_flight_per_user: int = Field(2, ge=1)
+    runs_per_minute_per_user: int = Field(30, ge=1)
+    compute_timeout_s: float = Field(120.0, gt=0)
 
     @property
     def port(self) -> int:

@@ -1,0 +1,5 @@
+DROP TABLE processed_events;
+DROP TABLE idempotency_keys;
+DROP TABLE runs;
+DROP TABLE scenarios;
+DROP TABLE projections;

@@ -1,0 +1,264 @@
+"""Run, compare and solve: fetch the user's data, build plans, reuse or compute results."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from nestegg_common.db import Connection
+from nestegg_common.errors import NotFound, ValidationFailed
+from nestegg_common.events import Event, deleted_user_id
+from projections import repository
+from projections.compute import Engine, UserLimiter
+from projections.engine import expected_inputs_hash, load_historical
+from projections.models import ComparedRun, Comparison, Overrides, SolveRequest
+from projections.planning import build_plan, difference, projection_seed, summarise_result
+from projections.upstream import Upstreams
+
+_LOGGER = logging.getLogger(__name__)
+
+HISTORICAL_HELP = (
+    "Historical mode needs Robert Shiller's monthly market data as CSV, which this deployment "
+    "has not been given: download it (see docs/ENGINE.md, 'Historical data') and set "
+    "NESTEGG_HISTORICAL_DATA to the file's path, or choose mode 'monte_carlo' or 'deterministic'."
+)
+
+
+@dataclass(frozen=True)
+class Projections:
+    """The projections service's dependencies, built once by `create_app`."""
+
+    pool: asyncpg.Pool
+    engine: Engine
+    limiter: UserLimiter
+    upstreams: Upstreams
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One plan to run: the baseline (scenario None) or a scenario."""
+
+    scenario_id: uuid.UUID | None
+    name: str
+    plan: dict[str, Any]
+    inputs_hash: str
+
+
+def _inputs_hash(ctx: Projections, plan: dict[str, Any], today: date) -> str:
+    historical = None
+    if plan["assumptions"]["mode"] == "historical":
+        if ctx.engine.historical_path is None:
+            raise ValidationFailed(
+                HISTORICAL_HELP,
+                errors=[
+                    {
+                        "field": "assumptions.mode",
+                        "message": "historical data not configured",
+                        "type": "value_error",
+                    }
+                ],
+            )
+        historical = load_historical(ctx.engine.historical_path)
+    try:
+        return expected_inputs_hash(plan, today=today, historical=historical)
+    except ValueError as err:
+        raise ValidationFailed(f"This plan cannot be projected: {err}") from err
+
+
+async def _plans(
+    ctx: Projections,
+    conn: Connection,
+    user_id: uuid.UUID,
+    projection_id: uuid.UUID,
+    scenario_ids: list[uuid.UUID | None],
+) -> list[PlannedRun]:
+    projection = await repository.get_projection(conn, user_id=user_id, projection_id=projection_id)
+    if projection is None:
+        raise NotFound("No such projection.")
+    scenarios = {}
+    for sid in scenario_ids:
+        if sid is not None:
+            row = await repository.get_scenario(
+                conn, user_id=user_id, projection_id=projection_id, scenario_id=sid
+            )
+            if row is None:
+                raise NotFound("No such scenario.")
+            scenarios[sid] = row
+    profile, snapshot = await ctx.upstreams.plan_inputs(user_id)
+    today, seed = date.today(), projection_seed(projection_id)
+    planned = []
+    for sid in scenario_ids:
+        overrides = None if sid is None else Overrides.model_validate(scenarios[sid]["overrides"])
+        plan = build_plan(
+            profile=profile,
+            snapshot=snapshot,
+            assumptions=projection["assumptions"],
+            overrides=overrides,
+            seed=seed,
+        )
+        name = projection["name"] if sid is None else scenarios[sid]["name"]
+        planned.append(PlannedRun(sid, name, plan, _inputs_hash(ctx, plan, today)))
+    return planned
+
+
+async def _result_of(
+    ctx: Projections, user_id: uuid.UUID, projection_id: uuid.UUID, run: PlannedRun
+) -> tuple[asyncpg.Record, bool]:
+    """Return the stored run of these inputs, computing and storing it first if there is none."""
+    async with ctx.pool.acquire() as conn:
+        stored = await repository.find_run(
+            conn,
+            user_id=user_id,
+            projection_id=projection_id,
+            scenario_id=run.scenario_id,
+            inputs_hash=run.inputs_hash,
+        )
+    if stored is not None:
+        return stored, True
+    result = await ctx.engine.project(run.plan, today=date.today())
+    if result["inputs_hash"] != run.inputs_hash:  # the date turned over mid-request, say
+        _LOGGER.warning("inputs hash changed during a run; storing under the engine's hash")
+    async with ctx.pool.acquire() as conn:
+        row = await repository.insert_run(
+            conn,
+            user_id=user_id,
+            projection_id=projection_id,
+            scenario_id=run.scenario_id,
+            result=result,
+        )
+        if row is None:  # a concurrent request stored the same inputs first
+            row = await repository.find_run(
+                conn,
+                user_id=user_id,
+                projection_id=projection_id,
+                scenario_id=run.scenario_id,
+                inputs_hash=result["inputs_hash"],
+            )
+    assert row is not None
+    return row, False
+
+
+def run_out(row: asyncpg.Record, *, cached: bool) -> dict[str, Any]:
+    """Return a stored run as the API shows it: the engine result plus where it came from."""
+    return {
+        **row["result"],
+        "run_id": str(row["id"]),
+        "projection_id": str(row["projection_id"]),
+        "scenario_id": None if row["scenario_id"] is None else str(row["scenario_id"]),
+        "created_at": row["created_at"].isoformat(),
+        "cached": cached,
+    }
+
+
+async def run_projection(
+    ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.UUID, scenario_id: uuid.UUID | None
+) -> dict[str, Any]:
+    """Run the baseline or one scenario; unchanged inputs return the stored result."""
+    async with ctx.limiter.slot(user_id):
+        async with ctx.pool.acquire() as conn:
+            (planned,) = await _plans(ctx, conn, user_id, projection_id, [scenario_id])
+        row, cached = await _result_of(ctx, user_id, projection_id, planned)
+    return run_out(row, cached=cached)
+
+
+async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.UUID) -> Comparison:
+    """Run the baseline and every scenario and put their summaries side by side."""
+    async with ctx.limiter.slot(user_id):
+        async with ctx.pool.acquire() as conn:
+            scenarios = await repository.list_all_scenarios(
+                conn, user_id=user_id, projection_id=projection_id
+            )
+            ids: list[uuid.UUID | None] = [None, *(s["id"] for s in scenarios)]
+            planned = await _plans(ctx, conn, user_id, projection_id, ids)
+        columns = []
+        for run in planned:
+            row, _ = await _result_of(ctx, user_id, projection_id, run)
+            summary = summarise_result(
+                row["result"], retirement_age=run.plan["profile"]["retirement_age"]
+            )
+            columns.append((run, row, summary))
+    baseline = columns[0][2]
+    return Comparison(
+        projection_id=projection_id,
+        runs=[
+            ComparedRun(
+                scenario_id=run.scenario_id,
+                name=run.name,
+                run_id=row["id"],
+                inputs_hash=run.inputs_hash,
+                summary=summary,
+                difference=None if run.scenario_id is None else difference(summary, baseline),
+            )
+            for run, row, summary in columns
+        ],
+    )
+
+
+async def solve(
+    ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.UUID, body: SolveRequest
+) -> dict[str, Any]:
+    """Find the earliest retirement age or highest spending reaching the success rate."""
+    async with ctx.limiter.slot(user_id):
+        async with ctx.pool.acquire() as conn:
+            (planned,) = await _plans(ctx, conn, user_id, projection_id, [body.scenario_id])
+        answer = await ctx.engine.solve(
+            planned.plan, target=body.target, success_rate=body.success_rate, today=date.today()
+        )
+    return {
+        "projection_id": str(projection_id),
+        "scenario_id": body.scenario_id and str(body.scenario_id),
+        **answer,
+    }
+
+
+async def latest_run_summary(pool: asyncpg.Pool, *, user_id: uuid.UUID) -> dict[str, Any] | None:
+    """Return the user's most recent run in brief, for the dashboard."""
+    async with pool.acquire() as conn:
+        row = await repository.latest_run(conn, user_id=user_id)
+    if row is None:
+        return None
+    return {
+        "run_id": str(row["id"]),
+        "projection_id": str(row["projection_id"]),
+        "projection_name": row["name"],
+        "scenario_id": None if row["scenario_id"] is None else str(row["scenario_id"]),
+        "success_rate": row["success_rate"],
+        "inputs_hash": row["inputs_hash"],
+        "created_at": row["created_at"].isoformat(),
+    }
+
+
+async def export_user(pool: asyncpg.Pool, *, user_id: uuid.UUID) -> dict[str, Any]:
+    """Return every projection, scenario and run of the user, from one snapshot."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        rows = await repository.export_rows(conn, user_id=user_id)
+    return {
+        kind: [{k: _jsonable(v) for k, v in r.items()} for r in records]
+        for kind, records in rows.items()
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+async def apply_event(pool: asyncpg.Pool, event: Event) -> bool:
+    """Apply an event at most once; say whether it was new."""
+    user_id = deleted_user_id(event)
+    async with pool.acquire() as conn, conn.transaction():
+        if not await repository.record_processed_event(
+            conn, event_id=event.id, event_type=event.type
+        ):
+            return False
+        if user_id is not None:
+            await repository.erase_user(conn, user_id=user_id)
+    return True
