@@ -40,6 +40,9 @@ NOT_YET_DOCUMENTED: tuple[str, ...] = (
     f"{PREFIX}/me/export",
 )
 
+# Services whose fragment may be missing from the document while their routes are allow-listed.
+MAY_BE_UNAVAILABLE = {"projections"} if NOT_YET_DOCUMENTED else set()
+
 _PARAM = re.compile(r"\{[^}]+\}")
 _GROUP = re.compile(r"\(\?P<(\w+)>([^()]*)\)")
 _LITERALS = re.compile(r"^[\w.-]+(\|[\w.-]+)*$")
@@ -156,8 +159,24 @@ def access_token(cluster: Cluster, http: httpx.Client) -> str:
 def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
     assert document["openapi"].startswith("3.1.")
     validate(document)
-    # The services that publish their part are all there; a gap names itself.
-    assert not {"accounts", "ledger"} & set(document.get("x-nestegg-unavailable", ()))
+    # Every service's part is there; a gap would name itself here.
+    assert set(document.get("x-nestegg-unavailable", ())) <= MAY_BE_UNAVAILABLE
+
+
+def test_services_serve_their_fragment_only_to_callers_with_the_service_token(
+    cluster: Cluster, http: httpx.Client
+) -> None:
+    for name in ("accounts", "ledger"):
+        url = cluster.service_urls[name] + "/internal/openapi.json"
+        assert http.get(url).status_code == 401
+        wrong = http.get(url, headers={"Authorization": "Bearer not-the-token"})
+        assert wrong.status_code == 401
+        answer = http.get(
+            url, headers={"Authorization": f"Bearer {cluster.secrets.internal_token}"}
+        )
+        assert answer.status_code == 200, answer.text
+        validate(answer.json())
+    assert http.get(cluster.api("/internal/openapi.json")).status_code == 404
 
 
 def test_every_route_the_gateway_serves_is_documented(document: dict[str, Any]) -> None:
