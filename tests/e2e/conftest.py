@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -33,9 +34,21 @@ class Cluster:
     secrets: TestSecrets
     env: dict[str, str]
     logs_dir: Path
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def api(self, path: str) -> str:
         return f"{self.gateway_url}/api/v1{path}"
+
+    def stop(self, name: str) -> None:
+        """Stop one process (SIGTERM), as an outage would."""
+        stop_process(self.processes[name])
+
+    def start(self, name: str) -> None:
+        """Start a stopped process again on its port and wait until it is ready."""
+        log = self.logs_dir / f"{name}.restarted.log"
+        self.processes[name] = start_process(name, self.env, log_path=log)
+        url = self.service_urls.get(name, self.gateway_url)
+        wait_until_healthy(f"{url}/readyz", process=self.processes[name])
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +66,8 @@ def cluster(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "NESTEGG_DATABASE_URL": pg_server_url,
         "NESTEGG_LOG_LEVEL": "INFO",
         "NESTEGG_UPSTREAM_TIMEOUT_S": "5",
+        # Outages in these tests last seconds: retry deliveries at least every 2 s.
+        "NESTEGG_OUTBOX_BACKOFF_MAX_S": "2",
         **{f"NESTEGG_{n.upper()}_PORT": str(p) for n, p in ports.items()},
         **{f"NESTEGG_{n.upper()}_DATABASE": d for n, d in databases.items()},
         **{f"NESTEGG_{n.upper()}_URL": f"http://127.0.0.1:{ports[n]}" for n in SERVICES},
@@ -69,6 +84,7 @@ def cluster(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             secrets=secrets,
             env=env,
             logs_dir=logs_dir,
+            processes=processes,
         )
     finally:
         for process in processes.values():
