@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -93,3 +94,22 @@ def json_response(
     """Serialise a model (money as decimal strings) or plain JSON data."""
     text = body.model_dump_json() if isinstance(body, BaseModel) else json.dumps(body)
     return web.Response(text=text, status=status, content_type="application/json", headers=headers)
+
+
+def patch_fields(patch: Any, allowed: Iterable[str], *, noun: str) -> dict[str, Any]:
+    """Return a PATCH body's fields; 422 unless it is an object naming only `allowed` fields."""
+    if not isinstance(patch, dict):
+        raise ValidationFailed(
+            "The body must be a JSON object of the fields to change.",
+            errors=[{"field": "body", "message": "expected a JSON object", "type": "dict_type"}],
+        )
+    unknown = sorted(set(patch) - set(allowed))
+    if unknown:
+        raise ValidationFailed(
+            f"These fields cannot be changed on a {noun}: {', '.join(unknown)}.",
+            errors=[
+                {"field": name, "message": "unknown or read-only field", "type": "extra_forbidden"}
+                for name in unknown
+            ],
+        )
+    return patch

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ledger.collections import ASSETS, Collection
-from nestegg_common.errors import ValidationFailed
+from nestegg_common.http import patch_fields
 
 # Cash and property hold no stocks; for the rest a 60/40 portfolio is the conventional default.
 _DEFAULT_STOCK_ALLOCATION = {"cash": Decimal("0"), "real_estate": Decimal("0")}
@@ -27,22 +27,9 @@ def fields_to_store(c: Collection, record: BaseModel) -> dict[str, Any]:
 
 def merge_patch(c: Collection, stored: dict[str, Any], patch: Any) -> BaseModel:
     """Apply a partial update to a stored record and validate the result as a whole."""
-    if not isinstance(patch, dict):
-        raise ValidationFailed(
-            "The body must be a JSON object of the fields to change.",
-            errors=[{"field": "body", "message": "expected a JSON object", "type": "dict_type"}],
-        )
-    unknown = sorted(set(patch) - set(c.columns))
-    if unknown:
-        raise ValidationFailed(
-            f"These fields cannot be changed on a {c.noun}: {', '.join(unknown)}.",
-            errors=[
-                {"field": name, "message": "unknown or read-only field", "type": "extra_forbidden"}
-                for name in unknown
-            ],
-        )
+    changes = patch_fields(patch, c.columns, noun=c.noun)
     current = {col: stored[col] for col in c.columns}
-    return c.model.model_validate({**current, **patch})
+    return c.model.model_validate({**current, **changes})
 
 
 def record_out(c: Collection, row: Any) -> dict[str, Any]:

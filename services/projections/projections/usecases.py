@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from nestegg_common.db import Connection
 from nestegg_common.errors import NotFound, PreconditionFailed, ValidationFailed
 from nestegg_common.etags import etag_for
+from nestegg_common.http import patch_fields
 from nestegg_common.idempotency import Created
 from nestegg_common.pagination import CursorCodec, Position
 from nestegg_common.problems import validation_errors
@@ -44,24 +45,6 @@ def _after(cursor: str | None, codec: CursorCodec) -> tuple[Any, uuid.UUID] | No
         return None
     position = codec.decode(cursor)
     return position.created_at, position.id
-
-
-def _only_fields(patch: Any, allowed: set[str], noun: str) -> dict[str, Any]:
-    if not isinstance(patch, dict):
-        raise ValidationFailed(
-            "The body must be a JSON object of the fields to change.",
-            errors=[{"field": "body", "message": "expected a JSON object", "type": "dict_type"}],
-        )
-    unknown = sorted(set(patch) - allowed)
-    if unknown:
-        raise ValidationFailed(
-            f"These fields cannot be changed on a {noun}: {', '.join(unknown)}.",
-            errors=[
-                {"field": k, "message": "unknown or read-only field", "type": "extra_forbidden"}
-                for k in unknown
-            ],
-        )
-    return patch
 
 
 async def _projection_or_404(
@@ -115,7 +98,7 @@ async def update_projection(
     expected_version: int | None,
 ) -> tuple[dict[str, Any], int]:
     """Change the name and/or some assumptions (merged into the stored ones)."""
-    changes = _only_fields(patch, {"name", "assumptions"}, "projection")
+    changes = patch_fields(patch, {"name", "assumptions"}, noun="projection")
     async with pool.acquire() as conn, conn.transaction():
         stored = await _projection_or_404(conn, user_id, projection_id, lock=True)
         if expected_version is not None and stored["version"] != expected_version:
@@ -245,7 +228,7 @@ async def update_scenario(
     expected_version: int | None,
 ) -> tuple[dict[str, Any], int]:
     """Change the name and/or replace the overrides."""
-    changes = _only_fields(patch, {"name", "overrides"}, "scenario")
+    changes = patch_fields(patch, {"name", "overrides"}, noun="scenario")
     async with pool.acquire() as conn, conn.transaction():
         projection = await _projection_or_404(conn, user_id, projection_id)
         stored = await _scenario_or_404(conn, user_id, projection_id, scenario_id, lock=True)
