@@ -107,7 +107,7 @@ async def test_the_merge_serves_what_is_up_and_names_what_is_missing(
     # Proxied operations also answer 502/504 when their service is down; the gateway's own do not.
     assert {"502", "504"} <= set(document["paths"]["/api/v1/gadgets"]["get"]["responses"])
     assert "502" not in document["paths"]["/api/v1/openapi.json"]["get"]["responses"]
-    assert [t["name"] for t in document["tags"]] == ["gadgets", "docs"]
+    assert [t["name"] for t in document["tags"]] == ["gadgets", "aggregate", "docs"]
 
 
 async def test_a_complete_merge_is_cached_and_an_incomplete_one_is_retried(

@@ -32,9 +32,19 @@ class ProjectionOut(BaseModel):
 
     id: uuid.UUID
     name: str
-    assumptions: dict[str, Any]
+    assumptions: dict[str, Any] = Field(
+        description="Every field of Assumptions, defaults spelled out"
+    )
     created_at: datetime
     updated_at: datetime
+
+
+class ExtraIncome(Income):
+    """An income a scenario adds to the plan (unlike the ledger, `frequency` defaults to annual)."""
+
+
+class ExtraExpense(Expense):
+    """An expense a scenario adds to the plan (`frequency` defaults to annual)."""
 
 
 class Overrides(Strict):
@@ -44,12 +54,17 @@ class Overrides(Strict):
     life_expectancy: Annotated[int, Field(ge=1, le=120, strict=True)] | None = None
     assumptions: dict[str, Any] = Field(
         default_factory=dict,
-        description="Any assumption fields; validated against the projection's",
+        description="Any assumption fields (see Assumptions), merged into the projection's "
+        "(nested objects merge too) and validated against them",
     )
     income_scale: Scale = Field(1.0, description="Multiply every income (0.9 = 10% less)")
     expense_scale: Scale = Field(1.0, description="Multiply every expense (0.9 = spend 10% less)")
-    extra_incomes: list[Income] = Field(default_factory=list, max_length=20)
-    extra_expenses: list[Expense] = Field(default_factory=list, max_length=20)
+    extra_incomes: list[ExtraIncome] = Field(
+        default_factory=list, max_length=20, description="Incomes added to the ledger's"
+    )
+    extra_expenses: list[ExtraExpense] = Field(
+        default_factory=list, max_length=20, description="Expenses added to the ledger's"
+    )
 
 
 class ScenarioIn(Strict):
@@ -65,7 +80,7 @@ class ScenarioOut(BaseModel):
     id: uuid.UUID
     projection_id: uuid.UUID
     name: str
-    overrides: dict[str, Any]
+    overrides: dict[str, Any] = Field(description="Every field of Overrides, defaults spelled out")
     created_at: datetime
     updated_at: datetime
 
@@ -109,3 +124,77 @@ class Comparison(BaseModel):
 
     projection_id: uuid.UUID
     runs: list[ComparedRun]
+
+
+# The run and solve answers are built as dicts (runs.run_out, runs.solve); these models describe
+# them for the OpenAPI document, and tests/e2e/test_openapi.py checks real answers against it.
+
+
+class Percentiles(BaseModel):
+    """One money figure across the paths: its 10th to 90th percentiles, in currency units."""
+
+    p10: float
+    p25: float
+    p50: float
+    p75: float
+    p90: float
+
+
+class YearRow(BaseModel):
+    """One year of the plan; money at the start of that age's year, before its flows."""
+
+    age: int
+    year: int
+    portfolio: Percentiles = Field(description="portfolio value, nominal")
+    portfolio_real: Percentiles = Field(description="portfolio value in today's money")
+    income: Percentiles
+    spending: Percentiles
+    withdrawals: Percentiles
+    taxes: Percentiles
+    debt: Percentiles = Field(description="debt outstanding (the same on every path)")
+
+
+class ProjectionResult(BaseModel):
+    """What the engine computes for one plan (docs/ENGINE.md)."""
+
+    success_rate: float = Field(description="share of paths that never fail, 0..1")
+    paths: int
+    seed: int | None = Field(description="the Monte Carlo seed used; null in the other modes")
+    inputs_hash: str = Field(description="sha256 of everything the result depends on")
+    engine_version: str
+    dataset_hash: str | None = Field(description="sha256 of the historical data, if used")
+    depletion_ages: dict[str, float] = Field(
+        description="age → share of all paths that first fail in that age's year"
+    )
+    years: list[YearRow]
+
+
+class RunResult(ProjectionResult):
+    """A stored run: the engine's result plus where it came from."""
+
+    run_id: uuid.UUID
+    projection_id: uuid.UUID
+    scenario_id: uuid.UUID | None = Field(description="null for the baseline")
+    created_at: datetime = Field(description="when it was computed")
+    cached: bool = Field(description="true when answered from a stored run of the same inputs")
+
+
+class SolveAnswer(BaseModel):
+    """The earliest retirement age or highest annual spending that reaches the success rate."""
+
+    projection_id: uuid.UUID
+    scenario_id: uuid.UUID | None
+    target: Literal["retirement_age", "annual_spending"]
+    success_rate: float = Field(description="the success rate asked for")
+    value: int | None = Field(
+        description="the retirement age, or the annual spending in today's money (a multiple "
+        "of 100, rounded down); null when no value reaches the success rate"
+    )
+    achieved_success_rate: float | None = Field(description="the success rate at `value`")
+    evaluations: int = Field(description="how many plans the search evaluated")
+    paths: int
+    seed: int | None
+    inputs_hash: str
+    engine_version: str
+    dataset_hash: str | None
+    result: ProjectionResult | None = Field(description="the full result at `value`")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from projections import handlers
+from projections import api_spec, handlers
 
 P = "/projections/{projection_id}"
 S = P + "/scenarios/{scenario_id}"
@@ -30,5 +30,6 @@ def setup_routes(app: web.Application) -> None:
             web.get("/internal/users/{user_id}/latest-run", handlers.get_latest_run),
             web.get("/internal/users/{user_id}/export", handlers.export_user),
             web.post("/internal/events", handlers.receive_event),
+            web.get("/internal/openapi.json", api_spec.get_openapi_fragment),
         ]
     )

@@ -1,0 +1,259 @@
+"""The public operations of the projections service, as the gateway serves them (OpenAPI)."""
+
+from __future__ import annotations
+
+from nestegg_common.openapi import Operation, Reply, fragment_handler, page_model
+from nestegg_common.pagination import PageQuery
+from projections.models import (
+    Comparison,
+    ProjectionIn,
+    ProjectionOut,
+    RunRequest,
+    RunResult,
+    ScenarioIn,
+    ScenarioOut,
+    SolveAnswer,
+    SolveRequest,
+)
+
+PREFIX = "/api/v1"
+TAGS = {
+    "projections": "Retirement projections: assumptions, what-if scenarios, and the engine's "
+    "runs, comparisons and solves over the user's profile and ledger.",
+}
+PROJECTIONS = f"{PREFIX}/projections"
+PROJECTION = f"{PROJECTIONS}/{{projection_id}}"
+SCENARIOS = f"{PROJECTION}/scenarios"
+SCENARIO = f"{SCENARIOS}/{{scenario_id}}"
+
+_PROJECTION_ID = {"projection_id": "The projection's id (from its `Location` or a list page)."}
+_SCENARIO_IDS = _PROJECTION_ID | {"scenario_id": "The scenario's id."}
+_NO_PROJECTION = "No such projection for this user (also said of another user's)."
+_NO_SCENARIO = "No such projection, or no such scenario of it, for this user."
+_TAGS = ("projections",)
+_CURSOR = {400: "The cursor was not made by us or was altered."}
+_SAVED = ("Location", "ETag", "Idempotent-Replayed")
+_STALE = "`If-Match` does not name the current version; fetch it and retry."
+
+# Run, compare and solve fetch the profile and ledger, then compute within per-user limits.
+_COMPUTE_ERRORS = {
+    422: "A field is invalid; or the profile has no `birth_date` (`errors` names "
+    "`profile.birth_date`: set it with `PUT /api/v1/me/profile`); or historical mode was "
+    "chosen but this deployment has no historical data; or the plan cannot be projected.",
+    429: "Too many projection computations at once or this minute (per user); `Retry-After` "
+    "says when to come back.",
+    502: "The accounts or ledger service, which the plan is read from, is unavailable.",
+    503: "The computation took longer than the service allows; try fewer `paths`.",
+    504: "The accounts or ledger service did not answer in time.",
+}
+_CACHING = (
+    "The plan is built from the user's profile and ledger as they are now, the projection's "
+    "assumptions and the scenario's overrides. Results are stored under their `inputs_hash`: "
+    "running unchanged inputs again answers the stored run (`cached: true`) without "
+    "recomputing. When the assumptions leave `seed` null, a seed derived from the projection's "
+    "id is used, the same for all its scenarios."
+)
+
+
+def projection_operations() -> list[Operation]:
+    """List the five operations on projections."""
+    return [
+        Operation(
+            "get",
+            PROJECTIONS,
+            "listProjections",
+            "List the user's projections, newest first",
+            _TAGS,
+            {200: Reply("One page.", page_model(ProjectionOut, "ProjectionPage"))},
+            description="Keyset pagination: pass the page's `next_cursor` as `cursor`.",
+            query=PageQuery,
+            errors=_CURSOR,
+        ),
+        Operation(
+            "post",
+            PROJECTIONS,
+            "createProjection",
+            "Create a projection",
+            _TAGS,
+            {
+                201: Reply(
+                    "The projection as stored, every assumption spelled out (or the stored "
+                    "answer of an earlier request with the same Idempotency-Key).",
+                    ProjectionOut,
+                    _SAVED,
+                )
+            },
+            description="Omitted assumptions take their documented defaults.",
+            request=ProjectionIn,
+            request_headers=("Idempotency-Key",),
+        ),
+        Operation(
+            "get",
+            PROJECTION,
+            "getProjection",
+            "Show one projection",
+            _TAGS,
+            {200: Reply("The projection.", ProjectionOut, ("ETag",))},
+            path_params=_PROJECTION_ID,
+            errors={404: _NO_PROJECTION},
+        ),
+        Operation(
+            "patch",
+            PROJECTION,
+            "updateProjection",
+            "Rename a projection or change some of its assumptions",
+            _TAGS,
+            {200: Reply("The projection as stored.", ProjectionOut, ("ETag",))},
+            description="The assumptions sent are merged into the stored ones (nested objects "
+            "such as `guardrails` merge too); the result must be valid.",
+            request=ProjectionIn,
+            partial_request=True,
+            path_params=_PROJECTION_ID,
+            request_headers=("If-Match",),
+            errors={404: _NO_PROJECTION, 412: _STALE},
+        ),
+        Operation(
+            "delete",
+            PROJECTION,
+            "deleteProjection",
+            "Delete a projection with its scenarios and runs",
+            _TAGS,
+            {204: Reply("Deleted.")},
+            path_params=_PROJECTION_ID,
+            request_headers=("If-Match",),
+            errors={404: _NO_PROJECTION, 412: _STALE},
+        ),
+    ]
+
+
+def scenario_operations() -> list[Operation]:
+    """List the five operations on a projection's scenarios."""
+    return [
+        Operation(
+            "get",
+            SCENARIOS,
+            "listScenarios",
+            "List a projection's scenarios, newest first",
+            _TAGS,
+            {200: Reply("One page.", page_model(ScenarioOut, "ScenarioPage"))},
+            description="Keyset pagination: pass the page's `next_cursor` as `cursor`.",
+            query=PageQuery,
+            path_params=_PROJECTION_ID,
+            errors={**_CURSOR, 404: _NO_PROJECTION},
+        ),
+        Operation(
+            "post",
+            SCENARIOS,
+            "createScenario",
+            "Create a scenario of a projection",
+            _TAGS,
+            {
+                201: Reply(
+                    "The scenario as stored (or the stored answer of an earlier request with "
+                    "the same Idempotency-Key).",
+                    ScenarioOut,
+                    _SAVED,
+                )
+            },
+            description="`overrides.assumptions` are checked against the projection's now.",
+            request=ScenarioIn,
+            path_params=_PROJECTION_ID,
+            request_headers=("Idempotency-Key",),
+            errors={404: _NO_PROJECTION},
+        ),
+        Operation(
+            "get",
+            SCENARIO,
+            "getScenario",
+            "Show one scenario",
+            _TAGS,
+            {200: Reply("The scenario.", ScenarioOut, ("ETag",))},
+            path_params=_SCENARIO_IDS,
+            errors={404: _NO_SCENARIO},
+        ),
+        Operation(
+            "patch",
+            SCENARIO,
+            "updateScenario",
+            "Rename a scenario or replace its overrides",
+            _TAGS,
+            {200: Reply("The scenario as stored.", ScenarioOut, ("ETag",))},
+            description="`overrides`, when sent, replaces the stored overrides as a whole.",
+            request=ScenarioIn,
+            partial_request=True,
+            path_params=_SCENARIO_IDS,
+            request_headers=("If-Match",),
+            errors={404: _NO_SCENARIO, 412: _STALE},
+        ),
+        Operation(
+            "delete",
+            SCENARIO,
+            "deleteScenario",
+            "Delete a scenario with its runs",
+            _TAGS,
+            {204: Reply("Deleted.")},
+            path_params=_SCENARIO_IDS,
+            request_headers=("If-Match",),
+            errors={404: _NO_SCENARIO, 412: _STALE},
+        ),
+    ]
+
+
+def compute_operations() -> list[Operation]:
+    """List run, compare and solve."""
+    return [
+        Operation(
+            "post",
+            f"{PROJECTION}/run",
+            "runProjection",
+            "Run the baseline, or the baseline with a scenario applied",
+            _TAGS,
+            {200: Reply("The result, stored or computed now.", RunResult)},
+            description=f"Send `{{}}` (or no body) for the baseline. {_CACHING}",
+            request=RunRequest,
+            path_params=_PROJECTION_ID,
+            errors={
+                **_COMPUTE_ERRORS,
+                404: "No such projection or scenario for this user, or the account is gone.",
+            },
+        ),
+        Operation(
+            "post",
+            f"{PROJECTION}/compare",
+            "compareScenarios",
+            "Run the baseline and every scenario and put their summaries side by side",
+            _TAGS,
+            {200: Reply("The baseline first, then each scenario.", Comparison)},
+            description=f"No body. {_CACHING}",
+            path_params=_PROJECTION_ID,
+            errors={
+                **_COMPUTE_ERRORS,
+                404: "No such projection for this user, or the account is gone.",
+            },
+        ),
+        Operation(
+            "post",
+            f"{PROJECTION}/solve",
+            "solveProjection",
+            "Find the earliest retirement age or highest spending reaching a success rate",
+            _TAGS,
+            {200: Reply("The value found (null when none reaches the rate).", SolveAnswer)},
+            description="Searches over the same return paths as a run of the same plan; "
+            "`annual_spending` is searched in steps of 100 and is refused (422) for the "
+            "`fixed_percentage` strategy, which never runs out.",
+            request=SolveRequest,
+            path_params=_PROJECTION_ID,
+            errors={
+                **_COMPUTE_ERRORS,
+                404: "No such projection or scenario for this user, or the account is gone.",
+            },
+        ),
+    ]
+
+
+def operations() -> list[Operation]:
+    """List the public operations of projections."""
+    return projection_operations() + scenario_operations() + compute_operations()
+
+
+get_openapi_fragment = fragment_handler(operations, title="Nestegg projections", tags=TAGS)
