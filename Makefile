@@ -8,6 +8,8 @@ SERVICE ?=
 STEPS  ?=
 PYTEST_ARGS ?=
 
+include infra/make/*.mk
+
 .PHONY: install run test lint migrate rollback migrate-status psql break-lock bench-engine clean
 
 $(STAMP): requirements-dev.txt constraints.txt $(addsuffix /pyproject.toml,$(PACKAGES))

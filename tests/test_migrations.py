@@ -96,7 +96,10 @@ def test_migrations_create_the_database_when_it_is_missing(pg_server_url: str) -
     dsn = with_database(pg_server_url, name)
     try:
         applied = apply_migrations(dsn, ROOT / "services" / "accounts" / "migrations")
-        assert applied == ["0001.initial"]
+        assert applied[0] == "0001.initial"
+        assert (
+            applied == migration_status(dsn, ROOT / "services" / "accounts" / "migrations").applied
+        )
         assert apply_migrations(dsn, ROOT / "services" / "accounts" / "migrations") == []
     finally:
         drop_database(pg_server_url, name)

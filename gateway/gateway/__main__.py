@@ -8,7 +8,7 @@ from nestegg_common.service import serve
 def main() -> None:
     """Serve the public API on NESTEGG_GATEWAY_PORT."""
     settings = GatewaySettings()
-    serve(create_app(settings), settings, service="gateway", port=settings.port)
+    serve(lambda: create_app(settings), settings, service="gateway", port=settings.port)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,11 @@ class Cluster:
     logs_dir: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
+    @property
+    def spans_file(self) -> Path:
+        """Where every process writes its finished spans, one JSON object per line."""
+        return self.logs_dir / "spans.jsonl"
+
     def api(self, path: str) -> str:
         return f"{self.gateway_url}/api/v1{path}"
 
@@ -66,6 +71,8 @@ def cluster(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "NESTEGG_DATABASE_URL": pg_server_url,
         "NESTEGG_LOG_LEVEL": "INFO",
         "NESTEGG_UPSTREAM_TIMEOUT_S": "5",
+        "NESTEGG_OTEL_EXPORTER": "file",
+        "NESTEGG_OTEL_FILE": str(logs_dir / "spans.jsonl"),
         # Outages in these tests last seconds: retry deliveries at least every 2 s.
         "NESTEGG_OUTBOX_BACKOFF_MAX_S": "2",
         **{f"NESTEGG_{n.upper()}_PORT": str(p) for n, p in ports.items()},

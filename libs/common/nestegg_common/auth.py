@@ -139,7 +139,7 @@ def user_auth_middleware(verifier: JwtVerifier, *, public_prefixes: Iterable[str
 
     @web.middleware
     async def authenticate_user(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith(public) or request.path in ("/healthz", "/readyz"):
+        if request.path.startswith(public) or request.path in ("/healthz", "/readyz", "/metrics"):
             return await handler(request)
         claims = await verifier.verify(bearer_token(request))
         request[USER_ID] = claims.user_id

@@ -17,10 +17,14 @@ Pool = asyncpg.Pool
 Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 
-def _log_slow_query(threshold_ms: float) -> Callable[[Any], None]:
+def _log_slow_query(
+    threshold_ms: float, on_slow_query: Callable[[], None] | None
+) -> Callable[[Any], None]:
     def log_if_slow(record: Any) -> None:
         elapsed_ms = record.elapsed * 1000.0
         if elapsed_ms >= threshold_ms:
+            if on_slow_query is not None:
+                on_slow_query()
             # The statement text is logged, never its parameters: they may hold personal data.
             _LOGGER.warning(
                 "slow query",
@@ -38,17 +42,19 @@ async def create_pool(
     command_timeout_s: float = 10.0,
     slow_query_ms: float = 200.0,
     query_observer: Callable[[Any], None] | None = None,
+    on_slow_query: Callable[[], None] | None = None,
 ) -> asyncpg.Pool:
     """Open a pool whose connections decode jsonb and log statements slower than the threshold.
 
-    `query_observer` sees every statement (tests count queries with it).
+    `query_observer` sees every statement (tests count queries with it); `on_slow_query` is
+    called for each slow one (the metrics count them).
     """
 
     async def init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(
             "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
         )
-        conn.add_query_logger(_log_slow_query(slow_query_ms))
+        conn.add_query_logger(_log_slow_query(slow_query_ms, on_slow_query))
         if query_observer is not None:
             conn.add_query_logger(query_observer)
 

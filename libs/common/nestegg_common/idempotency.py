@@ -5,6 +5,10 @@ The key is claimed in its own committed transaction (so a concurrent duplicate s
 both exist or neither does. A claim whose request died before committing is taken over after
 `STALE_CLAIM_S`. Keys are scoped per user and kept at least `RETENTION_H` hours.
 
+Events consumed from other services are deduplicated the same way (`processed_events`, one row
+per applied event id); the purge loop also drops those older than `PROCESSED_EVENTS_RETENTION_D`
+days, far beyond the few minutes in which the outbox may redeliver an acknowledged event.
+
 Each service that accepts POSTs has this table in its own database:
 
     idempotency_keys (user_id uuid, key text, request_hash bytea, state text,
@@ -36,6 +40,7 @@ _LOGGER = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
 STALE_CLAIM_S = 60
 RETENTION_H = 24
+PROCESSED_EVENTS_RETENTION_D = 30
 _KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 
 _CLAIM = """
@@ -66,6 +71,11 @@ DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'in_fli
 
 _PURGE = """
 DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)
+"""
+
+# Served by processed_events_processed_at_idx (a non-transactional migration in each service).
+_PURGE_PROCESSED_EVENTS = """
+DELETE FROM processed_events WHERE processed_at < now() - make_interval(days => $1)
 """
 
 
@@ -178,19 +188,32 @@ async def purge_expired_keys(pool: asyncpg.Pool, *, retention_h: int = RETENTION
     return int(status.split()[-1])
 
 
+async def purge_processed_events(
+    pool: asyncpg.Pool, *, retention_d: int = PROCESSED_EVENTS_RETENTION_D
+) -> int:
+    """Forget consumed events older than the retention; return how many."""
+    status = await pool.execute(_PURGE_PROCESSED_EVENTS, retention_d)
+    return int(status.split()[-1])
+
+
 def purge_context(
     pool_of: Callable[[web.Application], asyncpg.Pool], *, every_s: float = 3600.0
 ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """Purge expired idempotency keys in the background for the app's lifetime."""
+    """Purge expired idempotency keys and old processed events for the app's lifetime."""
 
     async def purge_loop(app: web.Application) -> None:
+        purges = (
+            ("idempotency keys", purge_expired_keys),
+            ("processed events", purge_processed_events),
+        )
         while True:
-            try:
-                removed = await purge_expired_keys(pool_of(app))
-                if removed:
-                    _LOGGER.info("purged idempotency keys", extra={"count": removed})
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
-                _LOGGER.warning("idempotency purge failed: %s", type(err).__name__)
+            for what, purge in purges:
+                try:
+                    removed = await purge(pool_of(app))
+                    if removed:
+                        _LOGGER.info("purged %s", what, extra={"count": removed})
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+                    _LOGGER.warning("purge of %s failed: %s", what, type(err).__name__)
             await asyncio.sleep(every_s)
 
     async def purge_ctx(app: web.Application) -> AsyncIterator[None]:

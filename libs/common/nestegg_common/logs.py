@@ -1,4 +1,4 @@
-"""Configure logging: one JSON line per event, carrying the request id."""
+"""Configure logging: one JSON line per event, carrying the request id and the trace ids."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import logging
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import format_span_id, format_trace_id
 
 from nestegg_common.problems import current_request_id
 
@@ -26,7 +29,8 @@ class JsonFormatter(logging.Formatter):
         self._service = service
 
     def format(self, record: logging.LogRecord) -> str:
-        """Return the record as a JSON line with the request id and any `extra=` fields."""
+        """Return the record as a JSON line with the request id, trace ids and `extra=` fields."""
+        span = trace.get_current_span().get_span_context()
         entry: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -34,6 +38,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": current_request_id.get(),
+            # null outside a span, or when tracing is off (NESTEGG_OTEL_EXPORTER=none)
+            "trace_id": format_trace_id(span.trace_id) if span.is_valid else None,
+            "span_id": format_span_id(span.span_id) if span.is_valid else None,
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):

@@ -61,12 +61,14 @@ def _backend(dsn: str) -> Iterator[DatabaseBackend]:
         backend.connection.close()  # yoyo leaves its connection to the garbage collector
 
 
-def apply_migrations(dsn: str, migrations_dir: Path) -> list[str]:
-    """Create the database if needed and apply every pending migration; return their ids."""
+def apply_migrations(dsn: str, migrations_dir: Path, steps: int | None = None) -> list[str]:
+    """Create the database if needed and apply the oldest `steps` pending ones (all when None)."""
     ensure_database(dsn)
     migrations = read_migrations(str(migrations_dir))
     with _backend(dsn) as backend, backend.lock():
         pending = backend.to_apply(migrations)
+        if steps is not None:
+            pending = pending[:steps]
         backend.apply_migrations(pending)
     return [m.id for m in pending]
 

@@ -1,4 +1,4 @@
-"""Wire the parts every service app shares: middlewares, pool, HTTP client, health, serving."""
+"""Wire what every service app shares: middlewares, pool, client, health, metrics, serving."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import httpx
 from aiohttp import web
+from opentelemetry import trace
 
 from nestegg_common.auth import (
     FetchJwks,
@@ -21,8 +22,16 @@ from nestegg_common.auth import (
 from nestegg_common.db import create_pool
 from nestegg_common.health import healthz, readiness_handler
 from nestegg_common.logs import configure_logging
+from nestegg_common.metrics import METRICS, Metrics, PoolCollector, get_metrics, metrics_middleware
 from nestegg_common.problems import Handler, problem_middleware, request_id_middleware
 from nestegg_common.settings import CommonSettings, ServiceSettings
+from nestegg_common.telemetry import (
+    TRACER_PROVIDER,
+    app_tracer_provider,
+    instrument_http_client,
+    setup_tracing,
+    tracing_middleware,
+)
 
 _ACCESS_LOGGER = logging.getLogger("nestegg.access")
 
@@ -52,17 +61,37 @@ async def access_log_middleware(request: web.Request, handler: Handler) -> web.S
         )
 
 
-def new_app(settings: CommonSettings, middlewares: Iterable[Any] = ()) -> web.Application:
-    """Create an app with the shared middlewares in front of the given ones."""
-    return web.Application(
+def new_app(
+    settings: CommonSettings,
+    middlewares: Iterable[Any] = (),
+    *,
+    tracer_provider: trace.TracerProvider | None = None,
+) -> web.Application:
+    """Create an app with the shared middlewares in front of the given ones, and `/metrics`.
+
+    It traces with `tracer_provider` if given (tests), else with the process's provider when
+    `NESTEGG_OTEL_EXPORTER` is not `none`.
+    """
+    provider = app_tracer_provider(settings, tracer_provider)
+    metrics = Metrics()
+    app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[
             request_id_middleware,
+            # Inside the request id (the span records it), outside the access log (whose line
+            # then carries the span's trace id).
+            *([tracing_middleware(provider)] if provider is not None else []),
+            metrics_middleware(metrics),
             access_log_middleware,
             problem_middleware,
             *middlewares,
         ],
     )
+    app[METRICS] = metrics
+    if provider is not None:
+        app[TRACER_PROVIDER] = provider
+    app.router.add_get("/metrics", get_metrics)
+    return app
 
 
 def pool_context(
@@ -81,6 +110,7 @@ def pool_context(
             max_size=settings.db_pool_max,
             command_timeout_s=settings.db_command_timeout_s,
             slow_query_ms=settings.slow_query_ms,
+            on_slow_query=app[METRICS].slow_queries.inc if METRICS in app else None,
         )
         yield
         await app[POOL].close()
@@ -88,13 +118,23 @@ def pool_context(
     return pool_ctx
 
 
-def new_http_client(settings: CommonSettings, **kwargs: Any) -> httpx.AsyncClient:
-    """Create the one pooled HTTP client of a process, with explicit timeouts."""
+def new_http_client(
+    settings: CommonSettings,
+    *,
+    tracer_provider: trace.TracerProvider | None = None,
+    **kwargs: Any,
+) -> httpx.AsyncClient:
+    """Create the one pooled HTTP client of a process, with explicit timeouts.
+
+    With a `tracer_provider`, every request gets a client span and carries `traceparent`.
+    """
     timeout = httpx.Timeout(
         settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s
     )
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-    return httpx.AsyncClient(timeout=timeout, limits=limits, **kwargs)
+    client = httpx.AsyncClient(timeout=timeout, limits=limits, **kwargs)
+    instrument_http_client(client, tracer_provider)
+    return client
 
 
 def http_client_context(
@@ -103,7 +143,9 @@ def http_client_context(
     """Keep one HTTP client for the app's lifetime (or use and keep the one given)."""
 
     async def http_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[HTTP_CLIENT] = client or new_http_client(settings)
+        app[HTTP_CLIENT] = client or new_http_client(
+            settings, tracer_provider=app.get(TRACER_PROVIDER)
+        )
         yield
         if client is None:
             await app[HTTP_CLIENT].aclose()
@@ -129,10 +171,21 @@ def add_health_routes(app: web.Application, migrations_dir: Path) -> None:
     app.router.add_get("/readyz", readiness_handler(POOL, migrations_dir))
 
 
-def serve(app: web.Application, settings: CommonSettings, *, service: str, port: int) -> None:
-    """Run the app until SIGINT or SIGTERM, logging as JSON lines."""
+def serve(
+    build_app: Callable[[], web.Application],
+    settings: CommonSettings,
+    *,
+    service: str,
+    port: int,
+) -> None:
+    """Set up logs and traces, build the app, and run it until SIGINT or SIGTERM."""
     configure_logging(service, level=settings.log_level, fmt=settings.log_format)
-    web.run_app(app, host=settings.host, port=port, access_log=None, print=None)
+    tracer_provider = setup_tracing(service, settings)  # before the app, which traces with it
+    try:
+        web.run_app(build_app(), host=settings.host, port=port, access_log=None, print=None)
+    finally:
+        if tracer_provider is not None:
+            tracer_provider.shutdown()  # export what is still queued
 
 
 def new_service_app(
@@ -158,6 +211,7 @@ def new_service_app(
             user_auth_middleware(verifier, public_prefixes=public_prefixes),
         ],
     )
+    app[METRICS].registry.register(PoolCollector(lambda: app.get(POOL)))
     app.cleanup_ctx.append(pool_context(settings, pool))
     app.cleanup_ctx.append(http_client_context(settings, http_client))
     add_health_routes(app, migrations_dir)

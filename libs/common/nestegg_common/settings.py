@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr
@@ -25,6 +26,9 @@ class CommonSettings(BaseSettings):
     internal_token: SecretStr = SecretStr("")
     upstream_connect_timeout_s: float = Field(2.0, gt=0)
     upstream_timeout_s: float = Field(10.0, gt=0)
+    # Where spans go (docs/OPERATIONS.md, Observability); OTLP reads the standard OTEL_* variables.
+    otel_exporter: str = Field("none", pattern="^(none|console|otlp|file)$")
+    otel_file: Path | None = None
 
 
 class ServiceSettings(CommonSettings):

@@ -8,7 +8,7 @@ from nestegg_common.service import serve
 def main() -> None:
     """Serve the accounts API on NESTEGG_ACCOUNTS_PORT."""
     settings = AccountsSettings()
-    serve(create_app(settings), settings, service="accounts", port=settings.port)
+    serve(lambda: create_app(settings), settings, service="accounts", port=settings.port)
 
 
 if __name__ == "__main__":

@@ -11,12 +11,13 @@ import httpx
 from aiohttp import web
 
 from accounts.handlers import ACCOUNTS
-from accounts.outbox import dispatcher_context
+from accounts.outbox import dispatcher_context, outbox_metrics
 from accounts.passwords import Passwords
 from accounts.routes import PUBLIC_PREFIXES, setup_routes
 from accounts.settings import AccountsSettings
 from accounts.tokens import SigningKey
 from accounts.usecases import Accounts
+from nestegg_common.metrics import METRICS
 from nestegg_common.service import POOL, new_service_app
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -57,6 +58,7 @@ def create_app(
         yield
 
     app.cleanup_ctx.append(accounts_ctx)
+    app[METRICS].on_scrape(outbox_metrics(app[METRICS]))
     # Appended after the pool and HTTP client, so it stops before they close.
     app.cleanup_ctx.append(dispatcher_context(settings))
     setup_routes(app)

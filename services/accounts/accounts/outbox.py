@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
 import uuid
@@ -18,11 +19,17 @@ from typing import Any
 import asyncpg
 import httpx
 from aiohttp import web
+from opentelemetry import trace
+from opentelemetry.instrumentation.utils import suppress_instrumentation
+from opentelemetry.trace import SpanKind
+from prometheus_client import Gauge
 
 from accounts import outbox_repository
 from accounts.settings import AccountsSettings
 from nestegg_common.db import Connection
+from nestegg_common.metrics import Metrics, ScrapeHook
 from nestegg_common.service import HTTP_CLIENT, POOL
+from nestegg_common.telemetry import TRACER_PROVIDER
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,6 +39,7 @@ USER_DELETED = "user.deleted"
 # live sender records its outcome before anyone else retries the same delivery.
 _LEASE_MARGIN_S = 10.0
 _PURGE_BATCH = 1000
+_METRICS_QUERY_TIMEOUT_S = 2.0
 
 
 async def record_event(
@@ -82,6 +90,7 @@ class OutboxDispatcher:
         retention_days: int = 7,
         purge_interval_s: float = 3600.0,
         jitter: Callable[[], float] = random.random,
+        tracer_provider: trace.TracerProvider | None = None,
     ) -> None:
         self._pool = pool
         self._http = http
@@ -96,10 +105,16 @@ class OutboxDispatcher:
         self._purge_interval_s = purge_interval_s
         self._jitter = jitter
         self._stopping = asyncio.Event()
+        self._tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
 
     @classmethod
     def from_settings(
-        cls, settings: AccountsSettings, *, pool: asyncpg.Pool, http: httpx.AsyncClient
+        cls,
+        settings: AccountsSettings,
+        *,
+        pool: asyncpg.Pool,
+        http: httpx.AsyncClient,
+        tracer_provider: trace.TracerProvider | None = None,
     ) -> OutboxDispatcher:
         """Build a dispatcher configured by `NESTEGG_OUTBOX_*` and the subscriber URLs."""
         return cls(
@@ -114,6 +129,7 @@ class OutboxDispatcher:
             backoff_max_s=settings.outbox_backoff_max_s,
             retention_days=settings.outbox_retention_days,
             purge_interval_s=settings.outbox_purge_interval_s,
+            tracer_provider=tracer_provider,
         )
 
     @property
@@ -145,13 +161,10 @@ class OutboxDispatcher:
         """Send one batch of due deliveries concurrently; return how many were claimed."""
         if not self._urls:
             return 0
-        async with self._pool.acquire() as conn, conn.transaction():
-            rows = await outbox_repository.claim_due_deliveries(
-                conn,
-                subscribers=list(self._urls),
-                limit=self._batch_size,
-                lease_s=self._send_timeout_s + _LEASE_MARGIN_S,
-            )
+        # Untraced: an idle poll twice a second would be a trace of its own each time. Each
+        # delivery below is traced, from its POST through the subscriber to its database.
+        with suppress_instrumentation():
+            rows = await self._claim()
         outcomes = await asyncio.gather(
             *(self._deliver(row) for row in rows), return_exceptions=True
         )
@@ -163,17 +176,43 @@ class OutboxDispatcher:
                 )
         return len(rows)
 
+    async def _claim(self) -> list[asyncpg.Record]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            return await outbox_repository.claim_due_deliveries(
+                conn,
+                subscribers=list(self._urls),
+                limit=self._batch_size,
+                lease_s=self._send_timeout_s + _LEASE_MARGIN_S,
+            )
+
     async def purge_delivered(self) -> int:
         """Delete events every subscriber acknowledged that are older than the retention."""
-        async with self._pool.acquire() as conn:
-            purged = await outbox_repository.purge_delivered_events(
-                conn, older_than_days=self._retention_days, limit=_PURGE_BATCH
-            )
+        with suppress_instrumentation():
+            purged = await self._purge()
         if purged:
             _LOGGER.info("outbox events purged", extra={"count": purged})
         return purged
 
+    async def _purge(self) -> int:
+        async with self._pool.acquire() as conn:
+            return await outbox_repository.purge_delivered_events(
+                conn, older_than_days=self._retention_days, limit=_PURGE_BATCH
+            )
+
     async def _deliver(self, row: asyncpg.Record) -> None:
+        """Send one delivery and record its outcome, as one trace."""
+        with self._tracer.start_as_current_span(
+            f"outbox deliver {row['event_type']}",
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.destination.name": row["subscriber"],
+                "messaging.message.id": str(row["event_id"]),
+                "nestegg.outbox.attempt": row["attempts"],
+            },
+        ):
+            await self._deliver_traced(row)
+
+    async def _deliver_traced(self, row: asyncpg.Record) -> None:
         event_id, subscriber, attempts = row["event_id"], row["subscriber"], row["attempts"]
         error = await self._send(self._urls[subscriber], event_body(row))
         log_fields = {"event_id": str(event_id), "subscriber": subscriber, "attempts": attempts}
@@ -231,7 +270,12 @@ def dispatcher_context(
             return
         if not settings.internal_token.get_secret_value():
             _LOGGER.warning("NESTEGG_INTERNAL_TOKEN is empty: subscribers will refuse every event")
-        dispatcher = OutboxDispatcher.from_settings(settings, pool=app[POOL], http=app[HTTP_CLIENT])
+        dispatcher = OutboxDispatcher.from_settings(
+            settings,
+            pool=app[POOL],
+            http=app[HTTP_CLIENT],
+            tracer_provider=app.get(TRACER_PROVIDER),
+        )
         app[OUTBOX_DISPATCHER] = dispatcher
         task = asyncio.create_task(dispatcher.run(), name="outbox-dispatcher")
         yield
@@ -244,3 +288,30 @@ def dispatcher_context(
             _LOGGER.warning("outbox dispatcher cancelled at shutdown")
 
     return outbox_ctx
+
+
+def outbox_metrics(metrics: Metrics) -> ScrapeHook:
+    """Add the outbox gauges to `metrics`; return the hook that reads them at each scrape."""
+    pending = Gauge(
+        "nestegg_outbox_pending_deliveries",
+        "Outbox deliveries not yet acknowledged by their subscriber.",
+        registry=metrics.registry,
+    )
+    oldest_age = Gauge(
+        "nestegg_outbox_oldest_pending_age_seconds",
+        "Age of the oldest event with a pending delivery (0 when none is pending).",
+        registry=metrics.registry,
+    )
+
+    async def read_outbox(app: web.Application) -> None:
+        try:
+            async with asyncio.timeout(_METRICS_QUERY_TIMEOUT_S), app[POOL].acquire() as conn:
+                count, age_s = await outbox_repository.pending_summary(conn)
+            pending.set(count)
+            oldest_age.set(age_s)
+        except Exception as err:  # a scrape must answer even while the database does not
+            _LOGGER.warning("outbox metrics unavailable", extra={"error": type(err).__name__})
+            pending.set(math.nan)
+            oldest_age.set(math.nan)
+
+    return read_outbox

@@ -52,6 +52,15 @@ SET next_attempt_at = now() + make_interval(secs => $4), last_error = $5
 WHERE event_id = $1 AND subscriber = $2 AND attempts = $3 AND delivered_at IS NULL
 """
 
+# Both read the partial index of pending deliveries, which stays small while delivery keeps up.
+_PENDING_SUMMARY = """
+SELECT count(*) AS pending,
+       coalesce(extract(epoch FROM now() - min(o.occurred_at))::float8, 0) AS oldest_age_s
+FROM outbox_deliveries AS d
+JOIN outbox AS o ON o.id = d.event_id
+WHERE d.delivered_at IS NULL
+"""
+
 _PURGE_DELIVERED_EVENTS = """
 DELETE FROM outbox
 WHERE id IN (
@@ -107,6 +116,13 @@ async def mark_failed(
 ) -> None:
     """Record why attempt `attempts` failed and when to try again."""
     await conn.execute(_MARK_FAILED, event_id, subscriber, attempts, retry_in_s, error)
+
+
+async def pending_summary(conn: Connection) -> tuple[int, float]:
+    """Return how many deliveries are pending and the age in seconds of the oldest one's event."""
+    row = await conn.fetchrow(_PENDING_SUMMARY)
+    assert row is not None
+    return int(row["pending"]), float(row["oldest_age_s"])
 
 
 async def purge_delivered_events(conn: Connection, *, older_than_days: int, limit: int) -> int:

@@ -8,7 +8,7 @@ from nestegg_common.service import serve
 def main() -> None:
     """Serve the ledger API on its configured port."""
     settings = LedgerSettings()
-    serve(create_app(settings), settings, service="ledger", port=settings.port)
+    serve(lambda: create_app(settings), settings, service="ledger", port=settings.port)
 
 
 if __name__ == "__main__":

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import jwt
 import pytest
 import pytest_asyncio
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from jwt.algorithms import OKPAlgorithm
 
 from ledger import repository
 from ledger.app import MIGRATIONS_DIR, create_app
@@ -28,48 +24,14 @@ from ledger.settings import LedgerSettings
 from nestegg_common.db import create_pool
 from nestegg_common.migrations import apply_migrations
 from nestegg_common.testing.services import database_name_of
+from nestegg_common.testing.tokens import QueryCounter, TokenFactory
 
-ISSUER, AUDIENCE, KID = "nestegg-accounts", "nestegg", "ledger-test-key"
 INTERNAL_TOKEN = "ledger-test-internal-token"
-
-
-@dataclass
-class TokenFactory:
-    """Signs access tokens the way accounts does, for users that exist only in the test."""
-
-    key: Ed25519PrivateKey
-
-    def jwks(self) -> dict[str, Any]:
-        jwk = json.loads(OKPAlgorithm.to_jwk(self.key.public_key()))
-        return {"keys": [{**jwk, "kid": KID, "alg": "EdDSA", "use": "sig"}]}
-
-    def headers(self, user_id: uuid.UUID) -> dict[str, str]:
-        now = int(time.time())
-        claims = {
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "sub": str(user_id),
-            "iat": now,
-            "exp": now + 600,
-            "jti": uuid.uuid4().hex,
-        }
-        token = jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": KID})
-        return {"Authorization": f"Bearer {token}"}
-
-
-@dataclass
-class QueryCounter:
-    """Counts the statements the app's pool runs."""
-
-    count: int = 0
-
-    def observe(self, _record: Any) -> None:
-        self.count += 1
 
 
 @pytest.fixture(scope="module")
 def tokens() -> TokenFactory:
-    return TokenFactory(Ed25519PrivateKey.generate())
+    return TokenFactory(kid="ledger-test-key")
 
 
 @pytest.fixture(scope="module")

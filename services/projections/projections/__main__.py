@@ -8,7 +8,7 @@ from projections.settings import ProjectionsSettings
 def main() -> None:
     """Serve the projections API on its configured port."""
     settings = ProjectionsSettings()
-    serve(create_app(settings), settings, service="projections", port=settings.port)
+    serve(lambda: create_app(settings), settings, service="projections", port=settings.port)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,12 @@ from aiohttp import web
 
 from nestegg_common.auth import FetchJwks
 from nestegg_common.idempotency import purge_context
+from nestegg_common.metrics import METRICS
 from nestegg_common.pagination import CursorCodec
 from nestegg_common.service import HTTP_CLIENT, POOL, new_service_app
 from projections.compute import Engine, UserLimiter
 from projections.handlers import CURSORS, PROJECTIONS
+from projections.metrics import RunMetrics
 from projections.routes import setup_routes
 from projections.runs import Projections
 from projections.settings import ProjectionsSettings
@@ -39,6 +41,7 @@ def create_app(
         fetch_jwks=fetch_jwks,
     )
     app[CURSORS] = CursorCodec(settings.cursor_secret())
+    run_metrics = RunMetrics(app[METRICS].registry)
 
     async def projections_ctx(app: web.Application) -> AsyncIterator[None]:
         historical = None if settings.historical_data is None else str(settings.historical_data)
@@ -60,6 +63,7 @@ def create_app(
                 ledger_url=settings.ledger_url,
                 internal_token=settings.internal_token.get_secret_value(),
             ),
+            metrics=run_metrics,
         )
         yield
         engine.close()

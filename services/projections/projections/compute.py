@@ -83,6 +83,14 @@ class UserLimiter:
             self._running[user_id] -= 1
             if not self._running[user_id]:
                 del self._running[user_id]
+            self._forget_idle()
+
+    def _forget_idle(self) -> None:
+        # Users with nothing running and nothing started in the last minute need no state.
+        horizon = self._clock() - 60.0
+        for user_id in [u for u, s in self._started.items() if not s or s[-1] <= horizon]:
+            if user_id not in self._running:
+                del self._started[user_id]
 
 
 class Engine:

@@ -14,7 +14,7 @@ from nestegg_common.http import json_response, read_body_model, read_json, read_
 from nestegg_common.idempotency import create_once
 from nestegg_common.pagination import CursorCodec, PageQuery
 from projections import runs, usecases
-from projections.models import ProjectionIn, RunRequest, ScenarioIn, SolveRequest
+from projections.models import CompareRequest, ProjectionIn, RunRequest, ScenarioIn, SolveRequest
 from projections.runs import Projections
 
 PROJECTIONS = web.AppKey("projections", Projections)
@@ -181,6 +181,8 @@ async def run_projection(request: web.Request) -> web.StreamResponse:
 
 async def compare_scenarios(request: web.Request) -> web.StreamResponse:
     """Put the baseline and every scenario side by side."""
+    if request.can_read_body:
+        await read_body_model(request, CompareRequest)  # refuses unknown fields
     comparison = await runs.compare(
         request.app[PROJECTIONS],
         user_id=current_user_id(request),

@@ -91,6 +91,10 @@ class RunRequest(Strict):
     scenario_id: uuid.UUID | None = None
 
 
+class CompareRequest(Strict):
+    """Compare takes no options yet: it runs the baseline and every scenario."""
+
+
 class SolveRequest(Strict):
     """What to solve for, and the success rate to reach."""
 

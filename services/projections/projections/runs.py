@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from nestegg_common.events import Event, deleted_user_id
 from projections import repository
 from projections.compute import Engine, UserLimiter
 from projections.engine import expected_inputs_hash, load_historical
+from projections.metrics import RunMetrics
 from projections.models import ComparedRun, Comparison, Overrides, SolveRequest
 from projections.planning import build_plan, difference, projection_seed, summarise_result
 from projections.upstream import Upstreams
@@ -37,6 +38,7 @@ class Projections:
     engine: Engine
     limiter: UserLimiter
     upstreams: Upstreams
+    metrics: RunMetrics = field(default_factory=RunMetrics)
 
 
 @dataclass(frozen=True)
@@ -119,18 +121,24 @@ async def _result_of(
             inputs_hash=run.inputs_hash,
         )
     if stored is not None:
+        ctx.metrics.cache_hits.inc()
         return stored, True
-    result = await ctx.engine.project(run.plan, today=date.today())
+    with ctx.metrics.computing():
+        result = await ctx.engine.project(run.plan, today=date.today())
     if result["inputs_hash"] != run.inputs_hash:  # the date turned over mid-request, say
         _LOGGER.warning("inputs hash changed during a run; storing under the engine's hash")
     async with ctx.pool.acquire() as conn:
-        row = await repository.insert_run(
-            conn,
-            user_id=user_id,
-            projection_id=projection_id,
-            scenario_id=run.scenario_id,
-            result=result,
-        )
+        try:
+            row = await repository.insert_run(
+                conn,
+                user_id=user_id,
+                projection_id=projection_id,
+                scenario_id=run.scenario_id,
+                result=result,
+            )
+        except asyncpg.ForeignKeyViolationError as err:
+            # The projection or scenario was deleted (or the user erased) while we computed.
+            raise NotFound("The projection or scenario was deleted while it ran.") from err
         if row is None:  # a concurrent request stored the same inputs first
             row = await repository.find_run(
                 conn,

@@ -4,12 +4,39 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from nestegg_common.errors import NotFound, UpstreamTimeout, UpstreamUnavailable
 from nestegg_common.tasks import all_or_nothing
+
+
+class UpstreamProfile(BaseModel):
+    """What a run needs of accounts' answer (a check that it is what we think it is)."""
+
+    birth_date: date | None
+    retirement_age: int
+    life_expectancy: int
+
+
+class UpstreamSnapshot(BaseModel):
+    """The shape of ledger's snapshot; the records themselves are checked by the engine."""
+
+    assets: list[dict[str, Any]] = []
+    debts: list[dict[str, Any]] = []
+    incomes: list[dict[str, Any]] = []
+    expenses: list[dict[str, Any]] = []
+
+
+def _expect(service: str, model: type[BaseModel], answer: Any) -> dict[str, Any]:
+    try:
+        checked: dict[str, Any] = model.model_validate(answer).model_dump(mode="json")
+        return checked
+    except ValidationError as err:
+        raise UpstreamUnavailable(f"The {service} service answered something unexpected.") from err
 
 
 @dataclass(frozen=True)
@@ -34,20 +61,26 @@ class Upstreams:
             raise NotFound("This account no longer exists.")
         if answer.status_code != 200:
             raise UpstreamUnavailable(f"The {service} service answered {answer.status_code}.")
-        return answer.json()
+        try:
+            return answer.json()
+        except ValueError as err:
+            raise UpstreamUnavailable(
+                f"The {service} service answered something unreadable."
+            ) from err
 
     async def profile(self, user_id: uuid.UUID) -> dict[str, Any]:
         """Return the user's profile from accounts."""
-        profile: dict[str, Any] = await self._get(
+        answer = await self._get(
             "accounts", f"{self.accounts_url.rstrip('/')}/internal/users/{user_id}/profile"
         )
-        return profile
+        return _expect("accounts", UpstreamProfile, answer)
 
     async def snapshot(self, user_id: uuid.UUID) -> dict[str, list[dict[str, Any]]]:
         """Return every ledger record of the user."""
-        snapshot: dict[str, list[dict[str, Any]]] = await self._get(
+        answer = await self._get(
             "ledger", f"{self.ledger_url.rstrip('/')}/internal/users/{user_id}/snapshot"
         )
+        snapshot: dict[str, list[dict[str, Any]]] = _expect("ledger", UpstreamSnapshot, answer)
         return snapshot
 
     async def plan_inputs(

@@ -36,6 +36,7 @@ def routes(app: web.Application) -> None:
     app.router.add_get("/auth/login", say_ok)
     app.router.add_get("/healthz", say_ok)
     app.router.add_get("/readyz", say_ok)
+    app.router.add_get("/metrics", say_ok)
     app.router.add_get("/me", who_am_i)
 
 
@@ -135,7 +136,7 @@ async def test_an_empty_configured_service_token_refuses_everything(
         await client.close()
 
 
-@pytest.mark.parametrize("path", ["/auth/login", "/healthz", "/readyz"])
+@pytest.mark.parametrize("path", ["/auth/login", "/healthz", "/readyz", "/metrics"])
 async def test_public_paths_need_no_user_token(
     user_client: TestClient[Any, Any], path: str
 ) -> None:

@@ -46,6 +46,8 @@ def test_a_record_is_one_json_line_with_the_request_id_and_extras() -> None:
         "logger": "nestegg.test",
         "message": "moved 3 rows",
         "request_id": "req-abcdef12",
+        "trace_id": None,  # no span is current
+        "span_id": None,
         "duration_ms": 12.5,
         "route": "/assets",
     }

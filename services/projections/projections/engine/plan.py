@@ -142,8 +142,9 @@ class Assumptions(_Model):
     """Hold every assumption with its documented default (docs/ENGINE.md)."""
 
     mode: Mode = "monte_carlo"
-    paths: Annotated[int, Field(ge=1, le=MAX_PATHS)] = 10_000
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = None
+    # Strict: `true` is not a path count or a seed.
+    paths: Annotated[int, Field(ge=1, le=MAX_PATHS, strict=True)] = 10_000
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)] | None = None
     inflation: SignedRate = 0.03
     inflation_vol: Annotated[float, Field(ge=0.0, le=1.0)] = 0.04
     stock_return: SignedRate = 0.10

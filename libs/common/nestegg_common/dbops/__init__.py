@@ -1,0 +1,1 @@
+"""Database operations: migration checks, the index audit, backups and verified restores."""

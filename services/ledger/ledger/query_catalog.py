@@ -1,0 +1,62 @@
+"""Every SQL statement the ledger routes and background tasks run, for `make db-audit`."""
+
+from __future__ import annotations
+
+from ledger import repository as repo
+from ledger.collections import COLLECTIONS, Collection
+from nestegg_common.dbops.catalog import HEALTH, IDEMPOTENCY, CatalogQuery
+
+_USER = "SELECT user_id FROM assets ORDER BY id LIMIT 1"
+
+
+def _collection_queries(c: Collection) -> tuple[CatalogQuery, ...]:
+    s = repo.SQL[c.name]
+    cols = ", ".join(c.columns)
+    one = f"SELECT user_id, id FROM {c.table} ORDER BY id LIMIT 1"
+    return (
+        # POST /{collection}
+        CatalogQuery(
+            f"{c.name}.insert",
+            s.insert,
+            f"SELECT gen_random_uuid(), user_id, {cols} FROM {c.table} ORDER BY id LIMIT 1",
+        ),
+        # GET /{collection}/{id}; PUT and DELETE lock it first
+        CatalogQuery(f"{c.name}.select_one", s.select_one, one),
+        CatalogQuery(f"{c.name}.lock_one", s.lock_one, one),
+        # GET /{collection}: first page, then keyset pages
+        CatalogQuery(f"{c.name}.first_page", s.first_page, f"SELECT user_id, 50 FROM ({_USER}) u"),
+        CatalogQuery(
+            f"{c.name}.next_page",
+            s.next_page,
+            f"SELECT user_id, created_at, id, 50 FROM {c.table} ORDER BY id LIMIT 1",
+        ),
+        # PUT /{collection}/{id}
+        CatalogQuery(
+            f"{c.name}.update",
+            s.update,
+            f"SELECT user_id, id, {cols} FROM {c.table} ORDER BY id LIMIT 1",
+        ),
+        # DELETE /{collection}/{id}
+        CatalogQuery(
+            f"{c.name}.delete",
+            s.delete,
+            f"SELECT user_id, id, version FROM {c.table} ORDER BY id LIMIT 1",
+        ),
+        # GET /internal/users/{id}/snapshot; the user.deleted event
+        CatalogQuery(f"{c.name}.select_all_for_user", s.select_all_for_user, _USER),
+        CatalogQuery(f"{c.name}.delete_all_for_user", s.delete_all_for_user, _USER),
+    )
+
+
+CATALOG = (
+    *(q for c in COLLECTIONS for q in _collection_queries(c)),
+    # GET /summary
+    CatalogQuery("summary", repo._SUMMARY, _USER),
+    # POST /internal/events
+    CatalogQuery(
+        "processed_events.record", repo._RECORD_EVENT, "SELECT gen_random_uuid(), 'user.deleted'"
+    ),
+    CatalogQuery("idempotency_keys.delete_for_user", repo._DELETE_IDEMPOTENCY_KEYS_FOR_USER, _USER),
+    *IDEMPOTENCY,
+    HEALTH,
+)

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS processed_events_processed_at_idx;

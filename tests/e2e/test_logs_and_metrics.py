@@ -1,0 +1,193 @@
+"""Every process's JSON logs and `/metrics`, with every process real."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from .conftest import Cluster
+
+pytestmark = pytest.mark.e2e
+
+# Distinctive enough that finding them anywhere in a log can only mean they leaked.
+BALANCE = "8675309.42"
+PASSWORD = "correct horse battery"
+
+
+def log_lines(cluster: Cluster) -> list[dict[str, Any]]:
+    lines = []
+    for path in sorted(cluster.logs_dir.glob("*.log")):
+        for line in path.read_text().splitlines():
+            if line.startswith("{"):
+                lines.append(json.loads(line))
+    return lines
+
+
+def access_lines(cluster: Cluster, request_id: str, count: int) -> list[dict[str, Any]]:
+    """Wait for `count` access lines of `request_id` (each process logs its own)."""
+    deadline = time.monotonic() + 10.0
+    while True:
+        found = [
+            e
+            for e in log_lines(cluster)
+            if e["logger"] == "nestegg.access" and e["request_id"] == request_id
+        ]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def test_no_password_token_or_amount_reaches_the_logs_or_the_spans(
+    cluster: Cluster, http: httpx.Client
+) -> None:
+    email = f"secret-{uuid.uuid4().hex[:10]}@example.com"
+    password = f"pw-{uuid.uuid4().hex}"
+    credentials = {"email": email, "password": password}
+    assert http.post(cluster.api("/auth/register"), json=credentials).status_code == 201
+    pair = http.post(cluster.api("/auth/login"), json=credentials).json()
+    refreshed = http.post(
+        cluster.api("/auth/refresh"), json={"refresh_token": pair["refresh_token"]}
+    )
+    assert refreshed.status_code == 200
+    auth = {"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+    request_id = f"secrets-{uuid.uuid4().hex}"
+    asset = {"name": "Savings", "kind": "cash", "balance": BALANCE}
+    created = http.post(
+        cluster.api("/assets"), json=asset, headers={**auth, "X-Request-Id": request_id}
+    )
+    assert created.status_code == 201, created.text
+    assert http.get(cluster.api(f"/assets/{created.json()['id']}"), headers=auth).status_code == 200
+    access_lines(cluster, request_id, count=2)  # gateway and ledger have written theirs
+
+    written = "\n".join(
+        path.read_text() for path in sorted(cluster.logs_dir.iterdir()) if path.is_file()
+    )
+    assert "nestegg.access" in written  # the logs were captured at all
+    secrets = {
+        "password": password,
+        "access token": pair["access_token"],
+        "refreshed access token": refreshed.json()["access_token"],
+        "refresh token": pair["refresh_token"],
+        "rotated refresh token": refreshed.json()["refresh_token"],
+        "balance": BALANCE,
+        "balance without cents": BALANCE.split(".")[0],
+        "internal token": cluster.secrets.internal_token,
+    }
+    leaked = [name for name, value in secrets.items() if value in written]
+    assert leaked == []
+
+
+def test_access_lines_carry_request_id_route_status_duration_and_one_trace_id(
+    cluster: Cluster, http: httpx.Client
+) -> None:
+    request_id = f"access-{uuid.uuid4().hex}"
+    credentials = {
+        "email": f"log-{uuid.uuid4().hex[:10]}@example.com",
+        "password": "correct horse battery",
+    }
+    answer = http.post(
+        cluster.api("/auth/register"), json=credentials, headers={"X-Request-Id": request_id}
+    )
+    assert answer.status_code == 201
+    lines = {e["service"]: e for e in access_lines(cluster, request_id, count=2)}
+    gateway, accounts = lines["gateway"], lines["accounts"]
+    assert gateway["route"] == "/api/v1/auth/{action}"
+    assert accounts["route"] == "/auth/register"
+    for entry in (gateway, accounts):
+        assert entry["status"] == 201 and entry["method"] == "POST"
+        assert entry["duration_ms"] >= 0
+        assert len(entry["trace_id"]) == 32 and len(entry["span_id"]) == 16
+    assert gateway["trace_id"] == accounts["trace_id"]
+    assert gateway["span_id"] != accounts["span_id"]
+
+
+def scrape(url: str) -> dict[str, dict[frozenset[tuple[str, str]], float]]:
+    response = httpx.get(f"{url}/metrics", timeout=5.0)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    found: dict[str, dict[frozenset[tuple[str, str]], float]] = {}
+    for family in text_string_to_metric_families(response.text):
+        for s in family.samples:
+            found.setdefault(s.name, {})[frozenset(s.labels.items())] = s.value
+    return found
+
+
+def test_every_process_serves_its_metrics_and_they_move(
+    cluster: Cluster, http: httpx.Client
+) -> None:
+    urls = {**cluster.service_urls, "gateway": cluster.gateway_url}
+    before = {name: scrape(url) for name, url in urls.items()}
+    for name, metrics in before.items():
+        assert "nestegg_http_request_duration_seconds_count" in metrics, name
+        assert "nestegg_http_requests_in_flight" in metrics, name
+        if name != "gateway":
+            (pool_max,) = metrics["nestegg_db_pool_max"].values()
+            assert pool_max >= 1, name
+            assert (
+                "nestegg_db_pool_in_use" in metrics and "nestegg_db_slow_queries_total" in metrics
+            )
+    assert "nestegg_db_pool_size" not in before["gateway"]
+    assert "nestegg_outbox_pending_deliveries" in before["accounts"]
+    assert "nestegg_outbox_oldest_pending_age_seconds" in before["accounts"]
+    for name in ("cache_hits_total", "cache_misses_total", "run_duration_seconds_count"):
+        assert f"nestegg_projection_{name}" in before["projections"]
+
+    credentials = {
+        "email": f"m-{uuid.uuid4().hex[:10]}@example.com",
+        "password": "correct horse battery",
+    }
+    assert http.post(cluster.api("/auth/register"), json=credentials).status_code == 201
+    token = http.post(cluster.api("/auth/login"), json=credentials).json()["access_token"]
+    listed = http.get(cluster.api("/assets"), headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200
+
+    def served(metrics: dict[str, Any], route: str) -> float:
+        labels = frozenset({"method": "GET", "route": route, "status": "200"}.items())
+        return float(metrics["nestegg_http_request_duration_seconds_count"].get(labels, 0.0))
+
+    after = {name: scrape(url) for name, url in urls.items()}
+    assert (
+        served(after["gateway"], "/api/v1/assets")
+        == served(before["gateway"], "/api/v1/assets") + 1
+    )
+    assert served(after["ledger"], "/assets") == served(before["ledger"], "/assets") + 1
+
+
+def test_the_gateway_does_not_proxy_metrics(cluster: Cluster, http: httpx.Client) -> None:
+    assert http.get(cluster.api("/metrics")).status_code == 404
+
+
+def test_projection_runs_count_cache_hits_and_misses(cluster: Cluster, http: httpx.Client) -> None:
+    credentials = {"email": f"run-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD}
+    assert http.post(cluster.api("/auth/register"), json=credentials).status_code == 201
+    token = http.post(cluster.api("/auth/login"), json=credentials).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    profile = {"birth_date": "1985-01-01", "retirement_age": 65, "life_expectancy": 90}
+    assert http.put(cluster.api("/me/profile"), json=profile, headers=auth).status_code == 200
+    assumptions = {"mode": "deterministic", "stock_return": 0.05, "inflation": 0.02}
+    created = http.post(
+        cluster.api("/projections"),
+        json={"name": "Counted", "assumptions": assumptions},
+        headers=auth,
+    )
+    assert created.status_code == 201, created.text
+    run_url = cluster.api(f"/projections/{created.json()['id']}/run")
+
+    def counts() -> tuple[float, float, float]:
+        metrics = scrape(cluster.service_urls["projections"])
+        return (
+            metrics["nestegg_projection_cache_misses_total"][frozenset()],
+            metrics["nestegg_projection_cache_hits_total"][frozenset()],
+            metrics["nestegg_projection_run_duration_seconds_count"][frozenset()],
+        )
+
+    misses, hits, timed = counts()
+    assert http.post(run_url, json={}, headers=auth).json()["cached"] is False
+    assert http.post(run_url, json={}, headers=auth).json()["cached"] is True
+    assert counts() == (misses + 1, hits + 1, timed + 1)
