@@ -147,14 +147,17 @@ def summarise_result(result: dict[str, Any], *, retirement_age: int) -> RunSumma
 def difference(run: RunSummary, baseline: RunSummary) -> RunSummary:
     """Return `run − baseline`, field by field (None where either side has none)."""
 
-    def minus(a: float | int | None, b: float | int | None) -> Any:
-        return None if a is None or b is None else a - b
+    def minus(a: float | int | None, b: float | int | None, places: int) -> Any:
+        # Rounded like the values themselves: 5801.91, not 5801.9100000000035.
+        return None if a is None or b is None else round(a - b, places)
 
     return RunSummary(
-        success_rate=run.success_rate - baseline.success_rate,
+        success_rate=minus(run.success_rate, baseline.success_rate, 10),
         median_portfolio_at_retirement=minus(
-            run.median_portfolio_at_retirement, baseline.median_portfolio_at_retirement
+            run.median_portfolio_at_retirement, baseline.median_portfolio_at_retirement, 2
         ),
-        median_portfolio_at_end=run.median_portfolio_at_end - baseline.median_portfolio_at_end,
-        median_depletion_age=minus(run.median_depletion_age, baseline.median_depletion_age),
+        median_portfolio_at_end=minus(
+            run.median_portfolio_at_end, baseline.median_portfolio_at_end, 2
+        ),
+        median_depletion_age=minus(run.median_depletion_age, baseline.median_depletion_age, 0),
     )
