@@ -1,6 +1,6 @@
 """Database operations from the command line: what the targets of infra/make/database.mk call.
 
-`check` and `audit` work on scratch databases: on NESTEGG_DATABASE_URL when set, else on an
+`check`, `audit` and `docs` work on scratch databases: on NESTEGG_DATABASE_URL when set, else on an
 embedded server started in a temporary folder. `backup`, `restore`… work on the local cluster's
 server (devcluster.server_url()).
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 from devcluster import ROOT, SERVICES, migrations_dir, server_url, service_dsn
 
-from nestegg_common.dbops import audit, backup, restore, schemacheck, seed
+from nestegg_common.dbops import audit, backup, restore, schemacheck, schemadoc, seed
 from nestegg_common.dbops.catalog import CatalogQuery
 from nestegg_common.dbops.scratch import database_exists, scratch_database, scratch_server
 from nestegg_common.migrations import apply_migrations
@@ -91,6 +91,25 @@ def audit_command(scale: seed.Scale, service: str | None) -> int:
     return 0 if all(v.ok for v in verdicts) else 1
 
 
+def docs_command(output: Path, *, check_only: bool) -> int:
+    """Generate docs/DATABASE.md from the migrations (or, with --check, compare with it)."""
+    with scratch_server() as server:
+        generated = schemadoc.generate(ROOT, lambda label: scratch_database(server, label))
+    committed = output.read_text() if output.exists() else ""
+    shown = output.relative_to(ROOT) if output.is_relative_to(ROOT) else output
+    if check_only:
+        if committed == generated:
+            print(f"docs-db: {shown} is up to date")
+            return 0
+        print("\n".join(schemadoc.iter_differences(committed, generated)))
+        print(f"docs-db: {shown} is out of date: run `make docs-db`")
+        return 1
+    output.write_text(generated)
+    state = "unchanged" if committed == generated else "written"
+    print(f"docs-db: {shown} {state} ({len(generated.splitlines())} lines)")
+    return 0
+
+
 def backup_command(args: argparse.Namespace) -> int:
     """Back up every service database, then apply retention."""
     server = server_url()
@@ -157,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("service", nargs="?", choices=SERVICES)
     p.add_argument("--users", type=int, default=seed.Scale.users)
     p.add_argument("--ledger-rows", type=int, default=seed.Scale.ledger_rows_per_user)
+    p = sub.add_parser("docs", help="generate docs/DATABASE.md from the live schema")
+    p.add_argument("--output", type=Path, default=ROOT / schemadoc.OUTPUT)
+    p.add_argument("--check", action="store_true", help="fail when the file is out of date")
     backups_dir = ROOT / "backups"
     p = sub.add_parser("backup", help="pg_dump every service database with a manifest")
     p.add_argument("--dir", type=Path, default=backups_dir)
@@ -184,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         return audit_command(scale, args.service)
     if args.command == "check":
         return check(args.service)
+    if args.command == "docs":
+        return docs_command(args.output.resolve(), check_only=args.check)
     if args.command == "lock":
         return lock(args.force)
     parser.error(f"unknown command {args.command}")

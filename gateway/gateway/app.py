@@ -6,6 +6,7 @@ import httpx
 from aiohttp import web
 
 from gateway.aggregate import Backends
+from gateway.cors import cors_middleware
 from gateway.health import readiness_handler
 from gateway.openapi import API_DOCUMENT, ApiDocument
 from gateway.proxy import Upstream
@@ -23,12 +24,15 @@ def create_app(
     accounts = Upstream("accounts", settings.accounts_url)
     ledger = Upstream("ledger", settings.ledger_url)
     projections = Upstream("projections", settings.projections_url)
-    app = new_app(settings)
+    app = new_app(
+        settings, [cors_middleware(settings.cors_origins)] if settings.cors_origins else []
+    )
     app.cleanup_ctx.append(http_client_context(settings, http_client))
     verifier = JwtVerifier(
         lambda: jwks_over_http(app, settings.accounts_url)(),
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
+        ttl_s=settings.jwks_cache_ttl_s,
     )
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readiness_handler([accounts, ledger, projections]))

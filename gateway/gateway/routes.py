@@ -6,6 +6,7 @@ from aiohttp import web
 
 from gateway import openapi
 from gateway.aggregate import Backends, dashboard_handler, export_handler
+from gateway.console import console_routes
 from gateway.proxy import PUBLIC_PREFIX, Upstream, proxy_handler
 from nestegg_common.auth import JwtVerifier
 from nestegg_common.problems import Handler
@@ -72,3 +73,4 @@ def setup_routes(
                 web.delete(f"{PUBLIC_PREFIX}/{name}/{{id}}", to(ledger, authenticated=True)),
             ]
         )
+    app.add_routes(console_routes())  # the web console at `/`, outside /api/v1

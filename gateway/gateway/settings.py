@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import re
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 
 from nestegg_common.settings import CommonSettings
+
+_ORIGIN = re.compile(
+    r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?$"
+)
 
 
 class GatewaySettings(CommonSettings):
@@ -13,6 +21,29 @@ class GatewaySettings(CommonSettings):
     gateway_port: int = Field(8080, ge=0, le=65535)
     ledger_url: str = "http://127.0.0.1:8082"
     projections_url: str = "http://127.0.0.1:8083"
+    # Browser origins allowed to call /api/v1 (comma-separated, exact: scheme://host[:port]).
+    # Empty (default): no CORS at all.
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            # Browsers send scheme and host in lower case; drop blanks and repeats.
+            return tuple(dict.fromkeys(o.strip().lower() for o in value if o.strip()))
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [o for o in value if not _ORIGIN.match(o)]
+        if bad:
+            raise ValueError(
+                f"not exact origins {bad}: give scheme://host[:port], no path, no wildcard"
+            )
+        return value
 
     @property
     def port(self) -> int:

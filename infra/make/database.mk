@@ -41,3 +41,22 @@ backup-verify: install
 
 backup-check: install
 	$(DBOPS) backup-check --dir $(BACKUP_DIR) --max-age-h $(BACKUP_MAX_AGE_H)
+
+# docs/DATABASE.md, generated from the live schema (tests/db/test_docs_db.py checks it is current).
+.PHONY: docs-db docs-db-check
+
+docs-db: install
+	$(DBOPS) docs
+
+docs-db-check: install
+	$(DBOPS) docs --check
+
+# Backup and restore benchmark (issue 6): 1,000,000 ledger rows in scratch databases.
+BENCH_DB_USERS ?= 10000
+BENCH_DB_ROWS_PER_USER ?= 100
+
+.PHONY: bench-db
+
+bench-db: install
+	$(PY) bench/bench_db.py --users $(BENCH_DB_USERS) --rows-per-user $(BENCH_DB_ROWS_PER_USER) \
+		--jobs $(BACKUP_JOBS)

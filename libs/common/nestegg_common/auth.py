@@ -57,7 +57,7 @@ class JwtVerifier:
         self._issuer = issuer
         self._audience = audience
         self._ttl_s = ttl_s
-        self._min_refresh_s = min_refresh_s
+        self._min_refresh_s = min(min_refresh_s, ttl_s)
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()

@@ -57,6 +57,12 @@ class Conflict(ProblemError):
     status, title, type_slug = 409, "Conflict", "conflict"
 
 
+class QuotaExceeded(Conflict):
+    """The user already holds as many records of a kind as a quota allows."""
+
+    title, type_slug = "Quota exceeded", "quota-exceeded"
+
+
 class PreconditionFailed(ProblemError):
     """An `If-Match` precondition no longer holds."""
 

@@ -24,6 +24,7 @@ from nestegg_common.health import healthz, readiness_handler
 from nestegg_common.logs import configure_logging
 from nestegg_common.metrics import METRICS, Metrics, PoolCollector, get_metrics, metrics_middleware
 from nestegg_common.problems import Handler, problem_middleware, request_id_middleware
+from nestegg_common.security import security_headers_middleware
 from nestegg_common.settings import CommonSettings, ServiceSettings
 from nestegg_common.telemetry import (
     TRACER_PROVIDER,
@@ -77,6 +78,8 @@ def new_app(
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[
+            # Outermost, so every answer gets the headers, problems and 404s included.
+            security_headers_middleware(hsts_max_age_s=settings.hsts_max_age_s),
             request_id_middleware,
             # Inside the request id (the span records it), outside the access log (whose line
             # then carries the span's trace id).
@@ -203,7 +206,12 @@ def new_service_app(
     """
     app: web.Application
     jwks = fetch_jwks or (lambda: jwks_over_http(app, settings.accounts_url)())
-    verifier = JwtVerifier(jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    verifier = JwtVerifier(
+        jwks,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_s=settings.jwks_cache_ttl_s,
+    )
     app = new_app(
         settings,
         [

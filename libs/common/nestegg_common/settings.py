@@ -22,6 +22,9 @@ class CommonSettings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     jwt_issuer: str = "nestegg-accounts"
     jwt_audience: str = "nestegg"
+    # How long a verifier trusts its copy of accounts' JWKS; a key removed from the JWKS is
+    # refused at most this long afterwards (docs/OPERATIONS.md, Rotating the signing key).
+    jwks_cache_ttl_s: float = Field(300.0, ge=1, le=3600)
     accounts_url: str = "http://127.0.0.1:8081"
     internal_token: SecretStr = SecretStr("")
     upstream_connect_timeout_s: float = Field(2.0, gt=0)
@@ -29,6 +32,8 @@ class CommonSettings(BaseSettings):
     # Where spans go (docs/OPERATIONS.md, Observability); OTLP reads the standard OTEL_* variables.
     otel_exporter: str = Field("none", pattern="^(none|console|otlp|file)$")
     otel_file: Path | None = None
+    # Strict-Transport-Security max-age; 0 (default) sends none, for plain-HTTP local runs.
+    hsts_max_age_s: int = Field(0, ge=0, le=2 * 365 * 24 * 3600)
 
 
 class ServiceSettings(CommonSettings):

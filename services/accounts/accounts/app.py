@@ -32,7 +32,7 @@ def create_app(
     """Create the accounts app; pass `pool` or `http` to share one (tests)."""
     signing_key = SigningKey.load(
         settings.jwt_private_key.get_secret_value(), settings.jwt_private_key_file
-    )
+    ).with_previous(settings.previous_public_keys_pem())
     passwords = Passwords(
         memory_kib=settings.argon2_memory_kib,
         time_cost=settings.argon2_time_cost,

@@ -21,6 +21,11 @@ class AccountsSettings(ServiceSettings):
     accounts_database: str = "nestegg_accounts"
     jwt_private_key: SecretStr = SecretStr("")
     jwt_private_key_file: Path | None = None
+    # Public keys (PEM, concatenated) published in the JWKS beside the signing key: the previous
+    # key after a rotation (its tokens stay valid until they expire), or the next one just
+    # before it (docs/OPERATIONS.md, Rotating the signing key). Inline, a file, or both.
+    jwt_previous_public_keys: str = ""
+    jwt_previous_public_keys_file: Path | None = None
     access_token_ttl_s: int = Field(900, ge=30, le=3600)
     refresh_token_ttl_s: int = Field(30 * 24 * 3600, ge=300)
     # OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1 is the minimum.
@@ -63,6 +68,12 @@ class AccountsSettings(ServiceSettings):
             raise ValueError(f"unknown services {unknown}; choose from {KNOWN_SUBSCRIBERS}")
         return value
 
+    @field_validator("jwt_private_key_file", "jwt_previous_public_keys_file", mode="before")
+    @classmethod
+    def _empty_path_is_none(cls, value: Any) -> Any:
+        # `NESTEGG_…_FILE=` (as in .env.example) means "no file", not the current directory.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("outbox_backoff_max_s")
     @classmethod
     def _cap_above_base(cls, value: float, info: ValidationInfo) -> float:
@@ -80,6 +91,15 @@ class AccountsSettings(ServiceSettings):
     def database_name(self) -> str:
         """Return `NESTEGG_ACCOUNTS_DATABASE`."""
         return self.accounts_database
+
+    def previous_public_keys_pem(self) -> bytes:
+        """Return the PEM bundle of previous public keys, inline and from the file."""
+        from_file = (
+            b""
+            if self.jwt_previous_public_keys_file is None
+            else self.jwt_previous_public_keys_file.read_bytes()
+        )
+        return self.jwt_previous_public_keys.encode() + b"\n" + from_file
 
     def subscriber_urls(self) -> dict[str, str]:
         """Return the base URL of each subscribing service, by name."""

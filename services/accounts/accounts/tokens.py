@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -17,6 +19,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from jwt.algorithms import OKPAlgorithm
 
 ALGORITHM = "EdDSA"
+
+_PUBLIC_KEY_PEM = re.compile(
+    rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", flags=re.DOTALL
+)
 
 
 def _b64url(data: bytes) -> str:
@@ -33,12 +39,32 @@ def public_jwk(public_key: Ed25519PublicKey) -> dict[str, str]:
     return {**required, "kid": _b64url(thumbprint.digest()), "alg": ALGORITHM, "use": "sig"}
 
 
+def load_public_keys(pem_bundle: bytes) -> tuple[Ed25519PublicKey, ...]:
+    """Load every Ed25519 public key (SubjectPublicKeyInfo PEM) of a concatenated bundle."""
+    blocks = _PUBLIC_KEY_PEM.findall(pem_bundle)
+    if pem_bundle.strip() and not blocks:
+        raise ValueError("the previous JWT keys must be PEM public keys (BEGIN PUBLIC KEY)")
+    keys = []
+    for block in blocks:
+        key = serialization.load_pem_public_key(block)
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("each previous JWT key must be an Ed25519 public key")
+        keys.append(key)
+    return tuple(keys)
+
+
 @dataclass(frozen=True)
 class SigningKey:
-    """The private key that signs new tokens, with its `kid`."""
+    """The private key that signs new tokens, with its `kid`, and other keys to publish.
+
+    `previous` are public keys the JWKS lists after the signing key: the one it replaced (its
+    tokens stay valid until they expire) or the next one, published before it signs
+    (docs/OPERATIONS.md, Rotating the signing key).
+    """
 
     private_key: Ed25519PrivateKey
     kid: str
+    previous: tuple[Ed25519PublicKey, ...] = ()
 
     @classmethod
     def from_pem(cls, pem: bytes) -> SigningKey:
@@ -60,9 +86,18 @@ class SigningKey:
             "(`make run` generates one under .nestegg/ for local use)"
         )
 
+    def with_previous(self, pem_bundle: bytes) -> SigningKey:
+        """Return this key publishing also the public keys of `pem_bundle` (PEMs, concatenated)."""
+        return dataclasses.replace(self, previous=load_public_keys(pem_bundle))
+
     def jwks(self) -> dict[str, Any]:
-        """Return the JWKS document that verifiers fetch."""
-        return {"keys": [public_jwk(self.private_key.public_key())]}
+        """Return the JWKS document that verifiers fetch: the signing key first, then the rest."""
+        keys = [public_jwk(self.private_key.public_key())]
+        for key in self.previous:
+            jwk = public_jwk(key)
+            if all(jwk["kid"] != known["kid"] for known in keys):
+                keys.append(jwk)
+        return {"keys": keys}
 
 
 def generate_private_key_pem() -> bytes:

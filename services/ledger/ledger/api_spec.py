@@ -50,6 +50,11 @@ def collection_operations(c: Collection) -> list[Operation]:
             },
             request=c.model,
             request_headers=("Idempotency-Key",),
+            errors={
+                409: "A request with this Idempotency-Key is still in progress (retry shortly); "
+                f"or the user already has the most {plural} allowed (`quota-exceeded`: delete "
+                "one to add another)."
+            },
         ),
         Operation(
             "get",

@@ -8,7 +8,7 @@ import asyncpg
 import httpx
 from aiohttp import web
 
-from ledger.handlers import CURSORS
+from ledger.handlers import CURSORS, RECORDS_QUOTA
 from ledger.routes import setup_routes
 from ledger.settings import LedgerSettings
 from nestegg_common.auth import FetchJwks
@@ -35,6 +35,7 @@ def create_app(
         fetch_jwks=fetch_jwks,
     )
     app[CURSORS] = CursorCodec(settings.cursor_secret())
+    app[RECORDS_QUOTA] = settings.max_records_per_collection
     app.cleanup_ctx.append(purge_context(lambda a: a[POOL]))
     setup_routes(app)
     return app

@@ -23,6 +23,7 @@ from nestegg_common.problems import Handler
 from nestegg_common.service import POOL
 
 CURSORS = web.AppKey("cursors", CursorCodec)
+RECORDS_QUOTA = web.AppKey("records_quota", int)  # per user and collection
 
 
 def record_id(request: web.Request, c: Collection) -> uuid.UUID:
@@ -61,13 +62,15 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
 
     async def create(request: web.Request) -> web.StreamResponse:
         record = await read_body_model(request, c.model)
-        user_id = current_user_id(request)
+        user_id, quota = current_user_id(request), request.app[RECORDS_QUOTA]
         created = await create_once(
             request.app[POOL],
             request,
             user_id=user_id,
             body=await request.read(),
-            create=lambda conn: usecases.create_record(conn, c, user_id=user_id, record=record),
+            create=lambda conn: usecases.create_record(
+                conn, c, user_id=user_id, record=record, quota=quota
+            ),
         )
         return created.response()
 

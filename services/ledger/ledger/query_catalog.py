@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ledger import repository as repo
 from ledger.collections import COLLECTIONS, Collection
-from nestegg_common.dbops.catalog import HEALTH, IDEMPOTENCY, CatalogQuery
+from nestegg_common.dbops.catalog import HEALTH, IDEMPOTENCY, QUOTA_LOCK, CatalogQuery
 
 _USER = "SELECT user_id FROM assets ORDER BY id LIMIT 1"
 
@@ -19,6 +19,10 @@ def _collection_queries(c: Collection) -> tuple[CatalogQuery, ...]:
             f"{c.name}.insert",
             s.insert,
             f"SELECT gen_random_uuid(), user_id, {cols} FROM {c.table} ORDER BY id LIMIT 1",
+        ),
+        # POST /{collection}: the quota count, under QUOTA_LOCK
+        CatalogQuery(
+            f"{c.name}.count_for_user", s.count_for_user, f"SELECT user_id, 200 FROM ({_USER}) u"
         ),
         # GET /{collection}/{id}; PUT and DELETE lock it first
         CatalogQuery(f"{c.name}.select_one", s.select_one, one),
@@ -57,6 +61,7 @@ CATALOG = (
         "processed_events.record", repo._RECORD_EVENT, "SELECT gen_random_uuid(), 'user.deleted'"
     ),
     CatalogQuery("idempotency_keys.delete_for_user", repo._DELETE_IDEMPOTENCY_KEYS_FOR_USER, _USER),
+    QUOTA_LOCK,
     *IDEMPOTENCY,
     HEALTH,
 )

@@ -30,6 +30,7 @@ class Statements:
     delete: str
     select_all_for_user: str
     delete_all_for_user: str
+    count_for_user: str
 
 
 def statements_for(c: Collection) -> Statements:
@@ -63,6 +64,10 @@ def statements_for(c: Collection) -> Statements:
             f"SELECT {returned} FROM {c.table} WHERE user_id = $1 ORDER BY created_at, id"
         ),
         delete_all_for_user=f"DELETE FROM {c.table} WHERE user_id = $1",
+        # Counts no further than the quota: the cost stays bounded whatever the user holds.
+        count_for_user=(
+            f"SELECT count(*) FROM (SELECT 1 FROM {c.table} WHERE user_id = $1 LIMIT $2) AS held"
+        ),
     )
 
 
@@ -100,6 +105,14 @@ async def insert_record(
     row = await conn.fetchrow(SQL[c.name].insert, uuid.uuid4(), user_id, *_values(c, fields))
     assert row is not None  # INSERT … RETURNING yields the row or raises
     return row
+
+
+async def count_records(
+    conn: Connection, c: Collection, *, user_id: uuid.UUID, at_most: int
+) -> int:
+    """Return how many records the user holds in a collection, counting at most `at_most`."""
+    held: int = await conn.fetchval(SQL[c.name].count_for_user, user_id, at_most)
+    return held
 
 
 async def get_record(

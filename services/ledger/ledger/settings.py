@@ -12,6 +12,9 @@ class LedgerSettings(ServiceSettings):
 
     ledger_port: int = Field(8082, ge=0, le=65535)
     ledger_database: str = "nestegg_ledger"
+    # Records a user may hold in each of the four collections (docs/ARCHITECTURE.md, Quotas).
+    # 200 is what one projection plan can hold per kind; above it, runs would be refused.
+    max_records_per_collection: int = Field(200, ge=1, le=100_000)
 
     @property
     def port(self) -> int:

@@ -18,6 +18,7 @@ from nestegg_common.etags import etag_for
 from nestegg_common.events import Event, deleted_user_id
 from nestegg_common.idempotency import Created
 from nestegg_common.pagination import CursorCodec, Position
+from nestegg_common.quotas import check_quota, lock_quota
 
 
 def _not_found(c: Collection) -> NotFound:
@@ -25,9 +26,16 @@ def _not_found(c: Collection) -> NotFound:
 
 
 async def create_record(
-    conn: Connection, c: Collection, *, user_id: uuid.UUID, record: BaseModel
+    conn: Connection, c: Collection, *, user_id: uuid.UUID, record: BaseModel, quota: int
 ) -> Created:
-    """Insert a record; the answer carries its Location and ETag."""
+    """Insert a record within the user's quota; the answer carries its Location and ETag."""
+    await lock_quota(conn, scope=f"ledger.{c.name}", owner=user_id)
+    held = await repository.count_records(conn, c, user_id=user_id, at_most=quota)
+    check_quota(
+        held,
+        quota,
+        detail=f"You already have {quota} {c.name}, the most allowed; delete one to add another.",
+    )
     row = await repository.insert_record(
         conn, c, user_id=user_id, fields=fields_to_store(c, record)
     )

@@ -34,6 +34,10 @@ _TAGS = ("projections",)
 _CURSOR = {400: "The cursor was not made by us or was altered."}
 _SAVED = ("Location", "ETag", "Idempotent-Replayed")
 _STALE = "`If-Match` does not name the current version; fetch it and retry."
+_BUSY_OR_FULL = (
+    "A request with this Idempotency-Key is still in progress (retry shortly); or {what} "
+    "allowed (`quota-exceeded`: delete one to add another)."
+)
 
 # Run, compare and solve fetch the profile and ledger, then compute within per-user limits.
 _COMPUTE_ERRORS = {
@@ -86,6 +90,7 @@ def projection_operations() -> list[Operation]:
             description="Omitted assumptions take their documented defaults.",
             request=ProjectionIn,
             request_headers=("Idempotency-Key",),
+            errors={409: _BUSY_OR_FULL.format(what="the user already has the most projections")},
         ),
         Operation(
             "get",
@@ -159,7 +164,10 @@ def scenario_operations() -> list[Operation]:
             request=ScenarioIn,
             path_params=_PROJECTION_ID,
             request_headers=("Idempotency-Key",),
-            errors={404: _NO_PROJECTION},
+            errors={
+                404: _NO_PROJECTION,
+                409: _BUSY_OR_FULL.format(what="the projection already has the most scenarios"),
+            },
         ),
         Operation(
             "get",

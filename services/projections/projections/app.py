@@ -15,7 +15,7 @@ from nestegg_common.metrics import METRICS
 from nestegg_common.pagination import CursorCodec
 from nestegg_common.service import HTTP_CLIENT, POOL, new_service_app
 from projections.compute import Engine, UserLimiter
-from projections.handlers import CURSORS, PROJECTIONS
+from projections.handlers import CURSORS, PROJECTIONS, QUOTAS, Quotas
 from projections.metrics import RunMetrics
 from projections.routes import setup_routes
 from projections.runs import Projections
@@ -41,6 +41,10 @@ def create_app(
         fetch_jwks=fetch_jwks,
     )
     app[CURSORS] = CursorCodec(settings.cursor_secret())
+    app[QUOTAS] = Quotas(
+        projections_per_user=settings.max_projections_per_user,
+        scenarios_per_projection=settings.max_scenarios_per_projection,
+    )
     run_metrics = RunMetrics(app[METRICS].registry)
 
     async def projections_ctx(app: web.Application) -> AsyncIterator[None]:

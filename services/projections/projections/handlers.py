@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -17,8 +18,18 @@ from projections import runs, usecases
 from projections.models import CompareRequest, ProjectionIn, RunRequest, ScenarioIn, SolveRequest
 from projections.runs import Projections
 
+
+@dataclass(frozen=True)
+class Quotas:
+    """How many projections a user, and scenarios a projection, may have."""
+
+    projections_per_user: int
+    scenarios_per_projection: int
+
+
 PROJECTIONS = web.AppKey("projections", Projections)
 CURSORS = web.AppKey("cursors", CursorCodec)
+QUOTAS = web.AppKey("quotas", Quotas)
 
 
 def path_id(request: web.Request, name: str, noun: str) -> uuid.UUID:
@@ -60,7 +71,9 @@ async def create_projection(request: web.Request) -> web.StreamResponse:
         request,
         user_id=user_id,
         body=await request.read(),
-        create=lambda conn: usecases.create_projection(conn, user_id=user_id, body=body),
+        create=lambda conn: usecases.create_projection(
+            conn, user_id=user_id, body=body, quota=request.app[QUOTAS].projections_per_user
+        ),
     )
     return created.response()
 
@@ -123,7 +136,11 @@ async def create_scenario(request: web.Request) -> web.StreamResponse:
         user_id=user_id,
         body=await request.read(),
         create=lambda conn: usecases.create_scenario(
-            conn, user_id=user_id, projection_id=pid, body=body
+            conn,
+            user_id=user_id,
+            projection_id=pid,
+            body=body,
+            quota=request.app[QUOTAS].scenarios_per_projection,
         ),
     )
     return created.response()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nestegg_common.dbops.catalog import HEALTH, IDEMPOTENCY, CatalogQuery
+from nestegg_common.dbops.catalog import HEALTH, IDEMPOTENCY, QUOTA_LOCK, CatalogQuery
 from projections import repository as repo
 
 _USER = "SELECT user_id FROM projections ORDER BY id LIMIT 1"
@@ -18,6 +18,16 @@ CATALOG = (
         "SELECT gen_random_uuid(), user_id, 'Plan', assumptions FROM projections "
         "ORDER BY id LIMIT 1",
     ),
+    # POST /projections and POST /projections/{id}/scenarios: quota counts, under QUOTA_LOCK
+    CatalogQuery(
+        "projections.count", repo._COUNT_PROJECTIONS, f"SELECT user_id, 100 FROM ({_USER}) u"
+    ),
+    CatalogQuery(
+        "scenarios.count",
+        repo._COUNT_SCENARIOS,
+        "SELECT user_id, id, 50 FROM projections ORDER BY id LIMIT 1",
+    ),
+    QUOTA_LOCK,
     CatalogQuery("projections.select", repo._SELECT_PROJECTION, _PROJECTION),
     CatalogQuery("projections.lock", repo._LOCK_PROJECTION, _PROJECTION),
     CatalogQuery(

@@ -42,6 +42,16 @@ DELETE FROM projections WHERE user_id = $1 AND id = $2 AND ($3::integer IS NULL 
 RETURNING id
 """
 
+# Quota counts stop at the quota, so their cost is bounded whatever a user holds.
+_COUNT_PROJECTIONS = """
+SELECT count(*) FROM (SELECT 1 FROM projections WHERE user_id = $1 LIMIT $2) AS held
+"""
+_COUNT_SCENARIOS = """
+SELECT count(*) FROM (
+    SELECT 1 FROM scenarios WHERE user_id = $1 AND projection_id = $2 LIMIT $3
+) AS held
+"""
+
 _INSERT_SCENARIO = f"""
 INSERT INTO scenarios (id, projection_id, user_id, name, overrides) VALUES ($1, $2, $3, $4, $5)
 RETURNING {_SCENARIO_COLUMNS}
@@ -124,6 +134,20 @@ async def insert_projection(
     row = await conn.fetchrow(_INSERT_PROJECTION, uuid.uuid4(), user_id, name, assumptions)
     assert row is not None  # INSERT … RETURNING yields the row or raises
     return row
+
+
+async def count_projections(conn: Connection, *, user_id: uuid.UUID, at_most: int) -> int:
+    """Return how many projections the user holds, counting at most `at_most`."""
+    held: int = await conn.fetchval(_COUNT_PROJECTIONS, user_id, at_most)
+    return held
+
+
+async def count_scenarios(
+    conn: Connection, *, user_id: uuid.UUID, projection_id: uuid.UUID, at_most: int
+) -> int:
+    """Return how many scenarios a projection has, counting at most `at_most`."""
+    held: int = await conn.fetchval(_COUNT_SCENARIOS, user_id, projection_id, at_most)
+    return held
 
 
 async def get_projection(

@@ -82,15 +82,21 @@ async def _plans(
     projection = await repository.get_projection(conn, user_id=user_id, projection_id=projection_id)
     if projection is None:
         raise NotFound("No such projection.")
+    wanted = {sid for sid in scenario_ids if sid is not None}
     scenarios = {}
-    for sid in scenario_ids:
-        if sid is not None:
-            row = await repository.get_scenario(
-                conn, user_id=user_id, projection_id=projection_id, scenario_id=sid
-            )
-            if row is None:
-                raise NotFound("No such scenario.")
-            scenarios[sid] = row
+    if len(wanted) == 1:
+        (only,) = wanted
+        row = await repository.get_scenario(
+            conn, user_id=user_id, projection_id=projection_id, scenario_id=only
+        )
+        scenarios = {} if row is None else {only: row}
+    elif wanted:  # compare: every scenario of the projection in one query, not one per scenario
+        rows = await repository.list_all_scenarios(
+            conn, user_id=user_id, projection_id=projection_id
+        )
+        scenarios = {row["id"]: row for row in rows if row["id"] in wanted}
+    if len(scenarios) != len(wanted):
+        raise NotFound("No such scenario.")
     profile, snapshot = await ctx.upstreams.plan_inputs(user_id)
     today, seed = date.today(), projection_seed(projection_id)
     planned = []

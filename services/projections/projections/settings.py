@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from nestegg_common.settings import ServiceSettings
 
@@ -21,6 +21,16 @@ class ProjectionsSettings(ServiceSettings):
     runs_in_flight_per_user: int = Field(2, ge=1)
     runs_per_minute_per_user: int = Field(30, ge=1)
     compute_timeout_s: float = Field(120.0, gt=0)
+    # Quotas (docs/ARCHITECTURE.md, Quotas): projections per user, scenarios per projection.
+    # A compare runs the baseline and every scenario, so the second bounds its cost too.
+    max_projections_per_user: int = Field(100, ge=1, le=100_000)
+    max_scenarios_per_projection: int = Field(50, ge=1, le=1000)
+
+    @field_validator("historical_data", mode="before")
+    @classmethod
+    def _empty_means_unset(cls, value: object) -> object:
+        # `NESTEGG_HISTORICAL_DATA=` (as .env.example shows it) means "no file", not ".".
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def port(self) -> int:

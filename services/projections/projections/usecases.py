@@ -15,6 +15,7 @@ from nestegg_common.http import patch_fields
 from nestegg_common.idempotency import Created
 from nestegg_common.pagination import CursorCodec, Position
 from nestegg_common.problems import validation_errors
+from nestegg_common.quotas import check_quota, lock_quota
 from projections import repository
 from projections.models import Overrides, ProjectionIn, ProjectionOut, ScenarioIn, ScenarioOut
 from projections.planning import full_assumptions, merged_assumptions
@@ -58,8 +59,18 @@ async def _projection_or_404(
     return row
 
 
-async def create_projection(conn: Connection, *, user_id: uuid.UUID, body: ProjectionIn) -> Created:
-    """Store a projection with every assumption spelled out."""
+async def create_projection(
+    conn: Connection, *, user_id: uuid.UUID, body: ProjectionIn, quota: int
+) -> Created:
+    """Store a projection with every assumption spelled out, within the user's quota."""
+    await lock_quota(conn, scope="projections", owner=user_id)
+    held = await repository.count_projections(conn, user_id=user_id, at_most=quota)
+    check_quota(
+        held,
+        quota,
+        detail=f"You already have {quota} projections, the most allowed; "
+        "delete one to add another.",
+    )
     row = await repository.insert_projection(
         conn, user_id=user_id, name=body.name, assumptions=full_assumptions(body.assumptions)
     )
@@ -154,10 +165,25 @@ def _checked_overrides(overrides: Overrides, projection: asyncpg.Record) -> dict
 
 
 async def create_scenario(
-    conn: Connection, *, user_id: uuid.UUID, projection_id: uuid.UUID, body: ScenarioIn
+    conn: Connection,
+    *,
+    user_id: uuid.UUID,
+    projection_id: uuid.UUID,
+    body: ScenarioIn,
+    quota: int,
 ) -> Created:
-    """Store a scenario of one of the user's projections."""
+    """Store a scenario of one of the user's projections, within the projection's quota."""
+    await lock_quota(conn, scope="projections.scenarios", owner=projection_id)
     projection = await _projection_or_404(conn, user_id, projection_id)
+    held = await repository.count_scenarios(
+        conn, user_id=user_id, projection_id=projection_id, at_most=quota
+    )
+    check_quota(
+        held,
+        quota,
+        detail=f"This projection already has {quota} scenarios, the most allowed; "
+        "delete one to add another.",
+    )
     row = await repository.insert_scenario(
         conn,
         user_id=user_id,

@@ -47,10 +47,26 @@ class Verdict:
         return not self.problems
 
 
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Yield every node of a JSON plan, the root first."""
     yield plan
     for child in plan.get("Plans", []):
-        yield from _nodes(child)
+        yield from nodes(child)
+
+
+def indexes_used(plan: dict[str, Any], *, with_condition: bool = False) -> list[str]:
+    """Return the indexes a plan reads or arbitrates conflicts on, in plan order.
+
+    `with_condition` keeps only index scans with an Index Cond (a full index scan does not
+    serve the query's conditions).
+    """
+    found: list[str] = []
+    for node in nodes(plan):
+        index = node.get("Index Name") if node["Node Type"] in _INDEX_NODES else None
+        if index and (not with_condition or node.get("Index Cond")):
+            found.append(str(index))
+        found.extend(str(i) for i in node.get("Conflict Arbiter Indexes", []))
+    return list(dict.fromkeys(found))
 
 
 def _label(node: dict[str, Any]) -> str:
@@ -110,7 +126,7 @@ def _index_serves(plan: dict[str, Any], table: str) -> bool:
     """Say whether every read of `table` in the plan goes through an index with a condition."""
     readers = [
         n
-        for n in _nodes(plan)
+        for n in nodes(plan)
         if n.get("Relation Name") == table and n["Node Type"] != "ModifyTable"
     ]
     # A Bitmap Heap Scan's Bitmap Index Scan children always carry an Index Cond; a full index
@@ -123,7 +139,7 @@ def _index_serves(plan: dict[str, Any], table: str) -> bool:
 
 
 def _has_sort(plan: dict[str, Any]) -> bool:
-    return any(n["Node Type"] in _SORT_NODES for n in _nodes(plan))
+    return any(n["Node Type"] in _SORT_NODES for n in nodes(plan))
 
 
 def judge(
@@ -136,22 +152,17 @@ def judge(
     without_sort: dict[str, Any] | None = None,
 ) -> Verdict:
     """Apply the audit's rules to one plan (and to its re-plans with a method switched off)."""
-    nodes = list(_nodes(plan))
-    indexes: list[str] = []
-    for node in nodes:
-        if node["Node Type"] in _INDEX_NODES and node.get("Index Name"):
-            indexes.append(str(node["Index Name"]))
-        indexes.extend(str(i) for i in node.get("Conflict Arbiter Indexes", []))
+    plan_nodes = list(nodes(plan))
     verdict = Verdict(
         service=service,
         name=query.name,
-        plan=" > ".join(_label(n) for n in nodes),
-        indexes=list(dict.fromkeys(indexes)),
+        plan=" > ".join(_label(n) for n in plan_nodes),
+        indexes=indexes_used(plan),
         estimated_rows=int(plan.get("Plan Rows", 0)),
     )
-    touched = {str(n["Relation Name"]) for n in nodes if n.get("Relation Name")}
+    touched = {str(n["Relation Name"]) for n in plan_nodes if n.get("Relation Name")}
     large = {t for t in touched if sizes.get(t, 0) > LARGE_TABLE_ROWS}
-    for node in nodes:
+    for node in plan_nodes:
         table = node.get("Relation Name")
         if node["Node Type"] == "Seq Scan" and table:
             if table not in large:
@@ -182,8 +193,7 @@ def audit_database(dsn: str, service: str, catalog: Iterable[CatalogQuery]) -> l
         sizes = table_sizes(conn)
         for query in catalog:
             plan = explain(conn, query)
-            nodes = list(_nodes(plan))
-            seqscan = any(n["Node Type"] == "Seq Scan" for n in nodes)
+            seqscan = any(n["Node Type"] == "Seq Scan" for n in nodes(plan))
             verdict = judge(
                 service,
                 query,

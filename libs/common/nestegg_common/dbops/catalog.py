@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nestegg_common import health, idempotency
+from nestegg_common import health, idempotency, quotas
 
 
 @dataclass(frozen=True)
@@ -54,3 +54,6 @@ IDEMPOTENCY = (
         f"SELECT {idempotency.PROCESSED_EVENTS_RETENTION_D}",
     ),
 )
+
+# The per-owner lock every quota-checked creation takes before it counts (no table touched).
+QUOTA_LOCK = CatalogQuery("quota.lock", quotas._LOCK, "SELECT 'quota:' || gen_random_uuid()")

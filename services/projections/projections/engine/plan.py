@@ -15,6 +15,8 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 # Growth, return and inflation rates may be negative but never reach -100% a year.
 SignedRate = Annotated[float, Field(gt=-1.0, le=1.0)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+# The ledger's record id (a UUID); scenarios' extra records may name one too.
+RecordId = Annotated[str, Field(max_length=64)]
 
 AssetKind = Literal["cash", "taxable", "tax_deferred", "tax_free", "real_estate", "other"]
 DebtKind = Literal["mortgage", "student", "auto", "credit_card", "personal", "other"]
@@ -57,7 +59,7 @@ class Profile(_Model):
 class Asset(_Model):
     """Hold one asset with the ledger's field names."""
 
-    id: str | None = None
+    id: RecordId | None = None
     name: Name
     kind: AssetKind
     balance: Money
@@ -69,7 +71,7 @@ class Asset(_Model):
 class Debt(_Model):
     """Hold one debt with the ledger's field names."""
 
-    id: str | None = None
+    id: RecordId | None = None
     name: Name
     kind: DebtKind
     balance: Money
@@ -94,7 +96,7 @@ class _Window(_Model):
 class Income(_Window):
     """Hold one income with the ledger's field names."""
 
-    id: str | None = None
+    id: RecordId | None = None
     name: Name
     kind: IncomeKind
     amount: Money
@@ -107,7 +109,7 @@ class Income(_Window):
 class Expense(_Window):
     """Hold one expense with the ledger's field names."""
 
-    id: str | None = None
+    id: RecordId | None = None
     name: Name
     category: Annotated[str, Field(max_length=100)] = "other"
     amount: Money

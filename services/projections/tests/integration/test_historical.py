@@ -50,3 +50,10 @@ async def test_a_historical_range_shorter_than_the_plan_is_a_422(api, retiree) -
     body = await api.problem(response, 422)
     assert "the plan needs 8" in body["detail"]
     assert await api.count("runs", retiree.id) == 0
+
+
+def test_an_empty_historical_data_setting_means_no_file(monkeypatch) -> None:
+    from projections.settings import ProjectionsSettings
+
+    monkeypatch.setenv("NESTEGG_HISTORICAL_DATA", "")
+    assert ProjectionsSettings().historical_data is None

@@ -1,4 +1,8 @@
-"""A list runs as many statements for a user with 60 records as for one with 1."""
+"""A list or aggregate runs as many statements for a user with many records as for one with 1.
+
+Compare is the exception by design: it looks up (or stores) one result per scenario, so it may
+grow by exactly that one statement per scenario, and by nothing else.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import pytest_asyncio
 
 from projections import repository
 from projections.engine.plan import Assumptions
+
+from .helpers import DETERMINISTIC, asset, expense, income
 
 # Statements a read may run at most, BEGIN/COMMIT included: the point is a fixed number.
 MAX_STATEMENTS = 6
@@ -92,3 +98,113 @@ async def test_the_query_counter_sees_the_apps_statements(client, queries, new_u
     response = await client.post("/projections", json={"name": "x"}, headers=me.headers)
     assert response.status == 201
     assert queries.count >= 1
+
+
+_RUNS = """
+INSERT INTO runs (id, projection_id, scenario_id, user_id, inputs_hash, engine_version,
+                  success_rate, result, created_at)
+SELECT gen_random_uuid(), p.id, s.id, p.user_id,
+       encode(sha256(convert_to(p.id::text || coalesce(s.id::text, ''), 'UTF8')), 'hex'),
+       'test', 0.9, '{"success_rate": 0.9}'::jsonb, p.created_at + interval '1 minute'
+FROM projections p LEFT JOIN scenarios s ON s.projection_id = p.id
+WHERE p.user_id = $1
+UNION ALL  -- and the baseline run of each projection that has a scenario
+SELECT gen_random_uuid(), p.id, NULL, p.user_id,
+       encode(sha256(convert_to(p.id::text, 'UTF8')), 'hex'),
+       'test', 0.8, '{"success_rate": 0.8}'::jsonb, p.created_at + interval '2 minutes'
+FROM projections p
+WHERE p.user_id = $1 AND EXISTS (SELECT 1 FROM scenarios s WHERE s.projection_id = p.id)
+"""
+
+
+@pytest_asyncio.fixture(scope="module")
+async def one_and_many_runs(pool, new_user):
+    """Return a user with 1 projection, scenario and run, and one with 200 of each."""
+    one, many = new_user(), new_user()
+    for user, n in ((one, 1), (many, 200)):
+        async with pool.acquire() as conn, conn.transaction():
+            rows = [
+                await repository.insert_projection(
+                    conn, user_id=user.id, name=f"P{i}", assumptions={"mode": "deterministic"}
+                )
+                for i in range(n)
+            ]
+            for i, row in enumerate(rows):  # one scenario each: runs of baselines and scenarios
+                if i % 2:
+                    await repository.insert_scenario(
+                        conn, user_id=user.id, projection_id=row["id"], name="S", overrides={}
+                    )
+            await conn.execute(_RUNS, user.id)
+    return one, many
+
+
+@pytest.mark.parametrize("endpoint", ["export", "latest-run"])
+async def test_an_internal_aggregate_runs_the_same_statements_for_1_record_as_for_200(
+    client, queries, one_and_many_runs, internal_headers, endpoint
+) -> None:
+    one, many = one_and_many_runs
+    path = f"/internal/users/{{}}/{endpoint}"
+    await statements_of(client, queries, path.format(one.id), internal_headers)  # warm up
+    few, few_body = await statements_of(client, queries, path.format(one.id), internal_headers)
+    lots, lots_body = await statements_of(client, queries, path.format(many.id), internal_headers)
+    if endpoint == "export":
+        assert [len(few_body[k]) for k in ("projections", "scenarios", "runs")] == [1, 0, 1]
+        assert [len(lots_body[k]) for k in ("projections", "scenarios", "runs")] == [200, 100, 300]
+    else:
+        assert few_body["latest_run"] is not None and lots_body["latest_run"] is not None
+    assert 1 <= few <= MAX_STATEMENTS
+    assert lots == few
+
+
+async def projection_with_scenarios(api, upstream, user, n: int) -> str:
+    """Create a deterministic projection with n scenarios for a user the stand-in knows."""
+    upstream.person(
+        user.id,
+        age=60,
+        retire_at=65,
+        plan_to=70,
+        assets=[asset(100_000.0)],
+        incomes=[income(30_000.0)],
+        expenses=[expense(20_000.0)],
+    )
+    projection = await api.create_projection(user, **DETERMINISTIC)
+    async with api.pool.acquire() as conn:  # straight in: scenario quotas are not the point
+        for i in range(n):
+            await repository.insert_scenario(
+                conn,
+                user_id=user.id,
+                projection_id=uuid.UUID(projection["id"]),
+                name=f"Retire at {61 + i % 9}",
+                overrides={"retirement_age": 61 + i % 9},
+            )
+    return str(projection["id"])
+
+
+async def compared(client, queries, user, projection_id: str) -> tuple[int, list[dict]]:
+    queries.count = 0
+    response = await client.post(
+        f"/projections/{projection_id}/compare", json={}, headers=user.headers
+    )
+    count = queries.count
+    assert response.status == 200, await response.text()
+    return count, (await response.json())["runs"]
+
+
+async def test_compare_adds_one_statement_per_scenario_and_nothing_else(
+    api, client, queries, upstream, new_user
+) -> None:
+    one, many = new_user(), new_user()
+    one_pid = await projection_with_scenarios(api, upstream, one, 1)
+    many_pid = await projection_with_scenarios(api, upstream, many, 20)
+    for user, pid in ((one, one_pid), (many, many_pid)):
+        await compared(client, queries, user, pid)  # computes and stores every result
+    few, few_runs = await compared(client, queries, one, one_pid)  # every result is stored now
+    lots, lots_runs = await compared(client, queries, many, many_pid)
+    assert (len(few_runs), len(lots_runs)) == (2, 21)
+    per_scenario = (lots - few) / (21 - 2)
+    # Each scenario needs its own stored-result lookup (its inputs hash depends on the
+    # scenario), on a connection borrowed for it, which asyncpg resets when it goes back to the
+    # pool: two statements. The projection and all its scenarios are read once, whatever their
+    # number (one query per scenario here is the N+1 this test exists to catch).
+    assert per_scenario == 2
+    assert 1 <= few - 2 * per_scenario <= MAX_STATEMENTS
