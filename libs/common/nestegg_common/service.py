@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import uvloop
 from aiohttp import web
 from opentelemetry import trace
 
@@ -185,7 +186,15 @@ def serve(
     configure_logging(service, level=settings.log_level, fmt=settings.log_format)
     tracer_provider = setup_tracing(service, settings)  # before the app, which traces with it
     try:
-        web.run_app(build_app(), host=settings.host, port=port, access_log=None, print=None)
+        # uvloop: up to 1.5x the gateway's throughput at 64 connections (docs/BENCHMARKS.md).
+        web.run_app(
+            build_app(),
+            host=settings.host,
+            port=port,
+            access_log=None,
+            print=None,
+            loop=uvloop.new_event_loop(),
+        )
     finally:
         if tracer_provider is not None:
             tracer_provider.shutdown()  # export what is still queued

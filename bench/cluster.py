@@ -1,0 +1,117 @@
+"""Start a scratch PostgreSQL and the four Nestegg processes on free ports, for the benchmark."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nestegg_common.migrations import apply_migrations
+from nestegg_common.pgserver import EmbeddedServer, start_embedded
+from nestegg_common.settings import with_database
+from nestegg_common.testing.services import (
+    TestSecrets,
+    free_port,
+    start_process,
+    stop_process,
+    wait_until_healthy,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("accounts", "ledger", "projections")
+PROCESSES = (*SERVICES, "gateway")
+# Put on PYTHONPATH of the processes: its sitecustomize applies NESTEGG_BENCH_TUNINGS.
+HOOKS_DIR = Path(__file__).resolve().parent / "hooks"
+
+
+@dataclass
+class ScratchPostgres:
+    """An embedded PostgreSQL in a temporary folder, removed on stop."""
+
+    server: EmbeddedServer
+    url: str
+    folder: tempfile.TemporaryDirectory[str]
+
+    @classmethod
+    def start(cls) -> ScratchPostgres:
+        """Start an empty server."""
+        folder = tempfile.TemporaryDirectory(prefix="nestegg-bench-pg-")
+        server = start_embedded(Path(folder.name) / "pgdata", cleanup_mode="delete")
+        return cls(server, server.get_uri("postgres"), folder)
+
+    def dsn(self, database: str) -> str:
+        """Return the URL of one database on the server."""
+        return with_database(self.url, database)
+
+    def stop(self) -> None:
+        """Stop the server and delete its data."""
+        self.server.cleanup()
+        self.folder.cleanup()
+
+
+@dataclass
+class Cluster:
+    """The four processes, their ports and environment; restartable with other settings."""
+
+    pg: ScratchPostgres
+    logs_dir: Path
+    secrets: TestSecrets = field(default_factory=TestSecrets)
+    ports: dict[str, int] = field(default_factory=lambda: {n: free_port() for n in PROCESSES})
+    databases: dict[str, str] = field(default_factory=lambda: {n: f"bench_{n}" for n in SERVICES})
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    generation: int = 0
+
+    def migrate(self) -> None:
+        """Create and migrate each service's database."""
+        for name, database in self.databases.items():
+            apply_migrations(self.pg.dsn(database), ROOT / "services" / name / "migrations")
+
+    def url(self, name: str) -> str:
+        """Return the base URL of a process."""
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def base_env(self) -> dict[str, str]:
+        """Return the environment every process gets, before a variant's additions."""
+        return {
+            **self.secrets.env(),
+            "NESTEGG_DATABASE_URL": self.pg.url,
+            "NESTEGG_LOG_LEVEL": "WARNING",
+            "NESTEGG_ACCESS_TOKEN_TTL_S": "3600",
+            # One user sends the whole load; cached runs pass the per-user compute limits too.
+            "NESTEGG_RUNS_PER_MINUTE_PER_USER": "1000000",
+            "NESTEGG_RUNS_IN_FLIGHT_PER_USER": "1000",
+            # The POST load adds thousands of assets to that user (deleted after each point).
+            "NESTEGG_MAX_RECORDS_PER_COLLECTION": "100000",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(HOOKS_DIR), os.getenv("PYTHONPATH")])),
+            **{f"NESTEGG_{n.upper()}_PORT": str(p) for n, p in self.ports.items()},
+            **{f"NESTEGG_{n.upper()}_DATABASE": d for n, d in self.databases.items()},
+            **{f"NESTEGG_{n.upper()}_URL": self.url(n) for n in SERVICES},
+        }
+
+    def start(self, extra_env: Mapping[str, str] | None = None) -> None:
+        """Start the four processes with `extra_env` on top and wait until all are ready."""
+        self.generation += 1
+        env = {**self.base_env(), **(extra_env or {})}
+        for name in PROCESSES:
+            log = self.logs_dir / f"{name}.{self.generation}.log"
+            self.processes[name] = start_process(name, env, log_path=log)
+        for name, process in self.processes.items():
+            wait_until_healthy(f"{self.url(name)}/readyz", timeout_s=60, process=process)
+
+    def stop(self) -> None:
+        """Stop the four processes."""
+        for process in self.processes.values():
+            stop_process(process)
+        self.processes.clear()
+
+    def restart(self, extra_env: Mapping[str, str] | None = None) -> None:
+        """Stop everything and start again (same ports, same databases) with other settings."""
+        self.stop()
+        self.start(extra_env)
+
+    def pid(self, name: str) -> int:
+        """Return the process id of one process."""
+        return self.processes[name].pid

@@ -1,0 +1,196 @@
+"""Turn the measurements into ratios, verdicts and the printed table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+GOAL_SHARE_OF_PGBENCH = 0.25
+GOAL_P99_MS = 25.0
+GOAL_GATEWAY_OVER_DIRECT_P50 = 1.3
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def line(row: dict[str, Any]) -> str:
+    """Return one measurement as a progress line."""
+    return (
+        f"{row['via']:8} {row['endpoint']:38} c={row['connections']:<3} "
+        f"{row['rps']:9.0f} req/s  p50 {_ms(row['p50_ms'])}  p95 {_ms(row['p95_ms'])}  "
+        f"p99 {_ms(row['p99_ms'])} ms  errors {row['errors']}  load {row['load_average']:.2f}"
+    )
+
+
+def _find(rows: list[dict[str, Any]], via: str, endpoint: str, c: int) -> dict[str, Any] | None:
+    return next(
+        (
+            r
+            for r in rows
+            if r["via"] == via and r["endpoint"] == endpoint and r["connections"] == c
+        ),
+        None,
+    )
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else round(a / b, 3)
+
+
+def ratios(out: dict[str, Any]) -> dict[str, Any]:
+    """Return API ÷ pgbench throughput, gateway ÷ direct p50, pool use and the goals' state."""
+    table = []
+    for endpoint in ("GET /assets", "GET /assets/{id}"):
+        for c in out["meta"]["connections"]:
+            pg = _find(out["ceiling"], "pgbench", endpoint, c)
+            gw = _find(out["api"], "gateway", endpoint, c)
+            direct = _find(out["api"], "ledger", endpoint, c)
+            if not (pg and gw and direct):
+                continue
+            table.append(
+                {
+                    "endpoint": endpoint,
+                    "connections": c,
+                    "gateway_rps_over_pgbench": _ratio(gw["rps"], pg["rps"]),
+                    "direct_rps_over_pgbench": _ratio(direct["rps"], pg["rps"]),
+                    "gateway_rps_over_direct": _ratio(gw["rps"], direct["rps"]),
+                    "gateway_p50_over_direct_p50": _ratio(gw["p50_ms"], direct["p50_ms"]),
+                    "gateway_p99_ms": gw["p99_ms"],
+                }
+            )
+    peak = max(out["meta"]["connections"])
+    at_peak = next(
+        (r for r in table if r["endpoint"] == "GET /assets" and r["connections"] == peak), None
+    )
+    pool = next(
+        (r["pool"] for r in out["api"] if "pool" in r and r["via"] == "gateway"),
+        None,
+    )
+    goals: dict[str, Any] = {}
+    if at_peak:
+        share, p99 = at_peak["gateway_rps_over_pgbench"], at_peak["gateway_p99_ms"]
+        goals[f"GET /assets via gateway >= 25% of pgbench at {peak}"] = _verdict(
+            share, share is not None and share >= GOAL_SHARE_OF_PGBENCH
+        )
+        goals[f"GET /assets via gateway p99 < 25 ms at {peak}"] = _verdict(
+            p99, p99 is not None and p99 < GOAL_P99_MS
+        )
+    for r in table:
+        if r["endpoint"] == "GET /assets":
+            value = r["gateway_p50_over_direct_p50"]
+            goals[f"gateway p50 <= 1.3 x direct, GET /assets at {r['connections']}"] = _verdict(
+                value, value is not None and value <= GOAL_GATEWAY_OVER_DIRECT_P50
+            )
+    return {"table": table, "pool_at_peak": pool, "goals": goals}
+
+
+def _verdict(value: float | None, met: bool) -> dict[str, Any]:
+    return {"value": value, "met": met}
+
+
+def profile_brief(profile: dict[str, Any]) -> str:
+    """Return the top layers of each profiled process in one line."""
+    parts = []
+    for name in ("ledger", "gateway"):
+        layers = profile.get(name, {}).get("self_by_layer_pct")
+        if layers:
+            parts.append(f"{name}: " + ", ".join(f"{k} {v}%" for k, v in layers[:5]))
+    return "; ".join(parts) or "no profile"
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def tuning_effect(
+    name: str, env: dict[str, str], pairs: list[tuple[dict[str, Any], dict[str, Any]]]
+) -> dict[str, Any]:
+    """Sum up (baseline, tuned) pairs per probe point: median ratio, range and a verdict.
+
+    A tuning "helps" at a point when every pair's throughput ratio is above 1 and the median
+    above 1.05; it "hurts" in the mirror case; anything else is within the noise.
+    """
+    points = []
+    for via, connections in dict.fromkeys((b["via"], b["connections"]) for b, _ in pairs):
+        mine = [(b, t) for b, t in pairs if (b["via"], b["connections"]) == (via, connections)]
+        rps = [t["rps"] / b["rps"] for b, t in mine if b["rps"]]
+        p50 = [t["p50_ms"] / b["p50_ms"] for b, t in mine if b["p50_ms"]]
+        median = _median(rps)
+        if min(rps) > 1 and median > 1.05:
+            verdict = "helps"
+        elif max(rps) < 1 and median < 0.95:
+            verdict = "hurts"
+        else:
+            verdict = "no clear effect"
+        points.append(
+            {
+                "via": via,
+                "connections": connections,
+                "pairs": len(mine),
+                "baseline_rps_median": round(_median([b["rps"] for b, _ in mine]), 1),
+                "tuned_rps_median": round(_median([t["rps"] for _, t in mine]), 1),
+                "rps_ratio_median": round(median, 3),
+                "rps_ratio_range": [round(min(rps), 3), round(max(rps), 3)],
+                "p50_ratio_median": round(_median(p50), 3),
+                "baseline_p50_ms_median": round(_median([b["p50_ms"] for b, _ in mine]), 3),
+                "tuned_p50_ms_median": round(_median([t["p50_ms"] for _, t in mine]), 3),
+                "tuned_errors": sum(t["errors"] for _, t in mine),
+                "verdict": verdict,
+            }
+        )
+    return {"tuning": name, "env": env, "points": points}
+
+
+def tuning_line(effect: dict[str, Any]) -> str:
+    """Return a tuning's effect in one line."""
+    parts = [
+        f"{p['via']}@{p['connections']}: x{p['rps_ratio_median']:.2f} req/s "
+        f"[{p['rps_ratio_range'][0]:.2f}-{p['rps_ratio_range'][1]:.2f}], "
+        f"p50 x{p['p50_ratio_median']:.2f} ({p['verdict']})"
+        for p in effect["points"]
+    ]
+    return f"tuning {effect['tuning']}: " + "; ".join(parts)
+
+
+def render(out: dict[str, Any]) -> str:
+    """Return the whole run as text tables."""
+    meta = out["meta"]
+    lines = [
+        "",
+        f"Nestegg API vs PostgreSQL — {meta['started_at']}  commit {meta['commit']}",
+        f"{meta['cpu']}, {meta['cores']} cores, Python {meta['python']}, "
+        f"load generator: {meta['load_generator']}",
+        f"load average at start {meta['load_average_start']}, at end {meta['load_average_end']}",
+        f"dataset: {meta.get('dataset')}",
+        "",
+        "| via | endpoint | conn | req/s | p50 ms | p95 ms | p99 ms | errors | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in out["ceiling"] + out["api"]:
+        lines.append(
+            f"| {row['via']} | {row['endpoint']} | {row['connections']} | {row['rps']:,.0f} | "
+            f"{_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | {_ms(row['p99_ms'])} | "
+            f"{row['errors']} | {row['load_average']:.2f} |"
+        )
+    lines += [
+        "",
+        "| endpoint | conn | gateway ÷ pgbench | direct ÷ pgbench | gateway ÷ direct req/s "
+        "| gateway p50 ÷ direct p50 |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in out["ratios"]["table"]:
+        lines.append(
+            f"| {r['endpoint']} | {r['connections']} | {r['gateway_rps_over_pgbench']} | "
+            f"{r['direct_rps_over_pgbench']} | {r['gateway_rps_over_direct']} | "
+            f"{r['gateway_p50_over_direct_p50']} |"
+        )
+    lines += ["", f"pool at peak: {out['ratios']['pool_at_peak']}", "", "goals:"]
+    for goal, state in out["ratios"]["goals"].items():
+        lines.append(f"  {'met    ' if state['met'] else 'NOT met'}  {goal}: {state['value']}")
+    if "profile" in out:
+        lines += ["", "profile: " + profile_brief(out["profile"])]
+    for effect in out["tunings"].values():
+        lines.append(tuning_line(effect))
+    return "\n".join(lines)
