@@ -11,7 +11,13 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from nestegg_common.auth import JwtVerifier, bearer_token
-from nestegg_common.errors import NotFound, UpstreamTimeout, UpstreamUnavailable
+from nestegg_common.errors import (
+    NotFound,
+    PreconditionFailed,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    ValidationFailed,
+)
 from nestegg_common.problems import REQUEST_ID_HEADER, current_request_id
 
 _LOGGER = logging.getLogger(__name__)
@@ -56,11 +62,41 @@ def upstream_path(request: web.Request) -> str:
     return raw
 
 
+def _ascii_headers(request: web.Request) -> list[tuple[str, str]]:
+    """Return the forwardable headers; non-ASCII values are refused or dropped, never a 500.
+
+    RFC 9110 lets field values carry obs-text, but HTTP clients (httpx) send ASCII only. Where a
+    value changes what the request means it is refused as the service would refuse it; any
+    other is dropped, as a proxy may do with fields it cannot forward.
+    """
+    kept = []
+    for name, value in request.headers.items():
+        if name.lower() in _NOT_FORWARDED:
+            continue
+        if not value.isascii():
+            if name.lower() == "idempotency-key":
+                raise ValidationFailed(
+                    "Idempotency-Key must be 1 to 255 printable ASCII characters without spaces.",
+                    errors=[
+                        {
+                            "field": "header.Idempotency-Key",
+                            "message": "not ASCII",
+                            "type": "value_error",
+                        }
+                    ],
+                )
+            if name.lower() == "if-match":
+                raise PreconditionFailed(
+                    "If-Match does not name the current version of this record."
+                )
+            continue
+        kept.append((name, value))
+    return kept
+
+
 def forwarded_headers(request: web.Request) -> CIMultiDict[str]:
     """Copy end-to-end headers and add X-Request-Id and X-Forwarded-For/-Proto."""
-    headers: CIMultiDict[str] = CIMultiDict(
-        (k, v) for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED
-    )
+    headers: CIMultiDict[str] = CIMultiDict(_ascii_headers(request))
     peer = request.remote or "unknown"
     previous = request.headers.get("X-Forwarded-For")
     headers["X-Forwarded-For"] = f"{previous}, {peer}" if previous else peer

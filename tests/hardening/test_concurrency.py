@@ -218,12 +218,6 @@ def test_a_client_that_hangs_up_mid_body_leaves_nothing_behind(
     assert assets_named(cluster, user, "Half") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="libs/common problem_middleware: the ConnectionResetError of a client that left "
-    "mid-body is caught as an unexpected exception: logged as 'unhandled error' with a "
-    "traceback and counted as a 500, in the gateway and in the service",
-)
 def test_a_client_that_hangs_up_mid_body_is_not_logged_as_a_server_error(
     cluster: Cluster, user: User
 ) -> None:

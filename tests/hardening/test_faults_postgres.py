@@ -103,12 +103,6 @@ def test_every_service_recovers_by_itself_from_a_postgres_restart_and_readyz_tel
     print(f"FAULT postgres restart: an erasure after it reached the ledger in {delivered_in:.1f} s")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services: a database outage surfaces as an unhandled asyncpg/OSError, so the API "
-    "answers 500 'Internal server error' (undocumented for every operation) and logs a "
-    "traceback per request, instead of a documented 503 problem with Retry-After",
-)
 def test_while_the_database_is_down_the_api_answers_a_documented_503(
     restartable: tuple[OwnPostgres, Cluster], http: httpx.Client
 ) -> None:

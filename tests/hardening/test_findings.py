@@ -1,8 +1,7 @@
-"""What schemathesis found, one focused reproduction each, until the service code is fixed.
+"""What schemathesis found, one focused regression test each (all fixed).
 
-Each test states the documented behaviour and is a strict xfail while the defect stands: when a
-fix lands it passes, the xfail turns into a failure, and whoever fixed it removes the mark here
-and the matching entry of `KNOWN` in test_schemathesis.py.
+A new finding gets a test here, as a strict xfail while the defect stands, and a matching entry
+of `KNOWN` in test_schemathesis.py so the fuzzing run can go on; the fix removes both.
 """
 
 from __future__ import annotations
@@ -30,11 +29,6 @@ def assert_problem(answer: httpx.Response, status: int) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway proxy: httpx encodes forwarded header values as ASCII, so a header with a "
-    "byte >= 0x80 raises UnicodeEncodeError in gateway/proxy.py forward() → 500",
-)
 def test_a_malformed_non_ascii_idempotency_key_is_a_422(
     cluster: Cluster, http: httpx.Client, user: User
 ) -> None:
@@ -46,10 +40,6 @@ def test_a_malformed_non_ascii_idempotency_key_is_a_422(
     assert_problem(answer, 422)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway proxy: any request header with a byte >= 0x80 is a 500 (UnicodeEncodeError)",
-)
 def test_a_header_with_non_ascii_bytes_is_no_server_error(
     cluster: Cluster, http: httpx.Client, user: User
 ) -> None:
@@ -59,12 +49,6 @@ def test_a_header_with_non_ascii_bytes_is_no_server_error(
     assert answer.status_code < 500, answer.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accounts: PUT /me/profile checks life_expectancy > retirement_age only between the "
-    "fields sent; the default life_expectancy (95) is then refused by the profiles CHECK "
-    "constraint (CheckViolationError) → 500",
-)
 def test_a_retirement_age_past_the_default_life_expectancy_is_a_422(
     cluster: Cluster, http: httpx.Client, user: User
 ) -> None:
@@ -73,11 +57,6 @@ def test_a_retirement_age_past_the_default_life_expectancy_is_a_422(
     assert {e["field"] for e in problem["errors"]} & {"retirement_age", "life_expectancy"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accounts: birth_date is a lax pydantic date, so the JSON number 0 is read as a Unix "
-    "time (1970-01-01) and stored; the document says a string of format date",
-)
 def test_a_birth_date_that_is_a_number_is_a_422(
     cluster: Cluster, http: httpx.Client, user: User
 ) -> None:
@@ -98,11 +77,6 @@ BOOLEAN_NUMBERS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="projections: assumption and scale numbers are lax pydantic floats, so JSON true/false "
-    "are taken as 1.0/0.0 (stock_return: true is a 100% return); the document says number",
-)
 @pytest.mark.parametrize(("method", "template", "body"), BOOLEAN_NUMBERS)
 def test_a_boolean_where_a_number_is_documented_is_a_422(
     cluster: Cluster,

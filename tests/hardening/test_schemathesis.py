@@ -108,28 +108,7 @@ class Known:
 
 # Failures these match are dropped from the run (and counted): remove an entry with the xfail
 # mark of its test once the defect is fixed.
-KNOWN = (
-    Known(
-        "test_a_header_with_non_ascii_bytes_is_no_server_error",
-        lambda case, status: status == 500 and has_non_ascii_header(case),
-    ),
-    Known(
-        "test_a_retirement_age_past_the_default_life_expectancy_is_a_422",
-        lambda case, status: status == 500 and retires_after_default_death(case),
-    ),
-    Known(
-        "test_a_birth_date_that_is_a_number_is_a_422",
-        lambda case, status: status == 200 and has_numeric_birth_date(case),
-    ),
-    Known(
-        "test_a_boolean_where_a_number_is_documented_is_a_422",
-        lambda case, status: (
-            status in (200, 201)
-            and operation_id(case) in PROJECTION_WRITES
-            and has_boolean_number(case.body)
-        ),
-    ),
-)
+KNOWN: tuple[Known, ...] = ()
 
 
 @dataclass

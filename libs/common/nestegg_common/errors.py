@@ -117,3 +117,7 @@ class ServiceUnavailable(ProblemError):
     """The service cannot answer right now (overloaded, or a computation ran out of time)."""
 
     status, title, type_slug = 503, "Service unavailable", "service-unavailable"
+
+    def __init__(self, detail: str, *, retry_after_s: int = 5, **kwargs: Any) -> None:
+        headers = {**(kwargs.pop("headers", None) or {}), "Retry-After": str(max(1, retry_after_s))}
+        super().__init__(detail, headers=headers, **kwargs)

@@ -109,7 +109,12 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
     503: "The service cannot answer right now; try again later.",
     504: "A service behind the gateway did not answer in time.",
 }
-_PROBLEM_HEADERS = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 409: ("Retry-After",)}
+_PROBLEM_HEADERS = {
+    401: ("WWW-Authenticate",),
+    429: ("Retry-After",),
+    409: ("Retry-After",),
+    503: ("Retry-After",),
+}
 
 
 @dataclass(frozen=True)
@@ -193,7 +198,8 @@ def _header_ref(name: str) -> JsonObject:
 
 def _implied_errors(op: Operation) -> dict[int, str]:
     """Return the error statuses the shared middlewares and helpers give this operation."""
-    implied: dict[int, str] = {}
+    # Any operation may meet an unreachable database (or an overloaded service): 503 + Retry-After.
+    implied: dict[int, str] = {503: ""}
     if op.auth:
         implied[401] = ""
     if op.request is not None:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 from pydantic import ValidationError
 
@@ -24,6 +25,18 @@ _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 current_request_id: ContextVar[str] = ContextVar("current_request_id", default="-")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# What an unreachable, restarting or shutting-down PostgreSQL raises through asyncpg: a 503 with
+# Retry-After, not a 500, since retrying shortly is exactly what the client should do.
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+DATABASE_RETRY_AFTER_S = 2
 
 _HTTP_TITLES = {
     400: ("Bad request", "bad-request"),
@@ -145,6 +158,28 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         if exc.status < 400:
             raise
         response = _from_http_exception(exc, request)
+    except ConnectionResetError:
+        # The client left mid-request: nothing failed on our side and nobody reads the answer.
+        _LOGGER.info("client closed the connection", extra={"route": request.path})
+        response = problem_response(
+            400,
+            "Client closed request",
+            "The connection was closed before the request was read.",
+            slug="client-closed-request",
+            instance=request.path,
+        )
+    except DATABASE_UNAVAILABLE as exc:
+        _LOGGER.warning(
+            "database unavailable: %s", type(exc).__name__, extra={"route": request.path}
+        )
+        response = problem_response(
+            503,
+            "Service unavailable",
+            "The service cannot reach its database right now; retry shortly.",
+            slug="service-unavailable",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+            instance=request.path,
+        )
     except Exception:
         _LOGGER.exception("unhandled error", extra={"route": request.path})
         response = problem_response(

@@ -97,8 +97,17 @@ class ProfileUpdate(Strict):
     ) = None
     birth_date: date | None = None
     retirement_age: Annotated[int, Field(ge=30, le=100, strict=True)] = 65
-    life_expectancy: Annotated[int, Field(ge=50, le=120, strict=True)] = 95
+    # validate_default: the default 95 must still be checked against a retirement age sent.
+    life_expectancy: Annotated[int, Field(ge=50, le=120, strict=True, validate_default=True)] = 95
     currency: Currency = "USD"
+
+    @field_validator("birth_date", mode="before")
+    @classmethod
+    def _birth_date_is_a_date_string(cls, value: object) -> object:
+        # Lax pydantic would read a number as a Unix time; the API promises "YYYY-MM-DD".
+        if value is not None and not isinstance(value, str | date):
+            raise ValueError("birth_date must be a date string like 1980-05-17")
+        return value
 
     @field_validator("birth_date")
     @classmethod

@@ -6,12 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from projections.engine.plan import Assumptions, Expense, Income
+from projections.engine.plan import Assumptions, Expense, Income, refuse_booleans
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Scale = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
+Scale = Annotated[
+    float, BeforeValidator(refuse_booleans), Field(ge=0.0, le=10.0, allow_inf_nan=False)
+]
 
 
 class Strict(BaseModel):

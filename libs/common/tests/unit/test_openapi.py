@@ -251,11 +251,22 @@ def test_error_answers_are_problems_implied_by_auth_body_query_and_headers(
         for method, op in methods.items()
     }
     assert statuses == {
-        ("/api/v1/widgets", "get"): ["200", "400", "401", "422"],
-        ("/api/v1/widgets", "post"): ["201", "400", "401", "409", "413", "415", "422"],
-        ("/api/v1/widgets/{id}", "patch"): ["200", "400", "401", "404", "412", "413", "415", "422"],
-        ("/api/v1/widgets/{id}", "delete"): ["204", "401", "404"],
-        ("/api/v1/widgets/catalogue", "get"): ["200"],
+        # 503 everywhere: any operation may meet an unreachable database.
+        ("/api/v1/widgets", "get"): ["200", "400", "401", "422", "503"],
+        ("/api/v1/widgets", "post"): ["201", "400", "401", "409", "413", "415", "422", "503"],
+        ("/api/v1/widgets/{id}", "patch"): [
+            "200",
+            "400",
+            "401",
+            "404",
+            "412",
+            "413",
+            "415",
+            "422",
+            "503",
+        ],
+        ("/api/v1/widgets/{id}", "delete"): ["204", "401", "404", "503"],
+        ("/api/v1/widgets/catalogue", "get"): ["200", "503"],
     }
     not_found = paths["/api/v1/widgets/{id}"]["patch"]["responses"]["404"]
     assert not_found["description"] == "No such widget."

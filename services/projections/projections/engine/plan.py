@@ -118,8 +118,17 @@ class Expense(_Window):
     essential: bool = True
 
 
+def refuse_booleans(value: object) -> object:
+    """Refuse JSON true/false where a number is meant (lax pydantic reads them as 1.0/0.0)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true or false")
+    return value
+
+
 class Guardrails(_Model):
     """Hold the Guyton–Klinger thresholds and the size of each adjustment."""
+
+    _numbers_only = field_validator("*", mode="before")(refuse_booleans)
 
     upper: Annotated[float, Field(gt=0.0, le=1.0)] = 0.20
     lower: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.20
@@ -142,6 +151,8 @@ class Historical(_Model):
 
 class Assumptions(_Model):
     """Hold every assumption with its documented default (docs/ENGINE.md)."""
+
+    _numbers_only = field_validator("*", mode="before")(refuse_booleans)
 
     mode: Mode = "monte_carlo"
     # Strict: `true` is not a path count or a seed.
