@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from nestegg_common.migrations import apply_migrations
@@ -56,30 +59,31 @@ class Cluster:
         wait_until_healthy(f"{url}/readyz", process=self.processes[name])
 
 
-@pytest.fixture(scope="session")
-def cluster(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+@contextmanager
+def cluster_on(
+    server_url: str, logs_dir: Path, *, label: str = "e2e", **extra_env: str
+) -> Iterator[Cluster]:
+    """Start the four processes against fresh databases on `server_url`; stop and drop after."""
     secrets = TestSecrets()
-    logs_dir = tmp_path_factory.mktemp("e2e-logs")
     ports = {name: free_port() for name in (*SERVICES, "gateway")}
-    databases = {name: unique_database_name(f"e2e_{name}") for name in SERVICES}
+    databases = {name: unique_database_name(f"{label}_{name}") for name in SERVICES}
     for name, database in databases.items():
         apply_migrations(
-            with_database(pg_server_url, database), ROOT / "services" / name / "migrations"
+            with_database(server_url, database), ROOT / "services" / name / "migrations"
         )
     env = {
         **secrets.env(),
-        "NESTEGG_DATABASE_URL": pg_server_url,
+        "NESTEGG_DATABASE_URL": server_url,
         "NESTEGG_LOG_LEVEL": "INFO",
         "NESTEGG_UPSTREAM_TIMEOUT_S": "5",
-        "NESTEGG_OTEL_EXPORTER": "file",
-        "NESTEGG_OTEL_FILE": str(logs_dir / "spans.jsonl"),
         # Outages in these tests last seconds: retry deliveries at least every 2 s.
         "NESTEGG_OUTBOX_BACKOFF_MAX_S": "2",
         **{f"NESTEGG_{n.upper()}_PORT": str(p) for n, p in ports.items()},
         **{f"NESTEGG_{n.upper()}_DATABASE": d for n, d in databases.items()},
         **{f"NESTEGG_{n.upper()}_URL": f"http://127.0.0.1:{ports[n]}" for n in SERVICES},
+        **extra_env,
     }
-    processes = {}
+    processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for name in (*SERVICES, "gateway"):
             processes[name] = start_process(name, env, log_path=logs_dir / f"{name}.log")
@@ -97,7 +101,19 @@ def cluster(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         for process in processes.values():
             stop_process(process)
         for database in databases.values():
-            drop_database(pg_server_url, database)
+            # A test that took the server away may leave it down; its folder goes anyway.
+            with contextlib.suppress(psycopg.OperationalError):
+                drop_database(server_url, database)
+
+
+@pytest.fixture(scope="session")
+def cluster(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    logs_dir = tmp_path_factory.mktemp("e2e-logs")
+    spans = str(logs_dir / "spans.jsonl")
+    with cluster_on(
+        pg_server_url, logs_dir, NESTEGG_OTEL_EXPORTER="file", NESTEGG_OTEL_FILE=spans
+    ) as running:
+        yield running
 
 
 @pytest.fixture

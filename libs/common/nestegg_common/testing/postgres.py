@@ -9,17 +9,15 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from nestegg_common.pgserver import start_embedded
+from nestegg_common.pgserver import temporary_embedded_server
 from nestegg_common.settings import with_database
 
 _LOGGER = logging.getLogger(__name__)
@@ -50,12 +48,8 @@ def postgres_server() -> Iterator[str]:
         with PostgresContainer(POSTGRES_IMAGE) as container:
             yield container.get_connection_url(driver=None)
         return
-    with tempfile.TemporaryDirectory(prefix="nestegg-pg-") as parent:
-        server = start_embedded(Path(parent) / "pgdata", cleanup_mode="delete")
-        try:
-            yield server.get_uri("postgres")
-        finally:
-            server.cleanup()  # before the temporary folder goes, or the server outlives it
+    with temporary_embedded_server() as url:
+        yield url
 
 
 def create_database(server_url: str, name: str) -> str:
