@@ -7,13 +7,17 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from nestegg_common.errors import BadRequest
+
+# A row indexable by column name (an asyncpg Record, a dict).
+RowT = TypeVar("RowT")
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -81,6 +85,18 @@ class CursorCodec:
             ) from err
 
 
-def page_position(rows: list[dict[str, object]] | list[object], limit: int) -> bool:
-    """Say whether more rows follow, given a fetch of `limit + 1` rows."""
-    return len(rows) > limit
+def after_position(cursor: str | None, codec: CursorCodec) -> tuple[datetime, uuid.UUID] | None:
+    """Return the `(created_at, id)` a page starts after; None for the first page."""
+    if cursor is None:
+        return None
+    position = codec.decode(cursor)
+    return position.created_at, position.id
+
+
+def page_of(rows: Sequence[RowT], limit: int, codec: CursorCodec) -> tuple[list[RowT], str | None]:
+    """Split a fetch of `limit + 1` rows into the page and the cursor of the next (None: last)."""
+    page = list(rows[:limit])
+    if len(rows) <= limit:
+        return page, None
+    last: Any = page[-1]
+    return page, codec.encode(Position(last["created_at"], last["id"]))

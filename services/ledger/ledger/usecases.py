@@ -17,7 +17,7 @@ from nestegg_common.errors import NotFound, PreconditionFailed
 from nestegg_common.etags import etag_for
 from nestegg_common.events import Event, deleted_user_id
 from nestegg_common.idempotency import Created
-from nestegg_common.pagination import CursorCodec, Position
+from nestegg_common.pagination import CursorCodec, after_position, page_of
 from nestegg_common.quotas import check_quota, lock_quota
 
 
@@ -66,16 +66,11 @@ async def list_records_page(
     codec: CursorCodec,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Return one page, newest first, and the cursor of the next page (None at the end)."""
-    after = None
-    if cursor is not None:
-        position = codec.decode(cursor)
-        after = (position.created_at, position.id)
     async with pool.acquire() as conn:
         rows = await repository.list_records_page(
-            conn, c, user_id=user_id, limit=limit + 1, after=after
+            conn, c, user_id=user_id, limit=limit + 1, after=after_position(cursor, codec)
         )
-    page, more = rows[:limit], len(rows) > limit
-    next_cursor = codec.encode(Position(page[-1]["created_at"], page[-1]["id"])) if more else None
+    page, next_cursor = page_of(rows, limit, codec)
     return [record_out(c, row) for row in page], next_cursor
 
 

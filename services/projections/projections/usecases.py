@@ -13,7 +13,7 @@ from nestegg_common.errors import NotFound, PreconditionFailed, ValidationFailed
 from nestegg_common.etags import etag_for
 from nestegg_common.http import patch_fields
 from nestegg_common.idempotency import Created
-from nestegg_common.pagination import CursorCodec, Position
+from nestegg_common.pagination import CursorCodec, after_position, page_of
 from nestegg_common.problems import validation_errors
 from nestegg_common.quotas import check_quota, lock_quota
 from projections import repository
@@ -36,16 +36,8 @@ def scenario_out(row: asyncpg.Record) -> dict[str, Any]:
 
 
 def _page(rows: list[asyncpg.Record], limit: int, codec: CursorCodec, shown: Any) -> Page:
-    page, more = rows[:limit], len(rows) > limit
-    cursor = codec.encode(Position(page[-1]["created_at"], page[-1]["id"])) if more else None
+    page, cursor = page_of(rows, limit, codec)
     return [shown(r) for r in page], cursor
-
-
-def _after(cursor: str | None, codec: CursorCodec) -> tuple[Any, uuid.UUID] | None:
-    if cursor is None:
-        return None
-    position = codec.decode(cursor)
-    return position.created_at, position.id
 
 
 async def _projection_or_404(
@@ -95,7 +87,7 @@ async def list_projections(
     """Return a page of projections, newest first."""
     async with pool.acquire() as conn:
         rows = await repository.list_projections_page(
-            conn, user_id=user_id, limit=limit + 1, after=_after(cursor, codec)
+            conn, user_id=user_id, limit=limit + 1, after=after_position(cursor, codec)
         )
     return _page(rows, limit, codec, projection_out)
 
@@ -239,7 +231,7 @@ async def list_scenarios(
             user_id=user_id,
             projection_id=projection_id,
             limit=limit + 1,
-            after=_after(cursor, codec),
+            after=after_position(cursor, codec),
         )
     return _page(rows, limit, codec, scenario_out)
 
