@@ -15,10 +15,10 @@ from aiohttp import web
 
 from gateway.proxy import Upstream
 from nestegg_common.auth import JwtVerifier, bearer_token
-from nestegg_common.errors import UpstreamTimeout, UpstreamUnavailable
 from nestegg_common.http import json_response
 from nestegg_common.problems import REQUEST_ID_HEADER, current_request_id
 from nestegg_common.tasks import all_or_nothing
+from nestegg_common.upstream import json_of, upstream_errors
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,17 +46,11 @@ async def _fetch(
 ) -> Any:
     headers = {"Authorization": authorization, REQUEST_ID_HEADER: current_request_id.get()}
     url = f"{upstream.base_url.rstrip('/')}{path}"
-    try:
+    with upstream_errors(upstream.name):
         answer = await backends.client().get(
             url, headers=headers, timeout=time_limit_s or httpx.USE_CLIENT_DEFAULT
         )
-    except httpx.TimeoutException as err:
-        raise UpstreamTimeout(f"The {upstream.name} service did not answer in time.") from err
-    except httpx.TransportError as err:
-        raise UpstreamUnavailable(f"The {upstream.name} service is unavailable.") from err
-    if answer.status_code != 200:
-        raise UpstreamUnavailable(f"The {upstream.name} service answered {answer.status_code}.")
-    return answer.json()
+    return json_of(answer, upstream.name)
 
 
 def dashboard_handler(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -14,13 +13,10 @@ from nestegg_common.auth import JwtVerifier, bearer_token
 from nestegg_common.errors import (
     NotFound,
     PreconditionFailed,
-    UpstreamTimeout,
-    UpstreamUnavailable,
     ValidationFailed,
 )
 from nestegg_common.problems import REQUEST_ID_HEADER, current_request_id
-
-_LOGGER = logging.getLogger(__name__)
+from nestegg_common.upstream import upstream_errors
 
 PUBLIC_PREFIX = "/api/v1"
 
@@ -118,20 +114,14 @@ def proxy_handler(
             await verifier.verify(bearer_token(request))  # refuse before the service sees it
         path = upstream_path(request)
         body = await request.read() if request.can_read_body else None  # 413 past the limit
-        try:
-            query = request.rel_url.raw_query_string
+        query = request.rel_url.raw_query_string
+        with upstream_errors(upstream.name):
             answer = await client().request(
                 request.method,
                 upstream.base_url.rstrip("/") + path + (f"?{query}" if query else ""),
                 content=body,
                 headers=forwarded_headers(request),
             )
-        except httpx.TimeoutException as err:
-            _LOGGER.warning("upstream timeout", extra={"upstream": upstream.name})
-            raise UpstreamTimeout(f"The {upstream.name} service did not answer in time.") from err
-        except httpx.TransportError as err:
-            _LOGGER.warning("upstream unavailable", extra={"upstream": upstream.name})
-            raise UpstreamUnavailable(f"The {upstream.name} service is unavailable.") from err
         response_headers = CIMultiDict(
             (k, v) for k, v in answer.headers.multi_items() if k.lower() not in _NOT_FORWARDED
         )

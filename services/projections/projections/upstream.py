@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from nestegg_common.errors import NotFound, UpstreamTimeout, UpstreamUnavailable
+from nestegg_common.errors import NotFound, UpstreamUnavailable
 from nestegg_common.tasks import all_or_nothing
+from nestegg_common.upstream import json_of, upstream_errors
 
 
 class UpstreamProfile(BaseModel):
@@ -49,24 +50,13 @@ class Upstreams:
     internal_token: str
 
     async def _get(self, service: str, url: str) -> Any:
-        try:
+        with upstream_errors(service):
             answer = await self.client.get(
                 url, headers={"Authorization": f"Bearer {self.internal_token}"}
             )
-        except httpx.TimeoutException as err:
-            raise UpstreamTimeout(f"The {service} service did not answer in time.") from err
-        except httpx.TransportError as err:
-            raise UpstreamUnavailable(f"The {service} service is unavailable.") from err
         if answer.status_code == 404:
             raise NotFound("This account no longer exists.")
-        if answer.status_code != 200:
-            raise UpstreamUnavailable(f"The {service} service answered {answer.status_code}.")
-        try:
-            return answer.json()
-        except ValueError as err:
-            raise UpstreamUnavailable(
-                f"The {service} service answered something unreadable."
-            ) from err
+        return json_of(answer, service)
 
     async def profile(self, user_id: uuid.UUID) -> dict[str, Any]:
         """Return the user's profile from accounts."""

@@ -1,0 +1,36 @@
+"""Another process's failures become 502/504 problems naming it, never a 500."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from nestegg_common.errors import UpstreamTimeout, UpstreamUnavailable
+from nestegg_common.upstream import json_of, upstream_errors
+
+
+def test_a_timeout_is_a_504_naming_the_service() -> None:
+    with pytest.raises(UpstreamTimeout, match="^The ledger service did not answer in time.$"):
+        with upstream_errors("ledger"):
+            raise httpx.ReadTimeout("slow")
+
+
+def test_a_refused_connection_is_a_502_naming_the_service() -> None:
+    with pytest.raises(UpstreamUnavailable, match="^The accounts service is unavailable.$"):
+        with upstream_errors("accounts"):
+            raise httpx.ConnectError("refused")
+
+
+def test_a_200_with_json_gives_the_body() -> None:
+    assert json_of(httpx.Response(200, json={"a": 1}), "ledger") == {"a": 1}
+
+
+def test_another_status_is_a_502_naming_it() -> None:
+    with pytest.raises(UpstreamUnavailable, match="^The ledger service answered 503.$"):
+        json_of(httpx.Response(503, json={}), "ledger")
+
+
+def test_a_200_that_is_not_json_is_a_502() -> None:
+    answer = httpx.Response(200, text="<html>proxy error</html>")
+    with pytest.raises(UpstreamUnavailable, match="answered something unreadable"):
+        json_of(answer, "projections")
