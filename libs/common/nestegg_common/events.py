@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+import asyncpg
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from nestegg_common.db import Connection
 from nestegg_common.errors import ValidationFailed
 
 USER_DELETED = "user.deleted"
+
+# Every subscriber has this table; the event id is what makes redelivery harmless.
+RECORD_PROCESSED_EVENT = """
+INSERT INTO processed_events (event_id, event_type) VALUES ($1, $2)
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id
+"""
+
+EraseUser = Callable[[Connection, uuid.UUID], Awaitable[None]]
 
 
 class Event(BaseModel):
@@ -35,3 +47,14 @@ def deleted_user_id(event: Event) -> uuid.UUID | None:
                 {"field": "payload.user_id", "message": "a UUID is required", "type": "uuid_type"}
             ],
         ) from err
+
+
+async def apply_once(pool: asyncpg.Pool, event: Event, *, erase_user: EraseUser) -> bool:
+    """Apply an event at most once, recording its id in the same transaction; say if it was new."""
+    user_id = deleted_user_id(event)  # a malformed event is a 422 before anything is written
+    async with pool.acquire() as conn, conn.transaction():
+        if await conn.fetchval(RECORD_PROCESSED_EVENT, event.id, event.type) is None:
+            return False
+        if user_id is not None:
+            await erase_user(conn, user_id)
+    return True

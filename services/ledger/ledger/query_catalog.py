@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledger import repository as repo
 from ledger.collections import COLLECTIONS, Collection
 from nestegg_common.dbops.catalog import HEALTH, IDEMPOTENCY, QUOTA_LOCK, CatalogQuery
+from nestegg_common.events import RECORD_PROCESSED_EVENT
 
 _USER = "SELECT user_id FROM assets ORDER BY id LIMIT 1"
 
@@ -58,7 +59,9 @@ CATALOG = (
     CatalogQuery("summary", repo._SUMMARY, _USER),
     # POST /internal/events
     CatalogQuery(
-        "processed_events.record", repo._RECORD_EVENT, "SELECT gen_random_uuid(), 'user.deleted'"
+        "processed_events.record",
+        RECORD_PROCESSED_EVENT,
+        "SELECT gen_random_uuid(), 'user.deleted'",
     ),
     CatalogQuery("idempotency_keys.delete_for_user", repo._DELETE_IDEMPOTENCY_KEYS_FOR_USER, _USER),
     QUOTA_LOCK,

@@ -85,12 +85,6 @@ SELECT
        FROM expenses WHERE user_id = $1) AS annual_expenses
 """
 
-_RECORD_EVENT = """
-INSERT INTO processed_events (event_id, event_type) VALUES ($1, $2)
-ON CONFLICT (event_id) DO NOTHING
-RETURNING event_id
-"""
-
 _DELETE_IDEMPOTENCY_KEYS_FOR_USER = "DELETE FROM idempotency_keys WHERE user_id = $1"
 
 
@@ -186,11 +180,6 @@ async def list_all_records(
 ) -> list[asyncpg.Record]:
     """Return every record of the user in a collection, oldest first."""
     return list(await conn.fetch(SQL[c.name].select_all_for_user, user_id))
-
-
-async def record_processed_event(conn: Connection, *, event_id: uuid.UUID, event_type: str) -> bool:
-    """Remember an event; say whether it is new (False: already applied)."""
-    return await conn.fetchval(_RECORD_EVENT, event_id, event_type) is not None
 
 
 async def erase_user(conn: Connection, *, user_id: uuid.UUID) -> None:

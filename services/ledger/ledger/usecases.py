@@ -15,7 +15,7 @@ from ledger.models import Summary
 from nestegg_common.db import Connection
 from nestegg_common.errors import NotFound, PreconditionFailed
 from nestegg_common.etags import etag_for
-from nestegg_common.events import Event, deleted_user_id
+from nestegg_common.events import Event, apply_once
 from nestegg_common.idempotency import Created
 from nestegg_common.pagination import CursorCodec, after_position, page_of
 from nestegg_common.quotas import check_quota, lock_quota
@@ -146,12 +146,8 @@ async def get_snapshot(
 
 async def apply_event(pool: asyncpg.Pool, event: Event) -> bool:
     """Apply an event at most once; say whether it was new."""
-    user_id = deleted_user_id(event)
-    async with pool.acquire() as conn, conn.transaction():
-        if not await repository.record_processed_event(
-            conn, event_id=event.id, event_type=event.type
-        ):
-            return False
-        if user_id is not None:
-            await repository.erase_user(conn, user_id=user_id)
-    return True
+
+    async def erase(conn: Connection, user_id: uuid.UUID) -> None:
+        await repository.erase_user(conn, user_id=user_id)
+
+    return await apply_once(pool, event, erase_user=erase)

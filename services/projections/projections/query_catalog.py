@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nestegg_common.dbops.catalog import HEALTH, IDEMPOTENCY, QUOTA_LOCK, CatalogQuery
+from nestegg_common.events import RECORD_PROCESSED_EVENT
 from projections import repository as repo
 
 _USER = "SELECT user_id FROM projections ORDER BY id LIMIT 1"
@@ -99,7 +100,9 @@ CATALOG = (
     CatalogQuery("runs.export", repo._EXPORT_RUNS, _USER, allow_sort=_EXPORT_SORT),
     # POST /internal/events (user.deleted)
     CatalogQuery(
-        "processed_events.record", repo._RECORD_EVENT, "SELECT gen_random_uuid(), 'user.deleted'"
+        "processed_events.record",
+        RECORD_PROCESSED_EVENT,
+        "SELECT gen_random_uuid(), 'user.deleted'",
     ),
     *(
         CatalogQuery(f"erase_user.{i}", statement, _USER)

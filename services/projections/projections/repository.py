@@ -112,11 +112,6 @@ _EXPORT_SCENARIOS = (
 )
 _EXPORT_RUNS = f"SELECT {_RUN_COLUMNS} FROM runs WHERE user_id = $1 ORDER BY created_at, id"
 
-_RECORD_EVENT = """
-INSERT INTO processed_events (event_id, event_type) VALUES ($1, $2)
-ON CONFLICT (event_id) DO NOTHING
-RETURNING event_id
-"""
 # Scenarios and runs go with their projection (ON DELETE CASCADE).
 _ERASE_USER = (
     "DELETE FROM projections WHERE user_id = $1",
@@ -326,11 +321,6 @@ async def export_rows(conn: Connection, *, user_id: uuid.UUID) -> dict[str, list
         "scenarios": list(await conn.fetch(_EXPORT_SCENARIOS, user_id)),
         "runs": list(await conn.fetch(_EXPORT_RUNS, user_id)),
     }
-
-
-async def record_processed_event(conn: Connection, *, event_id: uuid.UUID, event_type: str) -> bool:
-    """Remember an event; say whether it is new (False: already applied)."""
-    return await conn.fetchval(_RECORD_EVENT, event_id, event_type) is not None
 
 
 async def erase_user(conn: Connection, *, user_id: uuid.UUID) -> None:

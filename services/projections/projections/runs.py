@@ -12,7 +12,7 @@ import asyncpg
 
 from nestegg_common.db import Connection
 from nestegg_common.errors import NotFound, ValidationFailed
-from nestegg_common.events import Event, deleted_user_id
+from nestegg_common.events import Event, apply_once
 from projections import repository
 from projections.compute import Engine, UserLimiter
 from projections.engine import expected_inputs_hash, load_historical
@@ -267,12 +267,8 @@ def _jsonable(value: Any) -> Any:
 
 async def apply_event(pool: asyncpg.Pool, event: Event) -> bool:
     """Apply an event at most once; say whether it was new."""
-    user_id = deleted_user_id(event)
-    async with pool.acquire() as conn, conn.transaction():
-        if not await repository.record_processed_event(
-            conn, event_id=event.id, event_type=event.type
-        ):
-            return False
-        if user_id is not None:
-            await repository.erase_user(conn, user_id=user_id)
-    return True
+
+    async def erase(conn: Connection, user_id: uuid.UUID) -> None:
+        await repository.erase_user(conn, user_id=user_id)
+
+    return await apply_once(pool, event, erase_user=erase)
