@@ -185,10 +185,7 @@ async def pool(
 async def client(
     projections_settings: ProjectionsSettings, pool: asyncpg.Pool, tokens: TokenFactory
 ) -> AsyncIterator[TestClient]:
-    async def jwks() -> dict[str, Any]:
-        return tokens.jwks()
-
-    app = create_app(projections_settings, pool=pool, fetch_jwks=jwks)
+    app = create_app(projections_settings, pool=pool, fetch_jwks=tokens.fetch_jwks)
     async with TestClient(TestServer(app)) as test_client:
         yield test_client
 
