@@ -11,7 +11,6 @@ import itertools
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ from gateway.app import create_app
 from gateway.settings import GatewaySettings
 
 from .conftest import Cluster
+from .schema_samples import resolve, sample
 
 pytestmark = pytest.mark.e2e
 
@@ -86,49 +86,6 @@ def documented_endpoints(document: dict[str, Any]) -> set[Endpoint]:
         for method in methods
         if method in _METHODS
     }
-
-
-def resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
-def sample(document: dict[str, Any], schema: dict[str, Any]) -> Any:
-    """Return a small instance of a schema: required fields only, lowest allowed values."""
-    schema = resolve(document, schema)
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
-            members = [m for m in schema[key] if resolve(document, m).get("type") != "null"]
-            return sample(document, members[0]) if members else None
-    if "const" in schema:
-        return schema["const"]
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "default" in schema:
-        return schema["default"]
-    kind = schema.get("type")
-    if kind == "object":
-        properties = schema.get("properties", {})
-        return {name: sample(document, properties[name]) for name in schema.get("required", ())}
-    if kind == "array":
-        return [sample(document, schema["items"])] * schema.get("minItems", 0)
-    if kind in ("integer", "number"):
-        return schema.get("minimum", schema.get("exclusiveMinimum", -1) + 1)
-    if kind == "boolean":
-        return False
-    formats = {
-        "email": f"openapi-{uuid.uuid4().hex[:12]}@example.com",
-        "date": "1980-06-15",
-        "date-time": datetime.now(UTC).isoformat(),
-        "uuid": str(uuid.uuid4()),
-    }
-    if schema.get("format") in formats:
-        return formats[schema["format"]]
-    return "x" * max(1, schema.get("minLength", 1))
 
 
 @pytest.fixture(scope="module")

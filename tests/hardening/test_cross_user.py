@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ..e2e.schema_samples import resolve, sample
 from .conftest import Cluster, User, sign_up
 from .resources import (
     METHODS,
@@ -26,8 +27,6 @@ from .resources import (
     create_one_of_each,
     creation_body,
     id_operations,
-    resolve,
-    sample,
 )
 
 pytestmark = pytest.mark.e2e
