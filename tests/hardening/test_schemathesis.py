@@ -59,43 +59,6 @@ CHECKS = [
 # Every way the API refuses a request; a 2xx or 5xx to invalid data is a failure.
 REJECTIONS = [400, 401, 404, 405, 409, 412, 413, 415, 422, 429]
 _PARAM = re.compile(r"\{([^}]+)\}")
-PROJECTION_WRITES = {"createProjection", "updateProjection", "createScenario", "updateScenario"}
-BOOLEAN_FIELDS = {"inflation_indexed", "taxable", "essential"}
-DEFAULT_LIFE_EXPECTANCY = 95
-
-
-def operation_id(case: schemathesis.Case) -> str:
-    return str(case.operation.definition.raw.get("operationId"))
-
-
-def has_non_ascii_header(case: schemathesis.Case) -> bool:
-    return any(not str(v).isascii() for v in (case.headers or {}).values())
-
-
-def retires_after_default_death(case: schemathesis.Case) -> bool:
-    body = case.body if isinstance(case.body, dict) else {}
-    age = body.get("retirement_age")
-    return (
-        operation_id(case) == "replaceProfile"
-        and body.get("life_expectancy") is None
-        and type(age) is int
-        and age >= DEFAULT_LIFE_EXPECTANCY
-    )
-
-
-def has_numeric_birth_date(case: schemathesis.Case) -> bool:
-    body = case.body if isinstance(case.body, dict) else {}
-    value = body.get("birth_date")
-    return operation_id(case) == "replaceProfile" and type(value) in (int, float)
-
-
-def has_boolean_number(body: Any) -> bool:
-    if isinstance(body, dict):
-        return any(
-            (type(v) is bool and k not in BOOLEAN_FIELDS) or has_boolean_number(v)
-            for k, v in body.items()
-        )
-    return isinstance(body, list) and any(has_boolean_number(v) for v in body)
 
 
 @dataclass(frozen=True)
