@@ -10,15 +10,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import aiohttp
 from aiohttp import web
 
 from gateway.proxy import Upstream
+from gateway.upstream_client import send
 from nestegg_common.auth import JwtVerifier, bearer_token
 from nestegg_common.http import json_response
 from nestegg_common.problems import REQUEST_ID_HEADER, current_request_id
 from nestegg_common.tasks import all_or_nothing
-from nestegg_common.upstream import json_of, upstream_errors
+from nestegg_common.upstream import json_of
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ DASHBOARD_PART_TIMEOUT_S = 3.0
 class Backends:
     """The services and credentials the composed answers need."""
 
-    client: Callable[[], httpx.AsyncClient]
+    session: Callable[[], aiohttp.ClientSession]
     accounts: Upstream
     ledger: Upstream
     projections: Upstream
@@ -46,11 +47,10 @@ async def _fetch(
 ) -> Any:
     headers = {"Authorization": authorization, REQUEST_ID_HEADER: current_request_id.get()}
     url = f"{upstream.base_url.rstrip('/')}{path}"
-    with upstream_errors(upstream.name):
-        answer = await backends.client().get(
-            url, headers=headers, timeout=time_limit_s or httpx.USE_CLIENT_DEFAULT
-        )
-    return json_of(answer, upstream.name)
+    answer = await send(
+        backends.session(), upstream.name, "GET", url, headers=headers, time_limit_s=time_limit_s
+    )
+    return json_of(answer.status, answer.body, upstream.name)
 
 
 def dashboard_handler(

@@ -12,9 +12,10 @@ from gateway.openapi import API_DOCUMENT, ApiDocument
 from gateway.proxy import Upstream
 from gateway.routes import setup_routes
 from gateway.settings import GatewaySettings
+from gateway.upstream_client import UPSTREAM_SESSION, upstream_session_context
 from nestegg_common.auth import JwtVerifier
 from nestegg_common.health import healthz
-from nestegg_common.service import HTTP_CLIENT, http_client_context, jwks_over_http, new_app
+from nestegg_common.service import http_client_context, jwks_over_http, new_app
 
 
 def create_app(
@@ -27,7 +28,10 @@ def create_app(
     app = new_app(
         settings, [cors_middleware(settings.cors_origins)] if settings.cors_origins else []
     )
+    # httpx for the JWKS, readiness and OpenAPI assembly (as in every process); aiohttp's
+    # client for what each public request forwards (upstream_client.py says why).
     app.cleanup_ctx.append(http_client_context(settings, http_client))
+    app.cleanup_ctx.append(upstream_session_context(settings))
     verifier = JwtVerifier(
         lambda: jwks_over_http(app, settings.accounts_url)(),
         issuer=settings.jwt_issuer,
@@ -40,7 +44,7 @@ def create_app(
         [accounts, ledger, projections], internal_token=settings.internal_token.get_secret_value()
     )
     backends = Backends(
-        client=lambda: app[HTTP_CLIENT],
+        session=lambda: app[UPSTREAM_SESSION],
         accounts=accounts,
         ledger=ledger,
         projections=projections,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
+from gateway.upstream_client import send
 from nestegg_common.auth import JwtVerifier, bearer_token
 from nestegg_common.errors import (
     NotFound,
@@ -16,12 +17,11 @@ from nestegg_common.errors import (
     ValidationFailed,
 )
 from nestegg_common.problems import REQUEST_ID_HEADER, current_request_id
-from nestegg_common.upstream import upstream_errors
 
 PUBLIC_PREFIX = "/api/v1"
 
 # RFC 9110 §7.6.1 hop-by-hop fields, plus those the HTTP clients compute themselves
-# (httpx has already decoded the body, so its Content-Encoding no longer applies).
+# (the client has already decoded the body, so its Content-Encoding no longer applies).
 _NOT_FORWARDED = frozenset(
     h.lower()
     for h in (
@@ -102,7 +102,7 @@ def forwarded_headers(request: web.Request) -> CIMultiDict[str]:
 
 
 def proxy_handler(
-    client: Callable[[], httpx.AsyncClient],
+    session: Callable[[], aiohttp.ClientSession],
     upstream: Upstream,
     *,
     verifier: JwtVerifier | None,
@@ -115,19 +115,18 @@ def proxy_handler(
         path = upstream_path(request)
         body = await request.read() if request.can_read_body else None  # 413 past the limit
         query = request.rel_url.raw_query_string
-        with upstream_errors(upstream.name):
-            answer = await client().request(
-                request.method,
-                upstream.base_url.rstrip("/") + path + (f"?{query}" if query else ""),
-                content=body,
-                headers=forwarded_headers(request),
-            )
+        answer = await send(
+            session(),
+            upstream.name,
+            request.method,
+            upstream.base_url.rstrip("/") + path + (f"?{query}" if query else ""),
+            headers=forwarded_headers(request),
+            body=body,
+        )
         response_headers = CIMultiDict(
-            (k, v) for k, v in answer.headers.multi_items() if k.lower() not in _NOT_FORWARDED
+            (k, v) for k, v in answer.headers.items() if k.lower() not in _NOT_FORWARDED
         )
         response_headers.popall(REQUEST_ID_HEADER, None)
-        return web.Response(
-            status=answer.status_code, body=answer.content, headers=response_headers
-        )
+        return web.Response(status=answer.status, body=answer.body, headers=response_headers)
 
     return forward

@@ -56,7 +56,7 @@ class Upstreams:
             )
         if answer.status_code == 404:
             raise NotFound("This account no longer exists.")
-        return json_of(answer, service)
+        return json_of(answer.status_code, answer.content, service)
 
     async def profile(self, user_id: uuid.UUID) -> dict[str, Any]:
         """Return the user's profile from accounts."""

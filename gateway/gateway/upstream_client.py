@@ -1,0 +1,95 @@
+"""The gateway's client for the services behind it: one aiohttp session per process.
+
+The services call each other with httpx (DESIGN §1). The gateway forwards every public request,
+and there httpx/httpcore cost 0.5–1.2 ms of CPU per call against aiohttp's 0.05–0.1 ms
+(docs/BENCHMARKS.md, "Gateway upstream client"): the hop the issue's latency goal is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDictProxy
+from opentelemetry import trace
+from opentelemetry.instrumentation.aiohttp_client import create_trace_config
+from yarl import URL
+
+from nestegg_common.settings import CommonSettings
+from nestegg_common.telemetry import TRACER_PROVIDER
+from nestegg_common.upstream import upstream_errors
+
+UPSTREAM_SESSION = web.AppKey("upstream_session", aiohttp.ClientSession)
+
+
+@dataclass(frozen=True)
+class UpstreamAnswer:
+    """A service's whole answer, read before its connection went back to the pool."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+
+
+def new_upstream_session(
+    settings: CommonSettings, tracer_provider: trace.TracerProvider | None = None
+) -> aiohttp.ClientSession:
+    """Create the session; with a `tracer_provider`, each call is a client span with traceparent.
+
+    Timeouts mirror the services' httpx client: connecting may take `upstream_connect_timeout_s`,
+    a pool slot or each read `upstream_timeout_s`.
+    """
+    timeout = aiohttp.ClientTimeout(
+        total=None,
+        connect=settings.upstream_timeout_s,
+        sock_connect=settings.upstream_connect_timeout_s,
+        sock_read=settings.upstream_timeout_s,
+    )
+    tracing = [create_trace_config(tracer_provider=tracer_provider)] if tracer_provider else []
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=200),
+        timeout=timeout,
+        # A shared jar would hand one user's cookies to the next request, whoever sent it.
+        cookie_jar=aiohttp.DummyCookieJar(),
+        trace_configs=tracing,
+        # The client's own headers are forwarded as they came; none are invented.
+        skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+        raise_for_status=False,
+    )
+
+
+def upstream_session_context(
+    settings: CommonSettings,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Keep one session for the app's lifetime."""
+
+    async def session_ctx(app: web.Application) -> AsyncIterator[None]:
+        app[UPSTREAM_SESSION] = new_upstream_session(settings, app.get(TRACER_PROVIDER))
+        yield
+        await app[UPSTREAM_SESSION].close()
+
+    return session_ctx
+
+
+async def send(
+    session: aiohttp.ClientSession,
+    service: str,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    body: bytes | None = None,
+    time_limit_s: float | None = None,
+) -> UpstreamAnswer:
+    """Send one request and read the whole answer; failures are 502/504 problems naming `service`.
+
+    `url` is used as encoded: the public request's path and query pass through unchanged.
+    """
+    timeout = aiohttp.ClientTimeout(total=time_limit_s) if time_limit_s else session.timeout
+    with upstream_errors(service):
+        async with session.request(
+            method, URL(url, encoded=True), headers=headers, data=body, timeout=timeout
+        ) as answer:
+            return UpstreamAnswer(answer.status, answer.headers, await answer.read())
