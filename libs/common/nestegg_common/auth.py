@@ -7,6 +7,7 @@ import hmac
 import logging
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -36,12 +37,28 @@ class AccessClaims:
     token_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """A token that passed every check, the key that signed it, and until when to trust it."""
+
+    claims: AccessClaims
+    kid: str
+    key: jwt.PyJWK
+    fresh_until: float  # time.monotonic()
+
+
 class JwtVerifier:
     """Check signature, algorithm, `exp`, `iss` and `aud` with keys from a JWKS document.
 
     The key set is cached for `ttl_s` and fetched again at once when a token names an unknown
     `kid` (a key rotation), but at most every `min_refresh_s`, so random `kid`s cannot make us
     hammer accounts.
+
+    Verified tokens are remembered (the `cache_size` most recently used; 0 turns this off), so
+    the gateway and a service check a token's signature once, not on every request. A
+    remembered token is trusted until its `exp`, for at most `cache_max_age_s`, and only while
+    the key that signed it is still in the key set: a key taken out of the JWKS takes its
+    tokens with it at the next refresh. Refusals are never remembered.
     """
 
     def __init__(
@@ -52,7 +69,11 @@ class JwtVerifier:
         audience: str,
         ttl_s: float = 300.0,
         min_refresh_s: float = 10.0,
+        cache_size: int = 10_000,
+        cache_max_age_s: float = 60.0,
     ) -> None:
+        if cache_size < 0:
+            raise ValueError("cache_size is a number of tokens, 0 to remember none.")
         self._fetch_jwks = fetch_jwks
         self._issuer = issuer
         self._audience = audience
@@ -61,6 +82,9 @@ class JwtVerifier:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
+        self._cache_size = cache_size
+        self._cache_max_age_s = cache_max_age_s
+        self._verified: OrderedDict[str, _Verified] = OrderedDict()
 
     async def _refresh(self, *, force: bool) -> None:
         async with self._lock:
@@ -77,8 +101,23 @@ class JwtVerifier:
                 if not self._keys:
                     raise Unauthorized("Tokens cannot be checked right now; try again.") from err
                 return
-            self._keys = {k.key_id: k for k in keys if k.key_id}
+            self._keys = self._keep_unchanged({k.key_id: k for k in keys if k.key_id})
             self._fetched_at = time.monotonic()
+
+    def _keep_unchanged(self, keys: dict[str, jwt.PyJWK]) -> dict[str, jwt.PyJWK]:
+        """Reuse the objects of keys published as before, so their remembered tokens stay valid.
+
+        A remembered token is only trusted while its key object is still in the set, so a `kid`
+        that now names other key material drops what was verified with the old one.
+        """
+        kept = {}
+        for kid, key in keys.items():
+            old = self._keys.get(kid)
+            if old is not None and old.algorithm_name == key.algorithm_name and old.key == key.key:
+                kept[kid] = old
+            else:
+                kept[kid] = key
+        return kept
 
     async def _key_for(self, kid: str) -> jwt.PyJWK:
         if time.monotonic() - self._fetched_at >= self._ttl_s:
@@ -92,6 +131,39 @@ class JwtVerifier:
 
     async def verify(self, token: str) -> AccessClaims:
         """Return the claims of a valid access token; raise 401 for anything else."""
+        if token in self._verified:
+            # A remembered token still waits for the periodic refresh, which is how a key taken
+            # out of the JWKS stops being trusted; between refreshes this is one clock read.
+            if time.monotonic() - self._fetched_at >= self._ttl_s:
+                await self._refresh(force=False)
+            claims = self._remembered(token)
+            if claims is not None:
+                return claims
+        verified = await self._verify_in_full(token)
+        if self._cache_size:
+            self._verified[token] = verified
+            self._verified.move_to_end(token)  # a concurrent verify may have stored it already
+            if len(self._verified) > self._cache_size:
+                self._verified.popitem(last=False)
+        return verified.claims
+
+    def _remembered(self, token: str) -> AccessClaims | None:
+        """Return the claims of a remembered token that may still be trusted, else forget it."""
+        entry = self._verified.get(token)
+        if entry is None:
+            return None
+        if (
+            self._keys.get(entry.kid) is entry.key
+            # As PyJWT, with no leeway: a token is expired from the second `exp` names.
+            and time.time() < entry.claims.expires_at
+            and time.monotonic() < entry.fresh_until
+        ):
+            self._verified.move_to_end(token)
+            return entry.claims
+        del self._verified[token]
+        return None
+
+    async def _verify_in_full(self, token: str) -> _Verified:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as err:
@@ -114,7 +186,7 @@ class JwtVerifier:
                 issuer=self._issuer,
                 options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]},
             )
-            return AccessClaims(
+            access = AccessClaims(
                 user_id=uuid.UUID(claims["sub"]),
                 expires_at=int(claims["exp"]),
                 token_id=str(claims["jti"]),
@@ -123,6 +195,7 @@ class JwtVerifier:
             raise Unauthorized("The access token has expired; refresh it.") from err
         except (jwt.PyJWTError, ValueError, TypeError) as err:
             raise Unauthorized("The access token is not valid.") from err
+        return _Verified(access, kid, key, time.monotonic() + self._cache_max_age_s)
 
 
 def bearer_token(request: web.Request) -> str:
