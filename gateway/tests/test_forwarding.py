@@ -45,7 +45,10 @@ async def gateway_and_seen() -> AsyncIterator[tuple[TestClient, Seen]]:
     upstream.router.add_post("/auth/register", register)
     upstream_server = TestServer(upstream)
     await upstream_server.start_server()
-    settings = GatewaySettings(accounts_url=str(upstream_server.make_url("")).rstrip("/"))
+    # By name, not 127.0.0.1: cookie jars refuse cookies from IP addresses, and in a deployment
+    # the services have names.
+    port = upstream_server.port
+    settings = GatewaySettings(accounts_url=f"http://localhost:{port}")
     client = TestClient(TestServer(create_app(settings)))
     await client.start_server()
     yield client, seen
