@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import types
+import typing
+import uuid
+from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
-from ledger.collections import ASSETS, Collection
+from ledger.collections import ASSETS, COLLECTIONS, Collection
 from nestegg_common.http import patch_fields
 
 # Cash and property hold no stocks; for the rest a 60/40 portfolio is the conventional default.
@@ -32,10 +38,63 @@ def merge_patch(c: Collection, stored: dict[str, Any], patch: Any) -> BaseModel:
     return c.model.model_validate({**current, **changes})
 
 
+# How one column becomes JSON: None passes the value through (str, int, bool, None).
+_Convert = Callable[[Any], Any] | None
+
+
+def _rate_json(rate: Decimal) -> str:
+    """Show a rate without the padding of its column: 0.6000 → "0.6"."""
+    return str(rate.normalize())
+
+
+def _is_plain(annotation: Any) -> bool:
+    """Say whether a field's values are already JSON: str, int, bool, a str Literal, or None."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _is_plain(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return all(_is_plain(arg) for arg in typing.get_args(annotation))
+    if origin is Literal:
+        return all(isinstance(arg, str) for arg in typing.get_args(annotation))
+    return annotation in (str, int, bool, type(None))
+
+
+def _convert_for(c: Collection, name: str, annotation: Any) -> _Convert:
+    if name in c.rate_columns:
+        return _rate_json
+    if annotation in (uuid.UUID, Decimal):
+        return str  # what pydantic's JSON mode writes for both
+    if annotation is datetime:
+        # pydantic's own serializer, so the format ("Z", the fraction only when
+        # microsecond != 0) is the model's by construction; ~0.4 µs against ~1.3 µs for
+        # isoformat() on an aware datetime.
+        return to_jsonable_python
+    if _is_plain(annotation):
+        return None
+    raise TypeError(f"{c.out_model.__name__}.{name}: no JSON conversion for {annotation!r}")
+
+
+def _json_shape(c: Collection) -> tuple[tuple[str, _Convert], ...]:
+    """Return the out-model's fields in the model's order, each with its conversion."""
+    return tuple(
+        (name, _convert_for(c, name, field.annotation))
+        for name, field in c.out_model.model_fields.items()
+    )
+
+
+# Per collection, built once: the pydantic round trip per row was ~19% of `GET /assets`.
+_JSON_SHAPES = {c.name: _json_shape(c) for c in COLLECTIONS}
+
+
 def record_out(c: Collection, row: Any) -> dict[str, Any]:
-    """Return a stored row as the API shows it: money with 2 places, rates without padding."""
-    data = dict(row)
-    for col in c.rate_columns:
-        data[col] = data[col].normalize()
-    shown: dict[str, Any] = c.out_model.model_validate(data).model_dump(mode="json")
+    """Return a stored row as the API shows it: money with 2 places, rates without padding.
+
+    The same dict as `c.out_model.model_validate(row).model_dump(mode="json")` (the unit tests
+    compare them), without validating again what was validated on the way in: every write
+    went through `c.model` (names stripped, ranges checked) and the table CHECKs hold.
+    """
+    shown: dict[str, Any] = {}
+    for name, convert in _JSON_SHAPES[c.name]:
+        value = row[name]
+        shown[name] = value if convert is None or value is None else convert(value)
     return shown

@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from ledger import repository
 from ledger.app import MIGRATIONS_DIR, create_app
-from ledger.collections import COLLECTIONS
+from ledger.collections import COLLECTIONS, Collection
 from ledger.domain import fields_to_store
 from ledger.settings import LedgerSettings
 from nestegg_common.db import create_pool
@@ -240,3 +240,24 @@ def seed(pool: asyncpg.Pool) -> Seed:
 def internal_headers() -> dict[str, str]:
     """Headers with the service token the app was configured with."""
     return {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+
+
+OutModelDump = Callable[[Collection, Any], dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def out_model_dump() -> OutModelDump:
+    """Return the reference for `record_out`: validate the row as the out-model, dump as JSON.
+
+    This is what `record_out` did before it converted rows directly; the tests hold the two
+    equal, key order included.
+    """
+
+    def dump(c: Collection, row: Any) -> dict[str, Any]:
+        data = dict(row)
+        for col in c.rate_columns:
+            data[col] = data[col].normalize()
+        shown: dict[str, Any] = c.out_model.model_validate(data).model_dump(mode="json")
+        return shown
+
+    return dump

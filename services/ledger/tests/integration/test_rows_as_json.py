@@ -1,0 +1,117 @@
+"""Rows read back from PostgreSQL are shown exactly as the out-model's JSON dump shows them.
+
+The unit tests build rows by hand; these use asyncpg's own types (its UUID, timestamptz in
+UTC, numerics padded to the column's scale) for every collection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+import orjson
+
+from ledger import repository
+from ledger.collections import COLLECTIONS, Collection
+from ledger.domain import fields_to_store, record_out
+
+MAX_MONEY = "999999999999.99"
+
+# Bodies as a client sends them, at the edges of each field.
+BODIES: dict[str, list[dict[str, Any]]] = {
+    "assets": [
+        {"name": "Cash", "kind": "cash", "balance": "0"},
+        {"name": "Brokerage", "kind": "taxable", "balance": "1000.5", "stock_allocation": "0.6"},
+        {
+            "name": "House",
+            "kind": "real_estate",
+            "balance": MAX_MONEY,
+            "annual_contribution": MAX_MONEY,
+            "contribution_end_age": 0,
+            "stock_allocation": "1",
+        },
+        {"name": "IRA", "kind": "tax_deferred", "balance": "1", "stock_allocation": "0.0001"},
+    ],
+    "debts": [
+        {
+            "name": "Card",
+            "kind": "credit_card",
+            "balance": "0",
+            "interest_rate": "0",
+            "monthly_payment": "0",
+        },
+        {
+            "name": "Loan",
+            "kind": "personal",
+            "balance": MAX_MONEY,
+            "interest_rate": "1",
+            "monthly_payment": MAX_MONEY,
+        },
+        {
+            "name": "Student",
+            "kind": "student",
+            "balance": "12.3",
+            "interest_rate": "0.000001",
+            "monthly_payment": "99.99",
+        },
+    ],
+    "incomes": [
+        {"name": "Salary", "kind": "salary", "amount": "5000", "frequency": "monthly"},
+        {
+            "name": "Pension",
+            "kind": "pension",
+            "amount": MAX_MONEY,
+            "frequency": "annual",
+            "start_age": 0,
+            "end_age": 120,
+            "growth_rate": "-0.5",
+            "inflation_indexed": True,
+            "taxable": False,
+        },
+        {
+            "name": "Rent",
+            "kind": "rental",
+            "amount": "0",
+            "frequency": "monthly",
+            "end_age": 70,
+            "growth_rate": "0.000001",
+        },
+    ],
+    "expenses": [
+        {"name": "Food", "category": "food", "amount": "0", "frequency": "annual"},
+        {
+            "name": "Travel",
+            "category": "travel",
+            "amount": MAX_MONEY,
+            "frequency": "monthly",
+            "start_age": 30,
+            "end_age": 90,
+            "inflation_indexed": False,
+            "essential": False,
+        },
+    ],
+}
+
+
+async def stored_rows(pool: asyncpg.Pool, c: Collection) -> list[asyncpg.Record]:
+    """Insert every body of `c` for a new user through the repository; return the rows."""
+    user_id = uuid.uuid4()
+    async with pool.acquire() as conn, conn.transaction():
+        for body in BODIES[c.name]:
+            fields = fields_to_store(c, c.model.model_validate(body))
+            await repository.insert_record(conn, c, user_id=user_id, fields=fields)
+        return await repository.list_all_records(conn, c, user_id=user_id)
+
+
+async def test_stored_rows_are_shown_exactly_as_the_out_model_dumps_them(
+    pool: asyncpg.Pool, out_model_dump: Callable[[Collection, Any], dict[str, Any]]
+) -> None:
+    for c in COLLECTIONS:
+        rows = await stored_rows(pool, c)
+        assert len(rows) == len(BODIES[c.name])
+        for row in rows:
+            shown, expected = record_out(c, row), out_model_dump(c, row)
+            assert list(shown.items()) == list(expected.items()), c.name
+            assert orjson.dumps(shown) == orjson.dumps(expected), c.name
