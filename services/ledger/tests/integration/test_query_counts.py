@@ -46,6 +46,18 @@ async def test_a_list_runs_the_same_statements_for_1_record_as_for_200(
     assert lots == few
 
 
+async def test_a_page_and_a_record_are_one_statement_each(
+    client, queries, one_and_many, collection
+) -> None:
+    one, _ = one_and_many
+    count, page = await statements_of(client, queries, f"/{collection}", one.headers)
+    # Just the SELECT: releasing the connection runs no reset statement (nestegg_common.db).
+    assert count == 1
+    record_id = page["items"][0]["id"]
+    count, _ = await statements_of(client, queries, f"/{collection}/{record_id}", one.headers)
+    assert count == 1
+
+
 async def test_a_next_page_runs_as_many_statements_as_a_first_page(
     client, queries, one_and_many, collection
 ) -> None:
