@@ -23,8 +23,13 @@ from nestegg_common.testing.services import (
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("accounts", "ledger", "projections")
 PROCESSES = (*SERVICES, "gateway")
-# Put on PYTHONPATH of the processes: its sitecustomize applies NESTEGG_BENCH_TUNINGS.
-HOOKS_DIR = Path(__file__).resolve().parent / "hooks"
+PACKAGE_DIRS = (
+    "libs/common",
+    "services/accounts",
+    "services/ledger",
+    "services/projections",
+    "gateway",
+)
 
 
 @dataclass
@@ -85,7 +90,6 @@ class Cluster:
             "NESTEGG_RUNS_IN_FLIGHT_PER_USER": "1000",
             # The POST load adds thousands of assets to that user (deleted after each point).
             "NESTEGG_MAX_RECORDS_PER_COLLECTION": "100000",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(HOOKS_DIR), os.getenv("PYTHONPATH")])),
             **{f"NESTEGG_{n.upper()}_PORT": str(p) for n, p in self.ports.items()},
             **{f"NESTEGG_{n.upper()}_DATABASE": d for n, d in self.databases.items()},
             **{f"NESTEGG_{n.upper()}_URL": self.url(n) for n in SERVICES},
@@ -115,3 +119,41 @@ class Cluster:
     def pid(self, name: str) -> int:
         """Return the process id of one process."""
         return self.processes[name].pid
+
+
+@dataclass
+class CodeAt:
+    """The code of another git revision, checked out beside the repository (a worktree).
+
+    Its processes import it first (PYTHONPATH), so one run compares two revisions on the
+    same machine at the same moment.
+    """
+
+    rev: str
+    folder: tempfile.TemporaryDirectory[str] = field(
+        default_factory=lambda: tempfile.TemporaryDirectory(prefix="nestegg-bench-rev-")
+    )
+
+    def __post_init__(self) -> None:
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", self.path, self.rev],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+
+    @property
+    def path(self) -> str:
+        """Return the worktree's folder."""
+        return str(Path(self.folder.name) / "tree")
+
+    def env(self) -> dict[str, str]:
+        """Return the environment that makes a process run this revision's packages."""
+        return {"PYTHONPATH": os.pathsep.join(str(Path(self.path) / p) for p in PACKAGE_DIRS)}
+
+    def remove(self) -> None:
+        """Delete the worktree."""
+        subprocess.run(
+            ["git", "worktree", "remove", "--force", self.path], cwd=ROOT, capture_output=True
+        )
+        self.folder.cleanup()

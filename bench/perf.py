@@ -30,20 +30,18 @@ import load
 import pyspy
 import report
 import seed
-from cluster import ROOT, Cluster, ScratchPostgres
+from cluster import ROOT, Cluster, CodeAt, ScratchPostgres
 from sampler import PoolSampler, metrics_endpoint
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PASSWORD = "bench password 1234"  # noqa: S105 (a throwaway user on a scratch database)
 POSTED_NAME = "Bench POST"
 
-# Candidate tunings: extra environment for every process (bench/hooks/sitecustomize.py reads
-# NESTEGG_BENCH_TUNINGS). Each is measured against the unchanged code in the same run.
-# "control" changes nothing: its spread is the noise of the side-by-side comparison itself.
+# Candidate tunings: extra environment for every process. Each is measured against the
+# unchanged code in the same run. "control" changes nothing: its spread is the noise of the
+# side-by-side comparison itself. `--baseline REV` adds one more: this code against REV's.
 TUNINGS: dict[str, dict[str, str]] = {
     "control": {},
-    "keepalive": {"NESTEGG_BENCH_TUNINGS": "keepalive"},
-    "jwt_cache": {"NESTEGG_BENCH_TUNINGS": "jwt_cache"},
     "pool_max_20": {"NESTEGG_DB_POOL_MAX": "20"},
     "pool_max_5": {"NESTEGG_DB_POOL_MAX": "5"},
     "access_log_on": {"NESTEGG_LOG_LEVEL": "INFO"},
@@ -167,7 +165,7 @@ class Bench:
             self.measure_api()
             if self.args.profile:
                 self.profile()
-            if self.args.tunings:
+            if self.args.tunings or self.args.baseline:
                 self.compare_tunings()
         finally:
             self.cluster.stop()
@@ -318,31 +316,53 @@ class Bench:
         (which goes first alternates), for several rounds: the two halves of a pair see the
         same background load, which on a shared machine drifts by more than most effects.
         """
-        target = self.targets["GET /assets"]
         levels = sorted({min(self.args.connections), max(self.args.connections)})
         points = [(via, c) for c in levels for via in ("gateway", "ledger")]
         duration = self.args.tuning_duration
-        for name in self.args.tunings:
-            tuned = Cluster(
-                self.cluster.pg, self.cluster.logs_dir / name, secrets=self.cluster.secrets
-            )
-            tuned.logs_dir.mkdir()
-            tuned.start(TUNINGS[name])
-            try:
-                self.warm_up(tuned)
-                pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
-                for round_ in range(self.args.tuning_rounds):
-                    for via, connections in points:
-                        order = [self.cluster, tuned] if round_ % 2 == 0 else [tuned, self.cluster]
-                        rows = {
-                            id(c): self.load(via, "GET /assets", target, connections, duration, c)
-                            for c in order
-                        }
-                        pairs.append((rows[id(self.cluster)], rows[id(tuned)]))
-            finally:
-                tuned.stop()
-            self.out["tunings"][name] = report.tuning_effect(name, TUNINGS[name], pairs)
-            self.say(report.tuning_line(self.out["tunings"][name]))
+        candidates = [(name, TUNINGS[name], False) for name in self.args.tunings]
+        code_at = CodeAt(self.args.baseline) if self.args.baseline else None
+        if code_at is not None:
+            # Reported as this code ÷ the baseline's, so ×2 means this code is twice as fast.
+            candidates.append((f"this code vs {self.args.baseline}", code_at.env(), True))
+        try:
+            for name, env, reverse in candidates:
+                effect = self.compare(name, env, points, duration, reverse=reverse)
+                self.out["tunings"][name] = effect
+                self.say(report.tuning_line(effect))
+        finally:
+            if code_at is not None:
+                code_at.remove()
+
+    def compare(
+        self,
+        name: str,
+        env: dict[str, str],
+        points: list[tuple[str, int]],
+        duration: int,
+        *,
+        reverse: bool,
+    ) -> dict[str, Any]:
+        """Run the probe points in pairs against a second set of processes with `env`."""
+        target = self.targets["GET /assets"]
+        folder = self.cluster.logs_dir / name.replace(" ", "_")
+        tuned = Cluster(self.cluster.pg, folder, secrets=self.cluster.secrets)
+        tuned.logs_dir.mkdir()
+        tuned.start(env)
+        try:
+            self.warm_up(tuned)
+            pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+            for round_ in range(self.args.tuning_rounds):
+                for via, connections in points:
+                    order = [self.cluster, tuned] if round_ % 2 == 0 else [tuned, self.cluster]
+                    rows = {
+                        id(c): self.load(via, "GET /assets", target, connections, duration, c)
+                        for c in order
+                    }
+                    pair = (rows[id(self.cluster)], rows[id(tuned)])
+                    pairs.append(pair[::-1] if reverse else pair)
+        finally:
+            tuned.stop()
+        return report.tuning_effect(name, env, pairs)
 
 
 def machine_info(args: argparse.Namespace, wrk: str | None) -> dict[str, Any]:
@@ -389,6 +409,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--tunings",
         type=lambda s: [] if s == "none" else s.split(","),
         help=f"comma list of {','.join(TUNINGS)}, or none (default: all; none in --smoke)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also compare this code with a git revision's, side by side (e.g. HEAD~5)",
     )
     parser.add_argument("--tuning-duration", type=int, help="seconds per tuning probe point (3)")
     parser.add_argument("--tuning-rounds", type=int, default=3, help="pairs per probe point (3)")
