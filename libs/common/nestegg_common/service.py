@@ -191,6 +191,7 @@ def serve(
             build_app(),
             host=settings.host,
             port=port,
+            reuse_port=settings.reuse_port,
             access_log=None,
             print=None,
             loop=uvloop.new_event_loop(),

@@ -17,6 +17,9 @@ class CommonSettings(BaseSettings):
     )
 
     host: str = "127.0.0.1"
+    # Let several copies of a process listen on one port (Linux SO_REUSEPORT; the kernel spreads
+    # connections between them): worker processes on one machine, each a full replica.
+    reuse_port: bool = False
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
