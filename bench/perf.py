@@ -2,9 +2,11 @@
 
 Starts a scratch PostgreSQL and the four processes, seeds 10,000 users with COPY, then measures:
 pgbench on the exact SQL of GET /assets and GET /assets/{id}; wrk through the gateway and
-straight to the ledger; the pool during the peak; a py-spy profile of the ledger and gateway; and
-candidate tunings, each against the unchanged code in the same run. Prints a table and writes
-bench/results/perf-<UTC time>.json. `--smoke` is a short run that checks the whole path.
+straight to the ledger; the framework floor (a bare aiohttp server with the same page bytes, and
+a bare aiohttp proxy in front of it); the pool during the peak; a py-spy profile of the ledger
+and gateway; and candidate tunings, each against the unchanged code in the same run. Prints a
+table and writes bench/results/perf-<UTC time>.json. `--smoke` is a short run that checks the
+whole path.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ import seed
 from cluster import ROOT, Cluster, CodeAt, ScratchPostgres
 from sampler import PoolSampler, metrics_endpoint
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from nestegg_common.testing.services import free_port, stop_process, wait_until_healthy
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
 PASSWORD = "bench password 1234"  # noqa: S105 (a throwaway user on a scratch database)
 POSTED_NAME = "Bench POST"
 
@@ -139,7 +144,7 @@ class Bench:
         self.args = args
         self.shape = seed.Shape(users=args.users)
         self.stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        self.out: dict[str, Any] = {"ceiling": [], "api": [], "tunings": {}}
+        self.out: dict[str, Any] = {"ceiling": [], "api": [], "floor": [], "tunings": {}}
         self.wrk = None if args.loader == "asyncio" else load.ensure_wrk()
         if self.wrk is None:
             print("wrk is not available: using the asyncio load generator in this process, which")
@@ -163,6 +168,8 @@ class Bench:
             self.prepare_dataset()
             self.measure_ceiling()
             self.measure_api()
+            if self.args.floor:
+                self.measure_floor()
             if self.args.profile:
                 self.profile()
             if self.args.tunings or self.args.baseline:
@@ -222,10 +229,17 @@ class Bench:
         connections: int,
         duration: int | None = None,
         cluster: Cluster | None = None,
+        base: str | None = None,
     ) -> dict[str, Any]:
-        """Run one load point (`duration` seconds, by default the run's) and return its row."""
+        """Run one load point (`duration` seconds, by default the run's) and return its row.
+
+        The load goes to `base` when given (the framework floor's apps), else to the gateway
+        or the ledger of `cluster` according to `via`.
+        """
         cluster = cluster or self.cluster
-        base = cluster.url("gateway") + "/api/v1" if via == "gateway" else cluster.url("ledger")
+        if base is None:
+            gateway = cluster.url("gateway") + "/api/v1"
+            base = gateway if via == "gateway" else cluster.url("ledger")
         token = self.user.token()
         duration = duration or self.args.duration
         if self.wrk is not None:
@@ -280,6 +294,63 @@ class Bench:
                         row = self.load(via, name, target, connections)
                     self.out["api"].append(row)
                     self.say(report.line(row))
+
+    def measure_floor(self) -> None:
+        """Load a bare aiohttp server, and a bare aiohttp proxy in front of it, with one real page.
+
+        Both run on uvloop without middlewares (bench/floor_app.py), on this machine in this
+        run: what they reach is the most aiohttp and one HTTP hop allow here, so the distance
+        from them to the ledger and the gateway is Nestegg's own code, and the distance from
+        them to pgbench is the framework's.
+        """
+        name = "GET /assets (same bytes)"
+        target = self.targets["GET /assets"]
+        page = httpx.get(
+            self.cluster.url("ledger") + target.path,
+            headers={"Authorization": f"Bearer {self.user.token()}"},
+            timeout=30,
+        )
+        page.raise_for_status()
+        # In the scratch server's folder, which is removed with it.
+        body = self.cluster.logs_dir / "floor-page.json"
+        body.write_bytes(page.content)
+        self.out["meta"]["floor_page_bytes"] = len(page.content)
+        processes: list[subprocess.Popen[bytes]] = []
+        try:
+            direct = self.start_floor_app(processes, "serve", "--body", str(body))
+            proxy = self.start_floor_app(processes, "proxy", "--upstream", direct)
+            # Fills the proxy's connection pool, as warm_up does for the cluster; not recorded.
+            self.load("floor-proxy", name, target, max(self.args.connections), 1, base=proxy)
+            for connections in self.args.connections:
+                for via, base in (("floor-direct", direct), ("floor-proxy", proxy)):
+                    row = self.load(via, name, target, connections, base=base)
+                    self.out["floor"].append(row)
+                    self.say(report.line(row))
+        finally:
+            for process in reversed(processes):
+                stop_process(process)
+
+    def start_floor_app(
+        self, processes: list[subprocess.Popen[bytes]], mode: str, *options: str
+    ) -> str:
+        """Start bench/floor_app.py in `mode` on a free port, wait until it answers, give its URL.
+
+        The process is appended to `processes` as soon as it exists, so the caller stops it
+        even when it never answers.
+        """
+        port = free_port()
+        log = (self.cluster.logs_dir / f"floor-{mode}.log").open("wb")
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, str(BENCH / "floor_app.py"), mode, "--port", str(port), *options],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        log.close()  # the child has its own copy
+        url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(f"{url}/readyz", timeout_s=30, process=processes[-1])
+        return url
 
     def profile(self) -> None:
         """Profile the ledger and the gateway during GET /assets at the peak concurrency."""
@@ -418,6 +489,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tuning-duration", type=int, help="seconds per tuning probe point (3)")
     parser.add_argument("--tuning-rounds", type=int, default=3, help="pairs per probe point (3)")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
+    parser.add_argument(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="skip the framework floor (bare aiohttp server and proxy with the same page)",
+    )
     parser.add_argument("--loader", choices=["wrk", "asyncio"], default="wrk")
     args = parser.parse_args(argv)
     smoke = args.smoke

@@ -7,6 +7,7 @@ from typing import Any
 GOAL_SHARE_OF_PGBENCH = 0.25
 GOAL_P99_MS = 25.0
 GOAL_GATEWAY_OVER_DIRECT_P50 = 1.3
+FLOOR_ENDPOINT = "GET /assets (same bytes)"  # the framework floor's rows (bench/perf.py)
 
 
 def _ms(value: float | None) -> str:
@@ -81,7 +82,43 @@ def ratios(out: dict[str, Any]) -> dict[str, Any]:
             goals[f"gateway p50 <= 1.3 x direct, GET /assets at {r['connections']}"] = _verdict(
                 value, value is not None and value <= GOAL_GATEWAY_OVER_DIRECT_P50
             )
-    return {"table": table, "pool_at_peak": pool, "goals": goals}
+    return {"table": table, "floor": floor_ratios(out), "pool_at_peak": pool, "goals": goals}
+
+
+def floor_ratios(out: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return GET /assets against the framework floor at each concurrency.
+
+    The bare server and proxy send the ledger's own page bytes, so: floor ÷ pgbench is what
+    aiohttp (and one hop) can reach of the database's ceiling here; ledger ÷ floor-direct and
+    gateway ÷ floor-proxy are the share of the bare framework's throughput Nestegg keeps; and
+    floor-proxy p50 ÷ floor-direct p50 is what the hop alone costs in latency.
+    """
+    table = []
+    for c in out["meta"]["connections"]:
+        pg = _find(out["ceiling"], "pgbench", "GET /assets", c)
+        bare = _find(out.get("floor", []), "floor-direct", FLOOR_ENDPOINT, c)
+        bare_proxy = _find(out.get("floor", []), "floor-proxy", FLOOR_ENDPOINT, c)
+        if not (bare and bare_proxy):
+            continue
+        ledger = _find(out["api"], "ledger", "GET /assets", c)
+        gateway = _find(out["api"], "gateway", "GET /assets", c)
+        pg_rps = pg["rps"] if pg else None
+        ledger_rps = ledger["rps"] if ledger else None
+        gateway_rps = gateway["rps"] if gateway else None
+        table.append(
+            {
+                "endpoint": "GET /assets",
+                "connections": c,
+                "floor_direct_rps_over_pgbench": _ratio(bare["rps"], pg_rps),
+                "floor_proxy_rps_over_pgbench": _ratio(bare_proxy["rps"], pg_rps),
+                "ledger_rps_over_floor_direct": _ratio(ledger_rps, bare["rps"]),
+                "gateway_rps_over_floor_proxy": _ratio(gateway_rps, bare_proxy["rps"]),
+                "floor_proxy_p50_over_floor_direct_p50": _ratio(
+                    bare_proxy["p50_ms"], bare["p50_ms"]
+                ),
+            }
+        )
+    return table
 
 
 def _verdict(value: float | None, met: bool) -> dict[str, Any]:
@@ -154,6 +191,44 @@ def tuning_line(effect: dict[str, Any]) -> str:
     return f"tuning {effect['tuning']}: " + "; ".join(parts)
 
 
+def _row(row: dict[str, Any]) -> str:
+    return (
+        f"| {row['via']} | {row['endpoint']} | {row['connections']} | {row['rps']:,.0f} | "
+        f"{_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | {_ms(row['p99_ms'])} | "
+        f"{row['errors']} | {row['load_average']:.2f} |"
+    )
+
+
+def _render_floor(out: dict[str, Any]) -> list[str]:
+    """Return the framework floor's rows and its ratios; nothing when the run skipped it."""
+    if not out.get("floor"):
+        return []
+    size = out["meta"].get("floor_page_bytes")
+    lines = [
+        "",
+        "framework floor: bare aiohttp + uvloop, no middlewares, answering the ledger's GET "
+        f"/assets?limit=50 page ({size:,} bytes); floor-proxy is a bare aiohttp proxy in front"
+        if size is not None
+        else "framework floor: bare aiohttp + uvloop, no middlewares",
+        "",
+        "| via | endpoint | conn | req/s | p50 ms | p95 ms | p99 ms | errors | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        *(_row(row) for row in out["floor"]),
+        "",
+        "| endpoint | conn | floor-direct ÷ pgbench | floor-proxy ÷ pgbench "
+        "| ledger ÷ floor-direct | gateway ÷ floor-proxy | floor-proxy p50 ÷ floor-direct p50 |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in out["ratios"].get("floor", []):
+        lines.append(
+            f"| {r['endpoint']} | {r['connections']} | {r['floor_direct_rps_over_pgbench']} | "
+            f"{r['floor_proxy_rps_over_pgbench']} | {r['ledger_rps_over_floor_direct']} | "
+            f"{r['gateway_rps_over_floor_proxy']} | "
+            f"{r['floor_proxy_p50_over_floor_direct_p50']} |"
+        )
+    return lines
+
+
 def render(out: dict[str, Any]) -> str:
     """Return the whole run as text tables."""
     meta = out["meta"]
@@ -169,11 +244,7 @@ def render(out: dict[str, Any]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in out["ceiling"] + out["api"]:
-        lines.append(
-            f"| {row['via']} | {row['endpoint']} | {row['connections']} | {row['rps']:,.0f} | "
-            f"{_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | {_ms(row['p99_ms'])} | "
-            f"{row['errors']} | {row['load_average']:.2f} |"
-        )
+        lines.append(_row(row))
     lines += [
         "",
         "| endpoint | conn | gateway ÷ pgbench | direct ÷ pgbench | gateway ÷ direct req/s "
@@ -186,6 +257,7 @@ def render(out: dict[str, Any]) -> str:
             f"{r['direct_rps_over_pgbench']} | {r['gateway_rps_over_direct']} | "
             f"{r['gateway_p50_over_direct_p50']} |"
         )
+    lines += _render_floor(out)
     lines += ["", f"pool at peak: {out['ratios']['pool_at_peak']}", "", "goals:"]
     for goal, state in out["ratios"]["goals"].items():
         lines.append(f"  {'met    ' if state['met'] else 'NOT met'}  {goal}: {state['value']}")
