@@ -66,7 +66,7 @@ class Cluster:
     secrets: TestSecrets = field(default_factory=TestSecrets)
     ports: dict[str, int] = field(default_factory=lambda: {n: free_port() for n in PROCESSES})
     databases: dict[str, str] = field(default_factory=lambda: {n: f"bench_{n}" for n in SERVICES})
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    processes: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
     generation: int = 0
 
     def migrate(self) -> None:
@@ -95,20 +95,33 @@ class Cluster:
             **{f"NESTEGG_{n.upper()}_URL": self.url(n) for n in SERVICES},
         }
 
-    def start(self, extra_env: Mapping[str, str] | None = None) -> None:
-        """Start the four processes with `extra_env` on top and wait until all are ready."""
+    def start(
+        self, extra_env: Mapping[str, str] | None = None, copies: Mapping[str, int] | None = None
+    ) -> None:
+        """Start the processes with `extra_env` on top and wait until all are ready.
+
+        `copies` runs several copies of a process on its port (NESTEGG_REUSE_PORT): workers.
+        """
         self.generation += 1
         env = {**self.base_env(), **(extra_env or {})}
         for name in PROCESSES:
-            log = self.logs_dir / f"{name}.{self.generation}.log"
-            self.processes[name] = start_process(name, env, log_path=log)
-        for name, process in self.processes.items():
-            wait_until_healthy(f"{self.url(name)}/readyz", timeout_s=60, process=process)
+            count = (copies or {}).get(name, 1)
+            own_env = {**env, "NESTEGG_REUSE_PORT": "1"} if count > 1 else env
+            self.processes[name] = [
+                start_process(
+                    name, own_env, log_path=self.logs_dir / f"{name}.{self.generation}.{n}.log"
+                )
+                for n in range(count)
+            ]
+        for name, copies_of_name in self.processes.items():
+            for process in copies_of_name:
+                wait_until_healthy(f"{self.url(name)}/readyz", timeout_s=60, process=process)
 
     def stop(self) -> None:
-        """Stop the four processes."""
-        for process in self.processes.values():
-            stop_process(process)
+        """Stop every process."""
+        for copies_of_name in self.processes.values():
+            for process in copies_of_name:
+                stop_process(process)
         self.processes.clear()
 
     def restart(self, extra_env: Mapping[str, str] | None = None) -> None:
@@ -117,8 +130,8 @@ class Cluster:
         self.start(extra_env)
 
     def pid(self, name: str) -> int:
-        """Return the process id of one process."""
-        return self.processes[name].pid
+        """Return the process id of a process (its first copy)."""
+        return self.processes[name][0].pid
 
 
 @dataclass

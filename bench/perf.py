@@ -42,6 +42,9 @@ RESULTS = BENCH / "results"
 PASSWORD = "bench password 1234"  # noqa: S105 (a throwaway user on a scratch database)
 POSTED_NAME = "Bench POST"
 
+# Tunings that run several copies of a process on its port (NESTEGG_REUSE_PORT): workers.
+COPIES: dict[str, dict[str, int]] = {"ledger_x2": {"ledger": 2}, "gateway_x2": {"gateway": 2}}
+
 # Candidate tunings: extra environment for every process. Each is measured against the
 # unchanged code in the same run. "control" changes nothing: its spread is the noise of the
 # side-by-side comparison itself. `--baseline REV` adds one more: this code against REV's.
@@ -50,6 +53,8 @@ TUNINGS: dict[str, dict[str, str]] = {
     "pool_max_20": {"NESTEGG_DB_POOL_MAX": "20"},
     "pool_max_5": {"NESTEGG_DB_POOL_MAX": "5"},
     "access_log_on": {"NESTEGG_LOG_LEVEL": "INFO"},
+    "ledger_x2": {},
+    "gateway_x2": {},
 }
 
 
@@ -418,7 +423,7 @@ class Bench:
         folder = self.cluster.logs_dir / name.replace(" ", "_")
         tuned = Cluster(self.cluster.pg, folder, secrets=self.cluster.secrets)
         tuned.logs_dir.mkdir()
-        tuned.start(env)
+        tuned.start(env, copies=COPIES.get(name))
         try:
             self.warm_up(tuned)
             pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
