@@ -1,4 +1,4 @@
-"""Create asyncpg pools: sizes from settings, a jsonb codec, and slow-query logging."""
+"""Create asyncpg pools: sizes from settings, a jsonb codec, slow-query logging, fair waits."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 import asyncpg
 import asyncpg.pool
 import orjson
+
+from nestegg_common.fair_pool import FairPool
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -74,13 +76,19 @@ async def create_pool(
         if query_observer is not None:
             conn.add_query_logger(query_observer)
 
-    pool = await asyncpg.create_pool(
+    # asyncpg.create_pool with its defaults, but the pool class is ours: fair under load.
+    pool = FairPool(
         dsn,
         min_size=min_size,
         max_size=max_size,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
         command_timeout=command_timeout_s,
         init=init_connection,
         reset=_keep_session,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
     )
-    assert pool is not None
+    await pool
     return pool
