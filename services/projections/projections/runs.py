@@ -16,6 +16,7 @@ from nestegg_common.events import Event, apply_once
 from projections import repository
 from projections.compute import Engine, UserLimiter
 from projections.engine import expected_inputs_hash, load_historical
+from projections.hash_memo import InputsHashMemo
 from projections.metrics import RunMetrics
 from projections.models import ComparedRun, Comparison, Overrides, SolveRequest
 from projections.planning import build_plan, difference, projection_seed, summarise_result
@@ -39,6 +40,7 @@ class Projections:
     limiter: UserLimiter
     upstreams: Upstreams
     metrics: RunMetrics = field(default_factory=RunMetrics)
+    hash_memo: InputsHashMemo = field(default_factory=InputsHashMemo)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,9 @@ def _inputs_hash(ctx: Projections, plan: dict[str, Any], today: date) -> str:
             )
         historical = load_historical(ctx.engine.historical_path)
     try:
-        return expected_inputs_hash(plan, today=today, historical=historical)
+        return ctx.hash_memo.inputs_hash(
+            plan, today, lambda: expected_inputs_hash(plan, today=today, historical=historical)
+        )
     except ValueError as err:
         raise ValidationFailed(f"This plan cannot be projected: {err}") from err
 
