@@ -47,7 +47,8 @@ COPIES: dict[str, dict[str, int]] = {"ledger_x2": {"ledger": 2}, "gateway_x2": {
 
 # Candidate tunings: extra environment for every process. Each is measured against the
 # unchanged code in the same run. "control" changes nothing: its spread is the noise of the
-# side-by-side comparison itself. `--baseline REV` adds one more: this code against REV's.
+# side-by-side comparison itself. `--baseline REV,...` adds one per revision: this code against
+# that revision's.
 TUNINGS: dict[str, dict[str, str]] = {
     "control": {},
     "pool_max_20": {"NESTEGG_DB_POOL_MAX": "20"},
@@ -396,18 +397,17 @@ class Bench:
         points = [(via, c) for c in levels for via in ("gateway", "ledger")]
         duration = self.args.tuning_duration
         candidates = [(name, TUNINGS[name], False) for name in self.args.tunings]
-        code_at = CodeAt(self.args.baseline) if self.args.baseline else None
-        if code_at is not None:
-            # Reported as this code ÷ the baseline's, so ×2 means this code is twice as fast.
-            candidates.append((f"this code vs {self.args.baseline}", code_at.env(), True))
+        trees = [CodeAt(rev) for rev in self.args.baseline]
+        # Reported as this code ÷ the baseline's, so ×2 means this code is twice as fast.
+        candidates += [(f"this code vs {t.rev}", t.env(), True) for t in trees]
         try:
             for name, env, reverse in candidates:
                 effect = self.compare(name, env, points, duration, reverse=reverse)
                 self.out["tunings"][name] = effect
                 self.say(report.tuning_line(effect))
         finally:
-            if code_at is not None:
-                code_at.remove()
+            for tree in trees:
+                tree.remove()
 
     def compare(
         self,
@@ -488,8 +488,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--baseline",
-        metavar="REV",
-        help="also compare this code with a git revision's, side by side (e.g. HEAD~5)",
+        metavar="REV[,REV...]",
+        type=lambda s: s.split(","),
+        default=[],
+        help="also compare this code with git revisions', side by side (e.g. HEAD~5); with a "
+        "list of successive commits, the ratios between neighbours are each commit's effect",
     )
     parser.add_argument("--tuning-duration", type=int, help="seconds per tuning probe point (3)")
     parser.add_argument("--tuning-rounds", type=int, default=3, help="pairs per probe point (3)")
