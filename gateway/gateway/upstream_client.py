@@ -1,8 +1,8 @@
 """The gateway's client for the services behind it: one aiohttp session per process.
 
 The services call each other with httpx (DESIGN §1). The gateway forwards every public request,
-and there httpx/httpcore cost 0.5–1.2 ms of CPU per call against aiohttp's 0.05–0.1 ms
-(docs/BENCHMARKS.md, "Gateway upstream client"): the hop the issue's latency goal is about.
+and there httpx/httpcore cost 0.6–1.3 ms of CPU per call against aiohttp's 0.1 ms
+(bench/client_cost.py; docs/BENCHMARKS.md, "What changed in session 2").
 """
 
 from __future__ import annotations
