@@ -154,6 +154,7 @@ def tuning_effect(
         mine = [(b, t) for b, t in pairs if (b["via"], b["connections"]) == (via, connections)]
         rps = [t["rps"] / b["rps"] for b, t in mine if b["rps"]]
         p50 = [t["p50_ms"] / b["p50_ms"] for b, t in mine if b["p50_ms"]]
+        p99 = [t["p99_ms"] / b["p99_ms"] for b, t in mine if b["p99_ms"]]
         median = _median(rps)
         if min(rps) > 1 and median > 1.05:
             verdict = "helps"
@@ -171,6 +172,7 @@ def tuning_effect(
                 "rps_ratio_median": round(median, 3),
                 "rps_ratio_range": [round(min(rps), 3), round(max(rps), 3)],
                 "p50_ratio_median": round(_median(p50), 3),
+                "p99_ratio_median": round(_median(p99), 3),
                 "baseline_p50_ms_median": round(_median([b["p50_ms"] for b, _ in mine]), 3),
                 "tuned_p50_ms_median": round(_median([t["p50_ms"] for _, t in mine]), 3),
                 "tuned_errors": sum(t["errors"] for _, t in mine),
@@ -185,7 +187,8 @@ def tuning_line(effect: dict[str, Any]) -> str:
     parts = [
         f"{p['via']}@{p['connections']}: x{p['rps_ratio_median']:.2f} req/s "
         f"[{p['rps_ratio_range'][0]:.2f}-{p['rps_ratio_range'][1]:.2f}], "
-        f"p50 x{p['p50_ratio_median']:.2f} ({p['verdict']})"
+        f"p50 x{p['p50_ratio_median']:.2f}, p99 x{p.get('p99_ratio_median', float('nan')):.2f} "
+        f"({p['verdict']})"
         for p in effect["points"]
     ]
     return f"tuning {effect['tuning']}: " + "; ".join(parts)
