@@ -18,6 +18,7 @@ import aiohttp
 import httpx
 import uvloop
 from aiohttp import web
+from floor_app import serve_app
 
 from nestegg_common.testing.services import free_port
 
@@ -45,14 +46,9 @@ async def per_call(
 
 
 async def main(calls: int) -> None:
-    """Serve the body and time both clients."""
+    """Serve the body (as the framework floor does) and time both clients."""
 
-    async def answer(_request: web.Request) -> web.Response:
-        return web.Response(body=BODY, content_type="application/json")
-
-    app = web.Application()
-    app.router.add_get("/x", answer)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(serve_app(BODY), access_log=None)
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()

@@ -21,6 +21,9 @@ import uvloop
 from aiohttp import web
 from yarl import URL
 
+from gateway.upstream_client import new_upstream_session
+from nestegg_common.settings import CommonSettings
+
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 
 
@@ -40,14 +43,8 @@ def proxy_app(upstream: str) -> web.Application:
     base = upstream.rstrip("/")
 
     async def session_ctx(app: web.Application) -> AsyncIterator[None]:
-        # The gateway's session settings (upstream_client.new_upstream_session), minus tracing.
-        app[SESSION] = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=200),
-            timeout=aiohttp.ClientTimeout(total=None, connect=10, sock_connect=2, sock_read=10),
-            cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
-            raise_for_status=False,
-        )
+        # The gateway's own session (timeouts, pool, no cookie jar, no invented headers).
+        app[SESSION] = new_upstream_session(CommonSettings())
         yield
         await app[SESSION].close()
 

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -42,20 +42,26 @@ RESULTS = BENCH / "results"
 PASSWORD = "bench password 1234"  # noqa: S105 (a throwaway user on a scratch database)
 POSTED_NAME = "Bench POST"
 
-# Tunings that run several copies of a process on its port (NESTEGG_REUSE_PORT): workers.
-COPIES: dict[str, dict[str, int]] = {"ledger_x2": {"ledger": 2}, "gateway_x2": {"gateway": 2}}
 
-# Candidate tunings: extra environment for every process. Each is measured against the
-# unchanged code in the same run. "control" changes nothing: its spread is the noise of the
-# side-by-side comparison itself. `--baseline REV,...` adds one per revision: this code against
-# that revision's.
-TUNINGS: dict[str, dict[str, str]] = {
-    "control": {},
-    "pool_max_20": {"NESTEGG_DB_POOL_MAX": "20"},
-    "pool_max_5": {"NESTEGG_DB_POOL_MAX": "5"},
-    "access_log_on": {"NESTEGG_LOG_LEVEL": "INFO"},
-    "ledger_x2": {},
-    "gateway_x2": {},
+@dataclass(frozen=True)
+class Variant:
+    """A second set of processes to compare with: extra environment, and copies per process."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    # Several copies of a process on its port (NESTEGG_REUSE_PORT): workers.
+    copies: dict[str, int] = field(default_factory=dict)
+
+
+# Candidate tunings, each measured against the unchanged code in the same run. "control"
+# changes nothing: its spread is the noise of the side-by-side comparison itself.
+# `--baseline REV,...` adds one per revision: this code against that revision's.
+TUNINGS: dict[str, Variant] = {
+    "control": Variant(),
+    "pool_max_20": Variant({"NESTEGG_DB_POOL_MAX": "20"}),
+    "pool_max_5": Variant({"NESTEGG_DB_POOL_MAX": "5"}),
+    "access_log_on": Variant({"NESTEGG_LOG_LEVEL": "INFO"}),
+    "ledger_x2": Variant(copies={"ledger": 2}),
+    "gateway_x2": Variant(copies={"gateway": 2}),
 }
 
 
@@ -309,7 +315,7 @@ class Bench:
         from them to the ledger and the gateway is Nestegg's own code, and the distance from
         them to pgbench is the framework's.
         """
-        name = "GET /assets (same bytes)"
+        name = report.FLOOR_ENDPOINT
         target = self.targets["GET /assets"]
         page = httpx.get(
             self.cluster.url("ledger") + target.path,
@@ -399,10 +405,10 @@ class Bench:
         candidates = [(name, TUNINGS[name], False) for name in self.args.tunings]
         trees = [CodeAt(rev) for rev in self.args.baseline]
         # Reported as this code ÷ the baseline's, so ×2 means this code is twice as fast.
-        candidates += [(f"this code vs {t.rev}", t.env(), True) for t in trees]
+        candidates += [(f"this code vs {t.rev}", Variant(t.env()), True) for t in trees]
         try:
-            for name, env, reverse in candidates:
-                effect = self.compare(name, env, points, duration, reverse=reverse)
+            for name, variant, reverse in candidates:
+                effect = self.compare(name, variant, points, duration, reverse=reverse)
                 self.out["tunings"][name] = effect
                 self.say(report.tuning_line(effect))
         finally:
@@ -412,18 +418,18 @@ class Bench:
     def compare(
         self,
         name: str,
-        env: dict[str, str],
+        variant: Variant,
         points: list[tuple[str, int]],
         duration: int,
         *,
         reverse: bool,
     ) -> dict[str, Any]:
-        """Run the probe points in pairs against a second set of processes with `env`."""
+        """Run the probe points in pairs against a second set of processes, as `variant` says."""
         target = self.targets["GET /assets"]
         folder = self.cluster.logs_dir / name.replace(" ", "_")
         tuned = Cluster(self.cluster.pg, folder, secrets=self.cluster.secrets)
         tuned.logs_dir.mkdir()
-        tuned.start(env, copies=COPIES.get(name))
+        tuned.start(variant.env, copies=variant.copies)
         try:
             self.warm_up(tuned)
             pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
@@ -438,7 +444,7 @@ class Bench:
                     pairs.append(pair[::-1] if reverse else pair)
         finally:
             tuned.stop()
-        return report.tuning_effect(name, env, pairs)
+        return report.tuning_effect(name, asdict(variant), pairs)
 
 
 def machine_info(args: argparse.Namespace, wrk: str | None) -> dict[str, Any]:

@@ -8,6 +8,10 @@ GOAL_SHARE_OF_PGBENCH = 0.25
 GOAL_P99_MS = 25.0
 GOAL_GATEWAY_OVER_DIRECT_P50 = 1.3
 FLOOR_ENDPOINT = "GET /assets (same bytes)"  # the framework floor's rows (bench/perf.py)
+_ROWS_HEAD = (
+    "| via | endpoint | conn | req/s | p50 ms | p95 ms | p99 ms | errors | load |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+)
 
 
 def _ms(value: float | None) -> str:
@@ -142,7 +146,7 @@ def _median(values: list[float]) -> float:
 
 
 def tuning_effect(
-    name: str, env: dict[str, str], pairs: list[tuple[dict[str, Any], dict[str, Any]]]
+    name: str, variant: dict[str, Any], pairs: list[tuple[dict[str, Any], dict[str, Any]]]
 ) -> dict[str, Any]:
     """Sum up (baseline, tuned) pairs per probe point: median ratio, range and a verdict.
 
@@ -179,7 +183,7 @@ def tuning_effect(
                 "verdict": verdict,
             }
         )
-    return {"tuning": name, "env": env, "points": points}
+    return {"tuning": name, "variant": variant, "points": points}
 
 
 def tuning_line(effect: dict[str, Any]) -> str:
@@ -214,8 +218,7 @@ def _render_floor(out: dict[str, Any]) -> list[str]:
         if size is not None
         else "framework floor: bare aiohttp + uvloop, no middlewares",
         "",
-        "| via | endpoint | conn | req/s | p50 ms | p95 ms | p99 ms | errors | load |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        *_ROWS_HEAD,
         *(_row(row) for row in out["floor"]),
         "",
         "| endpoint | conn | floor-direct ÷ pgbench | floor-proxy ÷ pgbench "
@@ -243,8 +246,7 @@ def render(out: dict[str, Any]) -> str:
         f"load average at start {meta['load_average_start']}, at end {meta['load_average_end']}",
         f"dataset: {meta.get('dataset')}",
         "",
-        "| via | endpoint | conn | req/s | p50 ms | p95 ms | p99 ms | errors | load |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        *_ROWS_HEAD,
     ]
     for row in out["ceiling"] + out["api"]:
         lines.append(_row(row))
