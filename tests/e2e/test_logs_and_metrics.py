@@ -11,6 +11,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from nestegg_common.testing.rawhttp import exchange, port_of
+
 from .conftest import Cluster
 
 pytestmark = pytest.mark.e2e
@@ -81,6 +83,78 @@ def test_no_password_token_or_amount_reaches_the_logs_or_the_spans(
     }
     leaked = [name for name, value in secrets.items() if value in written]
     assert leaked == []
+
+
+def log_offsets(cluster: Cluster) -> dict[str, int]:
+    return {p.name: p.stat().st_size for p in cluster.logs_dir.glob("*.log")}
+
+
+def lines_since(cluster: Cluster, offsets: dict[str, int]) -> list[str]:
+    """Return the log lines every process wrote after `offsets` was taken."""
+    lines = []
+    for path in sorted(cluster.logs_dir.glob("*.log")):
+        with path.open("rb") as f:
+            f.seek(offsets.get(path.name, 0))
+            lines += f.read().decode(errors="replace").splitlines()
+    return lines
+
+
+def malformed_requests(host: str, token: str, marker: str) -> dict[str, bytes]:
+    """Requests no HTTP client sends, each carrying a bearer token and a marked header."""
+    head = f"Host: {host}\r\nAuthorization: Bearer {token}\r\nX-Marker: {marker}\r\n"
+    valid = f"GET /healthz HTTP/1.1\r\n{head}\r\n"
+    return {
+        "bare CR in a header": f"GET /api/v1/me HTTP/1.1\r\n{head}X-Bad: a\rb\r\n\r\n",
+        "bare LF in a header": f"GET /api/v1/me HTTP/1.1\r\n{head}X-Bad: a\nb\r\n\r\n",
+        "over-long header": f"GET /api/v1/me HTTP/1.1\r\n{head}X-Long: {'a' * 20000}\r\n\r\n",
+        # The second request of a connection: aiohttp logs a first bad method at DEBUG only.
+        "bad method": f"{valid}G@T /api/v1/me HTTP/1.1\r\n{head}\r\n",
+        "bad chunking": (
+            f"POST /api/v1/assets HTTP/1.1\r\n{head}Content-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
+        ),
+        "two content lengths": (
+            f"POST /api/v1/assets HTTP/1.1\r\n{head}Content-Length: 2\r\n"
+            "Content-Length: 3\r\n\r\n{}"
+        ),
+    }
+
+
+def test_malformed_requests_are_one_info_line_without_header_values_in_every_process(
+    cluster: Cluster, http: httpx.Client
+) -> None:
+    credentials = {"email": f"raw-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD}
+    assert http.post(cluster.api("/auth/register"), json=credentials).status_code == 201
+    token = http.post(cluster.api("/auth/login"), json=credentials).json()["access_token"]
+    marker = f"marker-{uuid.uuid4().hex}"
+    offsets = log_offsets(cluster)
+    urls = {"gateway": cluster.gateway_url, **cluster.service_urls}
+    sent = 0
+    for name, url in urls.items():
+        host = url.removeprefix("http://")
+        for case, data in malformed_requests(host, token, marker).items():
+            answer = exchange(port_of(url), data.encode())
+            # The status line of the last answer on the connection: a 4xx, never a 5xx.
+            statuses = [line for line in answer.split(b"\r\n") if line.startswith(b"HTTP/1.")]
+            assert statuses and statuses[-1][9:10] == b"4", (name, case, answer[:200])
+            sent += 1
+
+    deadline = time.monotonic() + 10.0
+    while True:
+        written = lines_since(cluster, offsets)
+        refused = [line for line in written if "malformed request" in line]
+        if len(refused) >= sent or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(refused) == sent, "\n".join(written)
+    for line in written:
+        assert token not in line and marker not in line, line
+        assert "Bearer" not in line and "X-Bad" not in line and "aaaa" not in line, line
+        assert "Traceback" not in line and '"exception"' not in line, line
+        if line.startswith("{"):
+            assert json.loads(line)["level"] in ("DEBUG", "INFO"), line
+    for line in refused:
+        assert json.loads(line)["level"] == "INFO"
 
 
 def test_access_lines_carry_request_id_route_status_duration_and_one_trace_id(
