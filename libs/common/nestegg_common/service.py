@@ -21,6 +21,7 @@ from nestegg_common.auth import (
     user_auth_middleware,
 )
 from nestegg_common.db import create_pool
+from nestegg_common.forwarding import FORWARDING_KEY
 from nestegg_common.health import healthz, readiness_handler
 from nestegg_common.logs import configure_logging
 from nestegg_common.metrics import METRICS, Metrics, PoolCollector, get_metrics, metrics_middleware
@@ -93,6 +94,7 @@ def new_app(
         ],
     )
     app[METRICS] = metrics
+    app[FORWARDING_KEY] = settings.internal_token.get_secret_value().encode()
     if provider is not None:
         app[TRACER_PROVIDER] = provider
     app.router.add_get("/metrics", get_metrics)
