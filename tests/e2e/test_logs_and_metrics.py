@@ -99,7 +99,7 @@ def lines_since(cluster: Cluster, offsets: dict[str, int]) -> list[str]:
     return lines
 
 
-def malformed_requests(host: str, token: str, marker: str) -> dict[str, bytes]:
+def malformed_requests(host: str, token: str, marker: str) -> dict[str, str]:
     """Requests no HTTP client sends, each carrying a bearer token and a marked header."""
     head = f"Host: {host}\r\nAuthorization: Bearer {token}\r\nX-Marker: {marker}\r\n"
     valid = f"GET /healthz HTTP/1.1\r\n{head}\r\n"
@@ -181,9 +181,12 @@ def test_access_lines_carry_request_id_route_status_duration_and_one_trace_id(
     assert gateway["span_id"] != accounts["span_id"]
 
 
-def scrape(url: str) -> dict[str, dict[frozenset[tuple[str, str]], float]]:
-    response = httpx.get(f"{url}/metrics", timeout=5.0)
-    assert response.status_code == 200
+def scrape(url: str, token: str) -> dict[str, dict[frozenset[tuple[str, str]], float]]:
+    """Scrape as Prometheus does: with the service token as a bearer token."""
+    response = httpx.get(
+        f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=5.0
+    )
+    assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     found: dict[str, dict[frozenset[tuple[str, str]], float]] = {}
     for family in text_string_to_metric_families(response.text):
@@ -196,7 +199,8 @@ def test_every_process_serves_its_metrics_and_they_move(
     cluster: Cluster, http: httpx.Client
 ) -> None:
     urls = {**cluster.service_urls, "gateway": cluster.gateway_url}
-    before = {name: scrape(url) for name, url in urls.items()}
+    scraper = cluster.secrets.internal_token
+    before = {name: scrape(url, scraper) for name, url in urls.items()}
     for name, metrics in before.items():
         assert "nestegg_http_request_duration_seconds_count" in metrics, name
         assert "nestegg_http_requests_in_flight" in metrics, name
@@ -225,7 +229,7 @@ def test_every_process_serves_its_metrics_and_they_move(
         labels = frozenset({"method": "GET", "route": route, "status": "200"}.items())
         return float(metrics["nestegg_http_request_duration_seconds_count"].get(labels, 0.0))
 
-    after = {name: scrape(url) for name, url in urls.items()}
+    after = {name: scrape(url, scraper) for name, url in urls.items()}
     assert (
         served(after["gateway"], "/api/v1/assets")
         == served(before["gateway"], "/api/v1/assets") + 1
@@ -235,6 +239,19 @@ def test_every_process_serves_its_metrics_and_they_move(
 
 def test_the_gateway_does_not_proxy_metrics(cluster: Cluster, http: httpx.Client) -> None:
     assert http.get(cluster.api("/metrics")).status_code == 404
+
+
+def test_metrics_are_refused_to_anyone_without_the_service_token(
+    cluster: Cluster, http: httpx.Client
+) -> None:
+    credentials = {"email": f"scr-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD}
+    assert http.post(cluster.api("/auth/register"), json=credentials).status_code == 201
+    user_token = http.post(cluster.api("/auth/login"), json=credentials).json()["access_token"]
+    for url in (cluster.gateway_url, *cluster.service_urls.values()):
+        for headers in ({}, {"Authorization": f"Bearer {user_token}"}):
+            answer = http.get(f"{url}/metrics", headers=headers)
+            assert answer.status_code == 401, (url, headers)
+            assert "nestegg_http" not in answer.text
 
 
 def test_projection_runs_count_cache_hits_and_misses(cluster: Cluster, http: httpx.Client) -> None:
@@ -254,7 +271,7 @@ def test_projection_runs_count_cache_hits_and_misses(cluster: Cluster, http: htt
     run_url = cluster.api(f"/projections/{created.json()['id']}/run")
 
     def counts() -> tuple[float, float, float]:
-        metrics = scrape(cluster.service_urls["projections"])
+        metrics = scrape(cluster.service_urls["projections"], cluster.secrets.internal_token)
         return (
             metrics["nestegg_projection_cache_misses_total"][frozenset()],
             metrics["nestegg_projection_cache_hits_total"][frozenset()],

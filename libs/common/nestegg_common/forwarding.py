@@ -4,8 +4,9 @@ Only the gateway talks to clients, so a service's TCP peer is the gateway and th
 address travels in `X-Forwarded-For`, which anyone who reaches a service directly can also
 write. The gateway therefore signs the value it sends: an HMAC-SHA256 of it, keyed with the
 deployment's service token, in `X-Nestegg-Forwarded-Proof`. A service believes the header only
-when the proof matches (compared in constant time); otherwise the address is its TCP peer. A
-proof is bound to its value, so one seen on the wire vouches for that one address and no other.
+when the proof matches (compared in constant time; with no token configured, never); otherwise
+the address is its TCP peer. A proof is bound to its value: one seen on the wire vouches for
+that one address and no other.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import hmac
 from aiohttp import web
 from multidict import CIMultiDict
 
+from nestegg_common.service_token import SERVICE_TOKEN
+
 FORWARDED_FOR = "X-Forwarded-For"
 FORWARDED_PROOF = "X-Nestegg-Forwarded-Proof"
-# The service token's bytes; empty (no token configured) means no forwarded address is believed.
-FORWARDING_KEY = web.AppKey("forwarding_key", bytes)
 
 
 def forwarded_proof(key: bytes, forwarded: str) -> str:
@@ -37,7 +38,7 @@ def vouch_for_client(request: web.Request, headers: CIMultiDict[str]) -> None:
     previous = request.headers.get(FORWARDED_FOR, "")
     forwarded = f"{previous}, {peer}" if previous and previous.isascii() else peer
     headers[FORWARDED_FOR] = forwarded
-    key = request.app.get(FORWARDING_KEY, b"")
+    key = request.app.get(SERVICE_TOKEN, b"")
     if key:
         headers[FORWARDED_PROOF] = forwarded_proof(key, forwarded)
     else:
@@ -46,7 +47,7 @@ def vouch_for_client(request: web.Request, headers: CIMultiDict[str]) -> None:
 
 def client_address(request: web.Request) -> str:
     """Return the client's address: the last hop of a proven X-Forwarded-For, else the peer."""
-    key = request.app.get(FORWARDING_KEY, b"")
+    key = request.app.get(SERVICE_TOKEN, b"")
     forwarded = request.headers.get(FORWARDED_FOR)
     proof = request.headers.get(FORWARDED_PROOF, "")
     proven = (

@@ -21,13 +21,13 @@ from nestegg_common.auth import (
     user_auth_middleware,
 )
 from nestegg_common.db import create_pool
-from nestegg_common.forwarding import FORWARDING_KEY
 from nestegg_common.health import healthz, readiness_handler
 from nestegg_common.logs import configure_logging
 from nestegg_common.metrics import METRICS, Metrics, PoolCollector, get_metrics, metrics_middleware
 from nestegg_common.problems import Handler, problem_middleware, request_id_middleware
 from nestegg_common.security import security_headers_middleware
 from nestegg_common.server import ReadTimeouts, run
+from nestegg_common.service_token import SERVICE_TOKEN
 from nestegg_common.settings import CommonSettings, ServiceSettings
 from nestegg_common.telemetry import (
     TRACER_PROVIDER,
@@ -73,6 +73,9 @@ def new_app(
 ) -> web.Application:
     """Create an app with the shared middlewares in front of the given ones, and `/metrics`.
 
+    `/metrics` answers only callers sending the service token (the scraper), as anything
+    else on the app's port may be public.
+
     It traces with `tracer_provider` if given (tests), else with the process's provider when
     `NESTEGG_OTEL_EXPORTER` is not `none`.
     """
@@ -94,7 +97,7 @@ def new_app(
         ],
     )
     app[METRICS] = metrics
-    app[FORWARDING_KEY] = settings.internal_token.get_secret_value().encode()
+    app[SERVICE_TOKEN] = settings.internal_token.get_secret_value().encode()
     if provider is not None:
         app[TRACER_PROVIDER] = provider
     app.router.add_get("/metrics", get_metrics)

@@ -11,11 +11,11 @@ from multidict import CIMultiDict
 from nestegg_common.forwarding import (
     FORWARDED_FOR,
     FORWARDED_PROOF,
-    FORWARDING_KEY,
     client_address,
     forwarded_proof,
     vouch_for_client,
 )
+from nestegg_common.service_token import SERVICE_TOKEN
 
 KEY = b"service-token"
 PEER = "192.0.2.200"  # the TCP peer of every request here
@@ -23,7 +23,7 @@ PEER = "192.0.2.200"  # the TCP peer of every request here
 
 def request(headers: dict[str, str], key: bytes = KEY) -> web.Request:
     app = web.Application()
-    app[FORWARDING_KEY] = key
+    app[SERVICE_TOKEN] = key
     transport = mock.Mock()
     transport.get_extra_info.return_value = (PEER, 40000)
     return make_mocked_request("GET", "/", headers=headers, app=app, transport=transport)
