@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.http_parser import RawRequestMessage
 from aiohttp.streams import StreamReader
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
@@ -47,24 +48,28 @@ class ReadTimeouts:
 class GuardedRequestHandler(RequestHandler):
     """aiohttp's per-connection protocol, with head and body deadlines and quiet refusals."""
 
-    __slots__ = ("_body_timer", "_head_timer", "_timeouts")
+    __slots__ = ("_body", "_body_timer", "_head_timer", "_timeouts")
 
     def __init__(self, manager: Server, *, timeouts: ReadTimeouts, **kwargs: Any) -> None:
         super().__init__(manager, keepalive_timeout=timeouts.idle_s, **kwargs)
         self._timeouts = timeouts
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
+        self._body: StreamReader | None = None  # the body being received, if any
 
     def data_received(self, data: bytes) -> None:
         """Parse as aiohttp does, then start or stop the deadline of what is being received."""
         parsed_before = self._request_count
         super().data_received(data)
-        if self._request_count != parsed_before:  # one or more heads complete
+        if self._request_count != parsed_before:  # one or more heads complete (or an error)
             self._cancel(self._head_timer)
             self._head_timer = None
             if self._messages:
-                payload = self._messages[-1][1]
-                if not payload.is_eof():
+                message, payload = self._messages[-1]
+                if not isinstance(message, RawRequestMessage):  # the parser gave up
+                    self._refuse_body(message)
+                elif not payload.is_eof():
+                    self._body = payload
                     self._cancel(self._body_timer)
                     self._body_timer = self._loop.call_later(
                         self._timeouts.body_s, self._body_too_slow, payload
@@ -100,6 +105,32 @@ class GuardedRequestHandler(RequestHandler):
         )
         self.transport.write(_HEAD_TIMEOUT_ANSWER)
         self.force_close()
+
+    def _refuse_body(self, error: Any) -> None:
+        """Refuse a body that broke off into something that is not HTTP (a bad chunk).
+
+        aiohttp queues the error as the next request, but the handler reading this body would
+        wait for it for ever, and the error would never be answered nor logged: fail the read
+        with a 400 instead, and end the connection after it.
+        """
+        body, self._body = self._body, None
+        if body is None or body.is_eof() or self.transport is None:
+            return  # the error is a request of its own; handle_error answers it
+        self._messages.pop()
+        _LOGGER.info(
+            "malformed request refused",
+            extra={
+                "status": 400,
+                "reason": type(getattr(error, "exc", error)).__name__,
+                "peer": _peer(self.transport),
+            },
+        )
+        if self._current_request is None:  # nobody reads it (aiohttp drains an unread body)
+            self.force_close()
+            return
+        body.set_exception(web.HTTPBadRequest(text="The request body is not well-formed HTTP/1.1."))
+        body.feed_eof()
+        self.close()
 
     def _body_too_slow(self, payload: StreamReader) -> None:
         self._body_timer = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from urllib.parse import urlsplit
@@ -14,11 +15,21 @@ def port_of(url: str) -> int:
     return port
 
 
-def exchange(port: int, data: bytes, *, timeout_s: float = 5.0) -> bytes:
-    """Send `data` and return everything the server answers until it closes (or `timeout_s`)."""
+def exchange(
+    port: int, data: bytes, *, then: bytes = b"", pause_s: float = 0.2, timeout_s: float = 5.0
+) -> bytes:
+    """Send `data` (and `then` after `pause_s`); return all the server answers until it closes.
+
+    `then` arrives in a packet of its own, after the server has acted on `data`: the second
+    request of a connection, or the body of a request whose head the handler already has.
+    """
     received = b""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as sock:
         sock.sendall(data)
+        if then:
+            time.sleep(pause_s)
+            with contextlib.suppress(OSError):  # the server may have closed already
+                sock.sendall(then)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:

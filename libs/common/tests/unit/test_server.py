@@ -129,3 +129,23 @@ async def test_a_malformed_request_is_one_info_line_naming_no_header(
         ("INFO", "malformed request refused")
     ]
     assert server_records[0].exc_info is None
+
+
+async def test_a_bad_chunk_while_the_body_is_read_is_a_prompt_400_and_one_info_line(
+    port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    await asyncio.sleep(0.1)  # the handler is waiting for the body now
+    writer.write(b"zz\r\n{}\r\n0\r\n\r\n")
+    took, answer = await until_closed(reader, writer)
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"application/problem+json" in answer
+    assert took < TIMEOUTS.body_s  # not left to the body deadline
+    server_records = [r for r in caplog.records if r.name.startswith(("aiohttp", "nestegg.server"))]
+    assert [(r.levelname, r.getMessage()) for r in server_records] == [
+        ("INFO", "malformed request refused")
+    ]
