@@ -14,15 +14,17 @@ _METRIC = re.compile(r"^nestegg_db_pool_(size|idle|in_use|max)(?:\{[^}]*\})?\s+(
 
 
 def metrics_endpoint(base_url: str, internal_token: str) -> dict[str, str] | None:
-    """Return the headers that GET /metrics needs, or None when the service has no pool metrics."""
-    for headers in ({}, {"Authorization": f"Bearer {internal_token}"}):
-        try:
-            answer = httpx.get(f"{base_url}/metrics", headers=headers, timeout=2)
-        except httpx.HTTPError:
-            return None
-        if answer.status_code == 200 and "nestegg_db_pool_" in answer.text:
-            return headers
-    return None
+    """Return the headers that GET /metrics needs, or None when the service has no pool metrics.
+
+    Scrapers send the service token (docs/OPERATIONS.md, Metrics); revisions from before it was
+    required ignore it.
+    """
+    headers = {"Authorization": f"Bearer {internal_token}"}
+    try:
+        answer = httpx.get(f"{base_url}/metrics", headers=headers, timeout=2)
+    except httpx.HTTPError:
+        return None
+    return headers if answer.status_code == 200 and "nestegg_db_pool_" in answer.text else None
 
 
 def _pool_gauges(text: str) -> dict[str, float]:

@@ -16,6 +16,7 @@ from nestegg_common.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from nestegg_common.forwarding import vouch_for_client
 from nestegg_common.problems import REQUEST_ID_HEADER, current_request_id
 
 PUBLIC_PREFIX = "/api/v1"
@@ -91,11 +92,9 @@ def _ascii_headers(request: web.Request) -> list[tuple[str, str]]:
 
 
 def forwarded_headers(request: web.Request) -> CIMultiDict[str]:
-    """Copy end-to-end headers and add X-Request-Id and X-Forwarded-For/-Proto."""
+    """Copy end-to-end headers and add X-Request-Id and a signed X-Forwarded-For, -Proto."""
     headers: CIMultiDict[str] = CIMultiDict(_ascii_headers(request))
-    peer = request.remote or "unknown"
-    previous = request.headers.get("X-Forwarded-For")
-    headers["X-Forwarded-For"] = f"{previous}, {peer}" if previous else peer
+    vouch_for_client(request, headers)
     headers["X-Forwarded-Proto"] = request.scheme
     headers[REQUEST_ID_HEADER] = current_request_id.get()
     return headers

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -65,6 +67,35 @@ def test_backup_wipe_restore_brings_every_row_back(
     assert {name: facts(dsn) for name, dsn in cluster.items()} == before
     assert sum(report.rows.values()) > 60 * 20
     assert not any(database_exists(pg_server_url, f"{n}_restoring") for n in cluster)
+
+
+def modes(folder: Path) -> dict[str, int]:
+    """Return the permission bits of `folder` and of everything under it, by relative path."""
+    paths = [folder, *folder.rglob("*")]
+    return {p.relative_to(folder).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in paths}
+
+
+def test_a_backup_is_readable_by_its_owner_only_whatever_the_umask(
+    cluster: dict[str, str], made: Path, pg_server_url: str, tmp_path: Path
+) -> None:
+    restore.verify_backup(made, pg_server_url, jobs=2)
+    previous = os.umask(0o002)  # a permissive umask, as on many desktops
+    try:
+        root = tmp_path / "new" / "backups"
+        second = backup.create_backup(cluster, root, jobs=2)
+    finally:
+        os.umask(previous)
+    for folder in (made, second):
+        found = modes(folder)
+        assert (folder / backup.MANIFEST).exists() and len(found) > 10
+        wrong = {
+            path: oct(mode)
+            for path, mode in found.items()
+            if mode != (0o700 if (folder / path).is_dir() else 0o600)
+        }
+        assert wrong == {}, folder
+    assert modes(made)[backup.VERIFIED] == 0o600
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700  # the root it created
 
 
 def test_verify_marks_the_backup_and_backup_check_sees_its_age(

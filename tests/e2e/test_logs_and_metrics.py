@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+
+from nestegg_common.testing.rawhttp import exchange, port_of
 
 from .conftest import Cluster
 
@@ -83,6 +86,90 @@ def test_no_password_token_or_amount_reaches_the_logs_or_the_spans(
     assert leaked == []
 
 
+def log_offsets(cluster: Cluster) -> dict[str, int]:
+    return {p.name: p.stat().st_size for p in cluster.logs_dir.glob("*.log")}
+
+
+def lines_since(cluster: Cluster, offsets: dict[str, int]) -> list[str]:
+    """Return the log lines every process wrote after `offsets` was taken."""
+    lines = []
+    for path in sorted(cluster.logs_dir.glob("*.log")):
+        with path.open("rb") as f:
+            f.seek(offsets.get(path.name, 0))
+            lines += f.read().decode(errors="replace").splitlines()
+    return lines
+
+
+def malformed_requests(
+    host: str, prefix: str, token: str, marker: str
+) -> dict[str, tuple[str, str]]:
+    """Requests no HTTP client sends, each carrying a bearer token and a marked header.
+
+    Each is (first packet, second packet or ""): a bad request after a good one on the same
+    connection (aiohttp logs a first bad method at DEBUG only), a bad chunk after the head.
+    """
+    head = f"Host: {host}\r\nAuthorization: Bearer {token}\r\nX-Marker: {marker}\r\n"
+    me = f"GET {prefix}/me HTTP/1.1\r\n{head}"
+    chunked = (
+        f"POST {prefix}/assets HTTP/1.1\r\n{head}Content-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    )
+    return {
+        "bare CR in a header": (f"{me}X-Bad: a\rb\r\n\r\n", ""),
+        "bare LF in a header": (f"{me}X-Bad: a\nb\r\n\r\n", ""),
+        "over-long header": (f"{me}X-Long: {'a' * 20000}\r\n\r\n", ""),
+        "bad method": (
+            f"GET /healthz HTTP/1.1\r\n{head}\r\n",
+            f"G@T {prefix}/me HTTP/1.1\r\n{head}\r\n",
+        ),
+        "bad chunking": (f"{chunked}zz\r\n{{}}\r\n0\r\n\r\n", ""),
+        # The handler is reading the body (ledger, gateway) or has answered without (404).
+        "bad chunk after the head": (chunked, "zz\r\n{}\r\n0\r\n\r\n"),
+        "two content lengths": (
+            f"POST {prefix}/assets HTTP/1.1\r\n{head}Content-Length: 2\r\n"
+            "Content-Length: 3\r\n\r\n{}",
+            "",
+        ),
+    }
+
+
+def test_malformed_requests_are_one_info_line_without_header_values_in_every_process(
+    cluster: Cluster, http: httpx.Client
+) -> None:
+    credentials = {"email": f"raw-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD}
+    assert http.post(cluster.api("/auth/register"), json=credentials).status_code == 201
+    token = http.post(cluster.api("/auth/login"), json=credentials).json()["access_token"]
+    marker = f"marker-{uuid.uuid4().hex}"
+    offsets = log_offsets(cluster)
+    urls = {"gateway": cluster.gateway_url, **cluster.service_urls}
+    sent = 0
+    for name, url in urls.items():
+        host, prefix = url.removeprefix("http://"), "/api/v1" if name == "gateway" else ""
+        for case, (first, second) in malformed_requests(host, prefix, token, marker).items():
+            answer = exchange(port_of(url), first.encode(), then=second.encode())
+            # The status line of the last answer on the connection: a 4xx, never a 5xx.
+            statuses = re.findall(rb"HTTP/1\.[01] (\d{3}) ", answer)
+            assert statuses and statuses[-1].startswith(b"4"), (name, case, answer[:300])
+            sent += 1
+
+    deadline = time.monotonic() + 10.0
+    while True:
+        written = lines_since(cluster, offsets)
+        refused = [line for line in written if "malformed request" in line]
+        if len(refused) >= sent or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(refused) == sent, "\n".join(written)
+    for line in written:
+        assert token not in line and marker not in line, line
+        assert "Bearer" not in line and "X-Bad" not in line and "aaaa" not in line, line
+        assert "Traceback" not in line and '"exception"' not in line, line
+        if line.startswith("{"):
+            assert json.loads(line)["level"] in ("DEBUG", "INFO"), line
+    for line in refused:
+        assert json.loads(line)["level"] == "INFO"
+
+
 def test_access_lines_carry_request_id_route_status_duration_and_one_trace_id(
     cluster: Cluster, http: httpx.Client
 ) -> None:
@@ -107,9 +194,12 @@ def test_access_lines_carry_request_id_route_status_duration_and_one_trace_id(
     assert gateway["span_id"] != accounts["span_id"]
 
 
-def scrape(url: str) -> dict[str, dict[frozenset[tuple[str, str]], float]]:
-    response = httpx.get(f"{url}/metrics", timeout=5.0)
-    assert response.status_code == 200
+def scrape(url: str, token: str) -> dict[str, dict[frozenset[tuple[str, str]], float]]:
+    """Scrape as Prometheus does: with the service token as a bearer token."""
+    response = httpx.get(
+        f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=5.0
+    )
+    assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     found: dict[str, dict[frozenset[tuple[str, str]], float]] = {}
     for family in text_string_to_metric_families(response.text):
@@ -122,7 +212,8 @@ def test_every_process_serves_its_metrics_and_they_move(
     cluster: Cluster, http: httpx.Client
 ) -> None:
     urls = {**cluster.service_urls, "gateway": cluster.gateway_url}
-    before = {name: scrape(url) for name, url in urls.items()}
+    scraper = cluster.secrets.internal_token
+    before = {name: scrape(url, scraper) for name, url in urls.items()}
     for name, metrics in before.items():
         assert "nestegg_http_request_duration_seconds_count" in metrics, name
         assert "nestegg_http_requests_in_flight" in metrics, name
@@ -151,7 +242,7 @@ def test_every_process_serves_its_metrics_and_they_move(
         labels = frozenset({"method": "GET", "route": route, "status": "200"}.items())
         return float(metrics["nestegg_http_request_duration_seconds_count"].get(labels, 0.0))
 
-    after = {name: scrape(url) for name, url in urls.items()}
+    after = {name: scrape(url, scraper) for name, url in urls.items()}
     assert (
         served(after["gateway"], "/api/v1/assets")
         == served(before["gateway"], "/api/v1/assets") + 1
@@ -161,6 +252,19 @@ def test_every_process_serves_its_metrics_and_they_move(
 
 def test_the_gateway_does_not_proxy_metrics(cluster: Cluster, http: httpx.Client) -> None:
     assert http.get(cluster.api("/metrics")).status_code == 404
+
+
+def test_metrics_are_refused_to_anyone_without_the_service_token(
+    cluster: Cluster, http: httpx.Client
+) -> None:
+    credentials = {"email": f"scr-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD}
+    assert http.post(cluster.api("/auth/register"), json=credentials).status_code == 201
+    user_token = http.post(cluster.api("/auth/login"), json=credentials).json()["access_token"]
+    for url in (cluster.gateway_url, *cluster.service_urls.values()):
+        for headers in ({}, {"Authorization": f"Bearer {user_token}"}):
+            answer = http.get(f"{url}/metrics", headers=headers)
+            assert answer.status_code == 401, (url, headers)
+            assert "nestegg_http" not in answer.text
 
 
 def test_projection_runs_count_cache_hits_and_misses(cluster: Cluster, http: httpx.Client) -> None:
@@ -180,7 +284,7 @@ def test_projection_runs_count_cache_hits_and_misses(cluster: Cluster, http: htt
     run_url = cluster.api(f"/projections/{created.json()['id']}/run")
 
     def counts() -> tuple[float, float, float]:
-        metrics = scrape(cluster.service_urls["projections"])
+        metrics = scrape(cluster.service_urls["projections"], cluster.secrets.internal_token)
         return (
             metrics["nestegg_projection_cache_misses_total"][frozenset()],
             metrics["nestegg_projection_cache_hits_total"][frozenset()],

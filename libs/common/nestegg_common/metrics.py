@@ -1,4 +1,8 @@
-"""Serve each process's metrics on `GET /metrics`, in Prometheus text format.
+"""Serve each process's metrics on `GET /metrics`, in Prometheus text format, to the scraper.
+
+Only a caller sending the deployment's service token as a bearer token is answered (Prometheus:
+`authorization: {credentials_file: ...}`): the gateway's port is public, and what the metrics
+tell (routes, volumes, pool sizes) is for operators.
 
 Every app has its own registry (tests build many apps in one process). Values that live
 elsewhere (the pool, the outbox) are read when scraped, not kept up to date in between.
@@ -16,7 +20,9 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
+from nestegg_common.errors import Unauthorized
 from nestegg_common.problems import Handler
+from nestegg_common.service_token import carries_service_token
 
 ScrapeHook = Callable[[web.Application], Awaitable[None]]
 
@@ -128,6 +134,8 @@ def metrics_middleware(metrics: Metrics) -> Callable[..., Awaitable[web.StreamRe
 
 
 async def get_metrics(request: web.Request) -> web.Response:
-    """Serve the app's metrics in Prometheus text format."""
+    """Serve the app's metrics in Prometheus text format; 401 without the service token."""
+    if not carries_service_token(request):
+        raise Unauthorized("Scraping /metrics needs `Authorization: Bearer <the service token>`.")
     body = await request.app[METRICS].exposition(request.app)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

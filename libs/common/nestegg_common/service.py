@@ -26,6 +26,8 @@ from nestegg_common.logs import configure_logging
 from nestegg_common.metrics import METRICS, Metrics, PoolCollector, get_metrics, metrics_middleware
 from nestegg_common.problems import Handler, problem_middleware, request_id_middleware
 from nestegg_common.security import security_headers_middleware
+from nestegg_common.server import ReadTimeouts, run
+from nestegg_common.service_token import SERVICE_TOKEN
 from nestegg_common.settings import CommonSettings, ServiceSettings
 from nestegg_common.telemetry import (
     TRACER_PROVIDER,
@@ -71,6 +73,9 @@ def new_app(
 ) -> web.Application:
     """Create an app with the shared middlewares in front of the given ones, and `/metrics`.
 
+    `/metrics` answers only callers sending the service token (the scraper), as anything
+    else on the app's port may be public.
+
     It traces with `tracer_provider` if given (tests), else with the process's provider when
     `NESTEGG_OTEL_EXPORTER` is not `none`.
     """
@@ -92,6 +97,7 @@ def new_app(
         ],
     )
     app[METRICS] = metrics
+    app[SERVICE_TOKEN] = settings.internal_token.get_secret_value().encode()
     if provider is not None:
         app[TRACER_PROVIDER] = provider
     app.router.add_get("/metrics", get_metrics)
@@ -175,6 +181,15 @@ def add_health_routes(app: web.Application, migrations_dir: Path) -> None:
     app.router.add_get("/readyz", readiness_handler(POOL, migrations_dir))
 
 
+def read_timeouts(settings: CommonSettings) -> ReadTimeouts:
+    """Return how long a client may take to send a request (docs/OPERATIONS.md, Timeouts)."""
+    return ReadTimeouts(
+        head_s=settings.header_timeout_s,
+        body_s=settings.body_timeout_s,
+        idle_s=settings.idle_timeout_s,
+    )
+
+
 def serve(
     build_app: Callable[[], web.Application],
     settings: CommonSettings,
@@ -187,14 +202,13 @@ def serve(
     tracer_provider = setup_tracing(service, settings)  # before the app, which traces with it
     try:
         # uvloop: up to 1.5x the gateway's throughput at 64 connections (docs/BENCHMARKS.md).
-        web.run_app(
+        run(
             build_app(),
+            uvloop.new_event_loop(),
             host=settings.host,
             port=port,
             reuse_port=settings.reuse_port,
-            access_log=None,
-            print=None,
-            loop=uvloop.new_event_loop(),
+            timeouts=read_timeouts(settings),
         )
     finally:
         if tracer_provider is not None:

@@ -30,6 +30,12 @@ class CommonSettings(BaseSettings):
     jwks_cache_ttl_s: float = Field(300.0, ge=1, le=3600)
     accounts_url: str = "http://127.0.0.1:8081"
     internal_token: SecretStr = SecretStr("")
+    # How long a client may take to send a request (docs/OPERATIONS.md, Timeouts): its head once
+    # the first byte arrived, its body once the head did; and how long an idle kept-alive
+    # connection stays open. Past either read deadline the answer is 408 and the connection ends.
+    header_timeout_s: float = Field(10.0, gt=0, le=300)
+    body_timeout_s: float = Field(30.0, gt=0, le=3600)
+    idle_timeout_s: float = Field(75.0, gt=0, le=3600)
     upstream_connect_timeout_s: float = Field(2.0, gt=0)
     upstream_timeout_s: float = Field(10.0, gt=0)
     # Where spans go (docs/OPERATIONS.md, Observability); OTLP reads the standard OTEL_* variables.

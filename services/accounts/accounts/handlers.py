@@ -12,16 +12,15 @@ from accounts.usecases import Accounts
 from nestegg_common.auth import current_user_id
 from nestegg_common.errors import NotFound
 from nestegg_common.etags import etag_for, expected_version
+from nestegg_common.forwarding import client_address as forwarded_client_address
 from nestegg_common.http import json_response, read_body_model
 
 ACCOUNTS = web.AppKey("accounts", Accounts)
 
 
 def client_address(request: web.Request) -> str:
-    """Return the caller's address: the gateway appends the peer it saw to X-Forwarded-For."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    last_hop = forwarded.rsplit(",", 1)[-1].strip()
-    return last_hop or request.remote or "unknown"
+    """Return the caller's address: the gateway's signed X-Forwarded-For, else the TCP peer."""
+    return forwarded_client_address(request)
 
 
 async def register_user(request: web.Request) -> web.Response:

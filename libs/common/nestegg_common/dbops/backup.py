@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -27,6 +28,10 @@ from nestegg_common.dbops.scratch import pg_tool
 MANIFEST = "manifest.json"
 VERIFIED = "verified.json"
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+# A backup holds every user's data: readable by its owner only, whatever the process's umask.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+_PRIVATE_UMASK = 0o077
 # Row text depends on these session settings; backup and verification use the same ones.
 _STABLE_OUTPUT = (
     "SET TimeZone = 'UTC'",
@@ -39,6 +44,20 @@ _STABLE_OUTPUT = (
 
 class BackupError(Exception):
     """A backup could not be made or does not match its manifest."""
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path`, readable and writable by its owner only (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "w") as f:
+        os.fchmod(f.fileno(), PRIVATE_FILE_MODE)  # the mode above applies only to a new file
+        f.write(text)
+
+
+def make_private_dir(path: Path) -> None:
+    """Create `path` (and missing parents) if needed; `path` itself ends up 0700."""
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    path.chmod(PRIVATE_DIR_MODE)
 
 
 def _tables(conn: psycopg.Connection[Any]) -> dict[str, list[str]]:
@@ -121,6 +140,7 @@ def dump_database(dsn: str, target: Path, *, jobs: int) -> dict[str, Any]:
             capture_output=True,
             text=True,
             check=False,
+            umask=_PRIVATE_UMASK,  # its files 0600 and folders 0700 (it honours the umask)
         )
         conn.rollback()
     if dumped.returncode != 0:
@@ -141,11 +161,17 @@ def dump_database(dsn: str, target: Path, *, jobs: int) -> dict[str, Any]:
 def create_backup(
     databases: Mapping[str, str], root: Path, *, jobs: int = 4, now: datetime | None = None
 ) -> Path:
-    """Back up each database (name → URL) into `root/<UTC timestamp>/`; return that folder."""
+    """Back up each database (name → URL) into `root/<UTC timestamp>/`; return that folder.
+
+    The folder and everything in it are its owner's only (folders 0700, files 0600).
+    """
     created = now or datetime.now(UTC)
     folder = root / created.strftime(TIMESTAMP_FORMAT)
     partial = folder.with_name(folder.name + ".partial")
-    partial.mkdir(parents=True)
+    if not root.exists():
+        make_private_dir(root)  # an operator's existing folder keeps the mode they gave it
+    partial.mkdir(mode=PRIVATE_DIR_MODE)
+    partial.chmod(PRIVATE_DIR_MODE)
     started = time.monotonic()
     manifest: dict[str, Any] = {"format": 1, "created_at": created.isoformat(), "databases": {}}
     try:
@@ -156,7 +182,7 @@ def create_backup(
             rows = sum(t["rows"] for t in entry["tables"].values())
             print(f"backup: {name}: {rows} rows, {entry['bytes']} bytes, {entry['duration_s']} s")
         manifest["duration_s"] = round(time.monotonic() - started, 3)
-        (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        write_private(partial / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise

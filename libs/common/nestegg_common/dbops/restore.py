@@ -27,6 +27,7 @@ from nestegg_common.dbops.backup import (
     read_manifest,
     schema_version,
     table_facts,
+    write_private,
 )
 from nestegg_common.dbops.scratch import (
     create_database,
@@ -192,5 +193,5 @@ def verify_backup(folder: Path, server_url: str, *, jobs: int = 4) -> RestoreRep
         "seconds": report.seconds,
         "rows": report.rows,
     }
-    (folder / VERIFIED).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n")
+    write_private(folder / VERIFIED, json.dumps(marker, indent=2, sort_keys=True) + "\n")
     return report

@@ -63,13 +63,13 @@ async def test_pool_slow_query_and_request_metrics_move_with_requests(
     app.router.add_get("/internal/hold", hold_a_connection)
     headers = {"Authorization": "Bearer t0ken-for-metrics-tests"}
     async with TestClient(TestServer(app)) as client:
-        before = values(await (await client.get("/metrics")).text())
+        before = values(await (await client.get("/metrics", headers=headers)).text())
         held = asyncio.create_task(client.get("/internal/hold", headers=headers))
         await holding.wait()
-        during = values(await (await client.get("/metrics")).text())
+        during = values(await (await client.get("/metrics", headers=headers)).text())
         release.set()
         assert (await held).status == 200
-        after = values(await (await client.get("/metrics")).text())
+        after = values(await (await client.get("/metrics", headers=headers)).text())
 
     assert before["nestegg_db_pool_max"] == during["nestegg_db_pool_max"] == 3
     assert before["nestegg_db_pool_in_use"] == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
@@ -13,6 +14,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from nestegg_common.metrics import METRICS, PoolCollector
 from nestegg_common.service import new_app
 from nestegg_common.settings import CommonSettings
+
+TOKEN = "scraper-t0ken"
+SCRAPER = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -33,14 +37,14 @@ async def test_request_durations_are_counted_by_route_template_and_status() -> N
     async def show(request: web.Request) -> web.Response:
         return web.json_response({})
 
-    app = new_app(CommonSettings())
+    app = new_app(CommonSettings(internal_token=TOKEN))
     app.router.add_get("/things/{id}", show)
     async with TestClient(TestServer(app)) as client:
-        before = await (await client.get("/metrics")).text()
+        before = await (await client.get("/metrics", headers=SCRAPER)).text()
         for n in range(3):
             await client.get(f"/things/{n}")
         await client.get("/no/such/thing")
-        response = await client.get("/metrics")
+        response = await client.get("/metrics", headers=SCRAPER)
         after = await response.text()
     assert response.status == 200
     assert response.headers["Content-Type"].startswith("text/plain; version=")
@@ -55,13 +59,34 @@ async def test_in_flight_counts_the_request_being_handled() -> None:
         text = (await request.app[METRICS].exposition(request.app)).decode()
         return web.json_response(samples(text)[("nestegg_http_requests_in_flight", frozenset())])
 
-    app = new_app(CommonSettings())
+    app = new_app(CommonSettings(internal_token=TOKEN))
     app.router.add_get("/peek", peek)
     async with TestClient(TestServer(app)) as client:
         assert await (await client.get("/peek")).json() == 1.0
-        after = await (await client.get("/metrics")).text()
+        after = await (await client.get("/metrics", headers=SCRAPER)).text()
     # The scrape itself is the one request in flight while it renders.
     assert samples(after)[("nestegg_http_requests_in_flight", frozenset())] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("configured", "sent"),
+    [
+        (TOKEN, {}),
+        (TOKEN, {"Authorization": "Bearer not-the-token"}),
+        (TOKEN, {"Authorization": f"Basic {TOKEN}"}),
+        ("", {"Authorization": "Bearer "}),  # no token configured: nobody scrapes
+    ],
+)
+async def test_metrics_are_refused_without_the_service_token(
+    configured: str, sent: dict[str, str]
+) -> None:
+    app = new_app(CommonSettings(internal_token=configured))
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/metrics", headers=sent)
+        body = await response.text()
+    assert response.status == 401
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert "nestegg_http" not in body
 
 
 @dataclass

@@ -78,7 +78,7 @@ async def client() -> AsyncIterator[TestClient]:
         ("GET", "/no-such-route", 404),
         ("DELETE", "/ok", 405),
         ("GET", "/crash", 500),
-        ("GET", "/metrics", 200),
+        ("GET", "/metrics", 401),  # without the service token
     ],
 )
 async def test_every_answer_carries_the_security_headers(

@@ -6,11 +6,14 @@ import asyncpg
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from nestegg_common.service_token import SERVICE_TOKEN
+
 from .helpers import bearer, logged_in, registered_user
 
 
 async def outbox_gauges(client: TestClient) -> dict[str, float]:
-    response = await client.get("/metrics")  # no token: scrapers have none
+    token = client.app[SERVICE_TOKEN].decode()
+    response = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
     assert response.status == 200
     return {
         s.name: s.value
