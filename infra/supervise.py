@@ -101,6 +101,8 @@ class Supervisor:
         self.stop_requested = 0  # signals received: 1 stops gently, 2 kills
         self.first_signal_at = 0.0
         self.ready_check = ready_check
+        # Every probe is a logged request in each process: ask at 0.25 s, then less often.
+        self.ready_probe_at, self.ready_probe_every_s = 0.0, 0.25
 
     def say(self, name: str, text: str) -> None:
         """Print one prefixed line."""
@@ -181,11 +183,14 @@ class Supervisor:
                 _kill(program.process.pid, signum, group=signum == signal.SIGKILL)
 
     def _check_ready(self) -> None:
-        if self.ready_check is None or self.stop_requested:
+        now = time.monotonic()
+        if self.ready_check is None or self.stop_requested or now < self.ready_probe_at:
             return
+        self.ready_probe_at = now + self.ready_probe_every_s
+        self.ready_probe_every_s = min(self.ready_probe_every_s * 2, 2.0)
         url, message = self.ready_check
         try:
-            with urllib.request.urlopen(url, timeout=0.2) as answer:  # noqa: S310 (our URL)
+            with urllib.request.urlopen(url, timeout=0.5) as answer:  # noqa: S310 (our URL)
                 ready = answer.status == 200
         except OSError:
             ready = False
