@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -39,17 +40,33 @@ def python(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-def supervise_for(seconds: float, programs: dict[str, list[str]], **options: float) -> str:
-    """Run a Supervisor in this (main) thread for `seconds`, then SIGTERM it; return its output."""
+def supervise_until(
+    done: Callable[[str], bool], programs: dict[str, list[str]], **options: float
+) -> str:
+    """Run a Supervisor in this (main) thread until its output satisfies `done` (at most 30 s),
+    then SIGTERM it as Ctrl-C would; return its output. No fixed sleeps: a loaded machine is
+    only slower."""
     out = io.StringIO()
     supervisor = supervise.Supervisor(programs, env=dict(os.environ), cwd=ROOT, out=out, **options)
-    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGTERM))
-    timer.start()
+    finished = threading.Event()
+
+    def stop_when_done() -> None:
+        deadline = time.monotonic() + 30
+        while not finished.wait(0.05):
+            if done(out.getvalue()) or time.monotonic() > deadline:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    watcher = threading.Thread(target=stop_when_done, daemon=True)
+    watcher.start()
     try:
         assert supervisor.run() == 0
     finally:
-        timer.cancel()
-    return out.getvalue()
+        finished.set()
+        watcher.join()
+    output = out.getvalue()
+    assert done(output), output
+    return output
 
 
 def alive(pid: int) -> bool:
@@ -72,8 +89,8 @@ def wait_gone(pid: int, timeout_s: float = 5.0) -> bool:
 
 
 def test_a_process_that_keeps_failing_is_restarted_with_a_doubling_delay() -> None:
-    output = supervise_for(
-        2.0,
+    output = supervise_until(
+        lambda text: text.count("flaky exited with 3") >= 4,
         {"flaky": python("print('up', flush=True); raise SystemExit(3)")},
         min_delay_s=0.05,
         max_delay_s=0.2,
@@ -86,8 +103,8 @@ def test_a_process_that_keeps_failing_is_restarted_with_a_doubling_delay() -> No
 
 
 def test_the_delay_starts_again_from_the_minimum_after_a_process_stayed_up() -> None:
-    output = supervise_for(
-        2.0,
+    output = supervise_until(
+        lambda text: text.count("steady exited with 0") >= 3,
         {"steady": python("import time; time.sleep(0.3)")},
         min_delay_s=0.05,
         max_delay_s=0.2,
@@ -107,11 +124,12 @@ def test_a_signal_stops_every_process_and_returns_0(tmp_path: Path) -> None:
     polite = (
         f"import os, time; open({str(pids)!r}, 'a').write(f'{{os.getpid()}}\\n'); time.sleep(60)"
     )
-    started = time.monotonic()
-    supervise_for(1.0, {"stubborn": python(stubborn), "polite": python(polite)}, stop_timeout_s=1.0)
-    assert time.monotonic() - started < 5.0
+    supervise_until(
+        lambda _: pids.exists() and len(pids.read_text().split()) == 2,
+        {"stubborn": python(stubborn), "polite": python(polite)},
+        stop_timeout_s=1.0,
+    )
     written = [int(pid) for pid in pids.read_text().split()]
-    assert len(written) == 2
     assert not any(alive(pid) for pid in written)
 
 
@@ -123,7 +141,7 @@ def test_what_a_crashed_process_started_goes_with_it(tmp_path: Path) -> None:
         f"open({str(child_pid)!r}, 'w').write(str(child.pid)); "
         "time.sleep(0.5); raise SystemExit(1)"  # crashes, leaving its child behind
     )
-    supervise_for(1.5, {"parent": python(parent)}, min_delay_s=5.0)
+    supervise_until(lambda text: "parent exited with 1" in text, {"parent": python(parent)})
     assert wait_gone(int(child_pid.read_text()))
 
 
