@@ -63,6 +63,13 @@ class Program:
     pending: bytes = field(default=b"", repr=False)
 
 
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:  # a real-time signal, say
+        return f"signal {number}"
+
+
 def _kill(pid: int, signum: signal.Signals, *, group: bool) -> None:
     try:
         if group:
@@ -160,7 +167,7 @@ class Supervisor:
         base = 0.0 if stayed_up else program.delay_s
         program.delay_s = min(max(base * 2, self.min_delay_s), self.max_delay_s)
         program.restart_at = now + program.delay_s
-        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with {code}"
+        how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with {code}"
         self.say("system", f"{program.name} {how}; restarting in {program.delay_s:g} s")
 
     def _step(self, timeout_s: float) -> None:
