@@ -7,6 +7,10 @@ PACKAGES := libs/common services/accounts services/ledger services/projections g
 SERVICE ?=
 STEPS  ?=
 PYTEST_ARGS ?=
+# setuptools reports every editable install with an "Editable installation." notice, which pip
+# shows as a BuildBackendWarning block (five packages, five blocks). It is information, not a
+# problem; ignore that one message (a regex on its start) and let every other warning through.
+EDITABLE_QUIET := PYTHONWARNINGS="ignore:Editable installation"
 
 include infra/make/*.mk
 
@@ -14,15 +18,16 @@ include infra/make/*.mk
 
 $(STAMP): requirements-dev.txt constraints.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -r requirements-dev.txt $(addprefix -e ,$(PACKAGES))
+	@echo "Installing Nestegg and its tools into $(VENV)/ ..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(EDITABLE_QUIET) $(PY) -m pip install --quiet -c constraints.txt -r requirements-dev.txt $(addprefix -e ,$(PACKAGES))
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 run: install
-	$(PY) infra/devcluster.py run
+	@$(PY) infra/devcluster.py run
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -47,10 +52,9 @@ break-lock: install
 psql: install
 	$(PY) infra/devcluster.py psql $(SERVICE)
 
-HISTORICAL_DATA ?= $(abspath ../shared/data/shiller_monthly.csv)
-
+# Historical cases use the series shipped in the engine, or $NESTEGG_HISTORICAL_DATA when set.
 bench-engine: install
-	NESTEGG_HISTORICAL_DATA=$${NESTEGG_HISTORICAL_DATA:-$(HISTORICAL_DATA)} $(VENV)/bin/nestegg-engine bench --repeat 11
+	$(VENV)/bin/nestegg-engine bench --repeat 11
 
 clean:
 	rm -rf $(VENV) .nestegg .pytest_cache .mypy_cache .ruff_cache

@@ -9,11 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from nestegg_common.migrations import (
@@ -85,12 +82,13 @@ def _selected(service: str | None) -> tuple[str, ...]:
     return (service,) if service else SERVICES
 
 
-def migrate(service: str | None) -> None:
-    """Apply every pending migration."""
+def migrate(service: str | None, *, quiet: bool = False) -> None:
+    """Apply every pending migration; `quiet` says nothing about a database already up to date."""
     server = server_url()
     for name in _selected(service):
         applied = apply_migrations(service_dsn(server, name), migrations_dir(name))
-        print(f"{name}: applied {len(applied)} migration(s) {applied}")
+        if applied or not quiet:
+            print(f"{name}: applied {len(applied)} migration(s) {applied}")
 
 
 def rollback(service: str | None, steps: int | None) -> None:
@@ -119,41 +117,35 @@ def psql(service: str) -> int:
     return subprocess.call([str(psql_bin), service_dsn(server_url(), service)])
 
 
-def _wait_for(url: str, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 (loopback URL)
-                if answer.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.2)
-    return False
+def banner(gateway: str) -> str:
+    """Return what `make run` prints once the cluster is ready: the two URLs a person opens."""
+    return (
+        f"\nNestegg is ready.\n"
+        f"  console:  {gateway}/\n"
+        f"  API docs: {gateway}/api/v1/docs\n"
+        f"Ctrl-C stops everything.\n"
+    )
 
 
 def run() -> int:
-    """Start PostgreSQL, migrate, run the four processes under honcho until Ctrl-C or SIGTERM."""
+    """Start PostgreSQL, migrate, supervise the four processes until Ctrl-C or SIGTERM."""
+    # Imported here: the migration image (infra/docker/migrate.Dockerfile) ships this file alone.
+    from supervise import Supervisor, read_procfile
+
     server = server_url()
     env = {**os.environ, **local_secrets(), "NESTEGG_DATABASE_URL": server}
     os.environ.update(env)
-    migrate(None)
+    migrate(None, quiet=True)
     bin_dir = Path(sys.executable).parent
-    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-    honcho = subprocess.Popen(
-        [str(bin_dir / "honcho"), "-f", str(ROOT / "Procfile"), "start"], cwd=ROOT, env=env
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"  # the Procfile's `python`
+    gateway = f"http://127.0.0.1:{env.get('NESTEGG_GATEWAY_PORT', '8080')}"
+    supervisor = Supervisor(
+        read_procfile(ROOT / "Procfile"),
+        env=env,
+        cwd=ROOT,
+        ready_check=(f"{gateway}/readyz", banner(gateway)),
     )
-
-    def stop(signum: int, _frame: object) -> None:
-        honcho.send_signal(signal.SIGTERM if signum == signal.SIGTERM else signal.SIGINT)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    port = env.get("NESTEGG_GATEWAY_PORT", "8080")
-    gateway = f"http://127.0.0.1:{port}"
-    if _wait_for(f"{gateway}/healthz", 30):
-        print(f"\nNestegg is up: {gateway}/api/v1  (Ctrl-C stops everything)\n", flush=True)
-    code = honcho.wait()
-    return code  # PostgreSQL stops at exit (cleanup_mode="stop") unless it was external
+    return supervisor.run()  # PostgreSQL stops at exit (cleanup_mode="stop") unless external
 
 
 def main() -> int:

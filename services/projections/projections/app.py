@@ -48,11 +48,10 @@ def create_app(
     run_metrics = RunMetrics(app[METRICS].registry)
 
     async def projections_ctx(app: web.Application) -> AsyncIterator[None]:
-        historical = None if settings.historical_data is None else str(settings.historical_data)
         engine = Engine(
             workers=settings.projection_workers,
             timeout_s=settings.compute_timeout_s,
-            historical_path=historical,
+            historical_path=str(settings.historical_data),
         )
         app[PROJECTIONS] = Projections(
             pool=app[POOL],

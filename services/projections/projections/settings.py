@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from pydantic import Field, field_validator
+from pydantic import Field, FilePath, field_validator
 
 from nestegg_common.settings import ServiceSettings
+from projections.engine import SHIPPED_HISTORICAL_DATA
 
 
 class ProjectionsSettings(ServiceSettings):
@@ -15,7 +14,8 @@ class ProjectionsSettings(ServiceSettings):
     projections_port: int = Field(8083, ge=0, le=65535)
     projections_database: str = "nestegg_projections"
     ledger_url: str = "http://127.0.0.1:8082"
-    historical_data: Path | None = None
+    # Historical mode's dataset: the copy shipped in the engine, unless pointed at a newer file.
+    historical_data: FilePath = SHIPPED_HISTORICAL_DATA
     projection_workers: int = Field(2, ge=1, le=64)
     # Per user and per replica: runs, compares and solves in progress at once, and per minute.
     runs_in_flight_per_user: int = Field(2, ge=1)
@@ -28,9 +28,9 @@ class ProjectionsSettings(ServiceSettings):
 
     @field_validator("historical_data", mode="before")
     @classmethod
-    def _empty_means_unset(cls, value: object) -> object:
-        # `NESTEGG_HISTORICAL_DATA=` (as .env.example shows it) means "no file", not ".".
-        return None if isinstance(value, str) and not value.strip() else value
+    def _empty_means_shipped(cls, value: object) -> object:
+        # `NESTEGG_HISTORICAL_DATA=` (as .env.example shows it) means the shipped copy, not ".".
+        return SHIPPED_HISTORICAL_DATA if isinstance(value, str) and not value.strip() else value
 
     @property
     def port(self) -> int:

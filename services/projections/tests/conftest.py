@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -25,14 +24,12 @@ from nestegg_common.migrations import apply_migrations
 from nestegg_common.testing.services import database_name_of
 from nestegg_common.testing.tokens import QueryCounter, TokenFactory
 from projections.app import MIGRATIONS_DIR, create_app
+from projections.engine import SHIPPED_HISTORICAL_DATA
 from projections.settings import ProjectionsSettings
 
 INTERNAL_TOKEN = "projections-test-internal-token"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 UPSTREAM_TIMEOUT_S = 1.0
-_DEFAULT_CSV = (
-    Path(__file__).resolve().parents[3].parent / "shared" / "data" / "shiller_monthly.csv"
-)
 
 
 # --- Tokens -------------------------------------------------------------------------------------
@@ -152,7 +149,8 @@ def projections_settings(
         "internal_token": INTERNAL_TOKEN,
         "accounts_url": upstream.url,
         "ledger_url": upstream.url,
-        "historical_data": None,  # explicit, so NESTEGG_HISTORICAL_DATA cannot leak in
+        # Explicit, so a NESTEGG_HISTORICAL_DATA in the developer's environment cannot leak in.
+        "historical_data": SHIPPED_HISTORICAL_DATA,
         "projection_workers": 1,
         "upstream_timeout_s": UPSTREAM_TIMEOUT_S,
         **settings_overrides,
@@ -289,15 +287,5 @@ def api(client: TestClient, pool: asyncpg.Pool) -> Api:
 
 @pytest.fixture(scope="session")
 def historical_data_file() -> Path:
-    """Return the Shiller CSV; skip without it, except on CI where its absence is a failure."""
-    configured = os.environ.get("NESTEGG_HISTORICAL_DATA")
-    path = Path(configured) if configured else _DEFAULT_CSV
-    if not path.is_file():
-        message = (
-            f"historical data file {path} not found: set NESTEGG_HISTORICAL_DATA to a copy of "
-            "shiller_monthly.csv or place it at ../shared/data/ beside the repository"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    """Return the Shiller CSV the engine ships (every test uses it; none skips for want of it)."""
+    return SHIPPED_HISTORICAL_DATA

@@ -59,9 +59,13 @@ def free_port() -> int:
 
 
 def wait_until_healthy(
-    url: str, *, timeout_s: float = 20.0, process: subprocess.Popen[bytes] | None = None
+    url: str, *, timeout_s: float = 60.0, process: subprocess.Popen[bytes] | None = None
 ) -> None:
-    """Poll `url` until it answers 200; fail early when the process died."""
+    """Poll `url` until it answers 200; fail early when the process died.
+
+    The generous default is for loaded machines (test runs side by side on few cores); it costs
+    nothing when all is well, and a process that dies still fails the wait at once.
+    """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:

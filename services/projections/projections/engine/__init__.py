@@ -1,6 +1,12 @@
 """Project a retirement plan: deterministic, Monte Carlo and historical, one cash-flow kernel."""
 
-from .api import expected_inputs_hash, load_historical, prepare, run_projection
+from .api import (
+    SHIPPED_HISTORICAL_DATA,
+    expected_inputs_hash,
+    load_historical,
+    prepare,
+    run_projection,
+)
 from .plan import Plan
 from .returns import HistoricalSeries, load_shiller_csv
 from .solve import solve
@@ -8,6 +14,7 @@ from .version import ENGINE_VERSION
 
 __all__ = [
     "ENGINE_VERSION",
+    "SHIPPED_HISTORICAL_DATA",
     "HistoricalSeries",
     "Plan",
     "expected_inputs_hash",

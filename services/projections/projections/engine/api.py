@@ -27,6 +27,8 @@ from .returns import (
 from .version import ENGINE_VERSION
 
 HISTORICAL_ENV = "NESTEGG_HISTORICAL_DATA"
+# Robert Shiller's monthly series, shipped in the package (data/README.md: source, PDDL licence).
+SHIPPED_HISTORICAL_DATA = Path(__file__).resolve().parent / "data" / "shiller_monthly.csv"
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,9 @@ def _load_cached(path: str, _mtime_ns: int, _size: int) -> HistoricalSeries:
 
 
 def load_historical(path: str | Path | None = None) -> HistoricalSeries:
-    """Load the historical series from a path, else from $NESTEGG_HISTORICAL_DATA."""
-    chosen = path if path is not None else os.environ.get(HISTORICAL_ENV)
-    if not chosen:
-        raise ValueError(f"historical mode needs the Shiller monthly CSV: set {HISTORICAL_ENV}")
-    file = Path(chosen).resolve()
+    """Load the series from a path, else from $NESTEGG_HISTORICAL_DATA, else the shipped copy."""
+    chosen = path if path is not None else os.environ.get(HISTORICAL_ENV, "").strip()
+    file = Path(chosen or SHIPPED_HISTORICAL_DATA).resolve()
     if not file.is_file():
         raise ValueError(f"historical data file not found: {file}")
     stat = file.stat()

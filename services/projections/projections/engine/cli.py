@@ -37,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     slv.add_argument("--success-rate", type=float, default=0.9)
     for command in (run, slv):
         command.add_argument(
-            "--historical-data", help="Shiller CSV (default: $NESTEGG_HISTORICAL_DATA)"
+            "--historical-data",
+            help="Shiller CSV (default: $NESTEGG_HISTORICAL_DATA, else the shipped series)",
         )
         command.add_argument("--today", type=date.fromisoformat, help="run date, YYYY-MM-DD")
     bench = sub.add_parser("bench", help="time every strategy and mode")

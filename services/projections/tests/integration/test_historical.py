@@ -1,15 +1,10 @@
-"""Historical runs with the Shiller file configured: one path per start year, its hash kept."""
+"""Historical runs on the shipped Shiller series: one path per start year, its hash kept."""
 
 from __future__ import annotations
 
 import pytest
 
 from .helpers import asset, expense, sha256_of
-
-
-@pytest.fixture(scope="module")
-def settings_overrides(historical_data_file):
-    return {"historical_data": historical_data_file}
 
 
 @pytest.fixture
@@ -21,7 +16,7 @@ def retiree(new_user, upstream):
     return me
 
 
-async def test_a_historical_run_uses_the_configured_file_and_names_its_hash(
+async def test_a_historical_run_uses_the_shipped_file_and_names_its_hash(
     api, retiree, historical_data_file
 ) -> None:
     projection = await api.create_projection(
@@ -50,10 +45,3 @@ async def test_a_historical_range_shorter_than_the_plan_is_a_422(api, retiree) -
     body = await api.problem(response, 422)
     assert "the plan needs 8" in body["detail"]
     assert await api.count("runs", retiree.id) == 0
-
-
-def test_an_empty_historical_data_setting_means_no_file(monkeypatch) -> None:
-    from projections.settings import ProjectionsSettings
-
-    monkeypatch.setenv("NESTEGG_HISTORICAL_DATA", "")
-    assert ProjectionsSettings().historical_data is None

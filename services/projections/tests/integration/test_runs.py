@@ -197,13 +197,12 @@ async def test_a_profile_without_a_birth_date_says_what_to_fill_in(api, new_user
     assert await api.count("runs", me.id) == 0
 
 
-async def test_historical_mode_without_data_says_how_to_provide_it(api, retiree) -> None:
+async def test_historical_mode_runs_on_the_shipped_series_by_default(api, retiree) -> None:
     projection = await api.create_projection(retiree, "H", mode="historical")
-    response = await api.post(retiree, f"/projections/{projection['id']}/run")
-    body = await api.problem(response, 422)
-    assert "NESTEGG_HISTORICAL_DATA" in body["detail"]
-    assert body["errors"][0]["field"] == "assumptions.mode"
-    assert await api.count("runs", retiree.id) == 0
+    result = await api.run(retiree, projection["id"])
+    # An 8-year plan over the shipped 1871–2022 series starts in each of 1871..2015.
+    assert result["paths"] == 2015 - 1871 + 1
+    assert await api.count("runs", retiree.id) == 1
 
 
 async def test_an_empty_run_body_and_no_body_both_run_the_baseline(client, api, retiree) -> None:

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-PlanFactory = Callable[..., dict[str, Any]]
+from projections.engine import SHIPPED_HISTORICAL_DATA
 
-_REPO = Path(__file__).resolve().parents[5]
-_DEFAULT_CSV = _REPO.parent / "shared" / "data" / "shiller_monthly.csv"
+PlanFactory = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture(scope="session")
 def historical_csv() -> Path:
-    """Return the Shiller CSV; skip without it, except on CI where its absence is a failure."""
-    configured = os.environ.get("NESTEGG_HISTORICAL_DATA")
-    path = Path(configured) if configured else _DEFAULT_CSV
-    if not path.is_file():
-        message = (
-            f"historical data file {path} not found: set NESTEGG_HISTORICAL_DATA to a copy of "
-            "shiller_monthly.csv (Robert Shiller's monthly data as tidied by the "
-            "datasets/s-and-p-500 project) or place it at ../shared/data/ beside the repository"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    """Return the Shiller CSV the engine ships (every test uses it; none skips for want of it)."""
+    return SHIPPED_HISTORICAL_DATA
 
 
 @pytest.fixture

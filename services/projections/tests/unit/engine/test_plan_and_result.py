@@ -149,9 +149,11 @@ def test_depletion_shares_and_success_rate_add_up_to_one(make_plan):
     assert all(65 <= int(age) < 95 for age in result["depletion_ages"])
 
 
-def test_historical_mode_without_a_data_file_is_a_clear_error(make_plan, monkeypatch):
-    monkeypatch.delenv("NESTEGG_HISTORICAL_DATA", raising=False)
-    with pytest.raises(ValueError, match="NESTEGG_HISTORICAL_DATA"):
+def test_historical_mode_with_a_missing_data_file_is_a_clear_error(
+    make_plan, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("NESTEGG_HISTORICAL_DATA", str(tmp_path / "missing.csv"))
+    with pytest.raises(ValueError, match="historical data file not found"):
         run_projection(make_plan(mode="historical"), today=TODAY)
 
 
