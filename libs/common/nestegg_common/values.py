@@ -32,6 +32,8 @@ MONEY_PATTERN = r"^-?[0-9]+(\.[0-9]{1,2})?$"
 _PLAIN_DECIMAL = re.compile(MONEY_PATTERN)
 # numeric(14,2) in every database: twelve digits before the point, two after.
 MONEY_MAX_DIGITS = 14
+# A sign, the digits and the point; leading zeros aside, nothing longer can be valid.
+MONEY_MAX_LENGTH = MONEY_MAX_DIGITS + 2
 
 
 def _money_input(value: object) -> object:
@@ -39,7 +41,7 @@ def _money_input(value: object) -> object:
     if isinstance(value, bool):
         raise ValueError('expected money as a decimal string like "1234.50", not true/false')
     if isinstance(value, str):
-        if not _PLAIN_DECIMAL.fullmatch(value):
+        if len(value) > MONEY_MAX_LENGTH or not _PLAIN_DECIMAL.fullmatch(value):
             raise ValueError(
                 'expected money as a plain decimal string with at most 2 places, like "1234.50" '
                 "(no exponent, separators, spaces or non-ASCII digits)"
@@ -64,7 +66,7 @@ class _MoneyRules(GroupedMetadata):
         number: dict[str, Any] = {"type": "number"}
         if self.minimum is not None:
             number["minimum"] = self.minimum
-        string = {"type": "string", "pattern": MONEY_PATTERN}
+        string = {"type": "string", "pattern": MONEY_PATTERN, "maxLength": MONEY_MAX_LENGTH}
         # A total of many amounts may outgrow one column's digits; an amount sent may not.
         digits = None if self.minimum is None else MONEY_MAX_DIGITS
         yield Field(ge=self.minimum, max_digits=digits, decimal_places=2, allow_inf_nan=False)
