@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -28,7 +28,10 @@ class Strict(BaseModel):
 
 
 _EMAIL = "The account's email address (compared case-insensitively), at most 254 characters."
-_EXAMPLE_CREDENTIALS = {"email": "ada@example.com", "password": "correct horse battery"}
+_EXAMPLE_CREDENTIALS: dict[str, Any] = {
+    "email": "ada@example.com",
+    "password": "correct horse battery",
+}
 
 
 class Credentials(Strict):

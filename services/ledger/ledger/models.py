@@ -141,7 +141,7 @@ class Income(AgeWindow):
     amount: Money = Field(description="What is received each period, in today's money.")
     frequency: Frequency = Field(description=_FREQUENCY)
     growth_rate: GrowthRate = Field(
-        0.0,  # type: ignore[arg-type]  # validated into a Decimal: the schema shows a number
+        0.0,  # validated into a Decimal; the schema shows the number 0.0
         validate_default=True,
         description="Annual nominal growth as a fraction, −0.5–0.5, at most 6 places: 0.02 = "
         "grows 2 % a year (on top of inflation when `inflation_indexed`). Default 0.",

@@ -17,6 +17,7 @@ from projections import repository
 from projections.compute import Engine, UserLimiter
 from projections.engine import expected_inputs_hash, load_historical
 from projections.hash_memo import InputsHashMemo
+from projections.historical_range import check_historical_range
 from projections.metrics import RunMetrics
 from projections.models import ComparedRun, Comparison, Overrides, SolveRequest
 from projections.planning import build_plan, difference, projection_seed, summarise_result
@@ -68,6 +69,7 @@ def _inputs_hash(ctx: Projections, plan: dict[str, Any], today: date) -> str:
                 ],
             )
         historical = load_historical(ctx.engine.historical_path)
+        check_historical_range(historical, plan["assumptions"]["historical"])
     try:
         return ctx.hash_memo.inputs_hash(
             plan, today, lambda: expected_inputs_hash(plan, today=today, historical=historical)
