@@ -19,11 +19,13 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from annotated_types import GroupedMetadata
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic_core import to_jsonable_python
 
 from nestegg_common.iso4217 import CURRENCY_CODES
 
@@ -174,3 +176,13 @@ class Text(GroupedMetadata):
 
 DisplayText = Annotated[str, Text(100)]
 """A name as people see it: 1 to 100 characters after trimming, something visible."""
+
+
+def json_timestamp(value: datetime) -> str:
+    """Write a timestamp as every answer does: RFC 3339 in UTC with `Z`, as pydantic writes it.
+
+    For the answers built as dicts rather than models, so that `created_at` reads the same in
+    a run as in a record (`isoformat()` would write `+00:00`).
+    """
+    shown: str = to_jsonable_python(value)
+    return shown
