@@ -74,7 +74,7 @@ class _MoneyRules(GroupedMetadata):
         yield Field(ge=self.minimum, max_digits=digits, decimal_places=2, allow_inf_nan=False)
         yield BeforeValidator(_money_input)
         yield PlainSerializer(_money_output, return_type=str, when_used="json")
-        yield WithJsonSchema({"anyOf": [string, number]}, mode="validation")
+        yield WithJsonSchema({"anyOf": [number, string]}, mode="validation")
         # Answers always carry exactly two places.
         shown = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$"}
         yield WithJsonSchema(shown, mode="serialization")
