@@ -14,6 +14,14 @@ from projections.engine.plan import Assumptions, Expense, Income, refuse_boolean
 Scale = Annotated[
     float, BeforeValidator(refuse_booleans), Field(ge=0.0, le=10.0, allow_inf_nan=False)
 ]
+# As in the ledger: 0, 1 or "yes" are not booleans, false or "65" no age, "0.02" no rate.
+StrictBool = Annotated[bool, Field(strict=True)]
+StrictAge = Annotated[int, Field(ge=0, le=120, strict=True)]
+_START_AGE = "The age (whole years, 0–120) in whose year it starts; null = from now."
+_END_AGE = (
+    "The age (whole years, 0–120) in whose year it last applies, inclusive; null = to the end "
+    "of the plan. Not before `start_age`."
+)
 _ID = "Its id."
 _CREATED = "When it was created (RFC 3339, UTC)."
 _UPDATED = "When it last changed (RFC 3339, UTC)."
@@ -70,18 +78,39 @@ class ProjectionOut(BaseModel):
 class ExtraIncome(Income):
     """An income a scenario adds to the plan (unlike the ledger, `frequency` defaults to annual)."""
 
+    start_age: StrictAge | None = Field(None, description=_START_AGE)
+    end_age: StrictAge | None = Field(None, description=_END_AGE)
     name: DisplayText = Field(description=_NAME)
     amount: Money = Field(description="What is received each period, in today's money.")
+    growth_rate: Annotated[float, Field(gt=-1.0, le=1.0, strict=True)] = Field(
+        0.0,
+        description="Annual nominal growth as a fraction, above −1 and at most 1: 0.02 = grows "
+        "2 % a year (on top of inflation when `inflation_indexed`). Default 0.",
+    )
+    inflation_indexed: StrictBool = Field(
+        False, description="Whether it also rises with inflation each year. Default false."
+    )
+    taxable: StrictBool = Field(True, description="Whether income tax is due on it. Default true.")
 
 
 class ExtraExpense(Expense):
     """An expense a scenario adds to the plan (`frequency` defaults to annual)."""
 
+    start_age: StrictAge | None = Field(None, description=_START_AGE)
+    end_age: StrictAge | None = Field(None, description=_END_AGE)
     name: DisplayText = Field(description=_NAME)
     category: Annotated[str, Text(100)] = Field(
         "other", description="A free grouping such as `home` or `travel`. Default `other`."
     )
     amount: Money = Field(description="What is spent each period, in today's money.")
+    inflation_indexed: StrictBool = Field(
+        True, description="Whether it rises with inflation each year. Default true."
+    )
+    essential: StrictBool = Field(
+        True,
+        description="Whether it must be paid whatever the markets do (a failure if not), as "
+        "opposed to discretionary. Default true.",
+    )
 
 
 class Overrides(Strict):

@@ -50,6 +50,15 @@ async def test_renaming_a_projection_to_a_bad_name_is_a_422(client, api, new_use
         ),
         *(({"extra_expenses": [{"name": "Boat", "amount": m}]}, "amount") for m in BAD_MONEY),
         ({"extra_expenses": [{"name": "Boat", "amount": "1", "category": "\u200b"}]}, "category"),
+        ({"extra_expenses": [{"name": "Boat", "amount": "1", "essential": 0}]}, "essential"),
+        (
+            {"extra_expenses": [{"name": "Boat", "amount": "1", "inflation_indexed": "no"}]},
+            "inflation_indexed",
+        ),
+        (
+            {"extra_incomes": [{"name": "Gig", "kind": "other", "amount": "1", "taxable": 1}]},
+            "taxable",
+        ),
     ],
 )
 async def test_a_scenario_s_extra_records_follow_the_value_rules(
