@@ -43,7 +43,9 @@ _BUSY_OR_FULL = (
 _COMPUTE_ERRORS = {
     422: "A field is invalid; or the profile has no `birth_date` (`errors` names "
     "`profile.birth_date`: set it with `PUT /api/v1/me/profile`); or historical mode was "
-    "chosen but this deployment has no historical data; or the plan cannot be projected.",
+    "chosen but this deployment has no historical data, or `assumptions.historical` lies "
+    "outside its complete years (the message says which are available); or the plan cannot be "
+    "projected.",
     429: "Too many projection computations at once or this minute (per user); `Retry-After` "
     "says when to come back.",
     502: "The accounts or ledger service, which the plan is read from, is unavailable.",
@@ -87,7 +89,9 @@ def projection_operations() -> list[Operation]:
                     _SAVED,
                 )
             },
-            description="Omitted assumptions take their documented defaults.",
+            description="Omitted assumptions take their documented defaults. "
+            "`historical.first_year`/`last_year` outside the historical data's complete years "
+            "are refused (422 naming the field and the years available).",
             request=ProjectionIn,
             request_headers=("Idempotency-Key",),
             errors={409: _BUSY_OR_FULL.format(what="the user already has the most projections")},
