@@ -20,6 +20,7 @@ from nestegg_common.http import json_response
 from nestegg_common.problems import REQUEST_ID_HEADER, current_request_id
 from nestegg_common.tasks import all_or_nothing
 from nestegg_common.upstream import json_of
+from nestegg_common.values import json_timestamp
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ def export_handler(
         )
         body = {
             "format": "nestegg-export/1",
-            "exported_at": datetime.now(UTC).isoformat(),
+            "exported_at": json_timestamp(datetime.now(UTC)),
             "user_id": str(user_id),
             "accounts": accounts,
             "ledger": ledger,

@@ -173,6 +173,10 @@ def _operation(path: str, method: str, operation: dict[str, Any]) -> str:
             + _content_types(operation["requestBody"].get("content", {}))
             + "</p>"
         )
+        example = operation["requestBody"].get("content", {}).get("application/json", {})
+        if "example" in example:
+            shown = json.dumps(example["example"], indent=2, ensure_ascii=False)
+            parts.append(f"<p>For example:</p><pre><code>{html.escape(shown)}</code></pre>")
     parts.append(_responses(operation))
     parts.append("</article>")
     return "".join(parts)

@@ -17,13 +17,13 @@ DashboardPart = Literal["profile", "ledger_summary", "latest_run"]
 class LatestRun(BaseModel):
     """The user's most recent projection run, in brief."""
 
-    run_id: uuid.UUID
-    projection_id: uuid.UUID
-    projection_name: str
-    scenario_id: uuid.UUID | None = Field(description="null for a run of the baseline")
-    success_rate: float = Field(description="share of paths that never fail, 0..1")
-    inputs_hash: str
-    created_at: datetime
+    run_id: uuid.UUID = Field(description="The stored run's id.")
+    projection_id: uuid.UUID = Field(description="The projection run.")
+    projection_name: str = Field(description="The projection's name.")
+    scenario_id: uuid.UUID | None = Field(description="The scenario applied; null = baseline.")
+    success_rate: float = Field(description="Share of paths that never fail, a fraction 0–1.")
+    inputs_hash: str = Field(description="sha256 (hex) of everything the result depends on.")
+    created_at: datetime = Field(description="When it was computed (RFC 3339, UTC).")
 
 
 class Dashboard(BaseModel):
@@ -46,9 +46,11 @@ class Dashboard(BaseModel):
 class Export(BaseModel):
     """Every record the user owns, across all services, as one document."""
 
-    format: Literal["nestegg-export/1"]
-    exported_at: datetime
-    user_id: uuid.UUID
+    format: Literal["nestegg-export/1"] = Field(
+        description="The export's format and version: `nestegg-export/1`."
+    )
+    exported_at: datetime = Field(description="When the export was made (RFC 3339, UTC).")
+    user_id: uuid.UUID = Field(description="The user exported.")
     accounts: dict[str, Any] = Field(description="`user` (with `profile`) and `sessions`")
     ledger: dict[str, Any] = Field(
         description="`assets`, `debts`, `incomes`, `expenses`: lists of records"

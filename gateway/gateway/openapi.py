@@ -22,7 +22,7 @@ from aiohttp import web
 from gateway import api_spec
 from gateway.docs_page import render_docs_page
 from gateway.proxy import Upstream
-from nestegg_common.openapi import build_document, merge_documents, problem_reply
+from nestegg_common.openapi import SERVERS, build_document, merge_documents, problem_reply
 from nestegg_common.service import HTTP_CLIENT
 
 _LOGGER = logging.getLogger(__name__)
@@ -94,7 +94,9 @@ class ApiDocument:
 
     async def _merge(self, client: httpx.AsyncClient) -> tuple[Document, list[str]]:
         fragments = await asyncio.gather(*(self._fragment(client, s) for s in self._sources))
-        document = build_document([], title=api_spec.TITLE, description=api_spec.DESCRIPTION)
+        document = build_document(
+            [], title=api_spec.TITLE, description=api_spec.DESCRIPTION, servers=SERVERS
+        )
         missing = []
         for source, fragment in zip(self._sources, fragments, strict=True):
             if fragment is None:

@@ -179,3 +179,34 @@ async def test_the_gateway_serves_the_document_and_a_self_contained_page(
         assert 'id="op-listGadgets"' in text and "Not documented right now" in text
     finally:
         await client.close()
+
+
+def test_the_page_shows_each_request_body_s_example_escaped() -> None:
+    from gateway.docs_page import render_docs_page
+
+    class Note(BaseModel):
+        """A note."""
+
+        model_config = {"json_schema_extra": {"examples": [{"text": "<b>Café</b>"}]}}
+        text: str
+
+    document = build_document(
+        [
+            Operation(
+                "post",
+                "/api/v1/notes",
+                "createNote",
+                "Create a note",
+                ("notes",),
+                {201: Reply("Created.", Note)},
+                request=Note,
+            )
+        ],
+        title="notes",
+    )
+    assert document["paths"]["/api/v1/notes"]["post"]["requestBody"]["content"]["application/json"][
+        "example"
+    ] == {"text": "<b>Café</b>"}
+    page = render_docs_page(document)
+    assert "&quot;text&quot;: &quot;&lt;b&gt;Café&lt;/b&gt;&quot;" in page
+    assert "<b>Café</b>" not in page

@@ -201,7 +201,7 @@ def test_a_create_past_the_ledger_quota_is_a_409_through_the_gateway(
     assert body["detail"] == (
         "You already have 200 assets, the most allowed; delete one to add another."
     )
-    debt = {**asset, "kind": "other", "interest_rate": "0", "monthly_payment": "0"}
+    debt = {**asset, "kind": "other", "interest_rate": 0, "monthly_payment": "0"}
     assert http.post(cluster.api("/debts"), json=debt, headers=auth).status_code == 201
 
 

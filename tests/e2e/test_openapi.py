@@ -116,6 +116,23 @@ def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
     assert set(document.get("x-nestegg-unavailable", ())) <= MAY_BE_UNAVAILABLE
 
 
+def test_the_served_document_names_its_server_and_describes_itself(
+    document: dict[str, Any],
+) -> None:
+    # tests/test_api_document.py checks the same of the document built offline, in detail.
+    assert document["servers"][0]["url"] == "/"
+    schemas = document["components"]["schemas"]
+    for name, schema in schemas.items():
+        for prop, body in schema.get("properties", {}).items():
+            assert body.get("description"), f"{name}.{prop} has no description"
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            if "requestBody" in operation:
+                assert "example" in operation["requestBody"]["content"]["application/json"], (
+                    f"{method.upper()} {path}"
+                )
+
+
 def test_services_serve_their_fragment_only_to_callers_with_the_service_token(
     cluster: Cluster, http: httpx.Client
 ) -> None:

@@ -98,7 +98,7 @@ def test_a_whole_journey_ends_with_nothing_left(cluster: Cluster, http: httpx.Cl
         "name": "Index fund",
         "kind": "taxable",
         "balance": f"{START:.2f}",
-        "stock_allocation": "1",
+        "stock_allocation": 1,
     }
     expense = {
         "name": "Living",

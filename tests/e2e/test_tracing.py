@@ -131,7 +131,7 @@ def test_a_projection_runs_fetches_from_accounts_and_ledger_are_in_its_trace(
     cluster: Cluster, http: httpx.Client
 ) -> None:
     auth = sign_up(cluster, http)
-    asset = {"name": "Fund", "kind": "taxable", "balance": "1000.00", "stock_allocation": "1"}
+    asset = {"name": "Fund", "kind": "taxable", "balance": "1000.00", "stock_allocation": 1}
     assert http.post(cluster.api("/assets"), json=asset, headers=auth).status_code == 201
     assumptions = {"mode": "deterministic", "stock_return": 0.05, "inflation": 0.02}
     created = http.post(

@@ -25,7 +25,7 @@ BODIES: dict[str, dict[str, Any]] = {
         "name": "Mortgage",
         "kind": "mortgage",
         "balance": "90000.00",
-        "interest_rate": "0.04",
+        "interest_rate": 0.04,
         "monthly_payment": "900.00",
     },
     "/incomes": {"name": "Salary", "kind": "salary", "amount": "4000.00", "frequency": "monthly"},

@@ -148,7 +148,7 @@ def test_concurrent_patches_of_different_fields_lose_no_update(
         {"balance": "2222.00"},
         {"annual_contribution": "333.00"},
         {"contribution_end_age": 60},
-        {"stock_allocation": "0.5"},
+        {"stock_allocation": 0.5},
     ]
     answers = race(
         len(changes),
@@ -161,7 +161,7 @@ def test_concurrent_patches_of_different_fields_lose_no_update(
         "balance": "2222.00",
         "annual_contribution": "333.00",
         "contribution_end_age": 60,
-        "stock_allocation": "0.5",
+        "stock_allocation": 0.5,
     }
 
 

@@ -16,105 +16,45 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, Field, create_model
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 from pydantic_core import core_schema
 
+from nestegg_common.openapi_vocabulary import (
+    PROBLEM,
+    PROBLEM_DESCRIPTIONS,
+    PROBLEM_HEADERS,
+    PROBLEM_SCHEMAS,
+    REF_TEMPLATE,
+    REQUEST_HEADERS,
+    RESPONSE_HEADERS,
+    STRING_SCHEMA,
+    JsonObject,
+)
 from nestegg_common.problems import PROBLEM_CONTENT_TYPE, Handler
 
 OPENAPI_VERSION = "3.1.0"
-REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearerAuth"
-PROBLEM = "Problem"
+# Relative: the paths are served by whichever gateway served the document (OpenAPI 3.1 §4.8.5).
+SERVERS: list[JsonObject] = [
+    {"url": "/", "description": "The gateway that served this document (paths include /api/v1)."}
+]
 
 Method = Literal["get", "post", "put", "patch", "delete"]
-JsonObject = dict[str, Any]
-
-# The RFC 9457 body `nestegg_common.problems.problem_response` writes (a unit test holds them
-# together). `instance` and `errors` are left out when they do not apply, never null.
-PROBLEM_SCHEMAS: dict[str, JsonObject] = {
-    "FieldError": {
-        "type": "object",
-        "description": "One bad field or parameter of a request.",
-        "properties": {
-            "field": {
-                "type": "string",
-                "description": "dotted path, e.g. `balance`, `query.limit`",
-            },
-            "message": {"type": "string", "description": "what is wrong, in plain words"},
-            "type": {"type": "string", "description": "machine-readable kind, e.g. `missing`"},
-        },
-        "required": ["field", "message", "type"],
-    },
-    PROBLEM: {
-        "type": "object",
-        "description": "An RFC 9457 problem: every error answer has this shape.",
-        "properties": {
-            "type": {"type": "string", "description": "`urn:nestegg:problem:<slug>`"},
-            "title": {"type": "string"},
-            "status": {"type": "integer", "minimum": 400, "maximum": 599},
-            "detail": {"type": "string", "description": "what went wrong and how to fix it"},
-            "instance": {"type": "string", "description": "the path that was requested"},
-            "request_id": {"type": "string", "description": "quote it when reporting a problem"},
-            "errors": {
-                "type": "array",
-                "items": {"$ref": "#/components/schemas/FieldError"},
-                "description": "validation errors only: each bad field",
-            },
-        },
-        "required": ["type", "title", "status", "detail", "request_id"],
-    },
-}
-
-_STRING: JsonObject = {"type": "string"}
-# name → (description, schema, sent on every answer that lists it)
-RESPONSE_HEADERS: dict[str, tuple[str, JsonObject, bool]] = {
-    "ETag": ("The record's version; send it back in `If-Match`.", _STRING, True),
-    "Location": ("The path of what was created.", _STRING, True),
-    "Cache-Control": ("Caching rules for this answer.", _STRING, True),
-    "Retry-After": ("Seconds to wait before trying again.", {"type": "integer"}, False),
-    "Idempotent-Replayed": (
-        "`true` when this is the stored answer of an earlier request with the same key.",
-        {"type": "string", "enum": ["true"]},
-        False,
-    ),
-    "WWW-Authenticate": ("How to authenticate: `Bearer`.", _STRING, True),
-    "X-Request-Id": ("The request's id (the caller's when well-formed).", _STRING, True),
-}
-# name → (description, schema)
-REQUEST_HEADERS: dict[str, tuple[str, JsonObject]] = {
-    "Idempotency-Key": (
-        "Makes a retried POST return the first answer instead of creating a second record; "
-        "1 to 255 printable ASCII characters without spaces, kept per user for at least 24 h.",
-        {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
-    ),
-    "If-Match": (
-        "Act only while the record is at this ETag (from an earlier answer); `*` matches any.",
-        _STRING,
-    ),
-}
-# What each error status means unless an operation says more precisely.
-PROBLEM_DESCRIPTIONS: dict[int, str] = {
-    400: "The request cannot be read (malformed JSON, tampered cursor).",
-    401: "Missing, malformed, invalid or expired access token.",
-    403: "Authenticated, but not allowed.",
-    404: "No such resource for this user (also said of another user's).",
-    409: "Conflicts with the current state.",
-    412: "`If-Match` does not name the current version.",
-    413: "The body is larger than accepted.",
-    415: "The body is not JSON.",
-    422: "A field or parameter is invalid; `errors` names each.",
-    429: "Too many requests; `Retry-After` says when to come back.",
-    502: "A service behind the gateway is unavailable.",
-    503: "The service cannot answer right now; try again later.",
-    504: "A service behind the gateway did not answer in time.",
-}
-_PROBLEM_HEADERS = {
-    401: ("WWW-Authenticate",),
-    429: ("Retry-After",),
-    409: ("Retry-After",),
-    503: ("Retry-After",),
-}
+__all__ = [
+    "PROBLEM_DESCRIPTIONS",
+    "PROBLEM_SCHEMAS",
+    "REQUEST_HEADERS",
+    "RESPONSE_HEADERS",
+    "JsonObject",
+    "Operation",
+    "Reply",
+    "build_document",
+    "fragment_handler",
+    "merge_documents",
+    "page_model",
+    "problem_reply",
+]
 
 
 @dataclass(frozen=True)
@@ -145,6 +85,8 @@ class Operation:
     request_headers: tuple[str, ...] = ()
     auth: bool = True
     errors: Mapping[int, str] = field(default_factory=dict)  # status → meaning ("" = generic)
+    # The request body's example; by default the first of the request model's `examples`.
+    example: JsonObject | None = None
 
 
 class _Generator(GenerateJsonSchema):
@@ -167,8 +109,14 @@ def page_model(item: type[BaseModel], name: str) -> type[BaseModel]:
         name,
         __doc__=f"One page of {item.__name__} records, newest first; `next_cursor` is null at "
         "the end.",
-        items=(list[item], ...),  # type: ignore[valid-type]
-        next_cursor=(str | None, ...),
+        items=(
+            list[item],  # type: ignore[valid-type]
+            Field(description="At most `limit` records, newest first."),
+        ),
+        next_cursor=(
+            str | None,
+            Field(description="Pass it as `cursor` to get the next page; null on the last page."),
+        ),
     )
     return model
 
@@ -182,7 +130,7 @@ def _merge_into(target: dict[str, Any], extra: Mapping[str, Any], *, what: str) 
 
 def problem_reply(status: int, description: str = "") -> JsonObject:
     """Return the OpenAPI response object of a problem+json answer with `status`."""
-    names = (*_PROBLEM_HEADERS.get(status, ()), "X-Request-Id")
+    names = (*PROBLEM_HEADERS.get(status, ()), "X-Request-Id")
     return {
         "description": description or PROBLEM_DESCRIPTIONS.get(status, "An error."),
         "headers": {n: _header_ref(n) for n in names},
@@ -276,7 +224,7 @@ def _success_reply(reply: Reply, refs: Mapping[Any, JsonObject]) -> JsonObject:
     if reply.model is not None:
         answer["content"] = _body_content(refs[(reply.model, "serialization")])
     elif reply.media_type is not None:
-        loose = {"type": "object"} if reply.media_type.endswith("json") else _STRING
+        loose = {"type": "object"} if reply.media_type.endswith("json") else STRING_SCHEMA
         answer["content"] = _body_content(loose, reply.media_type)
     return answer
 
@@ -298,12 +246,22 @@ def _operation(
         ref = refs[(op.request, "validation")]
         name = str(ref["$ref"]).rsplit("/", 1)[-1]
         schema = _patch_schema(schemas, name) if op.partial_request else ref
-        doc["requestBody"] = {"required": True, "content": _body_content(schema)}
+        content = _body_content(schema)
+        example = op.example if op.example is not None else _model_example(schemas[name])
+        if example is not None:
+            content["application/json"]["example"] = example
+        doc["requestBody"] = {"required": True, "content": content}
     responses = {str(s): _success_reply(r, refs) for s, r in sorted(op.responses.items())}
     for status, description in sorted(_implied_errors(op).items()):
         responses[str(status)] = problem_reply(status, description)
     doc["responses"] = responses
     return doc
+
+
+def _model_example(schema: JsonObject) -> JsonObject | None:
+    """Return the first example a model's schema gives (`json_schema_extra`), if any."""
+    examples = schema.get("examples")
+    return copy.deepcopy(examples[0]) if examples else None
 
 
 def _models_of(operations: Iterable[Operation]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
@@ -322,8 +280,9 @@ def build_document(
     version: str = "1",
     description: str = "",
     tags: Mapping[str, str] | None = None,
+    servers: Sequence[JsonObject] = (),
 ) -> JsonObject:
-    """Build the OpenAPI 3.1 document of `operations`."""
+    """Build the OpenAPI 3.1 document of `operations` (`servers` only in a whole document)."""
     refs, defs = models_json_schema(
         _models_of(operations), ref_template=REF_TEMPLATE, schema_generator=_Generator
     )
@@ -336,9 +295,10 @@ def build_document(
         paths.setdefault(op.path, {})[op.method] = _operation(op, refs, schemas)
     used = dict.fromkeys(t for op in operations for t in op.tags)
     described = tags or {}
-    return {
+    document: JsonObject = {
         "openapi": OPENAPI_VERSION,
         "info": {"title": title, "version": version, "description": description},
+        **({"servers": copy.deepcopy(list(servers))} if servers else {}),
         "paths": paths,
         "components": {
             "schemas": dict(sorted(schemas.items())),
@@ -360,6 +320,7 @@ def build_document(
             for t in used
         ],
     }
+    return document
 
 
 def merge_documents(base: JsonObject, *fragments: JsonObject) -> JsonObject:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     EmailStr,
     Field,
-    StringConstraints,
     ValidationInfo,
     field_validator,
 )
+
+from nestegg_common.values import CurrencyCode, DisplayText
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 256
@@ -26,22 +27,40 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
+_EMAIL = "The account's email address (compared case-insensitively), at most 254 characters."
+_EXAMPLE_CREDENTIALS: dict[str, Any] = {
+    "email": "ada@example.com",
+    "password": "correct horse battery",
+}
+
+
 class Credentials(Strict):
     """Email and password, as sent to register and log in."""
 
-    email: Annotated[EmailStr, Field(max_length=254)]
-    password: Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)]
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE_CREDENTIALS]})
+
+    email: Annotated[EmailStr, Field(max_length=254, description=_EMAIL)]
+    password: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=PASSWORD_MAX_LENGTH,
+            description="The account's password, exactly as it was set.",
+        ),
+    ]
 
 
 class Registration(Credentials):
     """A new account; the password must be long enough to resist guessing."""
 
+    email: Annotated[EmailStr, Field(max_length=254, description=_EMAIL)]
     password: Annotated[
         str,
         Field(
             min_length=PASSWORD_MIN_LENGTH,
             max_length=PASSWORD_MAX_LENGTH,
-            description=f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters",
+            description=f"The new password: {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} "
+            "characters.",
         ),
     ]
 
@@ -49,57 +68,99 @@ class Registration(Credentials):
 class RefreshRequest(Strict):
     """A refresh token to rotate or revoke."""
 
-    refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"refresh_token": "c2VjcmV0LXJlZnJlc2gtdG9rZW4"}]}
+    )
+
+    refresh_token: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=512,
+            description="The `refresh_token` of the last login or refresh answer.",
+        ),
+    ]
 
 
 class TokenPair(BaseModel):
     """What login and refresh return."""
 
-    access_token: str
-    refresh_token: str
-    token_type: Literal["Bearer"] = "Bearer"
-    expires_in: int
+    access_token: str = Field(
+        description="A JWT to send as `Authorization: Bearer <access_token>`; short-lived."
+    )
+    refresh_token: str = Field(
+        description="An opaque token for `POST /api/v1/auth/refresh`; usable once (rotated)."
+    )
+    token_type: Literal["Bearer"] = Field("Bearer", description="Always `Bearer`.")
+    expires_in: int = Field(description="Seconds until the access token expires.")
 
 
 class User(BaseModel):
     """A registered account, as shown to its owner."""
 
-    id: uuid.UUID
-    email: str
-    created_at: datetime
+    id: uuid.UUID = Field(description="The user's id.")
+    email: str = Field(description="The email address the account was registered with.")
+    created_at: datetime = Field(description="When the account was created (RFC 3339, UTC).")
+
+
+_DISPLAY_NAME = "How to address the user: 1–100 characters, trimmed; null = none."
+_BIRTH_DATE = (
+    "Date of birth (YYYY-MM-DD), on or after 1900-01-01 and in the past; it gives the current "
+    "age of every projection. Null = not set (projections need it)."
+)
+_RETIREMENT_AGE = "The age (whole years) at which work stops: 30–100, default 65."
+_LIFE_EXPECTANCY = (
+    "The age (whole years) the plan must last to: 50–120 and above `retirement_age`, default 95."
+)
+_CURRENCY = "The currency of every amount, an active ISO 4217 code; default `USD`."
 
 
 class Profile(BaseModel):
     """Planning facts of a user."""
 
-    display_name: str | None
-    birth_date: date | None
-    retirement_age: int
-    life_expectancy: int
-    currency: str
+    display_name: str | None = Field(description=_DISPLAY_NAME)
+    birth_date: date | None = Field(description=_BIRTH_DATE)
+    retirement_age: int = Field(description=_RETIREMENT_AGE)
+    life_expectancy: int = Field(description=_LIFE_EXPECTANCY)
+    currency: str = Field(description=_CURRENCY)
 
 
 class Me(User):
     """The signed-in user with their profile."""
 
-    profile: Profile
+    profile: Profile = Field(description="The user's planning facts.")
 
 
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Currency = CurrencyCode
 
 
 class ProfileUpdate(Strict):
     """A full replacement of the profile; fields left out take their documented defaults."""
 
-    display_name: (
-        Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
-        | None
-    ) = None
-    birth_date: date | None = None
-    retirement_age: Annotated[int, Field(ge=30, le=100, strict=True)] = 65
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "display_name": "Ada",
+                    "birth_date": "1975-12-10",
+                    "retirement_age": 65,
+                    "life_expectancy": 95,
+                    "currency": "USD",
+                }
+            ]
+        }
+    )
+
+    display_name: DisplayText | None = Field(None, description=_DISPLAY_NAME)
+    birth_date: date | None = Field(None, description=_BIRTH_DATE)
+    retirement_age: Annotated[int, Field(ge=30, le=100, strict=True)] = Field(
+        65, description=_RETIREMENT_AGE
+    )
     # validate_default: the default 95 must still be checked against a retirement age sent.
-    life_expectancy: Annotated[int, Field(ge=50, le=120, strict=True, validate_default=True)] = 95
-    currency: Currency = "USD"
+    life_expectancy: Annotated[int, Field(ge=50, le=120, strict=True)] = Field(
+        95, validate_default=True, description=_LIFE_EXPECTANCY
+    )
+    currency: Currency = Field("USD", description=_CURRENCY)
 
     @field_validator("birth_date", mode="before")
     @classmethod
@@ -132,14 +193,20 @@ class ProfileUpdate(Strict):
 class Session(BaseModel):
     """A login's refresh-token lineage, as shown in a data export (never the token)."""
 
-    family_id: uuid.UUID
-    issued_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
+    family_id: uuid.UUID = Field(
+        description="The login this refresh token belongs to; each refresh adds one to it."
+    )
+    issued_at: datetime = Field(description="When this refresh token was issued.")
+    expires_at: datetime = Field(description="When it expires.")
+    revoked_at: datetime | None = Field(
+        description="When it was rotated, logged out or revoked; null while usable."
+    )
 
 
 class AccountExport(BaseModel):
     """Everything accounts holds about a user."""
 
-    user: Me
-    sessions: list[Session]
+    user: Me = Field(description="The user and their profile.")
+    sessions: list[Session] = Field(
+        description="Every refresh token issued to the user, oldest first (never the token)."
+    )

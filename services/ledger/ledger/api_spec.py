@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ledger.collections import COLLECTIONS, Collection
 from ledger.models import Summary
 from nestegg_common.openapi import Operation, Reply, fragment_handler, page_model
@@ -14,6 +16,13 @@ TAGS = {
 }
 _ID = {"id": "The record's id (from its `Location` or a list page)."}
 _MISSING = "No such record for this user (also said of another user's record)."
+# A PATCH sends only what changes.
+_PATCH_EXAMPLES: dict[str, dict[str, Any]] = {
+    "assets": {"balance": "190500.00"},
+    "debts": {"balance": "205000.00", "interest_rate": 0.0425},
+    "incomes": {"amount": "6800.00"},
+    "expenses": {"amount": "700.00", "essential": False},
+}
 
 
 def collection_operations(c: Collection) -> list[Operation]:
@@ -75,6 +84,7 @@ def collection_operations(c: Collection) -> list[Operation]:
             {200: Reply(f"The {noun} as stored.", c.out_model, ("ETag",))},
             request=c.model,
             partial_request=True,
+            example=_PATCH_EXAMPLES[plural],
             path_params=_ID,
             request_headers=("If-Match",),
             errors={404: _MISSING},

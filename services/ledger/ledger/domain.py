@@ -42,9 +42,13 @@ def merge_patch(c: Collection, stored: dict[str, Any], patch: Any) -> BaseModel:
 _Convert = Callable[[Any], Any] | None
 
 
-def _rate_json(rate: Decimal) -> str:
-    """Show a rate without the padding of its column: 0.6000 → "0.6"."""
-    return str(rate.normalize())
+def _rate_json(rate: Decimal) -> float:
+    """Show a rate as a JSON number, as every rate is shown (docs/API.md, "Values").
+
+    The columns hold at most 7 significant digits, which a float keeps exactly enough that its
+    shortest repr is the stored value: 0.045000 → 0.045.
+    """
+    return float(rate)
 
 
 def _is_plain(annotation: Any) -> bool:
@@ -87,7 +91,7 @@ _JSON_SHAPES = {c.name: _json_shape(c) for c in COLLECTIONS}
 
 
 def record_out(c: Collection, row: Any) -> dict[str, Any]:
-    """Return a stored row as the API shows it: money with 2 places, rates without padding.
+    """Return a stored row as the API shows it: money with 2 places, rates as numbers.
 
     The same dict as `c.out_model.model_validate(row).model_dump(mode="json")` (the unit tests
     compare them), without validating again what was validated on the way in: every write

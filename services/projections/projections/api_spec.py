@@ -43,7 +43,9 @@ _BUSY_OR_FULL = (
 _COMPUTE_ERRORS = {
     422: "A field is invalid; or the profile has no `birth_date` (`errors` names "
     "`profile.birth_date`: set it with `PUT /api/v1/me/profile`); or historical mode was "
-    "chosen but this deployment has no historical data; or the plan cannot be projected.",
+    "chosen but this deployment has no historical data, or `assumptions.historical` lies "
+    "outside its complete years (the message says which are available); or the plan cannot be "
+    "projected.",
     429: "Too many projection computations at once or this minute (per user); `Retry-After` "
     "says when to come back.",
     502: "The accounts or ledger service, which the plan is read from, is unavailable.",
@@ -87,7 +89,9 @@ def projection_operations() -> list[Operation]:
                     _SAVED,
                 )
             },
-            description="Omitted assumptions take their documented defaults.",
+            description="Omitted assumptions take their documented defaults. "
+            "`historical.first_year`/`last_year` outside the historical data's complete years "
+            "are refused (422 naming the field and the years available).",
             request=ProjectionIn,
             request_headers=("Idempotency-Key",),
             errors={409: _BUSY_OR_FULL.format(what="the user already has the most projections")},
@@ -113,6 +117,7 @@ def projection_operations() -> list[Operation]:
             "such as `guardrails` merge too); the result must be valid.",
             request=ProjectionIn,
             partial_request=True,
+            example={"assumptions": {"paths": 2000, "guardrails": {"upper": 0.25}}},
             path_params=_PROJECTION_ID,
             request_headers=("If-Match",),
             errors={404: _NO_PROJECTION, 412: _STALE},
@@ -189,6 +194,7 @@ def scenario_operations() -> list[Operation]:
             description="`overrides`, when sent, replaces the stored overrides as a whole.",
             request=ScenarioIn,
             partial_request=True,
+            example={"name": "Retire at 60"},
             path_params=_SCENARIO_IDS,
             request_headers=("If-Match",),
             errors={404: _NO_SCENARIO, 412: _STALE},

@@ -15,6 +15,7 @@ from nestegg_common.http import json_response, read_body_model, read_json, read_
 from nestegg_common.idempotency import create_once
 from nestegg_common.pagination import CursorCodec, PageQuery
 from projections import runs, usecases
+from projections.historical_range import available_series, check_historical_range
 from projections.models import CompareRequest, ProjectionIn, RunRequest, ScenarioIn, SolveRequest
 from projections.runs import Projections
 
@@ -66,6 +67,10 @@ async def list_projections_page(request: web.Request) -> web.StreamResponse:
 async def create_projection(request: web.Request) -> web.StreamResponse:
     """Create a projection (Idempotency-Key honoured)."""
     body, user_id = await read_body_model(request, ProjectionIn), current_user_id(request)
+    check_historical_range(
+        available_series(request.app[PROJECTIONS].engine.historical_path),
+        body.assumptions.historical.model_dump(),
+    )
     created = await create_once(
         request.app[PROJECTIONS].pool,
         request,
@@ -97,6 +102,7 @@ async def update_projection(request: web.Request) -> web.StreamResponse:
         projection_id=pid,
         patch=await read_json(request),
         expected_version=if_match,
+        historical=available_series(request.app[PROJECTIONS].engine.historical_path),
     )
     return json_response(body, headers={"ETag": etag_for(version)})
 

@@ -6,14 +6,35 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from nestegg_common.values import DisplayText, Money, Text
 from projections.engine.plan import Assumptions, Expense, Income, refuse_booleans
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Scale = Annotated[
     float, BeforeValidator(refuse_booleans), Field(ge=0.0, le=10.0, allow_inf_nan=False)
 ]
+# As in the ledger: 0, 1 or "yes" are not booleans, false or "65" no age, "0.02" no rate.
+StrictBool = Annotated[bool, Field(strict=True)]
+StrictAge = Annotated[int, Field(ge=0, le=120, strict=True)]
+_START_AGE = "The age (whole years, 0–120) in whose year it starts; null = from now."
+_END_AGE = (
+    "The age (whole years, 0–120) in whose year it last applies, inclusive; null = to the end "
+    "of the plan. Not before `start_age`."
+)
+_ID = "Its id."
+_CREATED = "When it was created (RFC 3339, UTC)."
+_UPDATED = "When it last changed (RFC 3339, UTC)."
+_NAME = "What the user calls it: 1–100 characters, trimmed, something visible."
+_PERCENTILES = "Its 10th to 90th percentiles over the paths, in currency units (JSON numbers)."
+_HASH = "sha256 (hex) of everything the result depends on: plan, assumptions, seed, version, data."
+_SEED = "The Monte Carlo seed used; null in the other modes."
+_DATASET = "sha256 (hex) of the historical data file used; null outside historical mode."
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    """Forbid unknown fields, and show request examples in the OpenAPI document."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
 
 
 class Strict(BaseModel):
@@ -25,35 +46,83 @@ class Strict(BaseModel):
 class ProjectionIn(Strict):
     """A projection as written: a name and assumptions (every omitted one takes its default)."""
 
-    name: Name
-    assumptions: Assumptions = Assumptions()
+    model_config = _examples(
+        {
+            "name": "Retire at 62",
+            "assumptions": {
+                "paths": 5000,
+                "stock_return": 0.08,
+                "inflation": 0.025,
+                "withdrawal_strategy": "guardrails",
+                "withdrawal_rate": 0.045,
+            },
+        }
+    )
+
+    name: DisplayText = Field(description=_NAME)
+    assumptions: Assumptions = Field(
+        Assumptions(), description="The engine's assumptions; every one omitted takes its default."
+    )
 
 
 class ProjectionOut(BaseModel):
     """A projection as returned, with every assumption spelled out."""
 
-    id: uuid.UUID
-    name: str
-    assumptions: dict[str, Any] = Field(
-        description="Every field of Assumptions, defaults spelled out"
-    )
-    created_at: datetime
-    updated_at: datetime
+    id: uuid.UUID = Field(description=_ID)
+    name: str = Field(description="What the user calls it.")
+    assumptions: Assumptions = Field(description="Every assumption, defaults spelled out.")
+    created_at: datetime = Field(description=_CREATED)
+    updated_at: datetime = Field(description=_UPDATED)
 
 
 class ExtraIncome(Income):
     """An income a scenario adds to the plan (unlike the ledger, `frequency` defaults to annual)."""
 
+    start_age: StrictAge | None = Field(None, description=_START_AGE)
+    end_age: StrictAge | None = Field(None, description=_END_AGE)
+    name: DisplayText = Field(description=_NAME)
+    amount: Money = Field(description="What is received each period, in today's money.")
+    growth_rate: Annotated[float, Field(gt=-1.0, le=1.0, strict=True)] = Field(
+        0.0,
+        description="Annual nominal growth as a fraction, above −1 and at most 1: 0.02 = grows "
+        "2 % a year (on top of inflation when `inflation_indexed`). Default 0.",
+    )
+    inflation_indexed: StrictBool = Field(
+        False, description="Whether it also rises with inflation each year. Default false."
+    )
+    taxable: StrictBool = Field(True, description="Whether income tax is due on it. Default true.")
+
 
 class ExtraExpense(Expense):
     """An expense a scenario adds to the plan (`frequency` defaults to annual)."""
+
+    start_age: StrictAge | None = Field(None, description=_START_AGE)
+    end_age: StrictAge | None = Field(None, description=_END_AGE)
+    name: DisplayText = Field(description=_NAME)
+    category: Annotated[str, Text(100)] = Field(
+        "other", description="A free grouping such as `home` or `travel`. Default `other`."
+    )
+    amount: Money = Field(description="What is spent each period, in today's money.")
+    inflation_indexed: StrictBool = Field(
+        True, description="Whether it rises with inflation each year. Default true."
+    )
+    essential: StrictBool = Field(
+        True,
+        description="Whether it must be paid whatever the markets do (a failure if not), as "
+        "opposed to discretionary. Default true.",
+    )
 
 
 class Overrides(Strict):
     """What a scenario changes in the plan; everything is optional."""
 
-    retirement_age: Annotated[int, Field(ge=0, le=120, strict=True)] | None = None
-    life_expectancy: Annotated[int, Field(ge=1, le=120, strict=True)] | None = None
+    retirement_age: Annotated[int, Field(ge=0, le=120, strict=True)] | None = Field(
+        None, description="Retire at this age (whole years, 0–120) instead; null = the profile's."
+    )
+    life_expectancy: Annotated[int, Field(ge=1, le=120, strict=True)] | None = Field(
+        None,
+        description="Plan to this age (whole years, 1–120) instead; null = the profile's.",
+    )
     assumptions: dict[str, Any] = Field(
         default_factory=dict,
         description="Any assumption fields (see Assumptions), merged into the projection's "
@@ -72,25 +141,45 @@ class Overrides(Strict):
 class ScenarioIn(Strict):
     """A scenario as written."""
 
-    name: Name
-    overrides: Overrides = Overrides()
+    model_config = _examples(
+        {
+            "name": "Retire two years earlier, spend less",
+            "overrides": {
+                "retirement_age": 60,
+                "expense_scale": 0.9,
+                "assumptions": {"stock_return": 0.07},
+                "extra_expenses": [{"name": "Travel", "amount": "5000.00", "end_age": 75}],
+            },
+        }
+    )
+
+    name: DisplayText = Field(description=_NAME)
+    overrides: Overrides = Field(
+        Overrides(), description="What the scenario changes in the plan; default nothing."
+    )
 
 
 class ScenarioOut(BaseModel):
     """A scenario as returned."""
 
-    id: uuid.UUID
-    projection_id: uuid.UUID
-    name: str
-    overrides: dict[str, Any] = Field(description="Every field of Overrides, defaults spelled out")
-    created_at: datetime
-    updated_at: datetime
+    id: uuid.UUID = Field(description=_ID)
+    projection_id: uuid.UUID = Field(description="The projection it belongs to.")
+    name: str = Field(description="What the user calls it.")
+    overrides: dict[str, Any] = Field(
+        description="Every field of Overrides (see the request schema), defaults spelled out."
+    )
+    created_at: datetime = Field(description=_CREATED)
+    updated_at: datetime = Field(description=_UPDATED)
 
 
 class RunRequest(Strict):
     """Which plan to run: the baseline, or the baseline with a scenario applied."""
 
-    scenario_id: uuid.UUID | None = None
+    model_config = _examples({"scenario_id": None})
+
+    scenario_id: uuid.UUID | None = Field(
+        None, description="The scenario to apply; null or omitted = the baseline."
+    )
 
 
 class CompareRequest(Strict):
@@ -100,36 +189,54 @@ class CompareRequest(Strict):
 class SolveRequest(Strict):
     """What to solve for, and the success rate to reach."""
 
-    target: Literal["retirement_age", "annual_spending"]
-    success_rate: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-    scenario_id: uuid.UUID | None = None
+    model_config = _examples({"target": "retirement_age", "success_rate": 0.9})
+
+    target: Literal["retirement_age", "annual_spending"] = Field(
+        description="`retirement_age`: the earliest age that reaches the rate; "
+        "`annual_spending`: the most spending per year, in today's money, that does."
+    )
+    success_rate: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = Field(
+        description="The share of paths that must never fail, a fraction 0–1: 0.9 = 90 %."
+    )
+    scenario_id: uuid.UUID | None = Field(
+        None, description="Solve with this scenario applied; null or omitted = the baseline."
+    )
 
 
 class RunSummary(BaseModel):
     """The few numbers people compare runs by."""
 
-    success_rate: float
-    median_portfolio_at_retirement: float | None
-    median_portfolio_at_end: float
-    median_depletion_age: int | None
+    success_rate: float = Field(description="Share of paths that never fail, a fraction 0–1.")
+    median_portfolio_at_retirement: float | None = Field(
+        description="Median portfolio (nominal, currency units) at the start of the retirement "
+        "year; null when retirement falls outside the plan."
+    )
+    median_portfolio_at_end: float = Field(
+        description="Median portfolio (nominal, currency units) at the start of the last year."
+    )
+    median_depletion_age: int | None = Field(
+        description="The age by which half of all paths have failed; null when fewer fail."
+    )
 
 
 class ComparedRun(BaseModel):
     """One column of a comparison."""
 
-    scenario_id: uuid.UUID | None
-    name: str
-    run_id: uuid.UUID
-    inputs_hash: str
-    summary: RunSummary
-    difference: RunSummary | None = Field(None, description="this run minus the baseline")
+    scenario_id: uuid.UUID | None = Field(description="The scenario; null for the baseline.")
+    name: str = Field(description="The projection's name for the baseline, else the scenario's.")
+    run_id: uuid.UUID = Field(description="The stored run these figures come from.")
+    inputs_hash: str = Field(description=_HASH)
+    summary: RunSummary = Field(description="The run's headline figures.")
+    difference: RunSummary | None = Field(
+        None, description="This run minus the baseline, field by field; null for the baseline."
+    )
 
 
 class Comparison(BaseModel):
     """The baseline and each scenario side by side."""
 
-    projection_id: uuid.UUID
-    runs: list[ComparedRun]
+    projection_id: uuid.UUID = Field(description="The projection compared.")
+    runs: list[ComparedRun] = Field(description="The baseline first, then each scenario.")
 
 
 # The run and solve answers are built as dicts (runs.run_out, runs.solve); these models describe
@@ -139,68 +246,83 @@ class Comparison(BaseModel):
 class Percentiles(BaseModel):
     """One money figure across the paths: its 10th to 90th percentiles, in currency units."""
 
-    p10: float
-    p25: float
-    p50: float
-    p75: float
-    p90: float
+    p10: float = Field(description="10th percentile: 90 % of paths are above it.")
+    p25: float = Field(description="25th percentile.")
+    p50: float = Field(description="The median.")
+    p75: float = Field(description="75th percentile.")
+    p90: float = Field(description="90th percentile: 10 % of paths are above it.")
 
 
 class YearRow(BaseModel):
     """One year of the plan; money at the start of that age's year, before its flows."""
 
-    age: int
-    year: int
-    portfolio: Percentiles = Field(description="portfolio value, nominal")
-    portfolio_real: Percentiles = Field(description="portfolio value in today's money")
-    income: Percentiles
-    spending: Percentiles
-    withdrawals: Percentiles
-    taxes: Percentiles
-    debt: Percentiles = Field(description="debt outstanding (the same on every path)")
+    age: int = Field(description="The user's age in that year (whole years).")
+    year: int = Field(description="The calendar year.")
+    portfolio: Percentiles = Field(description=f"Liquid portfolio, nominal. {_PERCENTILES}")
+    portfolio_real: Percentiles = Field(
+        description=f"Liquid portfolio in today's money. {_PERCENTILES}"
+    )
+    income: Percentiles = Field(description=f"Gross income, nominal. {_PERCENTILES}")
+    spending: Percentiles = Field(description=f"What was spent, nominal. {_PERCENTILES}")
+    withdrawals: Percentiles = Field(
+        description=f"Gross withdrawals from the portfolio, nominal. {_PERCENTILES}"
+    )
+    taxes: Percentiles = Field(description=f"Income tax paid, nominal. {_PERCENTILES}")
+    debt: Percentiles = Field(
+        description="Debt outstanding, nominal (the same on every path, so every percentile "
+        "is equal)."
+    )
 
 
 class ProjectionResult(BaseModel):
     """What the engine computes for one plan (docs/ENGINE.md)."""
 
-    success_rate: float = Field(description="share of paths that never fail, 0..1")
-    paths: int
-    seed: int | None = Field(description="the Monte Carlo seed used; null in the other modes")
-    inputs_hash: str = Field(description="sha256 of everything the result depends on")
-    engine_version: str
-    dataset_hash: str | None = Field(description="sha256 of the historical data, if used")
+    success_rate: float = Field(description="Share of paths that never fail, a fraction 0–1.")
+    paths: int = Field(description="How many return paths were simulated.")
+    seed: int | None = Field(description=_SEED)
+    inputs_hash: str = Field(description=_HASH)
+    engine_version: str = Field(description="The version of the engine that computed it.")
+    dataset_hash: str | None = Field(description=_DATASET)
     depletion_ages: dict[str, float] = Field(
-        description="age → share of all paths that first fail in that age's year"
+        description="Age (a string key) → share of all paths, 0–1, that first fail in that "
+        "age's year."
     )
-    years: list[YearRow]
+    years: list[YearRow] = Field(description="One row per year of the plan, youngest age first.")
 
 
 class RunResult(ProjectionResult):
     """A stored run: the engine's result plus where it came from."""
 
-    run_id: uuid.UUID
-    projection_id: uuid.UUID
-    scenario_id: uuid.UUID | None = Field(description="null for the baseline")
-    created_at: datetime = Field(description="when it was computed")
-    cached: bool = Field(description="true when answered from a stored run of the same inputs")
+    run_id: uuid.UUID = Field(description="The stored run's id.")
+    projection_id: uuid.UUID = Field(description="The projection run.")
+    scenario_id: uuid.UUID | None = Field(description="The scenario applied; null = baseline.")
+    created_at: datetime = Field(description="When it was computed (RFC 3339, UTC).")
+    cached: bool = Field(description="True when answered from a stored run of the same inputs.")
 
 
 class SolveAnswer(BaseModel):
     """The earliest retirement age or highest annual spending that reaches the success rate."""
 
-    projection_id: uuid.UUID
-    scenario_id: uuid.UUID | None
-    target: Literal["retirement_age", "annual_spending"]
-    success_rate: float = Field(description="the success rate asked for")
-    value: int | None = Field(
-        description="the retirement age, or the annual spending in today's money (a multiple "
-        "of 100, rounded down); null when no value reaches the success rate"
+    projection_id: uuid.UUID = Field(description="The projection solved.")
+    scenario_id: uuid.UUID | None = Field(description="The scenario applied; null = baseline.")
+    target: Literal["retirement_age", "annual_spending"] = Field(
+        description="What was solved for, as asked."
     )
-    achieved_success_rate: float | None = Field(description="the success rate at `value`")
-    evaluations: int = Field(description="how many plans the search evaluated")
-    paths: int
-    seed: int | None
-    inputs_hash: str
-    engine_version: str
-    dataset_hash: str | None
-    result: ProjectionResult | None = Field(description="the full result at `value`")
+    success_rate: float = Field(description="The success rate asked for, a fraction 0–1.")
+    value: int | None = Field(
+        description="The retirement age (whole years), or the annual spending in today's money "
+        "(a whole number of currency units, a multiple of 100, rounded down); null when no "
+        "value reaches the success rate."
+    )
+    achieved_success_rate: float | None = Field(
+        description="The success rate at `value`, a fraction 0–1; null when `value` is null."
+    )
+    evaluations: int = Field(description="How many plans the search evaluated.")
+    paths: int = Field(description="How many return paths each evaluation used.")
+    seed: int | None = Field(description=_SEED)
+    inputs_hash: str = Field(description=_HASH)
+    engine_version: str = Field(description="The version of the engine that computed it.")
+    dataset_hash: str | None = Field(description=_DATASET)
+    result: ProjectionResult | None = Field(
+        description="The full result at `value`; null when `value` is null."
+    )

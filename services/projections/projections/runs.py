@@ -13,10 +13,12 @@ import asyncpg
 from nestegg_common.db import Connection
 from nestegg_common.errors import NotFound, ValidationFailed
 from nestegg_common.events import Event, apply_once
+from nestegg_common.values import json_timestamp
 from projections import repository
 from projections.compute import Engine, UserLimiter
 from projections.engine import expected_inputs_hash, load_historical
 from projections.hash_memo import InputsHashMemo
+from projections.historical_range import check_historical_range
 from projections.metrics import RunMetrics
 from projections.models import ComparedRun, Comparison, Overrides, SolveRequest
 from projections.planning import build_plan, difference, projection_seed, summarise_result
@@ -68,6 +70,7 @@ def _inputs_hash(ctx: Projections, plan: dict[str, Any], today: date) -> str:
                 ],
             )
         historical = load_historical(ctx.engine.historical_path)
+        check_historical_range(historical, plan["assumptions"]["historical"])
     try:
         return ctx.hash_memo.inputs_hash(
             plan, today, lambda: expected_inputs_hash(plan, today=today, historical=historical)
@@ -168,7 +171,7 @@ def run_out(row: asyncpg.Record, *, cached: bool) -> dict[str, Any]:
         "run_id": str(row["id"]),
         "projection_id": str(row["projection_id"]),
         "scenario_id": None if row["scenario_id"] is None else str(row["scenario_id"]),
-        "created_at": row["created_at"].isoformat(),
+        "created_at": json_timestamp(row["created_at"]),
         "cached": cached,
     }
 
@@ -247,7 +250,7 @@ async def latest_run_summary(pool: asyncpg.Pool, *, user_id: uuid.UUID) -> dict[
         "scenario_id": None if row["scenario_id"] is None else str(row["scenario_id"]),
         "success_rate": row["success_rate"],
         "inputs_hash": row["inputs_hash"],
-        "created_at": row["created_at"].isoformat(),
+        "created_at": json_timestamp(row["created_at"]),
     }
 
 
@@ -263,7 +266,7 @@ async def export_user(pool: asyncpg.Pool, *, user_id: uuid.UUID) -> dict[str, An
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat()
+        return json_timestamp(value)
     if isinstance(value, uuid.UUID):
         return str(value)
     return value

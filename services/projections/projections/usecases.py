@@ -17,6 +17,8 @@ from nestegg_common.pagination import CursorCodec, after_position, page_of
 from nestegg_common.problems import validation_errors
 from nestegg_common.quotas import check_quota, lock_quota
 from projections import repository
+from projections.engine.returns import HistoricalSeries
+from projections.historical_range import check_historical_range
 from projections.models import Overrides, ProjectionIn, ProjectionOut, ScenarioIn, ScenarioOut
 from projections.planning import full_assumptions, merged_assumptions
 
@@ -99,8 +101,12 @@ async def update_projection(
     projection_id: uuid.UUID,
     patch: Any,
     expected_version: int | None,
+    historical: HistoricalSeries | None = None,
 ) -> tuple[dict[str, Any], int]:
-    """Change the name and/or some assumptions (merged into the stored ones)."""
+    """Change the name and/or some assumptions (merged into the stored ones).
+
+    `historical` is the series runs use: a historical range outside it is refused (422).
+    """
     changes = patch_fields(patch, {"name", "assumptions"}, noun="projection")
     async with pool.acquire() as conn, conn.transaction():
         stored = await _projection_or_404(conn, user_id, projection_id, lock=True)
@@ -123,6 +129,7 @@ async def update_projection(
         assumptions = merged_assumptions(
             stored["assumptions"], assumption_changes, field="assumptions"
         )
+        check_historical_range(historical, assumptions["historical"])
         row = await repository.update_projection(
             conn, user_id=user_id, projection_id=projection_id, name=name, assumptions=assumptions
         )

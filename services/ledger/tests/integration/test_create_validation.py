@@ -32,6 +32,21 @@ BAD_FIELDS: list[tuple[str, str, Any]] = [
     ("assets", "balance", ["1"]),
     ("assets", "balance", {"amount": "1"}),
     ("assets", "balance", MISSING),
+    # only plain ASCII decimals (issue 13 item 7): Python's Decimal reads all of these
+    ("assets", "balance", "1_000"),
+    ("assets", "balance", "\u0663"),  # ٣, ARABIC-INDIC DIGIT THREE
+    ("assets", "balance", "1e3"),
+    ("assets", "balance", "1E3"),
+    ("assets", "balance", " 12"),
+    ("assets", "balance", "12 "),
+    ("assets", "balance", "+12"),
+    ("assets", "balance", ".5"),
+    ("assets", "balance", "5."),
+    ("assets", "balance", "1.230"),
+    ("assets", "balance", "0x10"),
+    ("debts", "monthly_payment", "1,000.00"),
+    ("incomes", "amount", "\uff11"),  # １, FULLWIDTH DIGIT ONE
+    ("expenses", "amount", "1_0.00"),
     ("assets", "annual_contribution", "-5"),
     ("assets", "annual_contribution", "0.001"),
     ("assets", "annual_contribution", None),
@@ -73,6 +88,11 @@ BAD_FIELDS: list[tuple[str, str, Any]] = [
     ("incomes", "growth_rate", "0.51"),
     ("incomes", "growth_rate", "-0.51"),
     ("incomes", "growth_rate", None),
+    # rates are JSON numbers, not strings (docs/API.md, "Values")
+    ("assets", "stock_allocation", "0.6"),
+    ("debts", "interest_rate", "0.05"),
+    ("incomes", "growth_rate", "0.02"),
+    ("debts", "interest_rate", True),
     # ages
     ("assets", "contribution_end_age", 121),
     ("assets", "contribution_end_age", -1),
@@ -105,6 +125,22 @@ BAD_FIELDS: list[tuple[str, str, Any]] = [
     ("expenses", "category", ""),
     ("expenses", "category", "c" * 51),
     ("expenses", "category", MISSING),
+    # nothing visible, bidi overrides/isolates, control characters (issue 13 item 7)
+    ("assets", "name", "\u200b"),  # ZERO WIDTH SPACE alone
+    ("assets", "name", " \u200b\u200d\ufeff "),
+    ("assets", "name", "\u00a0\u3000"),  # no-break and ideographic spaces
+    ("assets", "name", "\u2060"),  # WORD JOINER
+    ("assets", "name", "Savings\u202e"),  # RIGHT-TO-LEFT OVERRIDE
+    ("debts", "name", "\u202dLoan"),  # LEFT-TO-RIGHT OVERRIDE
+    ("incomes", "name", "Pay\u2066check\u2069"),  # LEFT-TO-RIGHT ISOLATE … POP
+    ("expenses", "name", "Rent\u202a"),
+    ("expenses", "name", "Line\nbreak"),
+    ("expenses", "name", "Tab\there"),
+    ("expenses", "name", "Bell\u0007"),
+    ("expenses", "name", "C1\u0085x"),
+    ("expenses", "name", "Para\u2029graph"),
+    ("expenses", "category", "\u200b"),
+    ("expenses", "category", "food\u2067"),
     # fields a client may not send
     ("assets", "id", "9f1b0d52-8a43-4f39-9a53-2a2c1f0e5b11"),
     ("assets", "user_id", "9f1b0d52-8a43-4f39-9a53-2a2c1f0e5b11"),
@@ -164,6 +200,20 @@ async def test_every_bad_field_of_a_body_is_named_at_once(client, api, new_user)
         "name",
     ]
     assert await api.items("debts", me) == []
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("Cafe\u0301", "Caf\u00e9"),  # NFC: e + combining acute → é
+        ("  Ma\u0308rz  ", "M\u00e4rz"),
+        ("\u05d7\u05e1\u05db\u05d5\u05df", "\u05d7\u05e1\u05db\u05d5\u05df"),  # Hebrew
+        ("\U0001f468\u200d\U0001f469\u200d\U0001f467", None),  # family emoji, joined
+    ],
+)
+async def test_names_are_stored_nfc_normalised_and_trimmed(api, new_user, sent, stored) -> None:
+    created = await api.create("assets", new_user(), api.body("assets", name=sent))
+    assert created["name"] == (sent if stored is None else stored)
 
 
 @pytest.mark.parametrize("collection", ["incomes", "expenses"])

@@ -9,7 +9,7 @@ import pytest
 
 STORED_FIELDS = {"id", "created_at", "updated_at"}
 
-# What the API answers for each VALID_BODIES entry: money with 2 places, rates unpadded.
+# What the API answers for each VALID_BODIES entry: money with 2 places, rates as numbers.
 EXPECTED_FIELDS: dict[str, dict[str, Any]] = {
     "assets": {
         "name": "Brokerage",
@@ -17,13 +17,13 @@ EXPECTED_FIELDS: dict[str, dict[str, Any]] = {
         "balance": "1000.50",
         "annual_contribution": "1200.00",
         "contribution_end_age": 60,
-        "stock_allocation": "0.7",
+        "stock_allocation": 0.7,
     },
     "debts": {
         "name": "Mortgage",
         "kind": "mortgage",
         "balance": "250000.00",
-        "interest_rate": "0.05",
+        "interest_rate": 0.05,
         "monthly_payment": "1500.50",
     },
     "incomes": {
@@ -33,7 +33,7 @@ EXPECTED_FIELDS: dict[str, dict[str, Any]] = {
         "frequency": "monthly",
         "start_age": 30,
         "end_age": 65,
-        "growth_rate": "0.02",
+        "growth_rate": 0.02,
         "inflation_indexed": False,
         "taxable": True,
     },
@@ -51,9 +51,9 @@ EXPECTED_FIELDS: dict[str, dict[str, Any]] = {
 
 # One field per collection to change in a PATCH, with what is sent and what comes back.
 PATCHES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "assets": ({"balance": "2000", "stock_allocation": "0.25"}, {"balance": "2000.00"}),
-    "debts": ({"interest_rate": "0.1", "name": "Home loan"}, {"interest_rate": "0.1"}),
-    "incomes": ({"end_age": 67, "growth_rate": "-0.010"}, {"growth_rate": "-0.01"}),
+    "assets": ({"balance": "2000", "stock_allocation": 0.25}, {"balance": "2000.00"}),
+    "debts": ({"interest_rate": 0.1, "name": "Home loan"}, {"interest_rate": 0.1}),
+    "incomes": ({"end_age": 67, "growth_rate": -0.010}, {"growth_rate": -0.01}),
     "expenses": ({"amount": "99.9", "essential": True}, {"amount": "99.90"}),
 }
 
@@ -67,10 +67,10 @@ MINIMAL_BODIES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "name": "Card",
             "kind": "credit_card",
             "balance": "0",
-            "interest_rate": "0",
+            "interest_rate": 0,
             "monthly_payment": "0",
         },
-        {"balance": "0.00", "interest_rate": "0", "monthly_payment": "0.00"},
+        {"balance": "0.00", "interest_rate": 0, "monthly_payment": "0.00"},
     ),
     "incomes": (
         {"name": "Pension", "kind": "pension", "amount": "100", "frequency": "annual"},
@@ -78,7 +78,7 @@ MINIMAL_BODIES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "amount": "100.00",
             "start_age": None,
             "end_age": None,
-            "growth_rate": "0",
+            "growth_rate": 0,
             "inflation_indexed": False,
             "taxable": True,
         },
@@ -191,12 +191,12 @@ async def test_omitted_optional_fields_take_their_documented_defaults(
 @pytest.mark.parametrize(
     ("kind", "allocation"),
     [
-        ("cash", "0"),
-        ("real_estate", "0"),
-        ("taxable", "0.6"),
-        ("tax_deferred", "0.6"),
-        ("tax_free", "0.6"),
-        ("other", "0.6"),
+        ("cash", 0),
+        ("real_estate", 0),
+        ("taxable", 0.6),
+        ("tax_deferred", 0.6),
+        ("tax_free", 0.6),
+        ("other", 0.6),
     ],
 )
 async def test_an_assets_stock_allocation_defaults_by_kind(api, new_user, kind, allocation):
@@ -212,12 +212,12 @@ async def test_a_stock_allocation_patched_to_null_falls_back_to_the_default(
 ) -> None:
     me = new_user()
     created = await api.create("assets", me, api.body("assets", kind="cash"))
-    assert created["stock_allocation"] == "0.7"
+    assert created["stock_allocation"] == 0.7
     response = await client.patch(
         f"/assets/{created['id']}", json={"stock_allocation": None}, headers=me.headers
     )
     assert response.status == 200, await response.text()
-    assert (await response.json())["stock_allocation"] == "0"
+    assert (await response.json())["stock_allocation"] == 0
 
 
 @pytest.mark.parametrize(
@@ -229,7 +229,7 @@ async def test_a_stock_allocation_patched_to_null_falls_back_to_the_default(
         (1200, "1200.00"),
         (19.99, "19.99"),
         ("999999999999.99", "999999999999.99"),
-        ("1.230", "1.23"),
+        (1e3, "1000.00"),  # a JSON number may have an exponent; a string may not
     ],
 )
 async def test_money_is_shown_with_two_places(api, new_user, sent, shown) -> None:
@@ -241,17 +241,18 @@ async def test_money_is_shown_with_two_places(api, new_user, sent, shown) -> Non
 @pytest.mark.parametrize(
     ("sent", "shown"),
     [
-        ("0.05", "0.05"),
-        ("0.050000", "0.05"),
-        (0.07, "0.07"),
-        ("1", "1"),
-        ("0", "0"),
-        ("0.000001", "0.000001"),
+        (0.05, 0.05),
+        (0.07, 0.07),
+        (1, 1),
+        (0, 0),
+        (0.000001, 0.000001),
+        (0.45e-1, 0.045),
     ],
 )
-async def test_rates_are_shown_without_padding(api, new_user, sent, shown) -> None:
+async def test_rates_are_json_numbers_in_and_out(api, new_user, sent, shown) -> None:
     created = await api.create("debts", new_user(), api.body("debts", interest_rate=sent))
     assert created["interest_rate"] == shown
+    assert type(created["interest_rate"]) is float
 
 
 async def test_a_stock_allocation_with_more_places_than_stored_is_refused_not_rounded(
@@ -259,10 +260,10 @@ async def test_a_stock_allocation_with_more_places_than_stored_is_refused_not_ro
 ) -> None:
     me = new_user()
     response = await client.post(
-        "/assets", json=api.body("assets", stock_allocation="0.123456"), headers=me.headers
+        "/assets", json=api.body("assets", stock_allocation=0.123456), headers=me.headers
     )
     if response.status == 201:  # storing it exactly would be as good as refusing it
-        assert (await response.json())["stock_allocation"] == "0.123456"
+        assert (await response.json())["stock_allocation"] == 0.123456
         return
     assert await api.fields(response) == ["stock_allocation"]
     assert await api.items("assets", me) == []

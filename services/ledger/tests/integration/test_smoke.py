@@ -14,7 +14,7 @@ async def test_an_asset_goes_through_create_get_list_patch_delete(client: TestCl
     body = await created.json()
     assert body["balance"] == "1000.50"
     assert body["annual_contribution"] == "1200.00"
-    assert body["stock_allocation"] == "0.6"
+    assert body["stock_allocation"] == 0.6
     assert created.headers["ETag"] == '"v1"'
     assert created.headers["Location"] == f"/api/v1/assets/{body['id']}"
     got = await client.get(f"/assets/{body['id']}", headers=me)

@@ -229,25 +229,30 @@ def test_a_row_shows_the_out_model_fields_in_their_order_without_version_or_owne
     assert list(shown)[:6] == ["id", "created_at", "updated_at", "name", "kind", "balance"]
     assert shown["created_at"] == "2026-11-24T02:25:32Z"
     assert shown["updated_at"] == "2026-11-24T02:25:32.973720Z"
-    assert shown["stock_allocation"] == "0.6"
+    assert shown["stock_allocation"] == 0.6
 
 
 @pytest.mark.parametrize(
     ("c", "rate", "shown"),
     [
-        (ASSETS, Decimal("0.6000"), "0.6"),
-        (ASSETS, Decimal("1.0000"), "1"),
-        (ASSETS, Decimal("0.0000"), "0"),
-        (DEBTS, Decimal("0.000001"), "0.000001"),
-        (INCOMES, Decimal("-0.500000"), "-0.5"),
+        (ASSETS, Decimal("0.6000"), b"0.6"),
+        (ASSETS, Decimal("1.0000"), b"1.0"),
+        (ASSETS, Decimal("0.0000"), b"0.0"),
+        (ASSETS, Decimal("0.0001"), b"0.0001"),
+        (DEBTS, Decimal("0.000001"), b"1e-6"),
+        (DEBTS, Decimal("0.045000"), b"0.045"),
+        (INCOMES, Decimal("-0.500000"), b"-0.5"),
+        (INCOMES, Decimal("0.123457"), b"0.123457"),
     ],
 )
-def test_rates_are_shown_without_the_padding_of_their_column(
-    c: Collection, rate: Decimal, shown: str
+def test_rates_are_shown_as_json_numbers_without_the_padding_of_their_column(
+    c: Collection, rate: Decimal, shown: bytes
 ) -> None:
     row = stored(FIELDS[c.name][0], at=WHOLE_SECOND, changed=WHOLE_SECOND)
     row[c.rate_columns[0]] = rate
-    assert record_out(c, row)[c.rate_columns[0]] == shown
+    value = record_out(c, row)[c.rate_columns[0]]
+    assert orjson.dumps(value) == shown
+    assert Decimal(str(value)) == rate  # the number is the stored value, exactly
 
 
 def test_expenses_have_no_rate_and_show_money_with_two_places() -> None:

@@ -26,6 +26,9 @@ Mode = Literal["deterministic", "monte_carlo", "historical"]
 Strategy = Literal["needs", "fixed_real", "fixed_percentage", "guardrails"]
 
 MAX_PATHS = 100_000
+_RECORD_ID = "The ledger record's id, when it comes from the ledger; null for one a scenario adds."
+_FREQUENCY = "How often `amount` is paid: `monthly` (12 times a year) or `annual`. Default annual."
+_SIGNED = "above −1 and at most 1"
 MAX_SEED = 2**63 - 1
 
 
@@ -82,8 +85,14 @@ class Debt(_Model):
 class _Window(_Model):
     """Check that an age window is not inverted."""
 
-    start_age: Age | None = None
-    end_age: Age | None = None
+    start_age: Age | None = Field(
+        None, description="The age (whole years, 0–120) in whose year it starts; null = from now."
+    )
+    end_age: Age | None = Field(
+        None,
+        description="The age (whole years, 0–120) in whose year it last applies, inclusive; "
+        "null = to the end of the plan. Not before `start_age`.",
+    )
 
     @model_validator(mode="after")
     def _check_window(self) -> _Window:
@@ -96,26 +105,42 @@ class _Window(_Model):
 class Income(_Window):
     """Hold one income with the ledger's field names."""
 
-    id: RecordId | None = None
-    name: Name
-    kind: IncomeKind
-    amount: Money
-    frequency: Frequency = "annual"
-    growth_rate: SignedRate = 0.0
-    inflation_indexed: bool = False
-    taxable: bool = True
+    id: RecordId | None = Field(None, description=_RECORD_ID)
+    name: Name = Field(description="What the user calls it.")
+    kind: IncomeKind = Field(
+        description="Where it comes from; a `salary` stops at retirement whatever `end_age` says."
+    )
+    amount: Money = Field(description="What is received each period, in today's money.")
+    frequency: Frequency = Field("annual", description=_FREQUENCY)
+    growth_rate: SignedRate = Field(
+        0.0,
+        description="Annual nominal growth as a fraction, above −1 and at most 1: 0.02 = grows "
+        "2 % a year (on top of inflation when `inflation_indexed`). Default 0.",
+    )
+    inflation_indexed: bool = Field(
+        False, description="Whether it also rises with inflation each year. Default false."
+    )
+    taxable: bool = Field(True, description="Whether income tax is due on it. Default true.")
 
 
 class Expense(_Window):
     """Hold one expense with the ledger's field names."""
 
-    id: RecordId | None = None
-    name: Name
-    category: Annotated[str, Field(max_length=100)] = "other"
-    amount: Money
-    frequency: Frequency = "annual"
-    inflation_indexed: bool = True
-    essential: bool = True
+    id: RecordId | None = Field(None, description=_RECORD_ID)
+    name: Name = Field(description="What the user calls it.")
+    category: Annotated[str, Field(max_length=100)] = Field(
+        "other", description="A free grouping such as `home` or `travel`. Default `other`."
+    )
+    amount: Money = Field(description="What is spent each period, in today's money.")
+    frequency: Frequency = Field("annual", description=_FREQUENCY)
+    inflation_indexed: bool = Field(
+        True, description="Whether it rises with inflation each year. Default true."
+    )
+    essential: bool = Field(
+        True,
+        description="Whether it must be paid whatever the markets do (a failure if not), as "
+        "opposed to discretionary. Default true.",
+    )
 
 
 def refuse_booleans(value: object) -> object:
@@ -130,16 +155,36 @@ class Guardrails(_Model):
 
     _numbers_only = field_validator("*", mode="before")(refuse_booleans)
 
-    upper: Annotated[float, Field(gt=0.0, le=1.0)] = 0.20
-    lower: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.20
-    adjustment: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.10
+    upper: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.20,
+        description="Capital preservation: when the withdrawal rate rises above the initial "
+        "rate × (1 + upper), spending is cut. A fraction in (0, 1]; default 0.20.",
+    )
+    lower: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+        0.20,
+        description="Prosperity: when the withdrawal rate falls below the initial rate × "
+        "(1 − lower), spending is raised. A fraction in (0, 1); default 0.20.",
+    )
+    adjustment: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+        0.10,
+        description="How much each cut or raise changes spending, as a fraction in (0, 1): "
+        "0.10 = 10 %; default 0.10.",
+    )
 
 
 class Historical(_Model):
     """Restrict the historical series to a range of calendar years."""
 
-    first_year: Annotated[int, Field(ge=1800, le=2200)] | None = None
-    last_year: Annotated[int, Field(ge=1800, le=2200)] | None = None
+    first_year: Annotated[int, Field(ge=1800, le=2200)] | None = Field(
+        None,
+        description="The first calendar year a path may start in; null = the data's first "
+        "complete year. Must lie within the historical data (a 422 says its range).",
+    )
+    last_year: Annotated[int, Field(ge=1800, le=2200)] | None = Field(
+        None,
+        description="The last calendar year a path may use; null = the data's last complete "
+        "year. Must lie within the historical data and not before `first_year`.",
+    )
 
     @model_validator(mode="after")
     def _check_range(self) -> Historical:
@@ -154,22 +199,71 @@ class Assumptions(_Model):
 
     _numbers_only = field_validator("*", mode="before")(refuse_booleans)
 
-    mode: Mode = "monte_carlo"
+    mode: Mode = Field(
+        "monte_carlo",
+        description="How returns are drawn: `monte_carlo` (random paths), `deterministic` (one "
+        "path at the mean rates) or `historical` (one path per start year of the data). "
+        "Default `monte_carlo`.",
+    )
     # Strict: `true` is not a path count or a seed.
-    paths: Annotated[int, Field(ge=1, le=MAX_PATHS, strict=True)] = 10_000
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)] | None = None
-    inflation: SignedRate = 0.03
-    inflation_vol: Annotated[float, Field(ge=0.0, le=1.0)] = 0.04
-    stock_return: SignedRate = 0.10
-    stock_vol: Annotated[float, Field(ge=0.0, le=2.0)] = 0.18
-    bond_return: SignedRate = 0.045
-    bond_vol: Annotated[float, Field(ge=0.0, le=2.0)] = 0.06
-    stock_bond_corr: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.1
-    income_tax_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.20
-    withdrawal_strategy: Strategy = "needs"
-    withdrawal_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.04
-    guardrails: Guardrails = Guardrails()
-    historical: Historical = Historical()
+    paths: Annotated[int, Field(ge=1, le=MAX_PATHS, strict=True)] = Field(
+        10_000,
+        description=f"Monte Carlo paths, 1–{MAX_PATHS:,}; default 10,000 (ignored by the other "
+        "modes).",
+    )
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)] | None = Field(
+        None,
+        description="Monte Carlo seed, 0–2^63−1, for reproducible paths; null = derived from the "
+        "projection's id.",
+    )
+    inflation: SignedRate = Field(
+        0.03,
+        description=f"Mean annual inflation as a fraction {_SIGNED}: 0.03 = 3 %; default 0.03.",
+    )
+    inflation_vol: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.04, description="Standard deviation of annual inflation, a fraction 0–1; default 0.04."
+    )
+    stock_return: SignedRate = Field(
+        0.10,
+        description=f"Mean annual nominal stock return as a fraction {_SIGNED}: 0.10 = 10 %; "
+        "default 0.10.",
+    )
+    stock_vol: Annotated[float, Field(ge=0.0, le=2.0)] = Field(
+        0.18, description="Volatility of annual stock returns, a fraction 0–2; default 0.18."
+    )
+    bond_return: SignedRate = Field(
+        0.045,
+        description=f"Mean annual nominal bond return as a fraction {_SIGNED}: 0.045 = 4.5 %; "
+        "default 0.045.",
+    )
+    bond_vol: Annotated[float, Field(ge=0.0, le=2.0)] = Field(
+        0.06, description="Volatility of annual bond returns, a fraction 0–2; default 0.06."
+    )
+    stock_bond_corr: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
+        0.1, description="Correlation of annual stock and bond returns, −1–1; default 0.1."
+    )
+    income_tax_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.20,
+        description="Flat tax on taxable income and tax-deferred withdrawals, a fraction in "
+        "[0, 1): 0.20 = 20 %; default 0.20.",
+    )
+    withdrawal_strategy: Strategy = Field(
+        "needs",
+        description="How much is taken out each retirement year: `needs` (what expenses "
+        "require), `fixed_real` (the 4 % rule), `fixed_percentage` (a share of the portfolio) "
+        "or `guardrails` (Guyton–Klinger). Default `needs`.",
+    )
+    withdrawal_rate: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.04,
+        description="Initial withdrawal rate of the rate strategies, a fraction in (0, 1]: "
+        "0.04 = 4 % of the portfolio at retirement; default 0.04.",
+    )
+    guardrails: Guardrails = Field(
+        Guardrails(), description="The `guardrails` strategy's thresholds."
+    )
+    historical: Historical = Field(
+        Historical(), description="The range of calendar years `historical` mode draws from."
+    )
 
 
 class Plan(_Model):

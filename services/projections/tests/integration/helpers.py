@@ -17,7 +17,9 @@ def born_years_ago(age: int) -> str:
     return f"{date.today().year - age}-01-01"
 
 
-def asset(balance: float, *, kind: str = "taxable", stock_allocation: str = "1") -> dict[str, Any]:
+def asset(
+    balance: float, *, kind: str = "taxable", stock_allocation: float = 1.0
+) -> dict[str, Any]:
     """Return an asset as ledger's snapshot shows it (ledger-only fields included)."""
     return {
         "id": str(uuid.uuid4()),
@@ -27,8 +29,8 @@ def asset(balance: float, *, kind: str = "taxable", stock_allocation: str = "1")
         "annual_contribution": "0.00",
         "contribution_end_age": None,
         "stock_allocation": stock_allocation,
-        "created_at": "2025-01-01T00:00:00+00:00",
-        "updated_at": "2025-01-01T00:00:00+00:00",
+        "created_at": "2025-01-01T00:00:00Z",
+        "updated_at": "2025-01-01T00:00:00Z",
     }
 
 
@@ -44,8 +46,8 @@ def expense(amount: float, *, indexed: bool = False, **extra: Any) -> dict[str, 
         "end_age": None,
         "inflation_indexed": indexed,
         "essential": True,
-        "created_at": "2025-01-01T00:00:00+00:00",
-        "updated_at": "2025-01-01T00:00:00+00:00",
+        "created_at": "2025-01-01T00:00:00Z",
+        "updated_at": "2025-01-01T00:00:00Z",
         **extra,
     }
 
@@ -60,11 +62,11 @@ def income(amount: float, *, kind: str = "salary", **extra: Any) -> dict[str, An
         "frequency": "annual",
         "start_age": None,
         "end_age": None,
-        "growth_rate": "0",
+        "growth_rate": 0.0,
         "inflation_indexed": False,
         "taxable": True,
-        "created_at": "2025-01-01T00:00:00+00:00",
-        "updated_at": "2025-01-01T00:00:00+00:00",
+        "created_at": "2025-01-01T00:00:00Z",
+        "updated_at": "2025-01-01T00:00:00Z",
         **extra,
     }
 
