@@ -12,7 +12,7 @@ from accounts.usecases import Accounts
 from nestegg_common.auth import current_user_id
 from nestegg_common.errors import NotFound
 from nestegg_common.etags import etag_for, expected_version
-from nestegg_common.http import json_response, read_body_model
+from nestegg_common.http import json_response, read_body_model, read_json
 
 ACCOUNTS = web.AppKey("accounts", Accounts)
 
@@ -27,7 +27,9 @@ def client_address(request: web.Request) -> str:
 async def register_user(request: web.Request) -> web.Response:
     """Create an account."""
     body = await read_body_model(request, Registration)
-    user = await usecases.register(request.app[ACCOUNTS], body)
+    user = await usecases.register(
+        request.app[ACCOUNTS], body, client_address=client_address(request)
+    )
     return json_response(user, status=201, headers={"Location": "/api/v1/me"})
 
 
@@ -41,7 +43,8 @@ async def log_in(request: web.Request) -> web.Response:
 async def refresh_tokens(request: web.Request) -> web.Response:
     """Rotate a refresh token into a new pair."""
     body = await read_body_model(request, RefreshRequest)
-    pair = await usecases.refresh(request.app[ACCOUNTS], body.refresh_token)
+    client = usecases.client_hash(client_address(request), request.headers.get("User-Agent", ""))
+    pair = await usecases.refresh(request.app[ACCOUNTS], body.refresh_token, client=client)
     return json_response(pair, headers={"Cache-Control": "no-store"})
 
 
@@ -77,6 +80,17 @@ async def replace_profile(request: web.Request) -> web.Response:
         request.app[ACCOUNTS],
         current_user_id(request),
         body,
+        expected_version=expected_version(request),
+    )
+    return json_response(profile, headers={"ETag": etag_for(version)})
+
+
+async def patch_profile(request: web.Request) -> web.Response:
+    """Change some profile fields: a JSON merge patch (RFC 7396; honours If-Match)."""
+    profile, version = await usecases.patch_profile(
+        request.app[ACCOUNTS],
+        current_user_id(request),
+        await read_json(request),
         expected_version=expected_version(request),
     )
     return json_response(profile, headers={"ETag": etag_for(version)})

@@ -16,6 +16,8 @@ from pydantic import (
     field_validator,
 )
 
+from accounts.passwords import weak_password_reason
+
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 256
 
@@ -44,6 +46,15 @@ class Registration(Credentials):
             description=f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters",
         ),
     ]
+
+    @field_validator("password")
+    @classmethod
+    def _hard_to_guess(cls, value: str, info: ValidationInfo) -> str:
+        # `email` is validated first (field order); when it failed, the rest is still checked.
+        reason = weak_password_reason(value, email=str(info.data.get("email", "")))
+        if reason is not None:
+            raise ValueError(f"the password {reason}")
+        return value
 
 
 class RefreshRequest(Strict):
