@@ -8,6 +8,8 @@
   `lower()` kept apart), the migration stops and names their ids: an operator decides which
   one keeps the address (docs/OPERATIONS.md, Email keys); nothing is merged or hidden silently.
 - `login_failures` also counts per (account, address) and registrations per address.
+- During a rollout the release before this one still inserts users without a key: a trigger
+  keys those rows in SQL (docs/OPERATIONS.md, Email keys), until a contract migration drops it.
 - `refresh_tokens.successor_salt` / `rotated_for`: what a retried refresh needs to be answered
   with the same successor within the grace window instead of revoking the family.
 
@@ -73,6 +75,20 @@ _KEY_DDL = (
     "mailed to. Identity is email_key.'",
     "COMMENT ON COLUMN users.email_key IS 'NFKC + case-folded email (accounts.emails.email_key); "
     "unique: two addresses with the same key are one account. Used for lookup and throttling.'",
+    # Expand step: the release still running during a rollout inserts users without the key.
+    # The trigger keys them in SQL (exact for ASCII addresses; lower() is no full case folding,
+    # so `ß` stays). Drop it, with the function, in a contract migration once no such release
+    # runs.
+    """CREATE FUNCTION users_fill_email_key() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.email_key := normalize(lower(normalize(NEW.email, NFKC)), NFKC);
+    RETURN NEW;
+END
+$$""",
+    "CREATE TRIGGER users_fill_email_key BEFORE INSERT ON users FOR EACH ROW "
+    "WHEN (NEW.email_key IS NULL) EXECUTE FUNCTION users_fill_email_key()",
+    "COMMENT ON FUNCTION users_fill_email_key() IS 'Keys a user inserted without email_key (by "
+    "the release before 0005, during a rollout); to be dropped once none runs.'",
 )
 
 _ROLLBACK_DDL = (
@@ -87,6 +103,8 @@ _ROLLBACK_DDL = (
     "COMMENT ON COLUMN login_failures.attempts IS 'Unsuccessful attempts counted in the current "
     "window.'",
     "ALTER TABLE refresh_tokens DROP COLUMN successor_salt, DROP COLUMN rotated_for",
+    "DROP TRIGGER users_fill_email_key ON users",
+    "DROP FUNCTION users_fill_email_key()",
     # Fails, and so keeps 0005, if two accounts now differ only in ways lower() ignores.
     "CREATE UNIQUE INDEX users_email_lower_key ON users (lower(email))",
     "ALTER TABLE users DROP COLUMN email_key",

@@ -70,3 +70,13 @@ def test_rolling_back_restores_case_insensitive_uniqueness(old_schema: str) -> N
     rollback_migrations(old_schema, MIGRATIONS_DIR, steps=1)
     with pytest.raises(psycopg.errors.UniqueViolation):
         add_users(old_schema, "dave@EXAMPLE.com")
+
+
+def test_the_release_before_0005_can_still_register_during_a_rollout(old_schema: str) -> None:
+    apply_migrations(old_schema, MIGRATIONS_DIR)
+    add_users(old_schema, "Erin@Example.com")  # the old INSERT, without email_key
+    with psycopg.connect(old_schema) as conn:
+        (key,) = conn.execute("SELECT email_key FROM users").fetchone() or (None,)
+    assert key == email_key("Erin@Example.com")
+    with pytest.raises(psycopg.errors.UniqueViolation):  # and its 409 still works
+        add_users(old_schema, "erin@example.com")
