@@ -26,7 +26,8 @@ _REGISTER = (
     "The password must be 12 to 256 characters, not one of the 10,000 most common passwords "
     "(nor one padded with digits or symbols, nor repeated), not a run such as `abcdef…`, with "
     "at least 5 different characters, and not (little more than) the email address; otherwise "
-    "422 naming `password`. At most 20 registrations a minute and 200 a day per client address."
+    "422 naming `password`. By default at most 20 registrations a minute and 200 a day per "
+    "client address."
 )
 _REFRESH = (
     "Reusing a rotated refresh token revokes its whole family, except a retry: the client that "
