@@ -7,12 +7,18 @@ import uuid
 from aiohttp import web
 
 from accounts import usecases
-from accounts.models import Credentials, ProfileUpdate, RefreshRequest, Registration
+from accounts.models import (
+    Credentials,
+    ProfilePatch,
+    ProfileUpdate,
+    RefreshRequest,
+    Registration,
+)
 from accounts.usecases import Accounts
 from nestegg_common.auth import current_user_id
 from nestegg_common.errors import NotFound
 from nestegg_common.etags import etag_for, expected_version
-from nestegg_common.http import json_response, read_body_model, read_json
+from nestegg_common.http import json_response, read_body_model
 
 ACCOUNTS = web.AppKey("accounts", Accounts)
 
@@ -90,7 +96,7 @@ async def patch_profile(request: web.Request) -> web.Response:
     profile, version = await usecases.patch_profile(
         request.app[ACCOUNTS],
         current_user_id(request),
-        await read_json(request),
+        await read_body_model(request, ProfilePatch),
         expected_version=expected_version(request),
     )
     return json_response(profile, headers={"ETag": etag_for(version)})

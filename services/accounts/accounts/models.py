@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    create_model,
     field_validator,
 )
 
@@ -133,11 +134,46 @@ class ProfileUpdate(Strict):
     @classmethod
     def _life_after_retirement(cls, value: int, info: ValidationInfo) -> int:
         retirement_age = info.data.get("retirement_age")
-        if retirement_age is not None and value <= retirement_age:
+        # None only in a merge patch (ProfilePatch), where the merged result is checked again.
+        if retirement_age is not None and value is not None and value <= retirement_age:
             raise ValueError(
                 f"life_expectancy must be greater than retirement_age ({retirement_age})"
             )
         return value
+
+
+def _without_defaults(schema: dict[str, Any]) -> None:
+    # In a merge patch an absent field keeps its stored value: no field has a default.
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
+class _ProfileMergePatch(ProfileUpdate):
+    # A subclass, so ProfileUpdate's field validators (a date must be a date string, …) apply
+    # to each field sent; the fields themselves are redeclared optional and nullable below.
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_without_defaults)
+
+
+def _merge_patch_of(model: type[BaseModel]) -> dict[str, Any]:
+    """Return `model`'s fields, each optional and nullable, with the same per-field checks."""
+    fields: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        annotation: Any = (
+            Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+        )
+        fields[name] = (annotation | None, Field(None, description=field.description))
+    return fields
+
+
+# The body of PATCH /me/profile (RFC 7396): any subset of ProfileUpdate's fields, where null
+# resets a field to its default; the merged result is validated as a ProfileUpdate.
+ProfilePatch: type[ProfileUpdate] = create_model(
+    "ProfilePatch",
+    __base__=_ProfileMergePatch,
+    __doc__="Some profile fields to change (JSON merge patch): absent keeps, null resets to the "
+    "default.",
+    **_merge_patch_of(ProfileUpdate),
+)
 
 
 class Session(BaseModel):

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from accounts.models import ProfileUpdate
-from nestegg_common.http import patch_fields
+from accounts.models import ProfilePatch, ProfileUpdate
 
 
 def merge_patch(target: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
@@ -31,9 +30,8 @@ def merge_patch(target: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str
     return merged
 
 
-def patched_profile(stored: Mapping[str, Any], patch: Any) -> ProfileUpdate:
-    """Apply a merge patch to the stored profile; 422 names each unknown or invalid field."""
-    fields = ProfileUpdate.model_fields
-    changes = patch_fields(patch, fields, noun="profile")
-    current = {name: stored[name] for name in fields}
+def patched_profile(stored: Mapping[str, Any], patch: ProfilePatch) -> ProfileUpdate:
+    """Apply a merge patch to the stored profile; 422 names each invalid field of the result."""
+    current = {name: stored[name] for name in ProfileUpdate.model_fields}
+    changes = patch.model_dump(exclude_unset=True)  # absent fields are not in the patch at all
     return ProfileUpdate.model_validate(merge_patch(current, changes))

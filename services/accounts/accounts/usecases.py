@@ -14,7 +14,6 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
@@ -25,6 +24,7 @@ from accounts.models import (
     Credentials,
     Me,
     Profile,
+    ProfilePatch,
     ProfileUpdate,
     Registration,
     Session,
@@ -302,7 +302,7 @@ async def replace_profile(
 
 
 async def patch_profile(
-    accounts: Accounts, user_id: uuid.UUID, patch: Any, *, expected_version: int | None
+    accounts: Accounts, user_id: uuid.UUID, patch: ProfilePatch, *, expected_version: int | None
 ) -> tuple[Profile, int]:
     """Merge a JSON merge patch into the profile (accounts/profiles.py); 412 when stale."""
     async with accounts.pool.acquire() as conn, conn.transaction():

@@ -158,6 +158,8 @@ async def test_an_empty_patch_changes_nothing_but_the_version(client: TestClient
         ({"retirement_age": "62"}, "retirement_age"),
         ({"currency": "eur"}, "currency"),
         ({"birth_date": "17/05/1980"}, "birth_date"),
+        ({"birth_date": 0}, "birth_date"),  # not a Unix time: found by schemathesis
+        ({"retirement_age": 70, "life_expectancy": 70}, "life_expectancy"),
         ({"user_id": "00000000-0000-0000-0000-000000000000"}, "user_id"),
         # Valid alone, not with the stored life expectancy (92): the result is checked whole.
         ({"retirement_age": 95}, "life_expectancy"),
