@@ -80,6 +80,10 @@ def cluster_on(
         "NESTEGG_OUTBOX_BACKOFF_MAX_S": "2",
         # Empty means the series shipped in the engine, whatever the developer's shell says.
         "NESTEGG_HISTORICAL_DATA": "",
+        # Every test registers its users from 127.0.0.1; tests/e2e/test_login_throttles.py
+        # checks the registration throttle (20 a minute) on its own cluster.
+        "NESTEGG_REGISTRATIONS_PER_ADDRESS_PER_MINUTE": "100000",
+        "NESTEGG_REGISTRATIONS_PER_ADDRESS_PER_DAY": "100000",
         **{f"NESTEGG_{n.upper()}_PORT": str(p) for n, p in ports.items()},
         **{f"NESTEGG_{n.upper()}_DATABASE": d for n, d in databases.items()},
         **{f"NESTEGG_{n.upper()}_URL": f"http://127.0.0.1:{ports[n]}" for n in SERVICES},

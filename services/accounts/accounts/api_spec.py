@@ -6,6 +6,7 @@ from accounts.models import (
     Credentials,
     Me,
     Profile,
+    ProfilePatch,
     ProfileUpdate,
     RefreshRequest,
     Registration,
@@ -22,6 +23,29 @@ TAGS = {
 _NO_STORE = ("Cache-Control",)
 # A token outlives the account it was issued for by at most its lifetime.
 _GONE = {404: "The account no longer exists (erased after the token was issued)."}
+_REGISTER = (
+    "The password must be 12 to 256 characters, not one of the 10,000 most common passwords "
+    "(nor one padded with digits or symbols, nor repeated), not a run such as `abcdef…`, with "
+    "at least 5 different characters, and not (little more than) the email address; otherwise "
+    "422 naming `password`. By default at most 20 registrations a minute and 200 a day per "
+    "client address."
+)
+_REFRESH = (
+    "Reusing a rotated refresh token revokes its whole family, except a retry: the client that "
+    "rotated it (same address and User-Agent), within `NESTEGG_REFRESH_REUSE_GRACE_S` (20 s) and "
+    "while the new token is unused, gets the same new refresh token again (and a new access "
+    "token)."
+)
+_PUT_PROFILE = (
+    "A full replacement: every field left out takes its default (`display_name` and `birth_date` "
+    "null, `retirement_age` 65, `life_expectancy` 95, `currency` USD), whatever was stored. To "
+    "change some fields only, use PATCH."
+)
+_PATCH_PROFILE = (
+    "A JSON merge patch (RFC 7396; `application/merge-patch+json` or `application/json`): fields "
+    "left out keep their stored value, a field set to null goes back to its default (as with "
+    "PUT), nested objects merge. The result is validated as a whole, like a PUT body."
+)
 
 
 def operations() -> list[Operation]:
@@ -36,7 +60,11 @@ def operations() -> list[Operation]:
             {201: Reply("The account was created.", User, ("Location",))},
             request=Registration,
             auth=False,
-            errors={409: "An account with this email exists (emails compare case-insensitively)."},
+            description=_REGISTER,
+            errors={
+                409: "An account with this email exists (compared by their NFKC case-folded key).",
+                429: "Too many registrations from this address; `Retry-After` says when to retry.",
+            },
         ),
         Operation(
             "post",
@@ -59,7 +87,7 @@ def operations() -> list[Operation]:
             "Rotate a refresh token into a new pair",
             ("auth",),
             {200: Reply("A new pair; the refresh token sent stops working.", TokenPair, _NO_STORE)},
-            description="Reusing a rotated refresh token revokes its whole family.",
+            description=_REFRESH,
             request=RefreshRequest,
             auth=False,
             errors={401: "The refresh token is unknown, expired, revoked or reused."},
@@ -108,7 +136,20 @@ def operations() -> list[Operation]:
             "Replace the profile; omitted fields take their defaults",
             ("me",),
             {200: Reply("The profile as stored.", Profile, ("ETag",))},
+            description=_PUT_PROFILE,
             request=ProfileUpdate,
+            request_headers=("If-Match",),
+            errors=_GONE,
+        ),
+        Operation(
+            "patch",
+            f"{PREFIX}/me/profile",
+            "patchProfile",
+            "Change some profile fields (JSON merge patch)",
+            ("me",),
+            {200: Reply("The profile as stored.", Profile, ("ETag",))},
+            description=_PATCH_PROFILE,
+            request=ProfilePatch,
             request_headers=("If-Match",),
             errors=_GONE,
         ),

@@ -7,7 +7,13 @@ import uuid
 from aiohttp import web
 
 from accounts import usecases
-from accounts.models import Credentials, ProfileUpdate, RefreshRequest, Registration
+from accounts.models import (
+    Credentials,
+    ProfilePatch,
+    ProfileUpdate,
+    RefreshRequest,
+    Registration,
+)
 from accounts.usecases import Accounts
 from nestegg_common.auth import current_user_id
 from nestegg_common.errors import NotFound
@@ -26,7 +32,9 @@ def client_address(request: web.Request) -> str:
 async def register_user(request: web.Request) -> web.Response:
     """Create an account."""
     body = await read_body_model(request, Registration)
-    user = await usecases.register(request.app[ACCOUNTS], body)
+    user = await usecases.register(
+        request.app[ACCOUNTS], body, client_address=client_address(request)
+    )
     return json_response(user, status=201, headers={"Location": "/api/v1/me"})
 
 
@@ -40,7 +48,8 @@ async def log_in(request: web.Request) -> web.Response:
 async def refresh_tokens(request: web.Request) -> web.Response:
     """Rotate a refresh token into a new pair."""
     body = await read_body_model(request, RefreshRequest)
-    pair = await usecases.refresh(request.app[ACCOUNTS], body.refresh_token)
+    client = usecases.client_hash(client_address(request), request.headers.get("User-Agent", ""))
+    pair = await usecases.refresh(request.app[ACCOUNTS], body.refresh_token, client=client)
     return json_response(pair, headers={"Cache-Control": "no-store"})
 
 
@@ -76,6 +85,17 @@ async def replace_profile(request: web.Request) -> web.Response:
         request.app[ACCOUNTS],
         current_user_id(request),
         body,
+        expected_version=expected_version(request),
+    )
+    return json_response(profile, headers={"ETag": etag_for(version)})
+
+
+async def patch_profile(request: web.Request) -> web.Response:
+    """Change some profile fields: a JSON merge patch (RFC 7396; honours If-Match)."""
+    profile, version = await usecases.patch_profile(
+        request.app[ACCOUNTS],
+        current_user_id(request),
+        await read_body_model(request, ProfilePatch),
         expected_version=expected_version(request),
     )
     return json_response(profile, headers={"ETag": etag_for(version)})

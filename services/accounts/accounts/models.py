@@ -12,9 +12,11 @@ from pydantic import (
     EmailStr,
     Field,
     ValidationInfo,
+    create_model,
     field_validator,
 )
 
+from accounts.passwords import weak_password_reason
 from nestegg_common.values import CurrencyCode, DisplayText
 
 PASSWORD_MIN_LENGTH = 12
@@ -63,6 +65,15 @@ class Registration(Credentials):
             "characters.",
         ),
     ]
+
+    @field_validator("password")
+    @classmethod
+    def _hard_to_guess(cls, value: str, info: ValidationInfo) -> str:
+        # `email` is validated first (field order); when it failed, the rest is still checked.
+        reason = weak_password_reason(value, email=str(info.data.get("email", "")))
+        if reason is not None:
+            raise ValueError(f"the password {reason}")
+        return value
 
 
 class RefreshRequest(Strict):
@@ -183,11 +194,46 @@ class ProfileUpdate(Strict):
     @classmethod
     def _life_after_retirement(cls, value: int, info: ValidationInfo) -> int:
         retirement_age = info.data.get("retirement_age")
-        if retirement_age is not None and value <= retirement_age:
+        # None only in a merge patch (ProfilePatch), where the merged result is checked again.
+        if retirement_age is not None and value is not None and value <= retirement_age:
             raise ValueError(
                 f"life_expectancy must be greater than retirement_age ({retirement_age})"
             )
         return value
+
+
+def _without_defaults(schema: dict[str, Any]) -> None:
+    # In a merge patch an absent field keeps its stored value: no field has a default.
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
+class _ProfileMergePatch(ProfileUpdate):
+    # A subclass, so ProfileUpdate's field validators (a date must be a date string, …) apply
+    # to each field sent; the fields themselves are redeclared optional and nullable below.
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_without_defaults)
+
+
+def _merge_patch_of(model: type[BaseModel]) -> dict[str, Any]:
+    """Return `model`'s fields, each optional and nullable, with the same per-field checks."""
+    fields: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        annotation: Any = (
+            Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+        )
+        fields[name] = (annotation | None, Field(None, description=field.description))
+    return fields
+
+
+# The body of PATCH /me/profile (RFC 7396): any subset of ProfileUpdate's fields, where null
+# resets a field to its default; the merged result is validated as a ProfileUpdate.
+ProfilePatch: type[ProfileUpdate] = create_model(
+    "ProfilePatch",
+    __base__=_ProfileMergePatch,
+    __doc__="Some profile fields to change (JSON merge patch): absent keeps, null resets to the "
+    "default.",
+    **_merge_patch_of(ProfileUpdate),
+)
 
 
 class Session(BaseModel):

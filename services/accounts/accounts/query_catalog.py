@@ -14,14 +14,16 @@ _FAILURE = "SELECT scope, subject_hash FROM login_failures ORDER BY subject_hash
 CATALOG = (
     # POST /auth/register
     CatalogQuery(
-        "users.insert", repo._INSERT_USER, f"SELECT gen_random_uuid(), 'new@example.com', {_HASH}"
+        "users.insert",
+        repo._INSERT_USER,
+        f"SELECT gen_random_uuid(), 'new@example.com', 'new@example.com', {_HASH}",
     ),
     CatalogQuery("profiles.insert_default", repo._INSERT_DEFAULT_PROFILE, _USER),
     # POST /auth/login
     CatalogQuery(
-        "users.credentials_by_email",
-        repo._SELECT_CREDENTIALS_BY_EMAIL,
-        "SELECT upper(email) FROM users ORDER BY id LIMIT 1",
+        "users.credentials_by_email_key",
+        repo._SELECT_CREDENTIALS_BY_EMAIL_KEY,
+        "SELECT email_key FROM users ORDER BY id LIMIT 1",
     ),
     CatalogQuery(
         "users.update_password_hash",
@@ -30,12 +32,12 @@ CATALOG = (
     ),
     CatalogQuery(
         "login_failures.count",
-        repo._COUNT_LOGIN_ATTEMPT,
+        repo._COUNT_ATTEMPT,
         "SELECT scope, subject_hash, 900.0::float8 FROM login_failures "
         "ORDER BY subject_hash LIMIT 1",
     ),
-    CatalogQuery("login_failures.forgive", repo._FORGIVE_LOGIN_ATTEMPT, _FAILURE),
-    CatalogQuery("login_failures.clear", repo._CLEAR_LOGIN_ATTEMPTS, _FAILURE),
+    CatalogQuery("login_failures.forgive", repo._FORGIVE_ATTEMPT, _FAILURE),
+    CatalogQuery("login_failures.clear", repo._CLEAR_ATTEMPTS, _FAILURE),
     CatalogQuery(
         "refresh_tokens.insert",
         repo._INSERT_REFRESH_TOKEN,
@@ -51,16 +53,23 @@ CATALOG = (
     CatalogQuery(
         "refresh_tokens.rotate",
         repo._ROTATE_REFRESH_TOKEN,
-        "SELECT id, gen_random_uuid() FROM refresh_tokens ORDER BY id LIMIT 1",
+        "SELECT id, gen_random_uuid(), sha256('salt'::bytea), sha256('client'::bytea) "
+        "FROM refresh_tokens ORDER BY id LIMIT 1",
+    ),
+    CatalogQuery(
+        "refresh_tokens.lock_live_by_id",
+        repo._SELECT_LIVE_REFRESH_TOKEN_FOR_UPDATE,
+        "SELECT id FROM refresh_tokens ORDER BY id LIMIT 1",
     ),
     CatalogQuery(
         "refresh_tokens.revoke_family",
         repo._REVOKE_TOKEN_FAMILY,
         "SELECT family_id FROM refresh_tokens ORDER BY id LIMIT 1",
     ),
-    # GET /me, GET/PUT /me/profile, GET /internal/users/{id}/profile and /export, DELETE /me
+    # GET /me, GET/PUT/PATCH /me/profile, GET /internal/users/{id}/profile and /export, DELETE /me
     CatalogQuery("users.with_profile", repo._SELECT_USER_WITH_PROFILE, _USER),
     CatalogQuery("profiles.select", repo._SELECT_PROFILE, _USER),
+    CatalogQuery("profiles.lock", repo._SELECT_PROFILE_FOR_UPDATE, _USER),
     CatalogQuery(
         "profiles.replace",
         repo._REPLACE_PROFILE,

@@ -11,8 +11,8 @@ import asyncpg
 from nestegg_common.db import Connection
 
 _INSERT_USER = """
-INSERT INTO users (id, email, password_hash)
-VALUES ($1, $2, $3)
+INSERT INTO users (id, email, email_key, password_hash)
+VALUES ($1, $2, $3, $4)
 RETURNING id, email, created_at
 """
 
@@ -20,8 +20,9 @@ _INSERT_DEFAULT_PROFILE = """
 INSERT INTO profiles (user_id) VALUES ($1)
 """
 
-_SELECT_CREDENTIALS_BY_EMAIL = """
-SELECT id, password_hash FROM users WHERE lower(email) = lower($1)
+# By the one key of accounts.emails, never by SQL lower(): see that module.
+_SELECT_CREDENTIALS_BY_EMAIL_KEY = """
+SELECT id, password_hash FROM users WHERE email_key = $1
 """
 
 _UPDATE_PASSWORD_HASH = """
@@ -40,6 +41,15 @@ _SELECT_PROFILE = """
 SELECT display_name, birth_date, retirement_age, life_expectancy, currency, version
 FROM profiles
 WHERE user_id = $1
+"""
+
+# PATCH reads, merges and writes back in one transaction: the lock keeps a concurrent change
+# from being overwritten by a merge made on the older profile.
+_SELECT_PROFILE_FOR_UPDATE = """
+SELECT display_name, birth_date, retirement_age, life_expectancy, currency, version
+FROM profiles
+WHERE user_id = $1
+FOR UPDATE
 """
 
 _REPLACE_PROFILE = """
@@ -69,14 +79,24 @@ VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
 """
 
 _SELECT_REFRESH_TOKEN_FOR_UPDATE = """
-SELECT id, user_id, family_id, revoked_at, expires_at <= now() AS expired
+SELECT id, user_id, family_id, revoked_at, expires_at <= now() AS expired, replaced_by,
+       successor_salt, rotated_for, extract(epoch FROM now() - revoked_at)::float8 AS revoked_age_s
 FROM refresh_tokens
 WHERE token_hash = $1
 FOR UPDATE
 """
 
+_SELECT_LIVE_REFRESH_TOKEN_FOR_UPDATE = """
+SELECT token_hash
+FROM refresh_tokens
+WHERE id = $1 AND revoked_at IS NULL AND expires_at > now()
+FOR UPDATE
+"""
+
 _ROTATE_REFRESH_TOKEN = """
-UPDATE refresh_tokens SET revoked_at = now(), replaced_by = $2 WHERE id = $1
+UPDATE refresh_tokens
+SET revoked_at = now(), replaced_by = $2, successor_salt = $3, rotated_for = $4
+WHERE id = $1
 """
 
 _REVOKE_TOKEN_FAMILY = """
@@ -84,7 +104,7 @@ UPDATE refresh_tokens SET revoked_at = now()
 WHERE family_id = $1 AND revoked_at IS NULL
 """
 
-_COUNT_LOGIN_ATTEMPT = """
+_COUNT_ATTEMPT = """
 INSERT INTO login_failures AS f (scope, subject_hash, attempts, window_started_at)
 VALUES ($1, $2, 1, now())
 ON CONFLICT (scope, subject_hash) DO UPDATE SET
@@ -97,21 +117,23 @@ RETURNING attempts,
               AS seconds_left
 """
 
-_FORGIVE_LOGIN_ATTEMPT = """
+_FORGIVE_ATTEMPT = """
 UPDATE login_failures SET attempts = greatest(attempts - 1, 0)
 WHERE scope = $1 AND subject_hash = $2
 """
 
-_CLEAR_LOGIN_ATTEMPTS = """
+_CLEAR_ATTEMPTS = """
 DELETE FROM login_failures WHERE scope = $1 AND subject_hash = $2
 """
 
 
 async def insert_user(
-    conn: Connection, *, user_id: uuid.UUID, email: str, password_hash: str
+    conn: Connection, *, user_id: uuid.UUID, email: str, email_key: str, password_hash: str
 ) -> asyncpg.Record:
-    """Insert a user; raises asyncpg.UniqueViolationError when the email is taken."""
-    row: asyncpg.Record | None = await conn.fetchrow(_INSERT_USER, user_id, email, password_hash)
+    """Insert a user; raises asyncpg.UniqueViolationError when the email key is taken."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        _INSERT_USER, user_id, email, email_key, password_hash
+    )
     assert row is not None  # INSERT ... RETURNING yields the row or raises
     return row
 
@@ -121,9 +143,9 @@ async def insert_default_profile(conn: Connection, *, user_id: uuid.UUID) -> Non
     await conn.execute(_INSERT_DEFAULT_PROFILE, user_id)
 
 
-async def get_credentials_by_email(conn: Connection, *, email: str) -> asyncpg.Record | None:
-    """Return `id` and `password_hash` of the account with this email in any letter case."""
-    row: asyncpg.Record | None = await conn.fetchrow(_SELECT_CREDENTIALS_BY_EMAIL, email)
+async def get_credentials(conn: Connection, *, email_key: str) -> asyncpg.Record | None:
+    """Return `id` and `password_hash` of the account with this email key."""
+    row: asyncpg.Record | None = await conn.fetchrow(_SELECT_CREDENTIALS_BY_EMAIL_KEY, email_key)
     return row
 
 
@@ -141,6 +163,12 @@ async def get_user_with_profile(conn: Connection, *, user_id: uuid.UUID) -> asyn
 async def get_profile(conn: Connection, *, user_id: uuid.UUID) -> asyncpg.Record | None:
     """Return the user's profile with its version."""
     row: asyncpg.Record | None = await conn.fetchrow(_SELECT_PROFILE, user_id)
+    return row
+
+
+async def lock_profile(conn: Connection, *, user_id: uuid.UUID) -> asyncpg.Record | None:
+    """Return the user's profile with its version, locked until the transaction ends."""
+    row: asyncpg.Record | None = await conn.fetchrow(_SELECT_PROFILE_FOR_UPDATE, user_id)
     return row
 
 
@@ -196,11 +224,26 @@ async def lock_refresh_token(conn: Connection, *, token_hash: bytes) -> asyncpg.
     return row
 
 
+async def lock_live_refresh_token(
+    conn: Connection, *, token_id: uuid.UUID
+) -> asyncpg.Record | None:
+    """Return the token's hash, locked, if it is neither revoked nor expired."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        _SELECT_LIVE_REFRESH_TOKEN_FOR_UPDATE, token_id
+    )
+    return row
+
+
 async def rotate_refresh_token(
-    conn: Connection, *, token_id: uuid.UUID, replaced_by: uuid.UUID
+    conn: Connection,
+    *,
+    token_id: uuid.UUID,
+    replaced_by: uuid.UUID,
+    successor_salt: bytes,
+    rotated_for: bytes,
 ) -> None:
-    """Retire a token in favour of its successor."""
-    await conn.execute(_ROTATE_REFRESH_TOKEN, token_id, replaced_by)
+    """Retire a token in favour of its successor, keeping what a retry needs to find it."""
+    await conn.execute(_ROTATE_REFRESH_TOKEN, token_id, replaced_by, successor_salt, rotated_for)
 
 
 async def revoke_token_family(conn: Connection, *, family_id: uuid.UUID) -> None:
@@ -208,22 +251,22 @@ async def revoke_token_family(conn: Connection, *, family_id: uuid.UUID) -> None
     await conn.execute(_REVOKE_TOKEN_FAMILY, family_id)
 
 
-async def count_login_attempt(
+async def count_attempt(
     conn: Connection, *, scope: str, subject_hash: bytes, window_s: int
 ) -> tuple[int, int]:
     """Count one attempt in the current window; return (attempts, seconds left in the window)."""
-    row: Any = await conn.fetchrow(_COUNT_LOGIN_ATTEMPT, scope, subject_hash, float(window_s))
+    row: Any = await conn.fetchrow(_COUNT_ATTEMPT, scope, subject_hash, float(window_s))
     return int(row["attempts"]), int(row["seconds_left"])
 
 
-async def forgive_login_attempt(conn: Connection, *, scope: str, subject_hash: bytes) -> None:
+async def forgive_attempt(conn: Connection, *, scope: str, subject_hash: bytes) -> None:
     """Take back one counted attempt (it succeeded)."""
-    await conn.execute(_FORGIVE_LOGIN_ATTEMPT, scope, subject_hash)
+    await conn.execute(_FORGIVE_ATTEMPT, scope, subject_hash)
 
 
-async def clear_login_attempts(conn: Connection, *, scope: str, subject_hash: bytes) -> None:
-    """Forget the attempts of a subject (after a successful login)."""
-    await conn.execute(_CLEAR_LOGIN_ATTEMPTS, scope, subject_hash)
+async def clear_attempts(conn: Connection, *, scope: str, subject_hash: bytes) -> None:
+    """Forget the attempts of a subject (after a successful login, or with the account)."""
+    await conn.execute(_CLEAR_ATTEMPTS, scope, subject_hash)
 
 
 async def list_sessions(conn: Connection, *, user_id: uuid.UUID) -> list[asyncpg.Record]:

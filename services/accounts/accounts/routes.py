@@ -23,6 +23,7 @@ def setup_routes(app: web.Application) -> None:
             web.delete("/me", handlers.delete_me),
             web.get("/me/profile", handlers.get_profile),
             web.put("/me/profile", handlers.replace_profile),
+            web.patch("/me/profile", handlers.patch_profile),
             web.get("/internal/users/{user_id}/profile", handlers.get_user_profile),
             web.get("/internal/users/{user_id}/export", handlers.export_user),
             web.get("/internal/openapi.json", api_spec.get_openapi_fragment),

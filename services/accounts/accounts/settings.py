@@ -32,9 +32,20 @@ class AccountsSettings(ServiceSettings):
     argon2_memory_kib: int = Field(19 * 1024, ge=19 * 1024)
     argon2_time_cost: int = Field(2, ge=2)
     argon2_parallelism: int = Field(1, ge=1)
+    # Throttling (accounts/throttling.py, docs/ARCHITECTURE.md, Login throttling): wrong
+    # guesses at one account from one address, the ceiling for one account from everywhere,
+    # and attempts from one address at any accounts, each per login window.
     login_window_s: int = Field(900, ge=1)
-    login_max_attempts_per_account: int = Field(10, ge=1)
+    login_max_attempts_per_account_address: int = Field(10, ge=1)
+    login_max_attempts_per_account: int = Field(100, ge=1)
     login_max_attempts_per_address: int = Field(100, ge=1)
+    # Registrations from one client address (a family or an office shares one).
+    registrations_per_address_per_minute: int = Field(20, ge=1)
+    registrations_per_address_per_day: int = Field(200, ge=1)
+    # A refresh token presented again this soon after its rotation, by the client that rotated
+    # it and while its successor is unused, gets that successor again (a retry whose answer was
+    # lost) instead of revoking the family. 0 turns the grace off.
+    refresh_reuse_grace_s: int = Field(20, ge=0, le=60)
 
     # Outbox (docs/OUTBOX.md). NESTEGG_EVENT_SUBSCRIBERS is a comma-separated list of names.
     ledger_url: str = "http://127.0.0.1:8082"

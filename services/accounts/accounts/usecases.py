@@ -6,20 +6,25 @@ errors, which the problem middleware turns into responses.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import logging
+import secrets
 import time
 import uuid
 from dataclasses import dataclass
 
 import asyncpg
 
-from accounts import outbox, repository
+from accounts import outbox, profiles, repository, throttling
+from accounts.emails import email_key
 from accounts.models import (
     AccountExport,
     Credentials,
     Me,
     Profile,
+    ProfilePatch,
     ProfileUpdate,
     Registration,
     Session,
@@ -28,13 +33,13 @@ from accounts.models import (
 )
 from accounts.passwords import Passwords
 from accounts.settings import AccountsSettings
+from accounts.throttling import LoginSubjects
 from accounts.tokens import SigningKey, issue_access_token, new_refresh_token, refresh_token_hash
 from nestegg_common.db import Connection
 from nestegg_common.errors import (
     Conflict,
     NotFound,
     PreconditionFailed,
-    TooManyRequests,
     Unauthorized,
 )
 
@@ -42,6 +47,7 @@ _LOGGER = logging.getLogger(__name__)
 
 _BAD_CREDENTIALS = "The email or password is not correct."
 _BAD_REFRESH = "The refresh token is not valid; log in again."
+_STALE_PROFILE = "The profile changed since you read it; fetch it and retry."
 
 
 @dataclass(frozen=True)
@@ -54,8 +60,20 @@ class Accounts:
     settings: AccountsSettings
 
 
-def _subject_hash(value: str) -> bytes:
-    return hashlib.sha256(value.encode()).digest()
+def client_hash(address: str, user_agent: str) -> bytes:
+    """Return what identifies a client for the refresh grace: its address and User-Agent."""
+    return hashlib.sha256(f"{address}\n{user_agent}".encode()).digest()
+
+
+def successor_token(refresh_token: str, salt: bytes) -> str:
+    """Return the refresh token that replaces `refresh_token` at a rotation salted `salt`.
+
+    Derived (HMAC keyed by the token) rather than drawn, so a retry within the grace window can
+    be answered with the same successor while only its hash is stored: without the presented
+    token, the stored salt yields nothing.
+    """
+    digest = hmac.new(refresh_token.encode(), salt, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def profile_from_row(row: asyncpg.Record) -> Profile:
@@ -69,13 +87,20 @@ def profile_from_row(row: asyncpg.Record) -> Profile:
     )
 
 
-async def register(accounts: Accounts, body: Registration) -> User:
-    """Create a user and their default profile; 409 when the email is taken in any case."""
+async def register(accounts: Accounts, body: Registration, *, client_address: str) -> User:
+    """Create a user and their default profile; 409 when the email key is taken."""
+    limits = throttling.registration_limits(accounts.settings, client_address)
+    await throttling.count_attempt(accounts.pool, limits)  # before the costly hash
     password_hash = await accounts.passwords.hash(body.password)
+    email = str(body.email)
     async with accounts.pool.acquire() as conn, conn.transaction():
         try:
             row = await repository.insert_user(
-                conn, user_id=uuid.uuid4(), email=str(body.email), password_hash=password_hash
+                conn,
+                user_id=uuid.uuid4(),
+                email=email,
+                email_key=email_key(email),
+                password_hash=password_hash,
             )
         except asyncpg.UniqueViolationError as err:
             raise Conflict("An account with this email already exists.") from err
@@ -83,19 +108,8 @@ async def register(accounts: Accounts, body: Registration) -> User:
     return User(id=row["id"], email=row["email"], created_at=row["created_at"])
 
 
-async def _issue_pair(
-    accounts: Accounts, conn: Connection, *, user_id: uuid.UUID, family_id: uuid.UUID
-) -> tuple[TokenPair, uuid.UUID]:
+def _pair(accounts: Accounts, *, user_id: uuid.UUID, refresh_token: str) -> TokenPair:
     settings = accounts.settings
-    refresh_token, token_id = new_refresh_token(), uuid.uuid4()
-    await repository.insert_refresh_token(
-        conn,
-        token_id=token_id,
-        user_id=user_id,
-        family_id=family_id,
-        token_hash=refresh_token_hash(refresh_token),
-        ttl_s=settings.refresh_token_ttl_s,
-    )
     access_token = issue_access_token(
         accounts.signing_key,
         user_id=user_id,
@@ -104,49 +118,49 @@ async def _issue_pair(
         now=int(time.time()),
         ttl_s=settings.access_token_ttl_s,
     )
-    pair = TokenPair(
+    return TokenPair(
         access_token=access_token,
         refresh_token=refresh_token,
         expires_in=settings.access_token_ttl_s,
     )
-    return pair, token_id
 
 
-async def _count_attempts(accounts: Accounts, account: bytes, address: bytes) -> None:
+async def _issue_pair(
+    accounts: Accounts,
+    conn: Connection,
+    *,
+    user_id: uuid.UUID,
+    family_id: uuid.UUID,
+    refresh_token: str | None = None,
+) -> tuple[TokenPair, uuid.UUID]:
     settings = accounts.settings
-    # Counted in their own transaction so a failed login still counts after we answer 401.
-    async with accounts.pool.acquire() as conn, conn.transaction():
-        by_account, account_left = await repository.count_login_attempt(
-            conn, scope="account", subject_hash=account, window_s=settings.login_window_s
-        )
-        by_address, address_left = await repository.count_login_attempt(
-            conn, scope="address", subject_hash=address, window_s=settings.login_window_s
-        )
-    if by_account > settings.login_max_attempts_per_account:
-        raise TooManyRequests(
-            "Too many login attempts for this account; wait before trying again.",
-            retry_after_s=account_left,
-        )
-    if by_address > settings.login_max_attempts_per_address:
-        raise TooManyRequests(
-            "Too many login attempts from this address; wait before trying again.",
-            retry_after_s=address_left,
-        )
+    refresh_token, token_id = refresh_token or new_refresh_token(), uuid.uuid4()
+    await repository.insert_refresh_token(
+        conn,
+        token_id=token_id,
+        user_id=user_id,
+        family_id=family_id,
+        token_hash=refresh_token_hash(refresh_token),
+        ttl_s=settings.refresh_token_ttl_s,
+    )
+    return _pair(accounts, user_id=user_id, refresh_token=refresh_token), token_id
 
 
 async def login(accounts: Accounts, body: Credentials, *, client_address: str) -> TokenPair:
-    """Check the password (throttled per account and per address) and start a token family."""
-    account, address = _subject_hash(str(body.email).lower()), _subject_hash(client_address)
-    await _count_attempts(accounts, account, address)
+    """Check the password (throttled, accounts/throttling.py) and start a token family."""
+    key = email_key(str(body.email))
+    subjects = LoginSubjects.of(key, client_address)
+    await throttling.count_attempt(
+        accounts.pool, throttling.login_limits(accounts.settings, subjects)
+    )
     async with accounts.pool.acquire() as conn:
-        row = await repository.get_credentials_by_email(conn, email=str(body.email))
+        row = await repository.get_credentials(conn, email_key=key)
     stored_hash = row["password_hash"] if row else None
     if not await accounts.passwords.verify(stored_hash, body.password):
         raise Unauthorized(_BAD_CREDENTIALS)
     assert row is not None and stored_hash is not None
     async with accounts.pool.acquire() as conn, conn.transaction():
-        await repository.clear_login_attempts(conn, scope="account", subject_hash=account)
-        await repository.forgive_login_attempt(conn, scope="address", subject_hash=address)
+        await throttling.forget_login(conn, subjects)
         if accounts.passwords.needs_rehash(stored_hash):
             new_hash = await accounts.passwords.hash(body.password)
             await repository.update_password_hash(conn, user_id=row["id"], password_hash=new_hash)
@@ -154,8 +168,36 @@ async def login(accounts: Accounts, body: Credentials, *, client_address: str) -
     return pair
 
 
-async def refresh(accounts: Accounts, refresh_token: str) -> TokenPair:
-    """Rotate a refresh token; reusing a rotated one revokes its whole family."""
+async def _retried_pair(
+    accounts: Accounts, conn: Connection, row: asyncpg.Record, refresh_token: str, client: bytes
+) -> TokenPair | None:
+    """Answer a retry of a just-rotated token with its successor, or None when it is not one.
+
+    A retry is the same client (address and User-Agent) within `refresh_reuse_grace_s` of the
+    rotation, while the successor is unused and live: a client whose answer was lost. Anything
+    else presenting a rotated token is treated as a stolen copy.
+    """
+    if (
+        accounts.settings.refresh_reuse_grace_s == 0
+        or row["replaced_by"] is None
+        or row["successor_salt"] is None
+        or row["rotated_for"] != client
+        or row["revoked_age_s"] > accounts.settings.refresh_reuse_grace_s
+    ):
+        return None
+    successor = successor_token(refresh_token, bytes(row["successor_salt"]))
+    live = await repository.lock_live_refresh_token(conn, token_id=row["replaced_by"])
+    if live is None or bytes(live["token_hash"]) != refresh_token_hash(successor):
+        return None
+    return _pair(accounts, user_id=row["user_id"], refresh_token=successor)
+
+
+async def refresh(accounts: Accounts, refresh_token: str, *, client: bytes) -> TokenPair:
+    """Rotate a refresh token; reusing a rotated one revokes its whole family.
+
+    `client` (`client_hash`) is who presents it: the same client retrying within the grace
+    window gets the successor it missed instead of losing the session.
+    """
     reused_family: uuid.UUID | None = None
     async with accounts.pool.acquire() as conn, conn.transaction():
         row = await repository.lock_refresh_token(
@@ -163,15 +205,33 @@ async def refresh(accounts: Accounts, refresh_token: str) -> TokenPair:
         )
         if row is None or row["expired"]:
             raise Unauthorized(_BAD_REFRESH)
-        if row["revoked_at"] is not None:
+        if row["revoked_at"] is None:
+            salt = secrets.token_bytes(32)
+            pair, new_id = await _issue_pair(
+                accounts,
+                conn,
+                user_id=row["user_id"],
+                family_id=row["family_id"],
+                refresh_token=successor_token(refresh_token, salt),
+            )
+            await repository.rotate_refresh_token(
+                conn,
+                token_id=row["id"],
+                replaced_by=new_id,
+                successor_salt=salt,
+                rotated_for=client,
+            )
+        else:
+            retried = await _retried_pair(accounts, conn, row, refresh_token, client)
+            if retried is not None:
+                _LOGGER.info(
+                    "refresh retried within the grace window",
+                    extra={"family_id": str(row["family_id"])},
+                )
+                return retried
             # Someone holds a copy of a retired token: end every session of that login.
             await repository.revoke_token_family(conn, family_id=row["family_id"])
             reused_family = row["family_id"]
-        else:
-            pair, new_id = await _issue_pair(
-                accounts, conn, user_id=row["user_id"], family_id=row["family_id"]
-            )
-            await repository.rotate_refresh_token(conn, token_id=row["id"], replaced_by=new_id)
     if reused_family is not None:
         _LOGGER.warning(
             "refresh token reuse; family revoked", extra={"family_id": str(reused_family)}
@@ -213,26 +273,46 @@ async def get_profile(accounts: Accounts, user_id: uuid.UUID) -> tuple[Profile, 
     return profile_from_row(row), int(row["version"])
 
 
+async def _store_profile(
+    conn: Connection, user_id: uuid.UUID, body: ProfileUpdate, *, expected_version: int | None
+) -> tuple[Profile, int]:
+    row = await repository.replace_profile(
+        conn,
+        user_id=user_id,
+        display_name=body.display_name,
+        birth_date=body.birth_date,
+        retirement_age=body.retirement_age,
+        life_expectancy=body.life_expectancy,
+        currency=body.currency,
+        expected_version=expected_version,
+    )
+    if row is None:
+        if await repository.get_profile(conn, user_id=user_id) is None:
+            raise NotFound("This account no longer exists.")
+        raise PreconditionFailed(_STALE_PROFILE)
+    return profile_from_row(row), int(row["version"])
+
+
 async def replace_profile(
     accounts: Accounts, user_id: uuid.UUID, body: ProfileUpdate, *, expected_version: int | None
 ) -> tuple[Profile, int]:
-    """Replace the profile; 412 when `expected_version` is stale."""
+    """Replace the profile (omitted fields take their defaults); 412 when the version is stale."""
     async with accounts.pool.acquire() as conn, conn.transaction():
-        row = await repository.replace_profile(
-            conn,
-            user_id=user_id,
-            display_name=body.display_name,
-            birth_date=body.birth_date,
-            retirement_age=body.retirement_age,
-            life_expectancy=body.life_expectancy,
-            currency=body.currency,
-            expected_version=expected_version,
-        )
-        if row is None:
-            if await repository.get_profile(conn, user_id=user_id) is None:
-                raise NotFound("This account no longer exists.")
-            raise PreconditionFailed("The profile changed since you read it; fetch it and retry.")
-    return profile_from_row(row), int(row["version"])
+        return await _store_profile(conn, user_id, body, expected_version=expected_version)
+
+
+async def patch_profile(
+    accounts: Accounts, user_id: uuid.UUID, patch: ProfilePatch, *, expected_version: int | None
+) -> tuple[Profile, int]:
+    """Merge a JSON merge patch into the profile (accounts/profiles.py); 412 when stale."""
+    async with accounts.pool.acquire() as conn, conn.transaction():
+        stored = await repository.lock_profile(conn, user_id=user_id)
+        if stored is None:
+            raise NotFound("This account no longer exists.")
+        if expected_version is not None and stored["version"] != expected_version:
+            raise PreconditionFailed(_STALE_PROFILE)
+        body = profiles.patched_profile(dict(stored), patch)
+        return await _store_profile(conn, user_id, body, expected_version=None)
 
 
 async def delete_account(accounts: Accounts, user_id: uuid.UUID) -> None:
@@ -241,9 +321,9 @@ async def delete_account(accounts: Accounts, user_id: uuid.UUID) -> None:
         email = await repository.delete_user(conn, user_id=user_id)
         if email is None:
             raise NotFound("This account no longer exists.")
-        # The throttling counter is keyed by a hash of the email: erase it with the account.
-        await repository.clear_login_attempts(
-            conn, scope="account", subject_hash=_subject_hash(email.lower())
+        # The throttling counter is keyed by a hash of the email key: erase it with the account.
+        await repository.clear_attempts(
+            conn, scope="account", subject_hash=throttling.subject_hash(email_key(email))
         )
         event_id = await outbox.record_event(
             conn,

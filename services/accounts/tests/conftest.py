@@ -29,7 +29,12 @@ def accounts_settings(module_database_url: str, test_secrets: TestSecrets) -> Ac
         accounts_database=database_name_of(module_database_url),
         jwt_private_key=test_secrets.jwt_private_key_pem,
         internal_token=test_secrets.internal_token,
-        login_max_attempts_per_account=5,
+        # Small throttles the throttling tests reach quickly; registrations are not throttled
+        # here (every test registers its users from one address): test_throttling.py is.
+        login_max_attempts_per_account_address=5,
+        login_max_attempts_per_account=20,
+        registrations_per_address_per_minute=100_000,
+        registrations_per_address_per_day=100_000,
         # Tests that want delivery start their own dispatcher against a subscriber they serve.
         outbox_dispatcher_enabled=False,
     )

@@ -95,7 +95,9 @@ inputs store one result.
 # What an index is for beyond the catalog queries that EXPLAIN shows using it. The generator
 # fails when a note names an index that does not exist, so notes cannot outlive their index.
 INDEX_NOTES = {
-    ("accounts", "users_email_lower_key"): "case-insensitive uniqueness of emails",
+    ("accounts", "users_email_key_key"): (
+        "one account per email key (NFKC + case folding, accounts/emails.py)"
+    ),
     ("accounts", "refresh_tokens_user_issued_idx"): (
         "the sessions list in issue order; the `ON DELETE CASCADE` from `users`"
     ),

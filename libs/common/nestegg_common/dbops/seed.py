@@ -51,8 +51,8 @@ class Scale:
 
 
 ACCOUNTS = (
-    f"""INSERT INTO users (id, email, password_hash, created_at, updated_at)
-    SELECT {USER_ID}, 'user' || u || '@example.com',
+    f"""INSERT INTO users (id, email, email_key, password_hash, created_at, updated_at)
+    SELECT {USER_ID}, 'user' || u || '@example.com', 'user' || u || '@example.com',
            '$argon2id$v=19$m=65536,t=3,p=4$' || md5('salt' || u) || '$' || md5('hash' || u),
            now() - {AGE}, now() - {AGE}
     FROM generate_series(1, {USERS}) AS u, (VALUES (1)) AS v (n)""",
@@ -68,7 +68,9 @@ ACCOUNTS = (
     FROM generate_series(1, {USERS}) AS u, generate_series(1, 4) AS n""",
     f"""INSERT INTO login_failures (scope, subject_hash, attempts, window_started_at)
     SELECT scope, sha256(convert_to(scope || u, 'UTF8')), 1 + u % 5, now() - {AGE}
-    FROM generate_series(1, {USERS}) AS u, unnest(ARRAY['account', 'address']) AS scope,
+    FROM generate_series(1, {USERS}) AS u,
+         unnest(ARRAY['account', 'address', 'account_address', 'register_minute', 'register_day'])
+             AS scope,
          (VALUES (1)) AS v (n)
     WHERE u % 2 = 0""",
     f"""INSERT INTO outbox (id, event_type, payload, occurred_at)
