@@ -150,6 +150,7 @@ def operations() -> list[Operation]:
             {200: Reply("The profile as stored.", Profile, ("ETag",))},
             description=_PATCH_PROFILE,
             request=ProfilePatch,
+            example={"retirement_age": 62, "display_name": None},
             request_headers=("If-Match",),
             errors=_GONE,
         ),
