@@ -105,6 +105,7 @@ class OutboxDispatcher:
         self._purge_interval_s = purge_interval_s
         self._jitter = jitter
         self._stopping = asyncio.Event()
+        self._pushes: set[asyncio.Task[None]] = set()
         self._tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
 
     @classmethod
@@ -175,6 +176,37 @@ class OutboxDispatcher:
                     "outbox outcome not recorded", extra={"error": type(outcome).__name__}
                 )
         return len(rows)
+
+    async def deliver_now(self, event_id: uuid.UUID, *, wait_s: float) -> None:
+        """Send a just-committed event to every subscriber, waiting at most `wait_s` for them.
+
+        Deliveries still running after `wait_s` go on in the background and record their
+        outcome; failed ones are retried by the dispatcher, as any other.
+        """
+        if not self._urls:
+            return
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                rows = await outbox_repository.claim_event_deliveries(
+                    conn,
+                    event_id=event_id,
+                    subscribers=list(self._urls),
+                    lease_s=self._send_timeout_s + _LEASE_MARGIN_S,
+                )
+        except Exception as err:  # the dispatcher will send them: the erasure is committed
+            _LOGGER.warning("outbox push not claimed", extra={"error": type(err).__name__})
+            return
+        pushes = [asyncio.create_task(self._deliver(row)) for row in rows]
+        for push in pushes:
+            self._pushes.add(push)  # keep a reference until done, or the task may vanish
+            push.add_done_callback(self._pushes.discard)
+        if pushes:
+            await asyncio.wait(pushes, timeout=wait_s)
+
+    async def finish_pushes(self) -> None:
+        """Let the deliveries pushed by requests finish (at shutdown), within the grace period."""
+        if self._pushes:
+            await asyncio.wait(list(self._pushes), timeout=self.shutdown_grace_s)
 
     async def _claim(self) -> list[asyncpg.Record]:
         async with self._pool.acquire() as conn, conn.transaction():
@@ -265,11 +297,7 @@ def dispatcher_context(
     """Run the dispatcher for the app's lifetime when `NESTEGG_OUTBOX_DISPATCHER_ENABLED`."""
 
     async def outbox_ctx(app: web.Application) -> AsyncIterator[None]:
-        if not settings.outbox_dispatcher_enabled:
-            yield
-            return
-        if not settings.internal_token.get_secret_value():
-            _LOGGER.warning("NESTEGG_INTERNAL_TOKEN is empty: subscribers will refuse every event")
+        # Built even when its loop is off: DELETE /me pushes through it (`deliver_now`).
         dispatcher = OutboxDispatcher.from_settings(
             settings,
             pool=app[POOL],
@@ -277,8 +305,15 @@ def dispatcher_context(
             tracer_provider=app.get(TRACER_PROVIDER),
         )
         app[OUTBOX_DISPATCHER] = dispatcher
+        if not settings.outbox_dispatcher_enabled:
+            yield
+            await dispatcher.finish_pushes()
+            return
+        if not settings.internal_token.get_secret_value():
+            _LOGGER.warning("NESTEGG_INTERNAL_TOKEN is empty: subscribers will refuse every event")
         task = asyncio.create_task(dispatcher.run(), name="outbox-dispatcher")
         yield
+        await dispatcher.finish_pushes()
         dispatcher.stop()
         try:
             # Let the batch in flight record its outcomes; past the grace period, cancel it

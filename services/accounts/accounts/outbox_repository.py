@@ -39,6 +39,23 @@ WHERE d.event_id = due.event_id AND d.subscriber = due.subscriber AND o.id = d.e
 RETURNING d.event_id, d.subscriber, d.attempts, o.event_type, o.occurred_at, o.payload
 """
 
+# The same claim for one event's deliveries, sent at once by the request that wrote it; SKIP
+# LOCKED and the lease keep a dispatcher polling meanwhile from sending them a second time.
+_CLAIM_EVENT_DELIVERIES = """
+WITH due AS (
+    SELECT event_id, subscriber
+    FROM outbox_deliveries
+    WHERE event_id = $1 AND delivered_at IS NULL AND next_attempt_at <= now()
+      AND subscriber = ANY($2::text[])
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE outbox_deliveries AS d
+SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $3)
+FROM due, outbox AS o
+WHERE d.event_id = due.event_id AND d.subscriber = due.subscriber AND o.id = d.event_id
+RETURNING d.event_id, d.subscriber, d.attempts, o.event_type, o.occurred_at, o.payload
+"""
+
 _MARK_DELIVERED = """
 UPDATE outbox_deliveries SET delivered_at = now(), last_error = NULL
 WHERE event_id = $1 AND subscriber = $2 AND delivered_at IS NULL
@@ -96,6 +113,16 @@ async def claim_due_deliveries(
     """Count an attempt on up to `limit` due deliveries and hide them from others for `lease_s`."""
     rows: list[asyncpg.Record] = await conn.fetch(
         _CLAIM_DUE_DELIVERIES, list(subscribers), limit, lease_s
+    )
+    return rows
+
+
+async def claim_event_deliveries(
+    conn: Connection, *, event_id: uuid.UUID, subscribers: Sequence[str], lease_s: float
+) -> list[asyncpg.Record]:
+    """Count an attempt on one event's pending deliveries and hide them for `lease_s`."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        _CLAIM_EVENT_DELIVERIES, event_id, list(subscribers), lease_s
     )
     return rows
 

@@ -25,6 +25,7 @@ def setup_routes(app: web.Application) -> None:
             web.put("/me/profile", handlers.replace_profile),
             web.get("/internal/users/{user_id}/profile", handlers.get_user_profile),
             web.get("/internal/users/{user_id}/export", handlers.export_user),
+            web.get("/internal/erased-users", handlers.list_erased_users),
             web.get("/internal/openapi.json", api_spec.get_openapi_fragment),
         ]
     )

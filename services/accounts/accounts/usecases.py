@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from accounts import outbox, repository
+from accounts import erasure, outbox, repository
 from accounts.models import (
     AccountExport,
     Credentials,
@@ -235,12 +235,17 @@ async def replace_profile(
     return profile_from_row(row), int(row["version"])
 
 
-async def delete_account(accounts: Accounts, user_id: uuid.UUID) -> None:
-    """Erase the user here and record `user.deleted` for the other services, all or nothing."""
+async def delete_account(accounts: Accounts, user_id: uuid.UUID) -> uuid.UUID:
+    """Erase the user here and record `user.deleted` for the other services, all or nothing.
+
+    Return the event's id, so the caller can push it at once (`OutboxDispatcher.deliver_now`).
+    """
     async with accounts.pool.acquire() as conn, conn.transaction():
         email = await repository.delete_user(conn, user_id=user_id)
         if email is None:
             raise NotFound("This account no longer exists.")
+        # The tombstone every token verifier reads (docs/ARCHITECTURE.md, Erasure).
+        await erasure.record_tombstone(conn, user_id=user_id)
         # The throttling counter is keyed by a hash of the email: erase it with the account.
         await repository.clear_login_attempts(
             conn, scope="account", subject_hash=_subject_hash(email.lower())
@@ -252,6 +257,7 @@ async def delete_account(accounts: Accounts, user_id: uuid.UUID) -> None:
             subscribers=list(accounts.settings.subscriber_urls()),
         )
     _LOGGER.info("account erased", extra={"event_id": str(event_id)})
+    return event_id
 
 
 async def export_user(accounts: Accounts, user_id: uuid.UUID) -> AccountExport:

@@ -39,10 +39,13 @@ class TokenFactory:
             "aud": AUDIENCE,
             "sub": str(user_id),
             "iat": now,
+            "nbf": now,
             "exp": now + ttl_s,
             "jti": uuid.uuid4().hex,
         }
-        token = jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": self.kid})
+        token = jwt.encode(
+            claims, self.key, algorithm="EdDSA", headers={"kid": self.kid, "typ": "at+jwt"}
+        )
         return {"Authorization": f"Bearer {token}"}
 
 
