@@ -31,14 +31,13 @@ def readiness_handler(
     """
 
     async def readyz(request: web.Request) -> web.Response:
-        missing = waiting_for()
-        if missing:
-            body = {"status": "unavailable", "unavailable": [], "waiting_for": missing}
-            return web.json_response(body, status=503)
         client = request.app[HTTP_CLIENT]
         ready = await asyncio.gather(*(_is_ready(client, u) for u in upstreams))
         down = [u.name for u, ok in zip(upstreams, ready, strict=True) if not ok]
-        body = {"status": "unavailable" if down else "ok", "unavailable": down}
-        return web.json_response(body, status=503 if down else 200)
+        body: dict[str, object] = {"status": "unavailable" if down else "ok", "unavailable": down}
+        missing = waiting_for()
+        if missing:
+            body.update(status="unavailable", waiting_for=missing)
+        return web.json_response(body, status=503 if down or missing else 200)
 
     return readyz

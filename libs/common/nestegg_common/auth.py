@@ -32,6 +32,8 @@ ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti")
 # How far ahead of our clock `nbf` and `iat` may be: hosts' clocks differ by a little.
 CLOCK_LEEWAY_S = 30
+# A request that arrives while the process is still reading the erased users waits this long.
+_STARTING_WAIT_S = 1.0
 
 USER_ID = web.RequestKey("user_id", uuid.UUID)
 
@@ -197,8 +199,8 @@ class JwtVerifier:
 
     async def verify(self, token: str) -> AccessClaims:
         """Return the claims of a valid access token; raise 401 for anything else."""
-        if self._erased is not None and not self._erased.loaded:
-            # Without the recent erasures, an erased user's token would pass: wait for them.
+        if self._erased is not None and not await self._erased.wait_loaded(_STARTING_WAIT_S):
+            # Without the recent erasures, an erased user's token would pass: refuse to judge.
             raise ServiceUnavailable(
                 "Tokens cannot be checked right now; try again.", retry_after_s=1
             )

@@ -82,6 +82,13 @@ class ErasedUsers:
         """Say whether the recent erasures have been read once (the process may serve tokens)."""
         return self._loaded.is_set()
 
+    async def wait_loaded(self, timeout_s: float) -> bool:
+        """Wait up to `timeout_s` for the first load; say whether it is done."""
+        if not self._loaded.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._loaded.wait(), timeout_s)
+        return self._loaded.is_set()
+
     def __contains__(self, user_id: object) -> bool:
         return user_id in self._erased
 

@@ -294,10 +294,14 @@ OUTBOX_DISPATCHER = web.AppKey("outbox_dispatcher", OutboxDispatcher)
 def dispatcher_context(
     settings: AccountsSettings,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """Run the dispatcher for the app's lifetime when `NESTEGG_OUTBOX_DISPATCHER_ENABLED`."""
+    """Run the dispatcher (its loop and DELETE /me's pushes) when the setting enables it."""
 
     async def outbox_ctx(app: web.Application) -> AsyncIterator[None]:
-        # Built even when its loop is off: DELETE /me pushes through it (`deliver_now`).
+        if not settings.outbox_dispatcher_enabled:
+            yield  # this process delivers nothing: no polling, no push at DELETE /me
+            return
+        if not settings.internal_token.get_secret_value():
+            _LOGGER.warning("NESTEGG_INTERNAL_TOKEN is empty: subscribers will refuse every event")
         dispatcher = OutboxDispatcher.from_settings(
             settings,
             pool=app[POOL],
@@ -305,12 +309,6 @@ def dispatcher_context(
             tracer_provider=app.get(TRACER_PROVIDER),
         )
         app[OUTBOX_DISPATCHER] = dispatcher
-        if not settings.outbox_dispatcher_enabled:
-            yield
-            await dispatcher.finish_pushes()
-            return
-        if not settings.internal_token.get_secret_value():
-            _LOGGER.warning("NESTEGG_INTERNAL_TOKEN is empty: subscribers will refuse every event")
         task = asyncio.create_task(dispatcher.run(), name="outbox-dispatcher")
         yield
         await dispatcher.finish_pushes()
