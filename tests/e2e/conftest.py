@@ -80,7 +80,10 @@ def cluster_on(
         "NESTEGG_OUTBOX_BACKOFF_MAX_S": "2",
         **{f"NESTEGG_{n.upper()}_PORT": str(p) for n, p in ports.items()},
         **{f"NESTEGG_{n.upper()}_DATABASE": d for n, d in databases.items()},
-        **{f"NESTEGG_{n.upper()}_URL": f"http://127.0.0.1:{ports[n]}" for n in SERVICES},
+        **{
+            f"NESTEGG_{n.upper()}_URL": f"http://127.0.0.1:{ports[n]}"
+            for n in (*SERVICES, "gateway")
+        },
         **extra_env,
     }
     processes: dict[str, subprocess.Popen[bytes]] = {}
