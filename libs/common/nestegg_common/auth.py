@@ -138,8 +138,10 @@ class JwtVerifier:
 
     async def keep_keys(self) -> None:
         """Fetch the key set until one fetch works, as often as the back-off allows."""
-        while not self._keys:
+        while True:
             await self._refresh(force=True)
+            if self._keys:
+                return
             await asyncio.sleep(max(0.0, self._next_fetch_at - time.monotonic()))
 
     async def _refresh(self, *, force: bool) -> None:
