@@ -37,8 +37,9 @@ def create_app(
         settings,
         [
             *([cors_middleware(settings.cors_origins)] if settings.cors_origins else []),
-            # Only the gateway's own /internal/events; it never forwards /internal/ paths.
-            internal_auth_middleware(settings.internal_token.get_secret_value()),
+            # Only the gateway's own /internal/events; it never forwards /internal/ paths, and
+            # to anyone without the service token they do not exist (404).
+            internal_auth_middleware(settings.internal_token.get_secret_value(), hide=True),
         ],
     )
     # httpx for the JWKS, readiness and OpenAPI assembly (as in every process); aiohttp's

@@ -345,16 +345,28 @@ def user_auth_middleware(verifier: JwtVerifier, *, public_prefixes: Iterable[str
     return authenticate_user
 
 
-def internal_auth_middleware(internal_token: str) -> Any:
-    """Require the deployment's service token on every `/internal/` path."""
+def internal_auth_middleware(internal_token: str, *, hide: bool = False) -> Any:
+    """Require the deployment's service token on every `/internal/` path.
+
+    With `hide` (the gateway's public port), a caller without it gets the 404 of an unknown
+    route instead of a 401, so the public port shows no internal path at all.
+    """
     expected = internal_token.encode()
 
     @web.middleware
     async def authenticate_service(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith("/internal/"):
-            given = bearer_token(request).encode()
+            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
             # An empty configured token must not match an empty header: refuse everything then.
-            if not expected or not hmac.compare_digest(given, expected):
+            if (
+                not expected
+                or scheme.lower() != "bearer"
+                or not hmac.compare_digest(given.strip().encode(), expected)
+            ):
+                if hide:
+                    raise web.HTTPNotFound()  # answered exactly as an unknown route
+                if scheme.lower() != "bearer" or not given.strip():
+                    bearer_token(request)  # the same 401 as a missing user token
                 raise Unauthorized("This endpoint is for Nestegg's own services.")
         return await handler(request)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import math
 import random
@@ -196,7 +197,11 @@ class OutboxDispatcher:
         except Exception as err:  # the dispatcher will send them: the erasure is committed
             _LOGGER.warning("outbox push not claimed", extra={"error": type(err).__name__})
             return
-        pushes = [asyncio.create_task(self._deliver(row)) for row in rows]
+        # An empty context: each delivery is a trace of its own, as the dispatcher's are, not
+        # a child of the DELETE /me request (whose trace would otherwise outlive it).
+        pushes = [
+            asyncio.create_task(self._deliver(row), context=contextvars.Context()) for row in rows
+        ]
         for push in pushes:
             self._pushes.add(push)  # keep a reference until done, or the task may vanish
             push.add_done_callback(self._pushes.discard)
