@@ -64,9 +64,11 @@ async def get_me(request: web.Request) -> web.Response:
 async def delete_me(request: web.Request) -> web.Response:
     """Erase the signed-in user; the other processes hear of it before the 204 (or later)."""
     accounts, user_id = request.app[ACCOUNTS], current_user_id(request)
-    event_id = await usecases.delete_account(accounts, user_id)
-    request.app[ERASED_USERS].add(user_id)  # this process refuses the token from now on
     dispatcher = request.app.get(OUTBOX_DISPATCHER)
+    event_id = await usecases.delete_account(
+        accounts, user_id, held_for_s=0.0 if dispatcher is None else dispatcher.lease_s
+    )
+    request.app[ERASED_USERS].add(user_id)  # this process refuses the token from now on
     if dispatcher is not None:  # the others before the 204 (docs/ARCHITECTURE.md, Erasure)
         await dispatcher.deliver_now(event_id, wait_s=accounts.settings.outbox_push_wait_s)
     return web.Response(status=204)

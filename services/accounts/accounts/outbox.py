@@ -44,15 +44,26 @@ _METRICS_QUERY_TIMEOUT_S = 2.0
 
 
 async def record_event(
-    conn: Connection, *, event_type: str, payload: dict[str, Any], subscribers: Sequence[str]
+    conn: Connection,
+    *,
+    event_type: str,
+    payload: dict[str, Any],
+    subscribers: Sequence[str],
+    held_for_s: float = 0.0,
 ) -> uuid.UUID:
-    """Write an event and one pending delivery per subscriber in the caller's transaction."""
+    """Write an event and one pending delivery per subscriber in the caller's transaction.
+
+    `held_for_s` > 0 keeps the deliveries from the dispatchers for that long: the caller sends
+    them itself once committed (`OutboxDispatcher.deliver_now`), as under a claim's lease.
+    """
     event_id = uuid.uuid4()
     await outbox_repository.insert_event(
         conn, event_id=event_id, event_type=event_type, payload=payload
     )
     if subscribers:
-        await outbox_repository.insert_deliveries(conn, event_id=event_id, subscribers=subscribers)
+        await outbox_repository.insert_deliveries(
+            conn, event_id=event_id, subscribers=subscribers, due_in_s=held_for_s
+        )
     return event_id
 
 
@@ -135,6 +146,11 @@ class OutboxDispatcher:
         )
 
     @property
+    def lease_s(self) -> float:
+        """Return how long a claimed delivery stays hidden from other dispatchers."""
+        return self._send_timeout_s + _LEASE_MARGIN_S
+
+    @property
     def shutdown_grace_s(self) -> float:
         """Return how long a batch in flight may take to finish once asked to stop."""
         return self._send_timeout_s + _LEASE_MARGIN_S
@@ -181,8 +197,9 @@ class OutboxDispatcher:
     async def deliver_now(self, event_id: uuid.UUID, *, wait_s: float) -> None:
         """Send a just-committed event to every subscriber, waiting at most `wait_s` for them.
 
-        Deliveries still running after `wait_s` go on in the background and record their
-        outcome; failed ones are retried by the dispatcher, as any other.
+        The event must have been recorded with `held_for_s=self.lease_s`, so no dispatcher has
+        taken its deliveries. Those still running after `wait_s` go on in the background and
+        record their outcome; failed ones are retried by the dispatcher, as any other.
         """
         if not self._urls:
             return
@@ -192,7 +209,7 @@ class OutboxDispatcher:
                     conn,
                     event_id=event_id,
                     subscribers=list(self._urls),
-                    lease_s=self._send_timeout_s + _LEASE_MARGIN_S,
+                    lease_s=self.lease_s,
                 )
         except Exception as err:  # the dispatcher will send them: the erasure is committed
             _LOGGER.warning("outbox push not claimed", extra={"error": type(err).__name__})

@@ -94,7 +94,7 @@ CATALOG = (
     CatalogQuery(
         "outbox.insert_deliveries",
         outbox._INSERT_DELIVERIES,
-        "SELECT id, ARRAY['ledger', 'projections'] FROM outbox ORDER BY id LIMIT 1",
+        "SELECT id, ARRAY['ledger', 'projections'], 0.0::float8 FROM outbox ORDER BY id LIMIT 1",
     ),
     CatalogQuery(
         "outbox.claim_due",

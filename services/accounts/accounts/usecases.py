@@ -235,10 +235,13 @@ async def replace_profile(
     return profile_from_row(row), int(row["version"])
 
 
-async def delete_account(accounts: Accounts, user_id: uuid.UUID) -> uuid.UUID:
+async def delete_account(
+    accounts: Accounts, user_id: uuid.UUID, *, held_for_s: float = 0.0
+) -> uuid.UUID:
     """Erase the user here and record `user.deleted` for the other services, all or nothing.
 
-    Return the event's id, so the caller can push it at once (`OutboxDispatcher.deliver_now`).
+    Return the event's id, so the caller can push it at once (`OutboxDispatcher.deliver_now`,
+    holding the deliveries from the dispatchers for `held_for_s` meanwhile).
     """
     async with accounts.pool.acquire() as conn, conn.transaction():
         email = await repository.delete_user(conn, user_id=user_id)
@@ -255,6 +258,7 @@ async def delete_account(accounts: Accounts, user_id: uuid.UUID) -> uuid.UUID:
             event_type=outbox.USER_DELETED,
             payload={"user_id": str(user_id)},
             subscribers=list(accounts.settings.subscriber_urls()),
+            held_for_s=held_for_s,
         )
     _LOGGER.info("account erased", extra={"event_id": str(event_id)})
     return event_id
