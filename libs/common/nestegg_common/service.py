@@ -48,6 +48,7 @@ from nestegg_common.telemetry import (
 _ACCESS_LOGGER = logging.getLogger("nestegg.access")
 
 POOL = web.AppKey("pool", asyncpg.Pool)
+ERASED_USERS_PATH = "/internal/erased-users"  # accounts' list of recent erasures
 HTTP_CLIENT = web.AppKey("http_client", httpx.AsyncClient)
 TOKEN_CHECKS = web.AppKey("token_checks", JwtVerifier)
 
@@ -63,7 +64,10 @@ async def access_log_middleware(request: web.Request, handler: Handler) -> web.S
         return response
     finally:
         resource = request.match_info.route.resource
-        _ACCESS_LOGGER.info(
+        # Every process polls the erased users every few seconds: a line each is only noise.
+        routine = request.path == ERASED_USERS_PATH and status < 400
+        _ACCESS_LOGGER.log(
+            logging.DEBUG if routine else logging.INFO,
             "request",
             extra={
                 "method": request.method,
@@ -182,7 +186,7 @@ def jwks_over_http(app: web.Application, accounts_url: str) -> FetchJwks:
 
 def erased_users_over_http(app: web.Application, settings: CommonSettings) -> FetchErased:
     """Read accounts' recent erasures with the app's HTTP client and the service token."""
-    url = f"{settings.accounts_url.rstrip('/')}/internal/erased-users"
+    url = f"{settings.accounts_url.rstrip('/')}{ERASED_USERS_PATH}"
 
     async def fetch(since: datetime) -> ErasedSince:
         response = await app[HTTP_CLIENT].get(
