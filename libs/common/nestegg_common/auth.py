@@ -200,8 +200,13 @@ class JwtVerifier:
         return key
 
     async def verify(self, token: str) -> AccessClaims:
-        """Return the claims of a valid access token; raise 401 for anything else."""
-        if self._erased is not None and not await self._erased.wait_loaded(_STARTING_WAIT_S):
+        """Return a valid access token's claims; 401 for anything else, 503 if it cannot tell."""
+        erased = self._erased
+        if (
+            erased is not None
+            and not erased.loaded
+            and not await erased.wait_loaded(_STARTING_WAIT_S)
+        ):
             # Without the recent erasures, an erased user's token would pass: refuse to judge.
             raise ServiceUnavailable(
                 "Tokens cannot be checked right now; try again.", retry_after_s=1
