@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from nestegg_common.db import Connection
 from nestegg_common.errors import Unauthorized
@@ -38,7 +39,9 @@ REMEMBER_FOR_S = 3600.0 + 60.0
 # start time but becomes visible at commit, so a slow one can appear "in the past".
 _OVERLAP_S = 60.0
 
-# At most this many erasures per answer of `/internal/erased-users`; a full page asks again.
+# Accounts' list of recent erasures, and at most how many one answer holds (a full page asks
+# again from its last row).
+ERASED_USERS_PATH = "/internal/erased-users"
 ERASED_PAGE = 1000
 
 ErasedSince = list[tuple[uuid.UUID, datetime]]
@@ -123,7 +126,9 @@ class ErasedUsers:
         if self._newest is not None:
             since = max(since, self._newest - timedelta(seconds=_OVERLAP_S))
         while True:
-            rows = await self._fetch_since(since)
+            # Untraced: a poll every few seconds in every process would drown the real traces.
+            with suppress_instrumentation():
+                rows = await self._fetch_since(since)
             self.add_all(rows)
             if len(rows) < ERASED_PAGE or rows[-1][1] == since:
                 break

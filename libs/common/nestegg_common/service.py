@@ -25,6 +25,7 @@ from nestegg_common.auth import (
 from nestegg_common.db import create_pool
 from nestegg_common.erasure import (
     ERASED_USERS,
+    ERASED_USERS_PATH,
     ErasedSince,
     ErasedUsers,
     FetchErased,
@@ -48,7 +49,6 @@ from nestegg_common.telemetry import (
 _ACCESS_LOGGER = logging.getLogger("nestegg.access")
 
 POOL = web.AppKey("pool", asyncpg.Pool)
-ERASED_USERS_PATH = "/internal/erased-users"  # accounts' list of recent erasures
 HTTP_CLIENT = web.AppKey("http_client", httpx.AsyncClient)
 TOKEN_CHECKS = web.AppKey("token_checks", JwtVerifier)
 

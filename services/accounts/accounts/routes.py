@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from accounts import api_spec, handlers
-from nestegg_common.service import ERASED_USERS_PATH
+from nestegg_common.erasure import ERASED_USERS_PATH
 
 # Paths under /auth/ and /.well-known/ need no access token; everything else does.
 PUBLIC_PREFIXES = ("/auth/", "/.well-known/")
