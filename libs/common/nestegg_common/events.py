@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 import asyncpg
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
 from nestegg_common.db import Connection
 from nestegg_common.erasure import ErasedUsers, lock_for_erasure
@@ -33,7 +32,7 @@ class Event(BaseModel):
 
     id: uuid.UUID
     type: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
     payload: dict[str, Any]
 
 

@@ -180,6 +180,8 @@ async def test_user_deleted_for_a_user_without_records_is_acknowledged(
         ({"type": 5}, "type"),
         ({"payload": "user"}, "payload"),
         ({"payload": None}, "payload"),
+        ({"occurred_at": "2026-01-01T00:00:00"}, "occurred_at"),  # no offset: no instant
+        ({"occurred_at": "yesterday"}, "occurred_at"),
     ],
 )
 async def test_a_malformed_event_is_a_422_naming_the_field(
