@@ -92,7 +92,8 @@ class Cluster:
             "NESTEGG_MAX_RECORDS_PER_COLLECTION": "100000",
             **{f"NESTEGG_{n.upper()}_PORT": str(p) for n, p in self.ports.items()},
             **{f"NESTEGG_{n.upper()}_DATABASE": d for n, d in self.databases.items()},
-            **{f"NESTEGG_{n.upper()}_URL": self.url(n) for n in SERVICES},
+            # The gateway too: accounts pushes user.deleted to it (never to the default port).
+            **{f"NESTEGG_{n.upper()}_URL": self.url(n) for n in PROCESSES},
         }
 
     def start(

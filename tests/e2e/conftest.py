@@ -86,7 +86,10 @@ def cluster_on(
         "NESTEGG_REGISTRATIONS_PER_ADDRESS_PER_DAY": "100000",
         **{f"NESTEGG_{n.upper()}_PORT": str(p) for n, p in ports.items()},
         **{f"NESTEGG_{n.upper()}_DATABASE": d for n, d in databases.items()},
-        **{f"NESTEGG_{n.upper()}_URL": f"http://127.0.0.1:{ports[n]}" for n in SERVICES},
+        **{
+            f"NESTEGG_{n.upper()}_URL": f"http://127.0.0.1:{ports[n]}"
+            for n in (*SERVICES, "gateway")
+        },
         **extra_env,
     }
     processes: dict[str, subprocess.Popen[bytes]] = {}

@@ -30,7 +30,7 @@ def test_deleting_me_through_the_gateway_erases_the_account_and_starts_delivery(
     assert http.delete(cluster.api("/me")).status_code == 401
     deleted = http.delete(cluster.api("/me"), headers=headers)
     assert deleted.status_code == 204, deleted.text
-    assert http.get(cluster.api("/me"), headers=headers).status_code == 404
+    assert http.get(cluster.api("/me"), headers=headers).status_code == 401
 
     dsn = with_database(
         cluster.env["NESTEGG_DATABASE_URL"], cluster.env["NESTEGG_ACCOUNTS_DATABASE"]
@@ -50,7 +50,7 @@ def test_deleting_me_through_the_gateway_erases_the_account_and_starts_delivery(
                 break
             assert time.monotonic() < deadline, rows
             time.sleep(0.1)
-    assert [subscriber for subscriber, _ in rows] == ["ledger", "projections"]
+    assert [subscriber for subscriber, _ in rows] == ["gateway", "ledger", "projections"]
 
 
 def test_erasure_reaches_the_ledger_after_it_comes_back(

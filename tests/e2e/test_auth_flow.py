@@ -119,18 +119,26 @@ def test_missing_tampered_expired_and_unsigned_tokens_are_refused_by_the_gateway
 
     tampered = ".".join([header_b64, _b64({**claims, "sub": str(uuid.uuid4())}), signature])
     unsigned = ".".join([_b64({"alg": "none", "typ": "JWT", "kid": kid}), payload_b64, ""])
-    expired = jwt.encode(
-        {**claims, "iat": int(time.time()) - 3600, "exp": int(time.time()) - 60},
-        cluster.secrets.jwt_private_key_pem,
-        algorithm="EdDSA",
-        headers={"kid": kid},
-    )
-    wrong_audience = jwt.encode(
-        {**claims, "aud": "someone-else"},
-        cluster.secrets.jwt_private_key_pem,
-        algorithm="EdDSA",
-        headers={"kid": kid},
-    )
+
+    def signed(changes: dict[str, Any], *, typ: str = "at+jwt", drop: str = "") -> str:
+        """Sign with the deployment's own key: only the verifier's rules can refuse these."""
+        payload = {k: v for k, v in {**claims, **changes}.items() if k != drop}
+        return jwt.encode(
+            payload,
+            cluster.secrets.jwt_private_key_pem,
+            algorithm="EdDSA",
+            headers={"kid": kid, "typ": typ},
+        )
+
+    expired = signed({"iat": int(time.time()) - 3600, "exp": int(time.time()) - 60})
+    wrong_audience = signed({"aud": "someone-else"})
+    # Exactly the documented shape (docs/ARCHITECTURE.md, Authentication), or nothing.
+    strict = {
+        "audience as a list": signed({"aud": [claims["aud"]]}),
+        "no nbf": signed({}, drop="nbf"),
+        "typ refresh": signed({}, typ="refresh"),
+        "exp as a string": signed({"exp": str(claims["exp"])}),
+    }
     cases = {
         "missing": {},
         "not a bearer": {"Authorization": f"Token {token}"},
@@ -139,11 +147,21 @@ def test_missing_tampered_expired_and_unsigned_tokens_are_refused_by_the_gateway
         "expired": {"Authorization": f"Bearer {expired}"},
         "wrong audience": {"Authorization": f"Bearer {wrong_audience}"},
         "garbage": {"Authorization": "Bearer abc.def.ghi"},
+        **{label: {"Authorization": f"Bearer {forged}"} for label, forged in strict.items()},
     }
     for label, headers in cases.items():
         response = http.get(cluster.api("/me"), headers=headers)
         body = problem(response, 401)
         assert body["type"].endswith("unauthorized"), label
+    urls = {  # each service checks the token again (defence in depth)
+        "accounts": f"{cluster.service_urls['accounts']}/me",
+        "ledger": f"{cluster.service_urls['ledger']}/assets",
+        "projections": f"{cluster.service_urls['projections']}/projections",
+    }
+    for label, forged in strict.items():
+        for url in urls.values():
+            refused = http.get(url, headers={"Authorization": f"Bearer {forged}"})
+            assert refused.status_code == 401, (label, url)
     assert (
         "expired" in problem(http.get(cluster.api("/me"), headers=cases["expired"]), 401)["detail"]
     )

@@ -20,13 +20,18 @@ def connect(cluster: Cluster, service: str) -> psycopg.Connection[Any]:
 
 
 def rows_of(cluster: Cluster, user_id: str) -> dict[str, int]:
-    """Count the user's rows in every table of every database that has a `user_id` column."""
+    """Count the user's rows in every table of every database that has a `user_id` column.
+
+    Except `erased_users`: the tombstone that records the erasure itself (a random UUID and a
+    time, no personal data; docs/ARCHITECTURE.md, Erasure).
+    """
     counts = {}
     for service in ("accounts", "ledger", "projections"):
         with connect(cluster, service) as conn:
             tables = conn.execute(
                 "SELECT table_name FROM information_schema.columns "
-                "WHERE table_schema = 'public' AND column_name = 'user_id' ORDER BY table_name"
+                "WHERE table_schema = 'public' AND column_name = 'user_id' "
+                "AND table_name <> 'erased_users' ORDER BY table_name"
             ).fetchall()
             for (table,) in tables:
                 query = sql.SQL("SELECT count(*) FROM {} WHERE user_id = %s").format(
@@ -43,13 +48,16 @@ def rows_of(cluster: Cluster, user_id: str) -> dict[str, int]:
 
 
 def deliveries(cluster: Cluster, user_id: str) -> list[tuple[Any, ...]]:
-    """Return (event id, subscriber, attempts, delivered?, last error) of the user's erasure."""
+    """Return (event id, subscriber, attempts, delivered?, last error) of the user's erasure.
+
+    Only the services with a database: the gateway's delivery only updates its memory.
+    """
     with connect(cluster, "accounts") as conn:
         return conn.execute(
             "SELECT o.id, d.subscriber, d.attempts, d.delivered_at IS NOT NULL, d.last_error "
             "FROM outbox o JOIN outbox_deliveries d ON d.event_id = o.id "
             "WHERE o.event_type = 'user.deleted' AND o.payload->>'user_id' = %s "
-            "ORDER BY d.subscriber",
+            "AND d.subscriber <> 'gateway' ORDER BY d.subscriber",
             (user_id,),
         ).fetchall()
 

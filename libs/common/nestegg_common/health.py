@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
@@ -40,10 +41,19 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def readiness_handler(pool_key: web.AppKey[asyncpg.Pool], migrations_dir: Path) -> Handler:
-    """Build `/readyz`: 200 when the database answers and no migration is pending, else 503."""
+def readiness_handler(
+    pool_key: web.AppKey[asyncpg.Pool],
+    migrations_dir: Path,
+    *,
+    waiting_for: Callable[[], list[str]] = list,
+) -> Handler:
+    """Build `/readyz`: 200 when the database, migrations and `waiting_for` are fine, else 503."""
 
     async def readyz(request: web.Request) -> web.Response:
+        missing = waiting_for()
+        if missing:
+            # Not ready to check tokens (no JWKS keys or erased users yet): send no traffic.
+            return web.json_response({"status": "unavailable", "waiting_for": missing}, status=503)
         try:
             pending = await pending_migrations(request.app[pool_key], migrations_dir)
         except (

@@ -33,6 +33,7 @@ import asyncpg
 from aiohttp import web
 
 from nestegg_common.db import Connection
+from nestegg_common.erasure import guard_user_write
 from nestegg_common.errors import Conflict, ValidationFailed
 
 _LOGGER = logging.getLogger(__name__)
@@ -166,7 +167,10 @@ async def create_once(
             return await create(conn)
     fingerprint = request_fingerprint(request, body)
     async with pool.acquire() as conn:
-        claimed = await conn.fetchval(_CLAIM, user_id, key, fingerprint, float(STALE_CLAIM_S))
+        async with conn.transaction():
+            # An erased user's key is never stored (the erasure deletes the claims before it).
+            await guard_user_write(conn, user_id)
+            claimed = await conn.fetchval(_CLAIM, user_id, key, fingerprint, float(STALE_CLAIM_S))
         if claimed is None:
             return await _replay_or_refuse(conn, user_id, key, fingerprint)
         try:

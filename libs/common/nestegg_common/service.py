@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,18 @@ from nestegg_common.auth import (
     JwtVerifier,
     internal_auth_middleware,
     user_auth_middleware,
+    verifier_context,
 )
 from nestegg_common.db import create_pool
+from nestegg_common.erasure import (
+    ERASED_USERS,
+    ERASED_USERS_PATH,
+    ErasedSince,
+    ErasedUsers,
+    FetchErased,
+    erased_rows,
+    erased_users_context,
+)
 from nestegg_common.health import healthz, readiness_handler
 from nestegg_common.logs import configure_logging
 from nestegg_common.metrics import METRICS, Metrics, PoolCollector, get_metrics, metrics_middleware
@@ -41,6 +52,7 @@ _ACCESS_LOGGER = logging.getLogger("nestegg.access")
 
 POOL = web.AppKey("pool", asyncpg.Pool)
 HTTP_CLIENT = web.AppKey("http_client", httpx.AsyncClient)
+TOKEN_CHECKS = web.AppKey("token_checks", JwtVerifier)
 
 
 @web.middleware
@@ -54,7 +66,10 @@ async def access_log_middleware(request: web.Request, handler: Handler) -> web.S
         return response
     finally:
         resource = request.match_info.route.resource
-        _ACCESS_LOGGER.info(
+        # Every process polls the erased users every few seconds: a line each is only noise.
+        routine = request.path == ERASED_USERS_PATH and status < 400
+        _ACCESS_LOGGER.log(
+            logging.DEBUG if routine else logging.INFO,
             "request",
             extra={
                 "method": request.method,
@@ -175,10 +190,40 @@ def jwks_over_http(app: web.Application, accounts_url: str) -> FetchJwks:
     return fetch
 
 
+def erased_users_over_http(app: web.Application, settings: CommonSettings) -> FetchErased:
+    """Read accounts' recent erasures with the app's HTTP client and the service token."""
+    url = f"{settings.accounts_url.rstrip('/')}{ERASED_USERS_PATH}"
+
+    async def fetch(since: datetime) -> ErasedSince:
+        response = await app[HTTP_CLIENT].get(
+            url,
+            params={"since": since.isoformat()},
+            headers={"Authorization": f"Bearer {settings.internal_token.get_secret_value()}"},
+        )
+        response.raise_for_status()
+        return erased_rows(response.json())
+
+    return fetch
+
+
+def add_token_checks(app: web.Application, verifier: JwtVerifier, erased: ErasedUsers) -> None:
+    """Keep the verifier's keys and the erased users loaded while the app runs.
+
+    Appended to `cleanup_ctx` after the HTTP client they use; `/readyz` waits for both.
+    """
+    app[ERASED_USERS] = erased
+    app[TOKEN_CHECKS] = verifier
+    app.cleanup_ctx.append(verifier_context(verifier))
+    app.cleanup_ctx.append(erased_users_context(erased))
+
+
 def add_health_routes(app: web.Application, migrations_dir: Path) -> None:
     """Serve `/healthz` and `/readyz` for a service that owns a database."""
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readiness_handler(POOL, migrations_dir))
+    app.router.add_get(
+        "/readyz",
+        readiness_handler(POOL, migrations_dir, waiting_for=lambda: app[TOKEN_CHECKS].not_ready()),
+    )
 
 
 def read_timeouts(settings: CommonSettings) -> ReadTimeouts:
@@ -220,21 +265,28 @@ def new_service_app(
     *,
     migrations_dir: Path,
     fetch_jwks: FetchJwks | None = None,
+    fetch_erased: FetchErased | None = None,
     public_prefixes: Iterable[str] = (),
     pool: asyncpg.Pool | None = None,
     http_client: httpx.AsyncClient | None = None,
 ) -> web.Application:
     """Create a service app: shared middlewares, service and user auth, pool, client, health.
 
-    Without `fetch_jwks`, tokens are checked against accounts' JWKS over HTTP.
+    Without `fetch_jwks`, tokens are checked against accounts' JWKS over HTTP; without
+    `fetch_erased`, the erased users are read from accounts' `/internal/erased-users`.
     """
     app: web.Application
     jwks = fetch_jwks or (lambda: jwks_over_http(app, settings.accounts_url)())
+    erased = ErasedUsers(
+        fetch_erased or (lambda since: erased_users_over_http(app, settings)(since)),
+        poll_s=settings.erased_users_poll_s,
+    )
     verifier = JwtVerifier(
         jwks,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         ttl_s=settings.jwks_cache_ttl_s,
+        erased=erased,
     )
     app = new_app(
         settings,
@@ -246,5 +298,6 @@ def new_service_app(
     app[METRICS].registry.register(PoolCollector(lambda: app.get(POOL)))
     app.cleanup_ctx.append(pool_context(settings, pool))
     app.cleanup_ctx.append(http_client_context(settings, http_client))
+    add_token_checks(app, verifier, erased)
     add_health_routes(app, migrations_dir)
     return app

@@ -28,6 +28,10 @@ class CommonSettings(BaseSettings):
     # How long a verifier trusts its copy of accounts' JWKS; a key removed from the JWKS is
     # refused at most this long afterwards (docs/OPERATIONS.md, Rotating the signing key).
     jwks_cache_ttl_s: float = Field(300.0, ge=1, le=3600)
+    # How often a process re-reads accounts' recent erasures: the longest an erased user's token
+    # may still pass at a replica that did not receive the user.deleted push itself
+    # (docs/ARCHITECTURE.md, Erasure).
+    erased_users_poll_s: float = Field(5.0, gt=0, le=300)
     accounts_url: str = "http://127.0.0.1:8081"
     internal_token: SecretStr = SecretStr("")
     # How long a client may take to send a request (docs/OPERATIONS.md, Timeouts): its head once

@@ -32,13 +32,15 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.trace import SpanKind, Status, StatusCode, format_span_id, format_trace_id
 
+from nestegg_common.erasure import ERASED_USERS_PATH
 from nestegg_common.problems import Handler, current_request_id
 from nestegg_common.settings import CommonSettings
 
 TRACER_PROVIDER = web.AppKey("tracer_provider", trace.TracerProvider)
 
-# Probes and scrapes would drown the real traces (and /readyz would add a query each time).
-UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# Probes, scrapes and every process's poll of the recent erasures would drown the real traces
+# (and /readyz would add a query each time).
+UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics", ERASED_USERS_PATH})
 
 
 class JsonLinesSpanExporter(SpanExporter):

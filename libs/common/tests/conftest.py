@@ -51,6 +51,7 @@ def claims(user_id: uuid.UUID) -> dict[str, Any]:
         "iss": ISSUER,
         "aud": AUDIENCE,
         "iat": now,
+        "nbf": now,
         "exp": now + 300,
         "jti": "token-1",
     }
@@ -61,10 +62,16 @@ def mint(signing_key: Ed25519PrivateKey, claims: dict[str, Any]) -> MintToken:
     """Return a function that signs `claims` (with overrides) as an EdDSA token."""
 
     def mint_token(
-        *, kid: str = "key-1", key: Any = None, drop: tuple[str, ...] = (), **overrides: Any
+        *,
+        kid: str = "key-1",
+        key: Any = None,
+        drop: tuple[str, ...] = (),
+        typ: str | None = "at+jwt",
+        **overrides: Any,
     ) -> str:
         payload = {k: v for k, v in {**claims, **overrides}.items() if k not in drop}
-        return jwt.encode(payload, key or signing_key, algorithm="EdDSA", headers={"kid": kid})
+        headers = {"kid": kid} if typ is None else {"kid": kid, "typ": typ}
+        return jwt.encode(payload, key or signing_key, algorithm="EdDSA", headers=headers)
 
     return mint_token
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import asyncpg
 import httpx
 from aiohttp import web
 
+from accounts.erasure import erased_since
 from accounts.handlers import ACCOUNTS
 from accounts.outbox import dispatcher_context, outbox_metrics
 from accounts.passwords import Passwords
@@ -17,6 +19,7 @@ from accounts.routes import PUBLIC_PREFIXES, setup_routes
 from accounts.settings import AccountsSettings
 from accounts.tokens import SigningKey
 from accounts.usecases import Accounts
+from nestegg_common.erasure import ErasedSince
 from nestegg_common.metrics import METRICS
 from nestegg_common.service import POOL, new_service_app
 
@@ -42,10 +45,15 @@ def create_app(
     async def own_jwks() -> dict[str, Any]:
         return signing_key.jwks()  # accounts checks tokens with its own key, no HTTP round trip
 
+    async def own_erased(since: datetime) -> ErasedSince:
+        async with app[POOL].acquire() as conn:  # and its own erasures, from its own table
+            return await erased_since(conn, since=since)
+
     app = new_service_app(
         settings,
         migrations_dir=MIGRATIONS_DIR,
         fetch_jwks=own_jwks,
+        fetch_erased=own_erased,
         public_prefixes=PUBLIC_PREFIXES,
         pool=pool,
         http_client=http,

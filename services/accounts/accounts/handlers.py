@@ -6,7 +6,8 @@ import uuid
 
 from aiohttp import web
 
-from accounts import usecases
+from accounts import erasure, usecases
+from accounts.erasure import ErasedSinceQuery
 from accounts.models import (
     Credentials,
     ProfilePatch,
@@ -14,12 +15,14 @@ from accounts.models import (
     RefreshRequest,
     Registration,
 )
+from accounts.outbox import OUTBOX_DISPATCHER
 from accounts.usecases import Accounts
 from nestegg_common.auth import current_user_id
+from nestegg_common.erasure import ERASED_USERS
 from nestegg_common.errors import NotFound
 from nestegg_common.etags import etag_for, expected_version
 from nestegg_common.forwarding import client_address as forwarded_client_address
-from nestegg_common.http import json_response, read_body_model
+from nestegg_common.http import json_response, read_body_model, read_query_model
 
 ACCOUNTS = web.AppKey("accounts", Accounts)
 
@@ -67,9 +70,25 @@ async def get_me(request: web.Request) -> web.Response:
 
 
 async def delete_me(request: web.Request) -> web.Response:
-    """Erase the signed-in user; the other services follow through the outbox."""
-    await usecases.delete_account(request.app[ACCOUNTS], current_user_id(request))
+    """Erase the signed-in user; the other processes hear of it before the 204 (or later)."""
+    accounts, user_id = request.app[ACCOUNTS], current_user_id(request)
+    dispatcher = request.app.get(OUTBOX_DISPATCHER)
+    event_id = await usecases.delete_account(
+        accounts, user_id, held_for_s=0.0 if dispatcher is None else dispatcher.lease_s
+    )
+    request.app[ERASED_USERS].add(user_id)  # this process refuses the token from now on
+    if dispatcher is not None:  # the others before the 204 (docs/ARCHITECTURE.md, Erasure)
+        await dispatcher.deliver_now(event_id, wait_s=accounts.settings.outbox_push_wait_s)
     return web.Response(status=204)
+
+
+async def list_erased_users(request: web.Request) -> web.Response:
+    """Give token verifiers the users erased since a time, oldest first (internal)."""
+    query = read_query_model(request, ErasedSinceQuery)
+    async with request.app[ACCOUNTS].pool.acquire() as conn:
+        rows = await erasure.erased_since(conn, since=query.since)
+    items = [{"user_id": str(u), "erased_at": at.isoformat()} for u, at in rows]
+    return json_response({"items": items})
 
 
 async def get_profile(request: web.Request) -> web.Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import math
 import random
@@ -43,15 +44,26 @@ _METRICS_QUERY_TIMEOUT_S = 2.0
 
 
 async def record_event(
-    conn: Connection, *, event_type: str, payload: dict[str, Any], subscribers: Sequence[str]
+    conn: Connection,
+    *,
+    event_type: str,
+    payload: dict[str, Any],
+    subscribers: Sequence[str],
+    held_for_s: float = 0.0,
 ) -> uuid.UUID:
-    """Write an event and one pending delivery per subscriber in the caller's transaction."""
+    """Write an event and one pending delivery per subscriber in the caller's transaction.
+
+    `held_for_s` > 0 keeps the deliveries from the dispatchers for that long: the caller sends
+    them itself once committed (`OutboxDispatcher.deliver_now`), as under a claim's lease.
+    """
     event_id = uuid.uuid4()
     await outbox_repository.insert_event(
         conn, event_id=event_id, event_type=event_type, payload=payload
     )
     if subscribers:
-        await outbox_repository.insert_deliveries(conn, event_id=event_id, subscribers=subscribers)
+        await outbox_repository.insert_deliveries(
+            conn, event_id=event_id, subscribers=subscribers, due_in_s=held_for_s
+        )
     return event_id
 
 
@@ -105,6 +117,7 @@ class OutboxDispatcher:
         self._purge_interval_s = purge_interval_s
         self._jitter = jitter
         self._stopping = asyncio.Event()
+        self._pushes: set[asyncio.Task[None]] = set()
         self._tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
 
     @classmethod
@@ -131,6 +144,11 @@ class OutboxDispatcher:
             purge_interval_s=settings.outbox_purge_interval_s,
             tracer_provider=tracer_provider,
         )
+
+    @property
+    def lease_s(self) -> float:
+        """Return how long a claimed delivery stays hidden from other dispatchers."""
+        return self._send_timeout_s + _LEASE_MARGIN_S
 
     @property
     def shutdown_grace_s(self) -> float:
@@ -175,6 +193,42 @@ class OutboxDispatcher:
                     "outbox outcome not recorded", extra={"error": type(outcome).__name__}
                 )
         return len(rows)
+
+    async def deliver_now(self, event_id: uuid.UUID, *, wait_s: float) -> None:
+        """Send a just-committed event to every subscriber, waiting at most `wait_s` for them.
+
+        The event must have been recorded with `held_for_s=self.lease_s`, so no dispatcher has
+        taken its deliveries. Those still running after `wait_s` go on in the background and
+        record their outcome; failed ones are retried by the dispatcher, as any other.
+        """
+        if not self._urls:
+            return
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                rows = await outbox_repository.claim_event_deliveries(
+                    conn,
+                    event_id=event_id,
+                    subscribers=list(self._urls),
+                    lease_s=self.lease_s,
+                )
+        except Exception as err:  # the dispatcher will send them: the erasure is committed
+            _LOGGER.warning("outbox push not claimed", extra={"error": type(err).__name__})
+            return
+        # An empty context: each delivery is a trace of its own, as the dispatcher's are, not
+        # a child of the DELETE /me request (whose trace would otherwise outlive it).
+        pushes = [
+            asyncio.create_task(self._deliver(row), context=contextvars.Context()) for row in rows
+        ]
+        for push in pushes:
+            self._pushes.add(push)  # keep a reference until done, or the task may vanish
+            push.add_done_callback(self._pushes.discard)
+        if pushes:
+            await asyncio.wait(pushes, timeout=wait_s)
+
+    async def finish_pushes(self) -> None:
+        """Let the deliveries pushed by requests finish (at shutdown), within the grace period."""
+        if self._pushes:
+            await asyncio.wait(list(self._pushes), timeout=self.shutdown_grace_s)
 
     async def _claim(self) -> list[asyncpg.Record]:
         async with self._pool.acquire() as conn, conn.transaction():
@@ -262,11 +316,11 @@ OUTBOX_DISPATCHER = web.AppKey("outbox_dispatcher", OutboxDispatcher)
 def dispatcher_context(
     settings: AccountsSettings,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """Run the dispatcher for the app's lifetime when `NESTEGG_OUTBOX_DISPATCHER_ENABLED`."""
+    """Run the dispatcher (its loop and DELETE /me's pushes) when the setting enables it."""
 
     async def outbox_ctx(app: web.Application) -> AsyncIterator[None]:
         if not settings.outbox_dispatcher_enabled:
-            yield
+            yield  # this process delivers nothing: no polling, no push at DELETE /me
             return
         if not settings.internal_token.get_secret_value():
             _LOGGER.warning("NESTEGG_INTERNAL_TOKEN is empty: subscribers will refuse every event")
@@ -279,6 +333,7 @@ def dispatcher_context(
         app[OUTBOX_DISPATCHER] = dispatcher
         task = asyncio.create_task(dispatcher.run(), name="outbox-dispatcher")
         yield
+        await dispatcher.finish_pushes()
         dispatcher.stop()
         try:
             # Let the batch in flight record its outcomes; past the grace period, cancel it

@@ -15,9 +15,10 @@ INSERT INTO outbox (id, event_type, payload)
 VALUES ($1, $2, $3)
 """
 
+# Due after $3 seconds: 0, or the lease of the request that pushes the event itself.
 _INSERT_DELIVERIES = """
-INSERT INTO outbox_deliveries (event_id, subscriber)
-SELECT $1, subscriber FROM unnest($2::text[]) AS s (subscriber)
+INSERT INTO outbox_deliveries (event_id, subscriber, next_attempt_at)
+SELECT $1, subscriber, now() + make_interval(secs => $3) FROM unnest($2::text[]) AS s (subscriber)
 """
 
 # SKIP LOCKED lets several replicas claim side by side without waiting on or taking each
@@ -30,6 +31,24 @@ WITH due AS (
     WHERE delivered_at IS NULL AND next_attempt_at <= now() AND subscriber = ANY($1::text[])
     ORDER BY next_attempt_at
     LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE outbox_deliveries AS d
+SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $3)
+FROM due, outbox AS o
+WHERE d.event_id = due.event_id AND d.subscriber = due.subscriber AND o.id = d.event_id
+RETURNING d.event_id, d.subscriber, d.attempts, o.event_type, o.occurred_at, o.payload
+"""
+
+# The request that wrote an event claims its never-tried deliveries to send them at once. They
+# were written due only after a lease, so no dispatcher took them meanwhile; if the request
+# dies before this, the dispatcher sends them when that lease runs out.
+_CLAIM_EVENT_DELIVERIES = """
+WITH due AS (
+    SELECT event_id, subscriber
+    FROM outbox_deliveries
+    WHERE event_id = $1 AND delivered_at IS NULL AND attempts = 0
+      AND subscriber = ANY($2::text[])
     FOR UPDATE SKIP LOCKED
 )
 UPDATE outbox_deliveries AS d
@@ -84,10 +103,10 @@ async def insert_event(
 
 
 async def insert_deliveries(
-    conn: Connection, *, event_id: uuid.UUID, subscribers: Sequence[str]
+    conn: Connection, *, event_id: uuid.UUID, subscribers: Sequence[str], due_in_s: float = 0.0
 ) -> None:
-    """Create one pending delivery of the event per subscriber, due now."""
-    await conn.execute(_INSERT_DELIVERIES, event_id, list(subscribers))
+    """Create one pending delivery of the event per subscriber, due in `due_in_s` seconds."""
+    await conn.execute(_INSERT_DELIVERIES, event_id, list(subscribers), due_in_s)
 
 
 async def claim_due_deliveries(
@@ -96,6 +115,16 @@ async def claim_due_deliveries(
     """Count an attempt on up to `limit` due deliveries and hide them from others for `lease_s`."""
     rows: list[asyncpg.Record] = await conn.fetch(
         _CLAIM_DUE_DELIVERIES, list(subscribers), limit, lease_s
+    )
+    return rows
+
+
+async def claim_event_deliveries(
+    conn: Connection, *, event_id: uuid.UUID, subscribers: Sequence[str], lease_s: float
+) -> list[asyncpg.Record]:
+    """Count an attempt on one event's pending deliveries and hide them for `lease_s`."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        _CLAIM_EVENT_DELIVERIES, event_id, list(subscribers), lease_s
     )
     return rows
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from accounts import erasure
 from accounts import outbox_repository as outbox
 from accounts import repository as repo
 from nestegg_common.dbops.catalog import HEALTH, CatalogQuery
+from nestegg_common.erasure import ERASED_PAGE, RECORD_TOMBSTONE
 
 _USER = "SELECT id FROM users ORDER BY id LIMIT 1"
 _HASH = "'$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo'"
@@ -78,6 +80,20 @@ CATALOG = (
     ),
     CatalogQuery("refresh_tokens.sessions", repo._SELECT_SESSIONS, _USER),
     CatalogQuery("users.delete", repo._DELETE_USER, _USER),
+    CatalogQuery("erased_users.record", RECORD_TOMBSTONE, "SELECT gen_random_uuid()"),
+    # GET /internal/erased-users, and accounts' own verifier every few seconds
+    CatalogQuery(
+        "erased_users.since",
+        erasure.ERASED_SINCE,
+        f"SELECT now() - interval '1 hour', {ERASED_PAGE}",
+    ),
+    # DELETE /me pushes its event at once
+    CatalogQuery(
+        "outbox.claim_event_deliveries",
+        outbox._CLAIM_EVENT_DELIVERIES,
+        "SELECT event_id, ARRAY['ledger', 'projections', 'gateway'], 20.0::float8 "
+        "FROM outbox_deliveries ORDER BY event_id LIMIT 1",
+    ),
     # The outbox: written with DELETE /me, then the dispatcher's loop
     CatalogQuery(
         "outbox.insert_event",
@@ -87,7 +103,7 @@ CATALOG = (
     CatalogQuery(
         "outbox.insert_deliveries",
         outbox._INSERT_DELIVERIES,
-        "SELECT id, ARRAY['ledger', 'projections'] FROM outbox ORDER BY id LIMIT 1",
+        "SELECT id, ARRAY['ledger', 'projections'], 0.0::float8 FROM outbox ORDER BY id LIMIT 1",
     ),
     CatalogQuery(
         "outbox.claim_due",

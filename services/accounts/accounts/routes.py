@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from accounts import api_spec, handlers
+from nestegg_common.erasure import ERASED_USERS_PATH
 
 # Paths under /auth/ and /.well-known/ need no access token; everything else does.
 PUBLIC_PREFIXES = ("/auth/", "/.well-known/")
@@ -26,6 +27,7 @@ def setup_routes(app: web.Application) -> None:
             web.patch("/me/profile", handlers.patch_profile),
             web.get("/internal/users/{user_id}/profile", handlers.get_user_profile),
             web.get("/internal/users/{user_id}/export", handlers.export_user),
+            web.get(ERASED_USERS_PATH, handlers.list_erased_users),
             web.get("/internal/openapi.json", api_spec.get_openapi_fragment),
         ]
     )

@@ -10,8 +10,9 @@ from pydantic_settings import NoDecode
 
 from nestegg_common.settings import ServiceSettings
 
-# The services that can subscribe to accounts' events; each has its own URL setting.
-KNOWN_SUBSCRIBERS = ("ledger", "projections")
+# The processes that can subscribe to accounts' events; each has its own URL setting. The
+# gateway only keeps erased users in memory, to refuse their tokens (docs/ARCHITECTURE.md).
+KNOWN_SUBSCRIBERS = ("ledger", "projections", "gateway")
 
 
 class AccountsSettings(ServiceSettings):
@@ -50,6 +51,7 @@ class AccountsSettings(ServiceSettings):
     # Outbox (docs/OUTBOX.md). NESTEGG_EVENT_SUBSCRIBERS is a comma-separated list of names.
     ledger_url: str = "http://127.0.0.1:8082"
     projections_url: str = "http://127.0.0.1:8083"
+    gateway_url: str = "http://127.0.0.1:8080"
     event_subscribers: Annotated[tuple[str, ...], NoDecode] = KNOWN_SUBSCRIBERS
     outbox_dispatcher_enabled: bool = True
     outbox_poll_interval_s: float = Field(0.5, gt=0, le=60)
@@ -59,6 +61,8 @@ class AccountsSettings(ServiceSettings):
     outbox_backoff_max_s: float = Field(60.0, gt=0)
     outbox_retention_days: int = Field(7, ge=1)
     outbox_purge_interval_s: float = Field(3600.0, gt=0)
+    # DELETE /me pushes user.deleted to every subscriber before its 204, waiting at most this.
+    outbox_push_wait_s: float = Field(2.0, ge=0, le=30)
 
     # Field validators, not a model validator: a model-level error would echo every input,
     # secrets included, into the startup log.
@@ -114,5 +118,9 @@ class AccountsSettings(ServiceSettings):
 
     def subscriber_urls(self) -> dict[str, str]:
         """Return the base URL of each subscribing service, by name."""
-        urls = {"ledger": self.ledger_url, "projections": self.projections_url}
+        urls = {
+            "ledger": self.ledger_url,
+            "projections": self.projections_url,
+            "gateway": self.gateway_url,
+        }
         return {name: urls[name].rstrip("/") for name in self.event_subscribers}

@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from jwt.algorithms import OKPAlgorithm
 
 ALGORITHM = "EdDSA"
+# RFC 9068 §2.1: the header says this JWT is an access token (a type, not a secret).
+ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105
 
 _PUBLIC_KEY_PEM = re.compile(
     rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", flags=re.DOTALL
@@ -112,7 +114,12 @@ def generate_private_key_pem() -> bytes:
 def issue_access_token(
     key: SigningKey, *, user_id: uuid.UUID, issuer: str, audience: str, now: int, ttl_s: int
 ) -> str:
-    """Return a signed JWT for `user_id`, valid for `ttl_s` seconds from `now`."""
+    """Return a signed JWT for `user_id`, valid for `ttl_s` seconds from `now`.
+
+    Exactly what docs/ARCHITECTURE.md says and `JwtVerifier` requires: header `typ: at+jwt`
+    (RFC 9068) and `kid`; claims `iss`, `aud` (one string), `sub`, `iat`, `nbf`, `exp` (integers)
+    and `jti`.
+    """
     claims = {
         "iss": issuer,
         "aud": audience,
@@ -122,7 +129,12 @@ def issue_access_token(
         "exp": now + ttl_s,
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
+    return jwt.encode(
+        claims,
+        key.private_key,
+        algorithm=ALGORITHM,
+        headers={"kid": key.kid, "typ": ACCESS_TOKEN_TYPE},
+    )
 
 
 def new_refresh_token() -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from accounts import outbox, profiles, repository, throttling
+from accounts import erasure, outbox, profiles, repository, throttling
 from accounts.emails import email_key
 from accounts.models import (
     AccountExport,
@@ -315,12 +315,20 @@ async def patch_profile(
         return await _store_profile(conn, user_id, body, expected_version=None)
 
 
-async def delete_account(accounts: Accounts, user_id: uuid.UUID) -> None:
-    """Erase the user here and record `user.deleted` for the other services, all or nothing."""
+async def delete_account(
+    accounts: Accounts, user_id: uuid.UUID, *, held_for_s: float = 0.0
+) -> uuid.UUID:
+    """Erase the user here and record `user.deleted` for the other services, all or nothing.
+
+    Return the event's id, so the caller can push it at once (`OutboxDispatcher.deliver_now`,
+    holding the deliveries from the dispatchers for `held_for_s` meanwhile).
+    """
     async with accounts.pool.acquire() as conn, conn.transaction():
         email = await repository.delete_user(conn, user_id=user_id)
         if email is None:
             raise NotFound("This account no longer exists.")
+        # The tombstone every token verifier reads (docs/ARCHITECTURE.md, Erasure).
+        await erasure.record_tombstone(conn, user_id=user_id)
         # The throttling counter is keyed by a hash of the email key: erase it with the account.
         await repository.clear_attempts(
             conn, scope="account", subject_hash=throttling.subject_hash(email_key(email))
@@ -330,8 +338,10 @@ async def delete_account(accounts: Accounts, user_id: uuid.UUID) -> None:
             event_type=outbox.USER_DELETED,
             payload={"user_id": str(user_id)},
             subscribers=list(accounts.settings.subscriber_urls()),
+            held_for_s=held_for_s,
         )
     _LOGGER.info("account erased", extra={"event_id": str(event_id)})
+    return event_id
 
 
 async def export_user(accounts: Accounts, user_id: uuid.UUID) -> AccountExport:

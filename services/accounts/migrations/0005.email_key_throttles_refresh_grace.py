@@ -25,7 +25,7 @@ from typing import Any
 
 from yoyo import step
 
-__depends__ = {"0003.refresh_tokens_user_issued_idx"}
+__depends__ = {"0004.erased_users"}
 
 _OLD_SCOPES = ("account", "address")
 _NEW_SCOPES = (*_OLD_SCOPES, "account_address", "register_minute", "register_day")

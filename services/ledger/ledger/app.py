@@ -12,6 +12,7 @@ from ledger.handlers import CURSORS, RECORDS_QUOTA
 from ledger.routes import setup_routes
 from ledger.settings import LedgerSettings
 from nestegg_common.auth import FetchJwks
+from nestegg_common.erasure import FetchErased
 from nestegg_common.idempotency import purge_context
 from nestegg_common.pagination import CursorCodec
 from nestegg_common.service import POOL, new_service_app
@@ -25,14 +26,16 @@ def create_app(
     pool: asyncpg.Pool | None = None,
     http_client: httpx.AsyncClient | None = None,
     fetch_jwks: FetchJwks | None = None,
+    fetch_erased: FetchErased | None = None,
 ) -> web.Application:
-    """Create the ledger app; pass `pool`, `http_client` or `fetch_jwks` to replace them (tests)."""
+    """Create the ledger app; pass `pool`, `http_client`, `fetch_jwks`, `fetch_erased` in tests."""
     app = new_service_app(
         settings,
         migrations_dir=MIGRATIONS_DIR,
         pool=pool,
         http_client=http_client,
         fetch_jwks=fetch_jwks,
+        fetch_erased=fetch_erased,
     )
     app[CURSORS] = CursorCodec(settings.cursor_secret())
     app[RECORDS_QUOTA] = settings.max_records_per_collection

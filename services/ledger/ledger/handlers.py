@@ -13,6 +13,7 @@ from aiohttp import web
 from ledger import usecases
 from ledger.collections import Collection
 from nestegg_common.auth import current_user_id
+from nestegg_common.erasure import ERASED_USERS
 from nestegg_common.errors import NotFound
 from nestegg_common.etags import etag_for, expected_version
 from nestegg_common.events import Event
@@ -123,5 +124,5 @@ async def get_user_snapshot(request: web.Request) -> web.StreamResponse:
 async def receive_event(request: web.Request) -> web.StreamResponse:
     """Apply an outbox event once; redeliveries are acknowledged and ignored (internal)."""
     event = await read_body_model(request, Event)
-    applied = await usecases.apply_event(request.app[POOL], event)
+    applied = await usecases.apply_event(request.app[POOL], event, erased=request.app[ERASED_USERS])
     return json_response({"applied": applied})

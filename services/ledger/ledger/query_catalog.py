@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ledger import repository as repo
 from ledger.collections import COLLECTIONS, Collection
-from nestegg_common.dbops.catalog import HEALTH, IDEMPOTENCY, QUOTA_LOCK, CatalogQuery
+from nestegg_common.dbops.catalog import ERASURE, HEALTH, IDEMPOTENCY, QUOTA_LOCK, CatalogQuery
 from nestegg_common.events import RECORD_PROCESSED_EVENT
 
 _USER = "SELECT user_id FROM assets ORDER BY id LIMIT 1"
@@ -66,5 +66,6 @@ CATALOG = (
     CatalogQuery("idempotency_keys.delete_for_user", repo._DELETE_IDEMPOTENCY_KEYS_FOR_USER, _USER),
     QUOTA_LOCK,
     *IDEMPOTENCY,
+    *ERASURE,
     HEALTH,
 )

@@ -13,6 +13,7 @@ from ledger.collections import COLLECTIONS, Collection
 from ledger.domain import fields_to_store, merge_patch, record_out
 from ledger.models import Summary
 from nestegg_common.db import Connection
+from nestegg_common.erasure import ErasedUsers, guard_user_write
 from nestegg_common.errors import NotFound, PreconditionFailed
 from nestegg_common.etags import etag_for
 from nestegg_common.events import Event, apply_once
@@ -29,6 +30,7 @@ async def create_record(
     conn: Connection, c: Collection, *, user_id: uuid.UUID, record: BaseModel, quota: int
 ) -> Created:
     """Insert a record within the user's quota; the answer carries its Location and ETag."""
+    await guard_user_write(conn, user_id)
     await lock_quota(conn, scope=f"ledger.{c.name}", owner=user_id)
     held = await repository.count_records(conn, c, user_id=user_id, at_most=quota)
     check_quota(
@@ -85,6 +87,7 @@ async def update_record(
 ) -> tuple[dict[str, Any], int]:
     """Change only the fields sent; the row lock makes concurrent PATCHes serialise."""
     async with pool.acquire() as conn, conn.transaction():
+        await guard_user_write(conn, user_id)
         stored = await repository.lock_record(conn, c, user_id=user_id, record_id=record_id)
         if stored is None:
             raise _not_found(c)
@@ -108,6 +111,7 @@ async def delete_record(
 ) -> None:
     """Delete a record (only at `expected_version` when If-Match was sent)."""
     async with pool.acquire() as conn, conn.transaction():
+        await guard_user_write(conn, user_id)
         deleted = await repository.delete_record(
             conn, c, user_id=user_id, record_id=record_id, expected_version=expected_version
         )
@@ -144,10 +148,10 @@ async def get_snapshot(
         }
 
 
-async def apply_event(pool: asyncpg.Pool, event: Event) -> bool:
+async def apply_event(pool: asyncpg.Pool, event: Event, *, erased: ErasedUsers) -> bool:
     """Apply an event at most once; say whether it was new."""
 
     async def erase(conn: Connection, user_id: uuid.UUID) -> None:
         await repository.erase_user(conn, user_id=user_id)
 
-    return await apply_once(pool, event, erase_user=erase)
+    return await apply_once(pool, event, erase_user=erase, erased=erased)

@@ -64,7 +64,9 @@ async def pool(
 async def client(
     ledger_settings: LedgerSettings, pool: asyncpg.Pool, tokens: TokenFactory
 ) -> AsyncIterator[TestClient]:
-    app = create_app(ledger_settings, pool=pool, fetch_jwks=tokens.fetch_jwks)
+    app = create_app(
+        ledger_settings, pool=pool, fetch_jwks=tokens.fetch_jwks, fetch_erased=tokens.fetch_erased
+    )
     async with TestClient(TestServer(app)) as test_client:
         yield test_client
 

@@ -10,6 +10,7 @@ import httpx
 from aiohttp import web
 
 from nestegg_common.auth import FetchJwks
+from nestegg_common.erasure import FetchErased
 from nestegg_common.idempotency import purge_context
 from nestegg_common.metrics import METRICS
 from nestegg_common.pagination import CursorCodec
@@ -31,14 +32,16 @@ def create_app(
     pool: asyncpg.Pool | None = None,
     http_client: httpx.AsyncClient | None = None,
     fetch_jwks: FetchJwks | None = None,
+    fetch_erased: FetchErased | None = None,
 ) -> web.Application:
-    """Create the projections app; pass `pool`, `http_client` or `fetch_jwks` to replace them."""
+    """Create the projections app; pass `pool`, `http_client`, `fetch_*` to replace them."""
     app = new_service_app(
         settings,
         migrations_dir=MIGRATIONS_DIR,
         pool=pool,
         http_client=http_client,
         fetch_jwks=fetch_jwks,
+        fetch_erased=fetch_erased,
     )
     app[CURSORS] = CursorCodec(settings.cursor_secret())
     app[QUOTAS] = Quotas(

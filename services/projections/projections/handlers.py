@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from nestegg_common.auth import current_user_id
+from nestegg_common.erasure import ERASED_USERS
 from nestegg_common.errors import NotFound
 from nestegg_common.etags import etag_for, expected_version
 from nestegg_common.events import Event
@@ -244,4 +245,7 @@ async def export_user(request: web.Request) -> web.StreamResponse:
 async def receive_event(request: web.Request) -> web.StreamResponse:
     """Apply an outbox event once; redeliveries are acknowledged and ignored (internal)."""
     event = await read_body_model(request, Event)
-    return json_response({"applied": await runs.apply_event(request.app[PROJECTIONS].pool, event)})
+    applied = await runs.apply_event(
+        request.app[PROJECTIONS].pool, event, erased=request.app[ERASED_USERS]
+    )
+    return json_response({"applied": applied})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nestegg_common.dbops.catalog import HEALTH, IDEMPOTENCY, QUOTA_LOCK, CatalogQuery
+from nestegg_common.dbops.catalog import ERASURE, HEALTH, IDEMPOTENCY, QUOTA_LOCK, CatalogQuery
 from nestegg_common.events import RECORD_PROCESSED_EVENT
 from projections import repository as repo
 
@@ -109,5 +109,6 @@ CATALOG = (
         for i, statement in enumerate(repo._ERASE_USER, start=1)
     ),
     *IDEMPOTENCY,
+    *ERASURE,
     HEALTH,
 )

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from nestegg_common.db import Connection
+from nestegg_common.erasure import ErasedUsers, guard_user_write
 from nestegg_common.errors import NotFound, ValidationFailed
 from nestegg_common.events import Event, apply_once
 from nestegg_common.values import json_timestamp
@@ -140,7 +141,8 @@ async def _result_of(
         result = await ctx.engine.project(run.plan, today=date.today())
     if result["inputs_hash"] != run.inputs_hash:  # the date turned over mid-request, say
         _LOGGER.warning("inputs hash changed during a run; storing under the engine's hash")
-    async with ctx.pool.acquire() as conn:
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        await guard_user_write(conn, user_id)  # the user may have been erased while we computed
         try:
             row = await repository.insert_run(
                 conn,
@@ -272,10 +274,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-async def apply_event(pool: asyncpg.Pool, event: Event) -> bool:
+async def apply_event(pool: asyncpg.Pool, event: Event, *, erased: ErasedUsers) -> bool:
     """Apply an event at most once; say whether it was new."""
 
     async def erase(conn: Connection, user_id: uuid.UUID) -> None:
         await repository.erase_user(conn, user_id=user_id)
 
-    return await apply_once(pool, event, erase_user=erase)
+    return await apply_once(pool, event, erase_user=erase, erased=erased)

@@ -9,6 +9,7 @@ import asyncpg
 from pydantic import ValidationError
 
 from nestegg_common.db import Connection
+from nestegg_common.erasure import guard_user_write
 from nestegg_common.errors import NotFound, PreconditionFailed, ValidationFailed
 from nestegg_common.etags import etag_for
 from nestegg_common.http import patch_fields
@@ -57,6 +58,7 @@ async def create_projection(
     conn: Connection, *, user_id: uuid.UUID, body: ProjectionIn, quota: int
 ) -> Created:
     """Store a projection with every assumption spelled out, within the user's quota."""
+    await guard_user_write(conn, user_id)
     await lock_quota(conn, scope="projections", owner=user_id)
     held = await repository.count_projections(conn, user_id=user_id, at_most=quota)
     check_quota(
@@ -109,6 +111,7 @@ async def update_projection(
     """
     changes = patch_fields(patch, {"name", "assumptions"}, noun="projection")
     async with pool.acquire() as conn, conn.transaction():
+        await guard_user_write(conn, user_id)
         stored = await _projection_or_404(conn, user_id, projection_id, lock=True)
         if expected_version is not None and stored["version"] != expected_version:
             raise PreconditionFailed(
@@ -146,6 +149,7 @@ async def delete_projection(
 ) -> None:
     """Delete a projection with its scenarios and runs."""
     async with pool.acquire() as conn, conn.transaction():
+        await guard_user_write(conn, user_id)
         if not await repository.delete_projection(
             conn, user_id=user_id, projection_id=projection_id, expected_version=expected_version
         ):
@@ -172,6 +176,7 @@ async def create_scenario(
     quota: int,
 ) -> Created:
     """Store a scenario of one of the user's projections, within the projection's quota."""
+    await guard_user_write(conn, user_id)
     await lock_quota(conn, scope="projections.scenarios", owner=projection_id)
     projection = await _projection_or_404(conn, user_id, projection_id)
     held = await repository.count_scenarios(
@@ -255,6 +260,7 @@ async def update_scenario(
     """Change the name and/or replace the overrides."""
     changes = patch_fields(patch, {"name", "overrides"}, noun="scenario")
     async with pool.acquire() as conn, conn.transaction():
+        await guard_user_write(conn, user_id)
         projection = await _projection_or_404(conn, user_id, projection_id)
         stored = await _scenario_or_404(conn, user_id, projection_id, scenario_id, lock=True)
         if expected_version is not None and stored["version"] != expected_version:
@@ -287,6 +293,7 @@ async def delete_scenario(
 ) -> None:
     """Delete a scenario with its runs."""
     async with pool.acquire() as conn, conn.transaction():
+        await guard_user_write(conn, user_id)
         deleted = await repository.delete_scenario(
             conn,
             user_id=user_id,

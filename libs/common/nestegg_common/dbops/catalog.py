@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nestegg_common import health, idempotency, quotas
+from nestegg_common import erasure, health, idempotency, quotas
 
 
 @dataclass(frozen=True)
@@ -57,3 +57,13 @@ IDEMPOTENCY = (
 
 # The per-owner lock every quota-checked creation takes before it counts (no table touched).
 QUOTA_LOCK = CatalogQuery("quota.lock", quotas._LOCK, "SELECT 'quota:' || gen_random_uuid()")
+
+# The erasure guard of every write transaction and the user.deleted handler's tombstone, in
+# each service that stores user data (nestegg_common.erasure).
+_LOCK_SAMPLE = f"SELECT {erasure._LOCK_CLASS}, gen_random_uuid()::text"
+ERASURE = (
+    CatalogQuery("erasure.lock_write", erasure.LOCK_WRITE, _LOCK_SAMPLE),
+    CatalogQuery("erasure.lock_erasure", erasure.LOCK_ERASURE, _LOCK_SAMPLE),
+    CatalogQuery("erasure.is_erased", erasure.IS_ERASED, "SELECT gen_random_uuid()"),
+    CatalogQuery("erasure.record_tombstone", erasure.RECORD_TOMBSTONE, "SELECT gen_random_uuid()"),
+)

@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -21,6 +22,8 @@ class TokenFactory:
 
     key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
     kid: str = "test-key"
+    # Users the service under test must treat as erased (what accounts would list).
+    erased: list[tuple[uuid.UUID, datetime]] = field(default_factory=list)
 
     def jwks(self) -> dict[str, Any]:
         """Return the JWKS document a service under test verifies against."""
@@ -31,6 +34,10 @@ class TokenFactory:
         """Serve the JWKS as an app's `fetch_jwks` hook would fetch it."""
         return self.jwks()
 
+    async def fetch_erased(self, since: datetime) -> list[tuple[uuid.UUID, datetime]]:
+        """Serve the erased users as an app's `fetch_erased` hook would read them."""
+        return [(user_id, at) for user_id, at in self.erased if at >= since]
+
     def headers(self, user_id: uuid.UUID, *, ttl_s: int = 600) -> dict[str, str]:
         """Return an `Authorization` header signing `user_id` in."""
         now = int(time.time())
@@ -39,10 +46,13 @@ class TokenFactory:
             "aud": AUDIENCE,
             "sub": str(user_id),
             "iat": now,
+            "nbf": now,
             "exp": now + ttl_s,
             "jti": uuid.uuid4().hex,
         }
-        token = jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": self.kid})
+        token = jwt.encode(
+            claims, self.key, algorithm="EdDSA", headers={"kid": self.kid, "typ": "at+jwt"}
+        )
         return {"Authorization": f"Bearer {token}"}
 
 

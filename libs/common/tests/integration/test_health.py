@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +14,14 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
+from nestegg_common.auth import FetchJwks
 from nestegg_common.db import create_pool
 from nestegg_common.health import expected_migration_ids, pending_migrations
 from nestegg_common.migrations import apply_migrations, rollback_migrations
-from nestegg_common.service import new_service_app
+from nestegg_common.service import TOKEN_CHECKS, new_service_app
 from nestegg_common.settings import ServiceSettings
 from nestegg_common.testing.postgres import create_database, drop_database, unique_database_name
+from nestegg_common.testing.tokens import TokenFactory
 
 FIRST = "0001.create_widgets"
 SECOND = "0002.create_gadgets"
@@ -29,8 +33,11 @@ class WidgetSettings(ServiceSettings):
         return "widgets"
 
 
-async def no_keys() -> dict[str, Any]:
-    return {"keys": []}
+TOKENS = TokenFactory()
+
+
+async def nobody_erased(_since: datetime) -> list[tuple[uuid.UUID, datetime]]:
+    return []
 
 
 @pytest.fixture(scope="module")
@@ -60,16 +67,50 @@ async def pool(database: tuple[str, str]) -> AsyncIterator[asyncpg.Pool]:
     await pool.close()
 
 
-async def serve(pool: asyncpg.Pool, migrations_dir: Path) -> TestClient[Any, Any]:
+async def serve(
+    pool: asyncpg.Pool, migrations_dir: Path, fetch_jwks: FetchJwks = TOKENS.fetch_jwks
+) -> TestClient[Any, Any]:
     app = new_service_app(
         WidgetSettings(internal_token="t0ken-for-health-tests"),
         migrations_dir=migrations_dir,
-        fetch_jwks=no_keys,
+        fetch_jwks=fetch_jwks,
+        fetch_erased=nobody_erased,
         pool=pool,
     )
     client: TestClient[Any, Any] = TestClient(TestServer(app))
     await client.start_server()
+    for _ in range(100):  # the keys and erased users are read in the background from the start
+        if fetch_jwks is not TOKENS.fetch_jwks or not app[TOKEN_CHECKS].not_ready():
+            break
+        await asyncio.sleep(0.01)
     return client
+
+
+async def test_readyz_waits_for_the_token_keys_and_is_ready_as_soon_as_it_holds_them(
+    pool: asyncpg.Pool, migrations_dir: Path, database: tuple[str, str]
+) -> None:
+    apply_migrations(database[1], migrations_dir)
+    accounts_up = False
+
+    async def jwks_of_a_starting_accounts() -> dict[str, Any]:
+        if not accounts_up:
+            raise ConnectionError("accounts is starting")
+        return TOKENS.jwks()
+
+    client = await serve(pool, migrations_dir, jwks_of_a_starting_accounts)
+    try:
+        await asyncio.sleep(0.3)
+        response = await client.get("/readyz")
+        assert response.status == 503
+        assert await response.json() == {"status": "unavailable", "waiting_for": ["keys"]}
+        accounts_up = True
+        for _ in range(60):  # retried every 50 ms doubling to 1 s: ready within about 1 s
+            await asyncio.sleep(0.025)
+            if (await client.get("/readyz")).status == 200:
+                break
+        assert (await client.get("/readyz")).status == 200
+    finally:
+        await client.close()
 
 
 def test_expected_migration_ids_skip_rollbacks(migrations_dir: Path) -> None:

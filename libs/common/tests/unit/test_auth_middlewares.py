@@ -190,3 +190,20 @@ async def test_an_es256_token_naming_an_ed25519_key_is_401_not_500(
     )
     response = await user_client.get("/me", headers=bearer(token))
     assert response.status == 401
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong", "Basic x"])
+async def test_a_hidden_internal_path_looks_like_an_unknown_route_without_the_token(
+    authorization: str | None,
+) -> None:
+    client = await serve([internal_auth_middleware(SERVICE_TOKEN, hide=True)])
+    try:
+        headers = {} if authorization is None else {"Authorization": authorization}
+        hidden = await client.get("/internal/users", headers=headers)
+        unknown = await client.get("/internal/nothing-here", headers=headers)
+        assert hidden.status == unknown.status == 404
+        assert (await hidden.json())["title"] == (await unknown.json())["title"]
+        served = await client.get("/internal/users", headers=bearer(SERVICE_TOKEN))
+        assert served.status == 200
+    finally:
+        await client.close()

@@ -16,8 +16,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from nestegg_common.auth import AccessClaims, JwtVerifier
-from nestegg_common.errors import Unauthorized
+from nestegg_common.auth import (
+    ACCESS_TOKEN_TYPES,
+    CLOCK_LEEWAY_S,
+    REQUIRED_CLAIMS,
+    AccessClaims,
+    JwtVerifier,
+)
+from nestegg_common.errors import ServiceUnavailable, Unauthorized
 
 ISSUER = "nestegg-accounts"
 AUDIENCE = "nestegg"
@@ -89,7 +95,7 @@ async def test_a_token_with_a_wrong_claim_is_refused(
     assert detail == "The access token is not valid."
 
 
-@pytest.mark.parametrize("claim", ["jti", "sub", "exp", "iat", "aud", "iss"])
+@pytest.mark.parametrize("claim", ["jti", "sub", "exp", "iat", "nbf", "aud", "iss"])
 async def test_a_token_missing_a_required_claim_is_refused(
     jwks: dict[str, Any], mint: Any, claim: str
 ) -> None:
@@ -155,7 +161,7 @@ async def test_a_malformed_token_is_refused(jwks: dict[str, Any], token: str) ->
 async def test_a_token_without_a_kid_is_refused(
     jwks: dict[str, Any], signing_key: Ed25519PrivateKey, claims: dict[str, Any]
 ) -> None:
-    token = jwt.encode(claims, signing_key, algorithm="EdDSA")
+    token = jwt.encode(claims, signing_key, algorithm="EdDSA", headers={"typ": "at+jwt"})
     assert await refused_with(verifier_for(CountingJwks(jwks)), token) == (
         "The access token names no key (`kid`)."
     )
@@ -198,9 +204,17 @@ async def test_keys_are_fetched_again_after_their_ttl(jwks: dict[str, Any], mint
     assert source.calls == 2
 
 
-async def test_an_unreachable_jwks_with_no_cached_keys_is_401(mint: Any) -> None:
+async def unavailable_with(verifier: JwtVerifier, token: str) -> str:
+    with pytest.raises(ServiceUnavailable) as caught:
+        await verifier.verify(token)
+    assert caught.value.headers["Retry-After"] == "1"
+    return caught.value.detail
+
+
+async def test_an_unreachable_jwks_with_no_cached_keys_is_503_not_a_verdict(mint: Any) -> None:
+    # A 401 would tell the client its token is bad; it is accounts that is not answering.
     source = CountingJwks(None)
-    detail = await refused_with(verifier_for(source), mint())
+    detail = await unavailable_with(verifier_for(source), mint())
     assert detail == "Tokens cannot be checked right now; try again."
     assert source.calls == 1
 
@@ -214,18 +228,18 @@ async def test_an_unreachable_jwks_keeps_the_cached_keys(jwks: dict[str, Any], m
     assert source.calls == 2
 
 
-async def test_a_jwks_document_that_does_not_parse_is_401(mint: Any) -> None:
+async def test_a_jwks_document_that_does_not_parse_is_503(mint: Any) -> None:
     source = CountingJwks({"keys": "nonsense"})
-    assert await refused_with(verifier_for(source), mint()) == (
+    assert await unavailable_with(verifier_for(source), mint()) == (
         "Tokens cannot be checked right now; try again."
     )
 
 
 async def test_a_failing_jwks_fetch_is_not_retried_on_every_request(mint: Any) -> None:
     source = CountingJwks(None)
-    verifier = verifier_for(source, min_refresh_s=60.0)
+    verifier = verifier_for(source, retry_base_s=60.0)
     for _ in range(3):
-        await refused_with(verifier, mint())
+        await unavailable_with(verifier, mint())
     assert source.calls == 1
 
 
@@ -241,7 +255,7 @@ async def test_an_es256_token_is_accepted_with_an_ec_key(
         "y": b64url(numbers.y.to_bytes(32, "big")),
         "kid": "ec-1",
     }
-    token = jwt.encode(claims, ec_key, algorithm="ES256", headers={"kid": "ec-1"})
+    token = jwt.encode(claims, ec_key, algorithm="ES256", headers={"kid": "ec-1", "typ": "at+jwt"})
     claims_out = await verifier_for(CountingJwks({"keys": [jwk]})).verify(token)
     assert claims_out.user_id == user_id
 
@@ -250,7 +264,90 @@ async def test_an_es256_token_naming_an_ed25519_key_is_refused(
     jwks: dict[str, Any], claims: dict[str, Any]
 ) -> None:
     ec_key = ec.generate_private_key(ec.SECP256R1())
-    token = jwt.encode(claims, ec_key, algorithm="ES256", headers={"kid": "key-1"})
+    token = jwt.encode(claims, ec_key, algorithm="ES256", headers={"kid": "key-1", "typ": "at+jwt"})
     assert await refused_with(verifier_for(CountingJwks(jwks)), token) == (
         "The access token's algorithm does not match its key."
     )
+
+
+# --- Exactly the access token docs/ARCHITECTURE.md describes (issue 13, item 7) ---------------
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"aud": [AUDIENCE]},
+        {"aud": [AUDIENCE, "someone-else"]},
+        {"exp": "9999999999"},
+        {"iat": "1700000000"},
+        {"nbf": "1700000000"},
+        {"exp": 9999999999.5},
+        {"nbf": True},
+        {"jti": 7},
+        {"jti": ""},
+        {"sub": 12},
+    ],
+    ids=[
+        "audience-as-a-list",
+        "audience-list-with-another",
+        "exp-as-a-string",
+        "iat-as-a-string",
+        "nbf-as-a-string",
+        "exp-as-a-float",
+        "nbf-as-a-boolean",
+        "jti-as-a-number",
+        "jti-empty",
+        "sub-as-a-number",
+    ],
+)
+async def test_a_claim_of_another_shape_than_documented_is_refused(
+    jwks: dict[str, Any], mint: Any, override: dict[str, Any]
+) -> None:
+    detail = await refused_with(verifier_for(CountingJwks(jwks)), mint(**override))
+    assert detail == "The access token is not valid."
+
+
+@pytest.mark.parametrize(
+    "typ", ["refresh", "JWT", "id+jwt", None], ids=["refresh", "plain-jwt", "id-token", "none"]
+)
+async def test_a_token_that_does_not_say_it_is_an_access_token_is_refused(
+    jwks: dict[str, Any], mint: Any, typ: str | None
+) -> None:
+    detail = await refused_with(verifier_for(CountingJwks(jwks)), mint(typ=typ))
+    assert detail == "The token is not an access token (header `typ` must be at+jwt)."
+
+
+@pytest.mark.parametrize("typ", ["at+jwt", "AT+JWT", "application/at+jwt"])
+async def test_each_spelling_rfc_9068_allows_for_the_type_is_accepted(
+    jwks: dict[str, Any], mint: Any, typ: str
+) -> None:
+    assert (await verifier_for(CountingJwks(jwks)).verify(mint(typ=typ))).token_id == "token-1"
+
+
+async def test_a_token_not_valid_before_a_later_time_is_refused(
+    jwks: dict[str, Any], mint: Any, claims: dict[str, Any]
+) -> None:
+    token = mint(nbf=claims["iat"] + CLOCK_LEEWAY_S + 5)
+    detail = await refused_with(verifier_for(CountingJwks(jwks)), token)
+    assert detail == "The access token is not valid yet."
+
+
+async def test_a_token_issued_in_the_future_is_refused(
+    jwks: dict[str, Any], mint: Any, claims: dict[str, Any]
+) -> None:
+    later = claims["iat"] + CLOCK_LEEWAY_S + 5
+    detail = await refused_with(verifier_for(CountingJwks(jwks)), mint(iat=later, nbf=later))
+    assert detail == "The access token is not valid yet."
+
+
+async def test_a_clock_a_few_seconds_behind_the_issuer_still_accepts_a_fresh_token(
+    jwks: dict[str, Any], mint: Any, claims: dict[str, Any]
+) -> None:
+    ahead = claims["iat"] + 5
+    token = mint(iat=ahead, nbf=ahead)
+    assert (await verifier_for(CountingJwks(jwks)).verify(token)).token_id == "token-1"
+
+
+def test_accounts_tokens_and_the_verifier_agree_on_the_claims() -> None:
+    assert REQUIRED_CLAIMS == ("iss", "aud", "sub", "iat", "nbf", "exp", "jti")
+    assert ACCESS_TOKEN_TYPES[0] == "at+jwt"

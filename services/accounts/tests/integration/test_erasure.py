@@ -42,8 +42,10 @@ async def test_after_deletion_the_old_credentials_open_nothing(client: TestClien
     email, _, pair = await signed_in_user(client)
     assert (await client.delete("/me", headers=bearer(pair))).status == 204
 
-    await assert_problem(await client.get("/me", headers=bearer(pair)), 404)
-    await assert_problem(await client.delete("/me", headers=bearer(pair)), 404)
+    # Refused as a credential (401), not answered as a missing account (404).
+    await assert_problem(await client.get("/me", headers=bearer(pair)), 401)
+    await assert_problem(await client.get("/me/profile", headers=bearer(pair)), 401)
+    await assert_problem(await client.delete("/me", headers=bearer(pair)), 401)
     refreshed = await client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
     await assert_problem(refreshed, 401)
     login = await client.post("/auth/login", json={"email": email, "password": PASSWORD})
@@ -66,7 +68,7 @@ async def test_deleting_me_writes_one_user_deleted_event_with_only_the_id(
     )
     assert [dict(d) for d in deliveries] == [
         {"subscriber": s, "attempts": 0, "delivered_at": None, "last_error": None}
-        for s in ("ledger", "projections")
+        for s in ("gateway", "ledger", "projections")
     ]
 
 

@@ -34,6 +34,8 @@ FAST: dict[str, Any] = {
     "outbox_backoff_base_s": 0.02,
     "outbox_backoff_max_s": 0.2,
     "outbox_send_timeout_s": 2.0,
+    # The gateway subscribes too; it has tests of its own (test_erasure_push.py).
+    "event_subscribers": ("ledger", "projections"),
 }
 
 

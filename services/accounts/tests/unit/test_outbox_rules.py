@@ -28,14 +28,15 @@ def test_the_retry_delay_is_capped_even_after_very_many_attempts() -> None:
     assert delay(10_000, jitter=0.0) == 30.0
 
 
-def test_by_default_ledger_and_projections_subscribe_at_their_default_urls(
+def test_by_default_ledger_projections_and_the_gateway_subscribe_at_their_default_urls(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name in ("NESTEGG_EVENT_SUBSCRIBERS", "NESTEGG_LEDGER_URL", "NESTEGG_PROJECTIONS_URL"):
-        monkeypatch.delenv(name, raising=False)
+    for name in ("EVENT_SUBSCRIBERS", "LEDGER_URL", "PROJECTIONS_URL", "GATEWAY_URL"):
+        monkeypatch.delenv(f"NESTEGG_{name}", raising=False)
     assert AccountsSettings().subscriber_urls() == {
         "ledger": "http://127.0.0.1:8082",
         "projections": "http://127.0.0.1:8083",
+        "gateway": "http://127.0.0.1:8080",
     }
 
 
