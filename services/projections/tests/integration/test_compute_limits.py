@@ -8,8 +8,12 @@ import json
 import time
 
 import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient
 
 from nestegg_common.testing.processes import computing, running, seconds_until_idle
+from nestegg_common.testing.services import ServerAsDeployed
+from projections.app import create_app
 from projections.handlers import PROJECTIONS
 
 from .helpers import DETERMINISTIC, asset, expense
@@ -28,6 +32,14 @@ def settings_overrides():
         "compute_max_pending": 2,
         "runs_per_minute_per_user": 1000,
     }
+
+
+@pytest_asyncio.fixture(scope="module")
+async def client(projections_settings, pool, tokens):
+    """The app served as in a deployment: a client leaving does not cancel its handler."""
+    app = create_app(projections_settings, pool=pool, fetch_jwks=tokens.fetch_jwks)
+    async with TestClient(ServerAsDeployed(app)) as test_client:
+        yield test_client
 
 
 @pytest.fixture
