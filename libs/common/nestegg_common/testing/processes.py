@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -57,30 +58,46 @@ def computing(pids: list[int], *, timeout_s: float = 30.0, at_least_s: float = 0
     raise TimeoutError(f"none of {pids} computed within {timeout_s} s")
 
 
+class CpuWatch:
+    """Sample the CPU time of processes every 10 ms on a thread, noting when it last grew."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self._pids = pids
+        self._seen = {pid: cpu_seconds(pid) for pid in pids}
+        self.last_growth = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> CpuWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            for pid in self._pids:
+                used = cpu_seconds(pid) if running(pid) else self._seen[pid]
+                if used > self._seen[pid]:
+                    self._seen[pid], self.last_growth = used, time.monotonic()
+
+    def quiet_for(self, seconds: float) -> bool:
+        """Say whether none of the processes has used CPU for `seconds`."""
+        return time.monotonic() - self.last_growth >= seconds
+
+
 def seconds_until_idle(pids: list[int], *, since: float, timeout_s: float = 10.0) -> float:
     """Wait until none of `pids` uses CPU (gone, or 0.2 s without a tick); time from `since`.
 
-    `since` is a `time.monotonic()` reading; the answer is when CPU use stopped — the last
-    moment it was seen still growing, or the moment the process was gone.
+    `since` is a `time.monotonic()` reading; the answer is the last moment any of them was
+    seen using CPU (to the 10 ms the sampling allows) minus `since`.
     """
-    last_growth = {pid: time.monotonic() for pid in pids}
-    seen = {pid: cpu_seconds(pid) for pid in pids}
-    stopped_at: dict[int, float] = {}
     deadline = time.monotonic() + timeout_s
-    while len(stopped_at) < len(pids):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{sorted(set(pids) - set(stopped_at))} still computing")
-        now = time.monotonic()
-        for pid in pids:
-            if pid in stopped_at:
-                continue
-            if not running(pid):
-                stopped_at[pid] = now
-                continue
-            used = cpu_seconds(pid)
-            if used > seen[pid]:
-                seen[pid], last_growth[pid] = used, now
-            elif now - last_growth[pid] >= 0.2:
-                stopped_at[pid] = last_growth[pid]
-        time.sleep(0.01)
-    return max(stopped_at.values()) - since
+    with CpuWatch(pids) as watch:
+        while not (watch.quiet_for(0.2) or not any(running(pid) for pid in pids)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{pids} still computing after {timeout_s} s")
+            time.sleep(0.01)
+    return watch.last_growth - since
