@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from aiohttp.test_utils import BaseRunner, TestServer
+from aiohttp.test_utils import TestServer
+from aiohttp.web_runner import BaseRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
