@@ -32,24 +32,25 @@ def setup_routes(
     """Register the public routes; nothing else (in particular no `/internal/`) is reachable.
 
     Run, compare and solve may take the service's whole compute budget: they are given
-    `compute_timeout_s` (GatewaySettings.compute_timeout_s), the other routes the usual timeout.
+    `compute_timeout_s` (GatewaySettings.compute_timeout_s), the other routes the usual timeout,
+    and a client leaving them cancels the forwarded request.
     """
 
-    def to(
-        upstream: Upstream, *, authenticated: bool, time_limit_s: float | None = None
-    ) -> Handler:
+    def to(upstream: Upstream, *, authenticated: bool) -> Handler:
         return proxy_handler(
-            lambda: app[UPSTREAM_SESSION],
-            upstream,
-            verifier=verifier if authenticated else None,
-            time_limit_s=time_limit_s,
+            lambda: app[UPSTREAM_SESSION], upstream, verifier=verifier if authenticated else None
         )
 
     def compute(action: str) -> web.RouteDef:
-        return web.post(
-            f"{PROJECTION}/{action}",
-            to(projections, authenticated=True, time_limit_s=compute_timeout_s),
+        # The service's whole budget, and dropped (so cancelled there) when the client leaves.
+        handler = proxy_handler(
+            lambda: app[UPSTREAM_SESSION],
+            projections,
+            verifier=verifier,
+            time_limit_s=compute_timeout_s,
+            drop_with_client=True,
         )
+        return web.post(f"{PROJECTION}/{action}", handler)
 
     app.add_routes(
         [
