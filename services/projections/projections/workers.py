@@ -299,7 +299,9 @@ class WorkerPool:
 
 async def _reaped(process: multiprocessing.process.BaseProcess) -> None:
     """Wait, without blocking the loop, until a killed worker has exited; collect its status."""
-    # No event says a child exited; waitpid(WNOHANG) (is_alive) polls and reaps it.
-    while process.is_alive():  # noqa: ASYNC110
-        await asyncio.sleep(0.02)
-    process.close()
+    # No event says a child exited; waitpid(WNOHANG) (is_alive) polls and reaps it. A worker
+    # lost while the pool closes is reaped by both: the second finds it closed (ValueError).
+    with contextlib.suppress(ValueError):
+        while process.is_alive():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+        process.close()
