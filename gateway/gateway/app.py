@@ -81,5 +81,6 @@ def create_app(
         projections=projections,
         verifier=verifier,
         backends=backends,
+        compute_timeout_s=settings.compute_timeout_s,
     )
     return app

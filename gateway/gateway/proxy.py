@@ -11,6 +11,7 @@ from multidict import CIMultiDict
 
 from gateway.upstream_client import send
 from nestegg_common.auth import JwtVerifier, bearer_token
+from nestegg_common.disconnect import unless_disconnected
 from nestegg_common.errors import (
     NotFound,
     PreconditionFailed,
@@ -105,8 +106,17 @@ def proxy_handler(
     upstream: Upstream,
     *,
     verifier: JwtVerifier | None,
+    time_limit_s: float | None = None,
+    drop_with_client: bool = False,
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """Build a handler that forwards to `upstream`, checking the access token first if given."""
+    """Build a handler that forwards to `upstream`, checking the access token first if given.
+
+    The service's answer may take `time_limit_s` (default: each read `upstream_timeout_s`).
+    With `drop_with_client` (the compute routes), a client that disconnects meanwhile takes the
+    forwarded request with it: the connection to the service is closed, so the service stops
+    too (its computation is cancelled). Other routes answer within the usual timeout and are
+    not worth a watcher per request.
+    """
 
     async def forward(request: web.Request) -> web.Response:
         if verifier is not None:
@@ -114,14 +124,19 @@ def proxy_handler(
         path = upstream_path(request)
         body = await request.read() if request.can_read_body else None  # 413 past the limit
         query = request.rel_url.raw_query_string
-        answer = await send(
+        forwarding = send(
             session(),
             upstream.name,
             request.method,
             upstream.base_url.rstrip("/") + path + (f"?{query}" if query else ""),
             headers=forwarded_headers(request),
             body=body,
+            time_limit_s=time_limit_s,
         )
+        if drop_with_client:
+            answer = await unless_disconnected(request, forwarding)
+        else:
+            answer = await forwarding
         response_headers = CIMultiDict(
             (k, v) for k, v in answer.headers.items() if k.lower() not in _NOT_FORWARDED
         )

@@ -15,6 +15,8 @@ from nestegg_common.problems import Handler
 LEDGER_COLLECTIONS = ("assets", "debts", "incomes", "expenses")
 PROJECTION = f"{PUBLIC_PREFIX}/projections/{{projection_id}}"
 SCENARIO = f"{PROJECTION}/scenarios/{{scenario_id}}"
+# The compute routes (DESIGN §4): optimize joins them when the service has it.
+COMPUTE_ACTIONS = ("run", "compare", "solve")
 
 
 def setup_routes(
@@ -25,13 +27,30 @@ def setup_routes(
     projections: Upstream,
     verifier: JwtVerifier,
     backends: Backends,
+    compute_timeout_s: float,
 ) -> None:
-    """Register the public routes; nothing else (in particular no `/internal/`) is reachable."""
+    """Register the public routes; nothing else (in particular no `/internal/`) is reachable.
+
+    Run, compare and solve may take the service's whole compute budget: they are given
+    `compute_timeout_s` (GatewaySettings.compute_timeout_s), the other routes the usual timeout,
+    and a client leaving them cancels the forwarded request.
+    """
 
     def to(upstream: Upstream, *, authenticated: bool) -> Handler:
         return proxy_handler(
             lambda: app[UPSTREAM_SESSION], upstream, verifier=verifier if authenticated else None
         )
+
+    def compute(action: str) -> web.RouteDef:
+        # The service's whole budget, and dropped (so cancelled there) when the client leaves.
+        handler = proxy_handler(
+            lambda: app[UPSTREAM_SESSION],
+            projections,
+            verifier=verifier,
+            time_limit_s=compute_timeout_s,
+            drop_with_client=True,
+        )
+        return web.post(f"{PROJECTION}/{action}", handler)
 
     app.add_routes(
         [
@@ -55,9 +74,7 @@ def setup_routes(
             web.get(SCENARIO, to(projections, authenticated=True)),
             web.patch(SCENARIO, to(projections, authenticated=True)),
             web.delete(SCENARIO, to(projections, authenticated=True)),
-            web.post(f"{PROJECTION}/run", to(projections, authenticated=True)),
-            web.post(f"{PROJECTION}/compare", to(projections, authenticated=True)),
-            web.post(f"{PROJECTION}/solve", to(projections, authenticated=True)),
+            *(compute(action) for action in COMPUTE_ACTIONS),
             web.get(f"{PUBLIC_PREFIX}/dashboard", dashboard_handler(backends, verifier)),
             web.get(f"{PUBLIC_PREFIX}/me/export", export_handler(backends, verifier)),
             web.get(f"{PUBLIC_PREFIX}/openapi.json", openapi.get_openapi_document),

@@ -24,6 +24,11 @@ class GatewaySettings(CommonSettings):
     # Browser origins allowed to call /api/v1 (comma-separated, exact: scheme://host[:port]).
     # Empty (default): no CORS at all.
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # The projections service's budget per computation: the same NESTEGG_COMPUTE_BUDGET_S it
+    # reads, so the two cannot disagree. Run, compare and solve are given the budget plus
+    # this margin (for the request's way in and out); every other route upstream_timeout_s.
+    compute_budget_s: float = Field(30.0, gt=0, le=3600)
+    gateway_compute_margin_s: float = Field(10.0, ge=1, le=600)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -44,6 +49,11 @@ class GatewaySettings(CommonSettings):
                 f"not exact origins {bad}: give scheme://host[:port], no path, no wildcard"
             )
         return value
+
+    @property
+    def compute_timeout_s(self) -> float:
+        """Return how long run, compare and solve may take: the budget plus the margin."""
+        return self.compute_budget_s + self.gateway_compute_margin_s
 
     @property
     def port(self) -> int:

@@ -45,11 +45,14 @@ _COMPUTE_ERRORS = {
     "`profile.birth_date`: set it with `PUT /api/v1/me/profile`); or historical mode was "
     "chosen but this deployment has no historical data, or `assumptions.historical` lies "
     "outside its complete years (the message says which are available); or the plan cannot be "
-    "projected.",
+    "projected; or a Monte Carlo plan has more paths × years than one computation may hold "
+    "(`assumptions.paths`).",
     429: "Too many projection computations at once or this minute (per user); `Retry-After` "
     "says when to come back.",
     502: "The accounts or ledger service, which the plan is read from, is unavailable.",
-    503: "The computation took longer than the service allows; try fewer `paths`.",
+    503: "The request needed more than its compute budget (it was stopped; try fewer `paths` "
+    "or scenarios), or the engine is busy with as many computations as it admits; "
+    "`Retry-After` says when to come back.",
     504: "The accounts or ledger service did not answer in time.",
 }
 _CACHING = (

@@ -22,6 +22,7 @@ from projections.routes import setup_routes
 from projections.runs import Projections
 from projections.settings import ProjectionsSettings
 from projections.upstream import Upstreams
+from projections.workers import WorkerPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -51,10 +52,20 @@ def create_app(
     run_metrics = RunMetrics(app[METRICS].registry)
 
     async def projections_ctx(app: web.Application) -> AsyncIterator[None]:
+        workers = WorkerPool(
+            size=settings.projection_workers,
+            memory_limit_bytes=settings.compute_worker_memory_mb * 1024 * 1024,
+            preload=("projections.compute",),
+            on_replaced=lambda reason: run_metrics.workers_replaced.labels(reason).inc(),
+        )
+        workers.start()
         engine = Engine(
-            workers=settings.projection_workers,
-            timeout_s=settings.compute_timeout_s,
+            workers,
+            budget_s=settings.compute_budget_s,
+            max_pending=settings.compute_max_pending,
+            max_path_years=settings.compute_max_path_years,
             historical_path=str(settings.historical_data),
+            metrics=run_metrics,
         )
         app[PROJECTIONS] = Projections(
             pool=app[POOL],
@@ -70,9 +81,10 @@ def create_app(
                 internal_token=settings.internal_token.get_secret_value(),
             ),
             metrics=run_metrics,
+            runs_kept=settings.runs_kept_per_projection,
         )
         yield
-        engine.close()
+        await engine.close()
 
     app.cleanup_ctx.append(projections_ctx)
     app.cleanup_ctx.append(purge_context(lambda a: a[POOL]))

@@ -1,21 +1,30 @@
-"""Run the engine off the event loop, in a process pool, within per-user limits."""
+"""Run the engine in worker processes: per-user limits, one budget per request, a global bound.
+
+docs/ARCHITECTURE.md ("Compute") says how the pieces fit; projections/workers.py holds the
+processes that can be killed mid-computation.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import logging
 import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import date
-from functools import partial
 from typing import Any
 
 from nestegg_common.errors import ServiceUnavailable, TooManyRequests, ValidationFailed
 from projections.engine import run_projection, solve
+from projections.engine.inputs import completed_years
+from projections.metrics import RunMetrics
+from projections.workers import PoolClosed, WorkerDied, WorkerOutOfMemory, WorkerPool
+
+_LOGGER = logging.getLogger(__name__)
+# When every place is taken, places free up as computations end: a few seconds, not the budget.
+FULL_RETRY_AFTER_S = 5
 
 
 class EngineRejected(Exception):
@@ -94,39 +103,133 @@ class UserLimiter:
 
 
 class Engine:
-    """The process pool that runs projections and solves."""
+    """The engine's worker pool, the per-request budget and the global bound on computations.
 
-    def __init__(self, *, workers: int, timeout_s: float, historical_path: str | None) -> None:
-        # spawn, not fork: forking a process that runs an event loop and threads is unsafe.
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
-        )
-        self._timeout_s = timeout_s
+    A request's computations share one budget (`budget_s`, from the request's start to its
+    end) and, from its first computation on, one of `max_pending` places, running or waiting
+    for a worker: a full engine answers 503 at once rather than queueing without end.
+    """
+
+    def __init__(
+        self,
+        workers: WorkerPool,
+        *,
+        budget_s: float,
+        max_pending: int,
+        max_path_years: int,
+        historical_path: str | None,
+        metrics: RunMetrics | None = None,
+    ) -> None:
+        self._workers, self._metrics = workers, metrics or RunMetrics()
+        self.budget_s, self._max_pending = budget_s, max_pending
+        self._max_path_years = max_path_years
         self.historical_path = historical_path
+        self.admitted = 0
 
-    async def _call(self, fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-        loop = asyncio.get_running_loop()
+    @asynccontextmanager
+    async def budget(self) -> AsyncIterator[Computation]:
+        """Run the block within the budget; past it the block is cancelled (its worker killed)."""
+        computation = Computation(self)
+        deadline = asyncio.timeout(self.budget_s)
         try:
-            return await asyncio.wait_for(
-                loop.run_in_executor(self._pool, partial(fn, *args)), self._timeout_s
+            async with deadline:
+                yield computation
+        except TimeoutError as err:
+            if not deadline.expired():
+                raise
+            self._metrics.over_budget.inc()
+            raise ServiceUnavailable(
+                f"The computation needed more than its budget of {self.budget_s:g} s; "
+                "try fewer paths, or retry when the service is less busy."
+            ) from err
+        finally:
+            if computation.admitted:
+                self.admitted -= 1
+                self._metrics.admitted.dec()
+
+    def admit(self) -> None:
+        """Take one of the places; 503 with Retry-After when every one is taken."""
+        if self.admitted >= self._max_pending:
+            self._metrics.refused.inc()
+            raise ServiceUnavailable(
+                "The projection engine is busy with other computations; retry in a moment.",
+                retry_after_s=FULL_RETRY_AFTER_S,
             )
+        self.admitted += 1
+        self._metrics.admitted.inc()
+
+    def check_size(self, plan: dict[str, Any], today: date) -> None:
+        """Refuse a Monte Carlo plan whose paths × years exceed the bound (memory is per cell)."""
+        assumptions = plan["assumptions"]
+        if assumptions.get("mode") != "monte_carlo":
+            return  # deterministic: one path; historical: one per window of the data (< 200)
+        profile = plan["profile"]
+        age = completed_years(date.fromisoformat(str(profile["birth_date"])), today)
+        years = max(1, profile["life_expectancy"] - age)
+        paths = assumptions["paths"]
+        if paths * years > self._max_path_years:
+            most = max(1, self._max_path_years // years)
+            raise ValidationFailed(
+                f"{paths} paths over {years} years is more than one computation may hold "
+                f"({self._max_path_years} path-years); use at most {most} paths.",
+                errors=[
+                    {
+                        "field": "assumptions.paths",
+                        "message": f"at most {most} paths for a plan of {years} years",
+                        "type": "less_than_equal",
+                    }
+                ],
+            )
+
+    async def run(self, function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+        """Run an engine function in a worker; its failures become problems."""
+        try:
+            return await self._workers.run(function, *args)
         except EngineRejected as err:
             raise ValidationFailed(f"The engine could not run this plan: {err}") from err
-        except TimeoutError as err:
-            raise ServiceUnavailable(
-                f"The computation took longer than {self._timeout_s:g} s; try fewer paths."
+        except WorkerOutOfMemory as err:
+            raise ValidationFailed(
+                "This plan needs more memory than one computation may use; use fewer paths.",
+                errors=[
+                    {"field": "assumptions.paths", "message": "too many", "type": "value_error"}
+                ],
             ) from err
+        except (WorkerDied, PoolClosed) as err:
+            _LOGGER.error("engine worker lost", extra={"error": str(err)})
+            raise ServiceUnavailable("The computation was interrupted; retry it.") from err
+
+    def worker_pids(self, *, busy: bool = False) -> list[int]:
+        """Return the process ids of the engine's workers, or of the busy ones (diagnostics)."""
+        return self._workers.pids(busy=busy)
+
+    async def close(self) -> None:
+        """Stop the workers."""
+        await self._workers.close()
+
+
+class Computation:
+    """One request's engine calls: a shared budget, and one place once it first computes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.admitted = False
+
+    def _admit(self, plan: dict[str, Any], today: date) -> None:
+        self._engine.check_size(plan, today)
+        if not self.admitted:
+            self._engine.admit()
+            self.admitted = True
 
     async def project(self, plan: dict[str, Any], *, today: date) -> dict[str, Any]:
         """Return the engine result of a plan."""
-        return await self._call(_project, plan, today, self.historical_path)
+        self._admit(plan, today)
+        return await self._engine.run(_project, plan, today, self._engine.historical_path)
 
     async def solve(
         self, plan: dict[str, Any], *, target: str, success_rate: float, today: date
     ) -> dict[str, Any]:
         """Return the engine's solve answer for a plan."""
-        return await self._call(_solve, plan, target, success_rate, today, self.historical_path)
-
-    def close(self) -> None:
-        """Stop the workers (pending work is cancelled)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._admit(plan, today)
+        return await self._engine.run(
+            _solve, plan, target, success_rate, today, self._engine.historical_path
+        )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from nestegg_common.auth import current_user_id
+from nestegg_common.disconnect import unless_disconnected
 from nestegg_common.erasure import ERASED_USERS
 from nestegg_common.errors import NotFound
 from nestegg_common.etags import etag_for, expected_version
@@ -194,11 +195,14 @@ async def run_projection(request: web.Request) -> web.StreamResponse:
     """Run the baseline or a scenario; unchanged inputs are answered from the stored run."""
     pid = projection_id(request)
     body = await read_body_model(request, RunRequest) if request.can_read_body else RunRequest()
-    result = await runs.run_projection(
-        request.app[PROJECTIONS],
-        user_id=current_user_id(request),
-        projection_id=pid,
-        scenario_id=body.scenario_id,
+    result = await unless_disconnected(
+        request,
+        runs.run_projection(
+            request.app[PROJECTIONS],
+            user_id=current_user_id(request),
+            projection_id=pid,
+            scenario_id=body.scenario_id,
+        ),
     )
     return json_response(result)
 
@@ -207,10 +211,13 @@ async def compare_scenarios(request: web.Request) -> web.StreamResponse:
     """Put the baseline and every scenario side by side."""
     if request.can_read_body:
         await read_body_model(request, CompareRequest)  # refuses unknown fields
-    comparison = await runs.compare(
-        request.app[PROJECTIONS],
-        user_id=current_user_id(request),
-        projection_id=projection_id(request),
+    comparison = await unless_disconnected(
+        request,
+        runs.compare(
+            request.app[PROJECTIONS],
+            user_id=current_user_id(request),
+            projection_id=projection_id(request),
+        ),
     )
     return json_response(comparison)
 
@@ -218,8 +225,11 @@ async def compare_scenarios(request: web.Request) -> web.StreamResponse:
 async def solve_target(request: web.Request) -> web.StreamResponse:
     """Find the earliest retirement age or the highest spending reaching a success rate."""
     pid, body = projection_id(request), await read_body_model(request, SolveRequest)
-    answer = await runs.solve(
-        request.app[PROJECTIONS], user_id=current_user_id(request), projection_id=pid, body=body
+    answer = await unless_disconnected(
+        request,
+        runs.solve(
+            request.app[PROJECTIONS], user_id=current_user_id(request), projection_id=pid, body=body
+        ),
     )
     return json_response(answer)
 

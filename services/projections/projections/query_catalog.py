@@ -92,6 +92,12 @@ CATALOG = (
         "SELECT gen_random_uuid(), projection_id, scenario_id, user_id, inputs_hash, "
         "engine_version, dataset_hash, seed, success_rate, result FROM runs ORDER BY id LIMIT 1",
     ),
+    CatalogQuery(
+        "runs.evict_old",
+        repo._EVICT_OLD_RUNS,
+        "SELECT user_id, projection_id, 20 FROM runs ORDER BY id LIMIT 1",
+        allow_sort="eviction ranks one projection's runs, at most the bound + scenarios + 1",
+    ),
     # GET /internal/users/{id}/latest-run (the gateway's dashboard)
     CatalogQuery("runs.latest_of_user", repo._LATEST_RUN, _USER),
     # GET /internal/users/{id}/export

@@ -97,6 +97,22 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT ON CONSTRAINT runs_one_per_inputs DO NOTHING
 RETURNING {_RUN_COLUMNS}
 """
+# Keep the `$3` newest runs of a projection and, whatever their age, the newest of the baseline
+# and of each scenario (PARTITION BY puts the baseline's NULLs together); delete the rest. Run
+# after each insert, so it reads at most $3 + scenarios + 1 rows.
+_EVICT_OLD_RUNS = """
+DELETE FROM runs WHERE id IN (
+    SELECT id FROM (
+        SELECT id,
+               row_number() OVER (ORDER BY created_at DESC, id DESC) AS newest,
+               row_number() OVER (
+                   PARTITION BY scenario_id ORDER BY created_at DESC, id DESC
+               ) AS newest_of_its_scenario
+        FROM runs WHERE user_id = $1 AND projection_id = $2
+    ) AS ranked
+    WHERE newest > $3 AND newest_of_its_scenario > 1
+)
+"""
 _LATEST_RUN = """
 SELECT r.id, r.projection_id, r.scenario_id, r.inputs_hash, r.success_rate, r.created_at, p.name
 FROM runs r JOIN projections p ON p.id = r.projection_id
@@ -306,6 +322,17 @@ async def insert_run(
         result,
     )
     return row
+
+
+async def evict_old_runs(
+    conn: Connection, *, user_id: uuid.UUID, projection_id: uuid.UUID, keep: int
+) -> int:
+    """Delete a projection's runs beyond the `keep` newest, except the newest of each scenario.
+
+    Run in the inserting transaction; return how many went.
+    """
+    status: str = await conn.execute(_EVICT_OLD_RUNS, user_id, projection_id, keep)
+    return int(status.rsplit(" ", 1)[-1])
 
 
 async def latest_run(conn: Connection, *, user_id: uuid.UUID) -> Row | None:

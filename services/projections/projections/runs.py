@@ -16,7 +16,7 @@ from nestegg_common.errors import NotFound, ValidationFailed
 from nestegg_common.events import Event, apply_once
 from nestegg_common.values import json_timestamp
 from projections import repository
-from projections.compute import Engine, UserLimiter
+from projections.compute import Computation, Engine, UserLimiter
 from projections.engine import expected_inputs_hash, load_historical
 from projections.hash_memo import InputsHashMemo
 from projections.historical_range import check_historical_range
@@ -43,6 +43,7 @@ class Projections:
     limiter: UserLimiter
     upstreams: Upstreams
     metrics: RunMetrics = field(default_factory=RunMetrics)
+    runs_kept: int = 20
     hash_memo: InputsHashMemo = field(default_factory=InputsHashMemo)
 
 
@@ -123,7 +124,11 @@ async def _plans(
 
 
 async def _result_of(
-    ctx: Projections, user_id: uuid.UUID, projection_id: uuid.UUID, run: PlannedRun
+    ctx: Projections,
+    computation: Computation,
+    user_id: uuid.UUID,
+    projection_id: uuid.UUID,
+    run: PlannedRun,
 ) -> tuple[asyncpg.Record, bool]:
     """Return the stored run of these inputs, computing and storing it first if there is none."""
     async with ctx.pool.acquire() as conn:
@@ -138,19 +143,24 @@ async def _result_of(
         ctx.metrics.cache_hits.inc()
         return stored, True
     with ctx.metrics.computing():
-        result = await ctx.engine.project(run.plan, today=date.today())
+        result = await computation.project(run.plan, today=date.today())
     if result["inputs_hash"] != run.inputs_hash:  # the date turned over mid-request, say
         _LOGGER.warning("inputs hash changed during a run; storing under the engine's hash")
     async with ctx.pool.acquire() as conn, conn.transaction():
         await guard_user_write(conn, user_id)  # the user may have been erased while we computed
         try:
-            row = await repository.insert_run(
-                conn,
-                user_id=user_id,
-                projection_id=projection_id,
-                scenario_id=run.scenario_id,
-                result=result,
-            )
+            async with conn.transaction():
+                row = await repository.insert_run(
+                    conn,
+                    user_id=user_id,
+                    projection_id=projection_id,
+                    scenario_id=run.scenario_id,
+                    result=result,
+                )
+                if row is not None:
+                    await repository.evict_old_runs(
+                        conn, user_id=user_id, projection_id=projection_id, keep=ctx.runs_kept
+                    )
         except asyncpg.ForeignKeyViolationError as err:
             # The projection or scenario was deleted (or the user erased) while we computed.
             raise NotFound("The projection or scenario was deleted while it ran.") from err
@@ -182,16 +192,16 @@ async def run_projection(
     ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.UUID, scenario_id: uuid.UUID | None
 ) -> dict[str, Any]:
     """Run the baseline or one scenario; unchanged inputs return the stored result."""
-    async with ctx.limiter.slot(user_id):
+    async with ctx.limiter.slot(user_id), ctx.engine.budget() as computation:
         async with ctx.pool.acquire() as conn:
             (planned,) = await _plans(ctx, conn, user_id, projection_id, [scenario_id])
-        row, cached = await _result_of(ctx, user_id, projection_id, planned)
+        row, cached = await _result_of(ctx, computation, user_id, projection_id, planned)
     return run_out(row, cached=cached)
 
 
 async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.UUID) -> Comparison:
     """Run the baseline and every scenario and put their summaries side by side."""
-    async with ctx.limiter.slot(user_id):
+    async with ctx.limiter.slot(user_id), ctx.engine.budget() as computation:
         async with ctx.pool.acquire() as conn:
             scenarios = await repository.list_all_scenarios(
                 conn, user_id=user_id, projection_id=projection_id
@@ -200,7 +210,7 @@ async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.U
             planned = await _plans(ctx, conn, user_id, projection_id, ids)
         columns = []
         for run in planned:
-            row, _ = await _result_of(ctx, user_id, projection_id, run)
+            row, _ = await _result_of(ctx, computation, user_id, projection_id, run)
             summary = summarise_result(
                 row["result"], retirement_age=run.plan["profile"]["retirement_age"]
             )
@@ -226,10 +236,10 @@ async def solve(
     ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.UUID, body: SolveRequest
 ) -> dict[str, Any]:
     """Find the earliest retirement age or highest spending reaching the success rate."""
-    async with ctx.limiter.slot(user_id):
+    async with ctx.limiter.slot(user_id), ctx.engine.budget() as computation:
         async with ctx.pool.acquire() as conn:
             (planned,) = await _plans(ctx, conn, user_id, projection_id, [body.scenario_id])
-        answer = await ctx.engine.solve(
+        answer = await computation.solve(
             planned.plan, target=body.target, success_rate=body.success_rate, today=date.today()
         )
     return {

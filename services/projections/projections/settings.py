@@ -16,11 +16,27 @@ class ProjectionsSettings(ServiceSettings):
     ledger_url: str = "http://127.0.0.1:8082"
     # Historical mode's dataset: the copy shipped in the engine, unless pointed at a newer file.
     historical_data: FilePath = SHIPPED_HISTORICAL_DATA
-    projection_workers: int = Field(2, ge=1, le=64)
+    # Compute (docs/ARCHITECTURE.md, Compute). Engine worker processes per replica: more than
+    # one user may hold (runs_in_flight_per_user), so a newcomer finds one free and the OS
+    # time-slices the CPU between users instead of queueing them one after another.
+    projection_workers: int = Field(4, ge=1, le=64)
     # Per user and per replica: runs, compares and solves in progress at once, and per minute.
-    runs_in_flight_per_user: int = Field(2, ge=1)
+    runs_in_flight_per_user: int = Field(1, ge=1)
     runs_per_minute_per_user: int = Field(30, ge=1)
-    compute_timeout_s: float = Field(120.0, gt=0)
+    # One budget per request (a compare of N scenarios is one), from its start to its answer;
+    # past it the computation is cancelled (its worker killed) and the answer is 503.
+    compute_budget_s: float = Field(30.0, gt=0, le=3600)
+    # Requests computing or waiting for a worker, across all users of a replica; beyond: 503.
+    compute_max_pending: int = Field(8, ge=1, le=10_000)
+    # Memory a worker may map (RLIMIT_AS), and the largest Monte Carlo plan, paths × years,
+    # let in (422 beyond). A computation maps ~150 MB plus ~105 bytes a path-year: 6 million
+    # (100,000 paths over 60 years) needs ~780 MB, so 1 GiB leaves a quarter spare. Change
+    # the two together (tests/integration/test_workers.py checks the defaults fit).
+    compute_worker_memory_mb: int = Field(1024, ge=256, le=1024 * 1024)
+    compute_max_path_years: int = Field(6_000_000, ge=1)
+    # Stored runs kept per projection; the latest of the baseline and of each scenario always
+    # stays (docs/API.md, Run, compare, solve).
+    runs_kept_per_projection: int = Field(20, ge=1, le=10_000)
     # Quotas (docs/ARCHITECTURE.md, Quotas): projections per user, scenarios per projection.
     # A compare runs the baseline and every scenario, so the second bounds its cost too.
     max_projections_per_user: int = Field(100, ge=1, le=100_000)

@@ -11,9 +11,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from aiohttp.test_utils import TestServer
+from aiohttp.web_runner import BaseRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -101,3 +104,17 @@ def stop_process(process: subprocess.Popen[bytes], *, timeout_s: float = 10.0) -
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class ServerAsDeployed(TestServer):
+    """aiohttp's TestServer, but like `web.run_app`: a client leaving does not cancel handlers.
+
+    TestServer turns `handler_cancellation` on, so a test of what happens on a disconnect would
+    pass there and not in a deployment (nestegg_common.disconnect).
+    """
+
+    __test__ = False
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        kwargs["handler_cancellation"] = False
+        return await super()._make_runner(**kwargs)

@@ -18,6 +18,12 @@ YEARS = PLAN_TO - AGE
 PERCENTILES = ("p10", "p25", "p50", "p75", "p90")
 
 
+@pytest.fixture(scope="module")
+def settings_overrides():
+    # Two computations of one user at once, as two replicas could run them (one each).
+    return {"runs_in_flight_per_user": 2}
+
+
 def closed_form(n: int, spend: float = SPEND) -> float:
     """B(n) = B0·g^n − E·g·(g^n − 1)/(g − 1): spend E at the start of each year, then grow."""
     g = 1 + GROWTH

@@ -1,0 +1,139 @@
+"""The engine's worker pool, with real processes: cancel kills, memory is bounded, no orphans.
+
+Jobs here are builtins (`sum` over a huge range burns CPU in one call; `bytearray` allocates),
+so the spawned workers need nothing from this test module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+
+from nestegg_common.testing.processes import computing, running, seconds_until_idle
+from projections import compute
+from projections.engine.bench import bench_plan
+from projections.settings import ProjectionsSettings
+from projections.workers import WorkerOutOfMemory, WorkerPool
+
+FOREVER = range(10**13)  # sum() over it runs for hours
+
+
+async def ready_pids(pool: WorkerPool, n: int) -> list[int]:
+    """Return the pids once `n` workers answer (a job needs a worker that has started)."""
+    await asyncio.wait_for(asyncio.gather(*(pool.run(sum, range(3)) for _ in range(n))), 60)
+    return pool.pids()
+
+
+@pytest.fixture
+async def pool() -> AsyncIterator[WorkerPool]:
+    workers = WorkerPool(size=1, memory_limit_bytes=512 * 1024 * 1024)
+    workers.start()
+    yield workers
+    await workers.close()
+
+
+async def test_a_job_returns_its_result_and_raises_its_exception(pool: WorkerPool) -> None:
+    assert await pool.run(sum, range(10)) == 45
+    with pytest.raises(ValueError, match="invalid literal"):
+        await pool.run(int, "not a number")
+    assert await pool.run(pow, 2, 10) == 1024  # the worker survived the exception
+
+
+async def test_a_cancelled_job_stops_its_worker_within_a_second_and_a_new_one_serves(
+    pool: WorkerPool,
+) -> None:
+    (first,) = await ready_pids(pool, 1)
+    job = asyncio.ensure_future(pool.run(sum, FOREVER))
+    await asyncio.to_thread(computing, [first])
+    cancelled_at = time.monotonic()
+    job.cancel()
+    assert await asyncio.to_thread(seconds_until_idle, [first], since=cancelled_at) < 1.0
+    assert not running(first)  # killed, not merely idle
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    assert await asyncio.wait_for(pool.run(sum, range(10)), 60) == 45
+    assert pool.pids() != [first]
+
+
+async def test_a_job_past_the_memory_limit_is_refused_and_its_worker_replaced(
+    pool: WorkerPool,
+) -> None:
+    (first,) = await ready_pids(pool, 1)
+    with pytest.raises(WorkerOutOfMemory):
+        await pool.run(bytearray, 1024**3)  # 1 GiB > the 512 MiB the worker may map
+    assert await asyncio.wait_for(pool.run(bytearray, 1024), 60) == bytearray(1024)
+    assert pool.pids() != [first]
+    assert not running(first)
+
+
+async def test_jobs_wait_for_a_free_worker_first_come_first_served(pool: WorkerPool) -> None:
+    await ready_pids(pool, 1)
+    busy = asyncio.ensure_future(pool.run(sum, FOREVER))
+    await asyncio.sleep(0.2)
+    later = [asyncio.ensure_future(pool.run(pow, 2, n)) for n in range(3)]
+    await asyncio.sleep(0.2)
+    assert not any(job.done() for job in later)  # all wait behind the busy worker
+    busy.cancel()  # frees the place: the replacement serves them in order
+    assert await asyncio.wait_for(asyncio.gather(*later), 60) == [1, 2, 4]
+
+
+PARENT = textwrap.dedent(
+    """
+    import asyncio, sys
+    from projections.workers import WorkerPool
+
+    async def main():
+        pool = WorkerPool(size=2)
+        pool.start()
+        await asyncio.gather(*(pool.run(sum, range(3)) for _ in range(2)))
+        busy = asyncio.ensure_future(pool.run(sum, range(10**13)))
+        print(*pool.pids(), flush=True)
+        await busy
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_workers_busy_or_idle_die_when_their_parent_is_killed() -> None:
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        pids = [int(p) for p in parent.stdout.readline().split()]
+        assert len(pids) == 2
+        computing(pids)
+        killed_at = time.monotonic()
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(10)
+        waited = seconds_until_idle(pids, since=killed_at)
+        assert not any(running(pid) for pid in pids)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+    assert waited < 1.0
+
+
+async def test_the_largest_plan_the_defaults_allow_fits_in_a_workers_default_memory() -> None:
+    fields = ProjectionsSettings.model_fields
+    memory_mb = fields["compute_worker_memory_mb"].default
+    path_years = fields["compute_max_path_years"].default
+    paths, years = 100_000, path_years // 100_000  # the most paths, over as many years as allowed
+    plan = bench_plan("monte_carlo", "needs", paths)
+    plan["profile"] = {"current_age": 95 - years, "retirement_age": 65, "life_expectancy": 95}
+    pool = WorkerPool(size=1, memory_limit_bytes=memory_mb * 1024 * 1024)
+    pool.start()
+    try:
+        result = await pool.run(compute._project, plan, date(2026, 1, 1), None)
+    finally:
+        await pool.close()
+    assert len(result["years"]) == years + 1
