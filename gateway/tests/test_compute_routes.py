@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from nestegg_common.disconnect import client_gone
+from nestegg_common.erasure import ERASED_USERS_PATH
 from nestegg_common.testing.services import ServerAsDeployed
 from nestegg_common.testing.tokens import TokenFactory
 
@@ -48,8 +49,13 @@ async def gateway() -> AsyncIterator[tuple[TestClient, StandIn, dict[str, str]]]
             await asyncio.sleep(0.01)
         return web.json_response({"done": True})
 
+    async def erased_users(_request: web.Request) -> web.Response:
+        # The gateway is not ready until it has read accounts' recent erasures: none here.
+        return web.json_response({"items": []})
+
     service = web.Application()
     service.router.add_get("/.well-known/jwks.json", jwks)
+    service.router.add_get(ERASED_USERS_PATH, erased_users)
     service.router.add_post("/projections/{id}/solve", slow)
     service.router.add_get("/projections/{id}", slow)
     service_server = ServerAsDeployed(service)
@@ -61,6 +67,7 @@ async def gateway() -> AsyncIterator[tuple[TestClient, StandIn, dict[str, str]]]
         upstream_timeout_s=UPSTREAM_TIMEOUT_S,
         compute_budget_s=BUDGET_S,
         gateway_compute_margin_s=MARGIN_S,
+        internal_token="compute-routes-test",  # the gateway reads erased users with it
     )
     client = TestClient(ServerAsDeployed(create_app(settings)))
     await client.start_server()

@@ -27,7 +27,7 @@ DEBT = {
     "name": "Car",
     "kind": "auto",
     "balance": "5.00",
-    "interest_rate": "0.05",
+    "interest_rate": 0.05,
     "monthly_payment": "1.00",
 }
 INCOME = {"name": "Pay", "kind": "salary", "amount": "100.00", "frequency": "monthly"}

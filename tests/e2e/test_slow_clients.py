@@ -38,7 +38,10 @@ def impatient(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture(scope="module")
 def token(impatient: Cluster) -> str:
-    credentials = {"email": f"slow-{uuid.uuid4().hex[:10]}@example.com", "password": "pw-" * 5}
+    credentials = {
+        "email": f"slow-{uuid.uuid4().hex[:10]}@example.com",
+        "password": f"pw-{uuid.uuid4().hex}",
+    }
     with httpx.Client(timeout=15.0) as http:
         assert http.post(impatient.api("/auth/register"), json=credentials).status_code == 201
         answer = http.post(impatient.api("/auth/login"), json=credentials)

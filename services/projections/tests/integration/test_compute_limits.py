@@ -37,7 +37,12 @@ def settings_overrides():
 @pytest_asyncio.fixture(scope="module")
 async def client(projections_settings, pool, tokens):
     """The app served as in a deployment: a client leaving does not cancel its handler."""
-    app = create_app(projections_settings, pool=pool, fetch_jwks=tokens.fetch_jwks)
+    app = create_app(
+        projections_settings,
+        pool=pool,
+        fetch_jwks=tokens.fetch_jwks,
+        fetch_erased=tokens.fetch_erased,
+    )
     async with TestClient(ServerAsDeployed(app)) as test_client:
         yield test_client
 
