@@ -42,9 +42,9 @@ _BUSY_OR_FULL = (
 # Run, compare and solve fetch the profile and ledger, then compute within per-user limits.
 _COMPUTE_ERRORS = {
     422: "A field is invalid; or the profile has no `birth_date` (`errors` names "
-    "`profile.birth_date`: set it with `PUT /api/v1/me/profile`); or historical mode was "
-    "chosen but this deployment has no historical data, or `assumptions.historical` lies "
-    "outside its complete years (the message says which are available); or the plan cannot be "
+    "`profile.birth_date`: set it with `PATCH /api/v1/me/profile`); or "
+    "`assumptions.historical` lies outside the historical data's complete years (the message "
+    "says which are available); or the plan cannot be "
     "projected; or a Monte Carlo plan has more paths × years than one computation may hold "
     "(`assumptions.paths`).",
     429: "Too many projection computations at once or this minute (per user); `Retry-After` "

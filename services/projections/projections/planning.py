@@ -84,7 +84,7 @@ def build_plan(
     if profile.get("birth_date") is None:
         raise ValidationFailed(
             "Your profile has no birth date, so your age is unknown: set `birth_date` with "
-            "PUT /api/v1/me/profile, then run the projection again.",
+            "PATCH /api/v1/me/profile, then run the projection again.",
             errors=[
                 {
                     "field": "profile.birth_date",

@@ -27,12 +27,6 @@ from projections.upstream import Upstreams
 
 _LOGGER = logging.getLogger(__name__)
 
-HISTORICAL_HELP = (
-    "Historical mode needs Robert Shiller's monthly market data as CSV, which this deployment "
-    "has not been given: download it (see docs/ENGINE.md, 'Historical data') and set "
-    "NESTEGG_HISTORICAL_DATA to the file's path, or choose mode 'monte_carlo' or 'deterministic'."
-)
-
 
 @dataclass(frozen=True)
 class Projections:
@@ -60,17 +54,8 @@ class PlannedRun:
 def _inputs_hash(ctx: Projections, plan: dict[str, Any], today: date) -> str:
     historical = None
     if plan["assumptions"]["mode"] == "historical":
-        if ctx.engine.historical_path is None:
-            raise ValidationFailed(
-                HISTORICAL_HELP,
-                errors=[
-                    {
-                        "field": "assumptions.mode",
-                        "message": "historical data not configured",
-                        "type": "value_error",
-                    }
-                ],
-            )
+        # The shipped series unless NESTEGG_HISTORICAL_DATA names a newer file (settings check
+        # at start that it exists), so historical mode always has data.
         historical = load_historical(ctx.engine.historical_path)
         check_historical_range(historical, plan["assumptions"]["historical"])
     try:
