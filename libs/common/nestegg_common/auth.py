@@ -18,6 +18,7 @@ from aiohttp import web
 
 from nestegg_common.erasure import AccountErased, ErasedUsers
 from nestegg_common.errors import ServiceUnavailable, Unauthorized
+from nestegg_common.logs import unreachable_peer_level
 from nestegg_common.problems import Handler
 
 _LOGGER = logging.getLogger(__name__)
@@ -154,8 +155,10 @@ class JwtVerifier:
                 keys = jwt.PyJWKSet.from_dict(document).keys
             except Exception as err:  # an unreachable accounts must not turn into a 500
                 self._failures += 1
-                if self._failures == 1 or self._failures % 100 == 0:
-                    _LOGGER.warning(
+                level = unreachable_peer_level(self._failures, starting=not self._keys)
+                if level is not None:
+                    _LOGGER.log(
+                        level,
                         "could not refresh the JWKS: %s",
                         type(err).__name__,
                         extra={"failures": self._failures},

@@ -28,6 +28,7 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from nestegg_common.db import Connection
 from nestegg_common.errors import Unauthorized
+from nestegg_common.logs import unreachable_peer_level
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -148,8 +149,10 @@ class ErasedUsers:
                 raise
             except Exception as err:  # accounts unreachable: try again soon, never give up
                 failures += 1
-                if failures == 1 or failures % 100 == 0:
-                    _LOGGER.warning(
+                level = unreachable_peer_level(failures, starting=not self.loaded)
+                if level is not None:
+                    _LOGGER.log(
+                        level,
                         "could not read the erased users",
                         extra={"error": type(err).__name__, "failures": failures},
                     )

@@ -64,3 +64,25 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -
     root.setLevel(level.upper())
     # httpx logs every request URL at INFO; our access log already says what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+# Tries after which a peer still unreachable at start-up is worth a WARNING: with the 50 ms
+# doubling back-off capped at 1 s (auth, erasure), about twelve seconds.
+STARTUP_GRACE_FAILURES = 15
+
+
+def unreachable_peer_level(failures: int, *, starting: bool) -> int | None:
+    """Return the level to log the `failures`-th failed call to a peer at, or None to stay quiet.
+
+    Under `make run` or a rollout every process starts at once, so a peer that does not answer
+    yet is expected: one INFO line, and a WARNING only if it still does not answer after
+    `STARTUP_GRACE_FAILURES` tries. A peer lost later is a WARNING at once. Either way one line
+    per 100 further failures, so an outage cannot flood the log.
+    """
+    if failures % 100 == 0:
+        return logging.WARNING
+    if starting:
+        if failures == 1:
+            return logging.INFO
+        return logging.WARNING if failures == STARTUP_GRACE_FAILURES else None
+    return logging.WARNING if failures == 1 else None
