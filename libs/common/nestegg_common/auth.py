@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,7 +73,7 @@ class _Verified:
 class JwtVerifier:
     """Check a token's header, signature and claims with keys from a JWKS document.
 
-    Keys: `keep_keys()` (run for the app's lifetime by `verifier_context`) fetches them at
+    Keys: `keep_keys()` (run for the app's lifetime by `service.add_token_checks`) fetches them at
     start, retrying a failure after 50 ms, doubling to at most 1 s, so a process that started
     before accounts holds them within a second of accounts answering; until then `has_keys`
     is false and `/readyz` says 503. The set is then cached for `ttl_s` and fetched again at
@@ -315,19 +314,6 @@ def access_claims(
     if not_before > now + CLOCK_LEEWAY_S or issued_at > now + CLOCK_LEEWAY_S:
         raise Unauthorized("The access token is not valid yet.")
     return AccessClaims(user_id=user_id, expires_at=expires_at, token_id=token_id)
-
-
-def verifier_context(verifier: JwtVerifier) -> Callable[[web.Application], AsyncIterator[None]]:
-    """Fetch the verifier's keys in the background from the app's start (see `keep_keys`)."""
-
-    async def verifier_ctx(_app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(verifier.keep_keys(), name="jwks-keys")
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return verifier_ctx
 
 
 def bearer_token(request: web.Request) -> str:

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -162,21 +162,6 @@ class ErasedUsers:
 
 
 ERASED_USERS = web.AppKey("erased_users", ErasedUsers)
-
-
-def erased_users_context(
-    erased: ErasedUsers,
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    """Keep `erased` loaded and polled for the app's lifetime."""
-
-    async def erased_ctx(_app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(erased.run(), name="erased-users")
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return erased_ctx
 
 
 def erased_rows(document: Any) -> ErasedSince:

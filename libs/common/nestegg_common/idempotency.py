@@ -19,7 +19,6 @@ Each service that accepts POSTs has this table in its own database:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -35,6 +34,7 @@ from aiohttp import web
 from nestegg_common.db import Connection
 from nestegg_common.erasure import guard_user_write
 from nestegg_common.errors import Conflict, ValidationFailed
+from nestegg_common.tasks import lifetime_task
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -220,11 +220,4 @@ def purge_context(
                     _LOGGER.warning("purge of %s failed: %s", what, type(err).__name__)
             await asyncio.sleep(every_s)
 
-    async def purge_ctx(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(purge_loop(app))
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return purge_ctx
+    return lifetime_task(purge_loop, name="purge")

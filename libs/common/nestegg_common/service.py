@@ -20,7 +20,6 @@ from nestegg_common.auth import (
     JwtVerifier,
     internal_auth_middleware,
     user_auth_middleware,
-    verifier_context,
 )
 from nestegg_common.db import create_pool
 from nestegg_common.erasure import (
@@ -30,7 +29,6 @@ from nestegg_common.erasure import (
     ErasedUsers,
     FetchErased,
     erased_rows,
-    erased_users_context,
 )
 from nestegg_common.health import healthz, readiness_handler
 from nestegg_common.logs import configure_logging
@@ -40,6 +38,7 @@ from nestegg_common.security import security_headers_middleware
 from nestegg_common.server import ReadTimeouts, run
 from nestegg_common.service_token import SERVICE_TOKEN
 from nestegg_common.settings import CommonSettings, ServiceSettings
+from nestegg_common.tasks import lifetime_task
 from nestegg_common.telemetry import (
     TRACER_PROVIDER,
     app_tracer_provider,
@@ -213,8 +212,8 @@ def add_token_checks(app: web.Application, verifier: JwtVerifier, erased: Erased
     """
     app[ERASED_USERS] = erased
     app[TOKEN_CHECKS] = verifier
-    app.cleanup_ctx.append(verifier_context(verifier))
-    app.cleanup_ctx.append(erased_users_context(erased))
+    app.cleanup_ctx.append(lifetime_task(lambda _app: verifier.keep_keys(), name="jwks-keys"))
+    app.cleanup_ctx.append(lifetime_task(lambda _app: erased.run(), name="erased-users"))
 
 
 def add_health_routes(app: web.Application, migrations_dir: Path) -> None:
