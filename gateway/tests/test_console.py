@@ -12,12 +12,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from gateway.app import create_app
 from gateway.console import CONSOLE_DIR
 from gateway.settings import GatewaySettings
-from nestegg_common.testing.services import PEERS_UNREACHABLE
 
 
 @pytest_asyncio.fixture
 async def client() -> AsyncIterator[TestClient]:
-    client = TestClient(TestServer(create_app(GatewaySettings(**PEERS_UNREACHABLE))))
+    client = TestClient(TestServer(create_app(GatewaySettings())))
     await client.start_server()
     yield client
     await client.close()
@@ -78,7 +77,7 @@ def test_the_page_loads_nothing_from_another_host_and_has_no_inline_script() -> 
 
 
 def test_the_console_routes_are_outside_the_public_api() -> None:
-    app = create_app(GatewaySettings(**PEERS_UNREACHABLE))
+    app = create_app(GatewaySettings())
     console_paths = {
         route.resource.canonical
         for route in app.router.routes()

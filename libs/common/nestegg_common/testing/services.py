@@ -49,13 +49,9 @@ class TestSecrets:
 
 
 # Nothing listens on port 1 (tcpmux) on any machine we run on: a test app whose peers are here
-# reaches none of them, in particular not a developer's `make run` on the default ports.
+# reaches none of them, in particular not a developer's `make run` on the default ports (the
+# repository's root conftest.py makes it every test's default).
 UNREACHABLE_URL = "http://127.0.0.1:1"
-PEERS_UNREACHABLE = {
-    "accounts_url": UNREACHABLE_URL,
-    "ledger_url": UNREACHABLE_URL,
-    "projections_url": UNREACHABLE_URL,
-}
 
 
 def database_name_of(url: str) -> str:
