@@ -1,0 +1,48 @@
+"""The services whose databases the tools work on, each with its pieces, by direct import.
+
+nestegg_common.dbops holds mechanisms that know no service (seeding through given statements,
+the EXPLAIN audit over a given catalogue, the schema reader and renderer); each service owns its
+pieces in its own package (`query_catalog.py`, `dbseed.py`, `dbdocs.py`). This registry, in
+infra/ because infra/ knows the deployment, hands them to the mechanisms: adding a service means
+adding it here (and to devcluster.SERVICES, which tests/test_layering.py checks agree).
+"""
+
+from __future__ import annotations
+
+from devcluster import migrations_dir
+
+from accounts import dbdocs as accounts_docs
+from accounts import dbseed as accounts_seed
+from accounts import query_catalog as accounts_catalog
+from ledger import dbdocs as ledger_docs
+from ledger import dbseed as ledger_seed
+from ledger import query_catalog as ledger_catalog
+from nestegg_common.dbops.schemamodel import ServiceDatabase
+from projections import dbdocs as projections_docs
+from projections import dbseed as projections_seed
+from projections import query_catalog as projections_catalog
+
+DATABASES = (
+    ServiceDatabase(
+        name="accounts",
+        migrations=migrations_dir("accounts"),
+        catalog=accounts_catalog.CATALOG,
+        seed=accounts_seed.seed_database,
+        notes=accounts_docs.NOTES,
+    ),
+    ServiceDatabase(
+        name="ledger",
+        migrations=migrations_dir("ledger"),
+        catalog=ledger_catalog.CATALOG,
+        seed=ledger_seed.seed_database,
+        notes=ledger_docs.NOTES,
+    ),
+    ServiceDatabase(
+        name="projections",
+        migrations=migrations_dir("projections"),
+        catalog=projections_catalog.CATALOG,
+        seed=projections_seed.seed_database,
+        notes=projections_docs.NOTES,
+    ),
+)
+BY_NAME = {database.name: database for database in DATABASES}
