@@ -22,27 +22,19 @@ from projections import dbdocs as projections_docs
 from projections import dbseed as projections_seed
 from projections import query_catalog as projections_catalog
 
-DATABASES = (
-    ServiceDatabase(
-        name="accounts",
-        migrations=migrations_dir("accounts"),
-        catalog=accounts_catalog.CATALOG,
-        seed=accounts_seed.seed_database,
-        notes=accounts_docs.NOTES,
+# name, query catalogue, seed, schema notes: each from the service's own package.
+_PIECES = (
+    ("accounts", accounts_catalog.CATALOG, accounts_seed.seed_database, accounts_docs.NOTES),
+    ("ledger", ledger_catalog.CATALOG, ledger_seed.seed_database, ledger_docs.NOTES),
+    (
+        "projections",
+        projections_catalog.CATALOG,
+        projections_seed.seed_database,
+        projections_docs.NOTES,
     ),
-    ServiceDatabase(
-        name="ledger",
-        migrations=migrations_dir("ledger"),
-        catalog=ledger_catalog.CATALOG,
-        seed=ledger_seed.seed_database,
-        notes=ledger_docs.NOTES,
-    ),
-    ServiceDatabase(
-        name="projections",
-        migrations=migrations_dir("projections"),
-        catalog=projections_catalog.CATALOG,
-        seed=projections_seed.seed_database,
-        notes=projections_docs.NOTES,
-    ),
+)
+DATABASES = tuple(
+    ServiceDatabase(name, migrations_dir(name), catalog, seed, notes)
+    for name, catalog, seed, notes in _PIECES
 )
 BY_NAME = {database.name: database for database in DATABASES}
