@@ -1,7 +1,8 @@
 """`make bench-db`: time backup, restore and verification of a cluster with 1,000,000 ledger rows.
 
-Seeds the three service databases in scratch databases (nestegg_common.dbops.seed, scaled up:
-10,000 users × 100 ledger rows by default, with their accounts and projections), then times
+Seeds the three service databases in scratch databases (each service's `dbseed.py`, listed in
+infra/dbservices.py, scaled up: 10,000 users × 100 ledger rows by default, with their accounts
+and projections), then times
 what the operations targets run:
 
 - backup: `make backup` (snapshot, per-table row counts and checksums, `pg_dump -Fd -j`);
@@ -33,7 +34,10 @@ from nestegg_common.migrations import apply_migrations
 from nestegg_common.settings import with_database
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("accounts", "ledger", "projections")
+sys.path.insert(0, str(ROOT / "infra"))  # the registry of services' database pieces
+from dbservices import DATABASES  # noqa: E402
+
+SERVICES = tuple(database.name for database in DATABASES)
 LEDGER_TABLES = ("assets", "debts", "incomes", "expenses")
 TARGETS_S = {"backup": 300.0, "restore": 600.0}
 GOAL_S = 60.0
@@ -64,11 +68,12 @@ def run(scale: seed.Scale, jobs: int, workdir: Path) -> int:
         server = stack.enter_context(scratch_server())
         databases: dict[str, str] = {}
         seeded_s = time.monotonic()
-        for service in SERVICES:
+        for database in DATABASES:
+            service = database.name
             dsn = stack.enter_context(scratch_database(server, f"bench_{service}"))
-            apply_migrations(dsn, ROOT / "services" / service / "migrations")
+            apply_migrations(dsn, database.migrations)
             started = time.monotonic()
-            seed.SEEDERS[service](dsn, scale)
+            database.seed(dsn, scale)
             print(f"bench-db: seeded {service} in {time.monotonic() - started:.1f} s", flush=True)
             databases[_dbname(dsn)] = dsn
         seeded_s = time.monotonic() - seeded_s

@@ -8,17 +8,17 @@ server (devcluster.server_url()).
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import psycopg
+from databasedoc import FRAME
+from dbservices import BY_NAME, DATABASES
 from devcluster import ROOT, SERVICES, migrations_dir, server_url, service_dsn
 
 from nestegg_common.dbops import audit, backup, restore, schemacheck, schemadoc, seed
-from nestegg_common.dbops.catalog import CatalogQuery
 from nestegg_common.dbops.scratch import database_exists, scratch_database, scratch_server
 from nestegg_common.migrations import apply_migrations
 
@@ -64,22 +64,17 @@ def lock(force: bool) -> int:
     return 0
 
 
-def catalog_of(service: str) -> tuple[CatalogQuery, ...]:
-    """Return a service's query catalog (`<service>.query_catalog.CATALOG`)."""
-    catalog: tuple[CatalogQuery, ...] = importlib.import_module(f"{service}.query_catalog").CATALOG
-    return catalog
-
-
 def run_audit(server: str, scale: seed.Scale, service: str | None) -> list[audit.Verdict]:
     """Migrate and seed a scratch database per service, then EXPLAIN its whole catalog."""
     verdicts: list[audit.Verdict] = []
-    for name in _services(service):
+    for database in (BY_NAME[service],) if service else DATABASES:
+        name = database.name
         with scratch_database(server, f"audit_{name}") as dsn:
-            apply_migrations(dsn, migrations_dir(name))
+            apply_migrations(dsn, database.migrations)
             started = time.monotonic()
-            seed.SEEDERS[name](dsn, scale)
+            database.seed(dsn, scale)
             print(f"db-audit: {name}: seeded in {time.monotonic() - started:.1f} s", flush=True)
-            verdicts.extend(audit.audit_database(dsn, name, catalog_of(name)))
+            verdicts.extend(audit.audit_database(dsn, name, database.catalog))
     return verdicts
 
 
@@ -94,7 +89,9 @@ def audit_command(scale: seed.Scale, service: str | None) -> int:
 def docs_command(output: Path, *, check_only: bool) -> int:
     """Generate docs/DATABASE.md from the migrations (or, with --check, compare with it)."""
     with scratch_server() as server:
-        generated = schemadoc.generate(ROOT, lambda label: scratch_database(server, label))
+        generated = schemadoc.generate(
+            DATABASES, FRAME, lambda label: scratch_database(server, label)
+        )
     committed = output.read_text() if output.exists() else ""
     shown = output.relative_to(ROOT) if output.is_relative_to(ROOT) else output
     if check_only:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from dbservices import DATABASES
 
 from nestegg_common.dbops import backup, restore, seed
 from nestegg_common.dbops.scratch import database_exists
@@ -31,11 +32,11 @@ def facts(dsn: str) -> dict[str, object]:
 def cluster(pg_server_url: str) -> Iterator[dict[str, str]]:
     """Three seeded service databases: name → URL."""
     databases = {}
-    for service in ("accounts", "ledger", "projections"):
-        name = unique_database_name(f"bk_{service}")
+    for database in DATABASES:
+        name = unique_database_name(f"bk_{database.name}")
         dsn = create_database(pg_server_url, name)
-        apply_migrations(dsn, ROOT / "services" / service / "migrations")
-        seed.SEEDERS[service](dsn, SCALE)
+        apply_migrations(dsn, database.migrations)
+        database.seed(dsn, SCALE)
         databases[name] = dsn
     yield databases
     for name in databases:

@@ -6,9 +6,18 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from databasedoc import FRAME
+from dbservices import DATABASES
 
 from nestegg_common import metrics, settings
-from nestegg_common.dbops import schemadoc
+from nestegg_common.dbops import schemadoc, schemaread, schemarender
+from nestegg_common.dbops.schemamodel import (
+    Example,
+    SchemaDocError,
+    SchemaNotes,
+    ServiceDatabase,
+    ServiceSchema,
+)
 from nestegg_common.dbops.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def generated(pg_server_url: str) -> str:
-    return schemadoc.generate(ROOT, lambda label: scratch_database(pg_server_url, label))
+    return schemadoc.generate(
+        DATABASES, FRAME, lambda label: scratch_database(pg_server_url, label)
+    )
 
 
 def test_the_committed_database_doc_is_what_make_docs_db_generates(generated: str) -> None:
@@ -24,8 +35,8 @@ def test_the_committed_database_doc_is_what_make_docs_db_generates(generated: st
     if committed != generated:
         diff = "\n".join(list(schemadoc.iter_differences(committed, generated))[:60])
         pytest.fail(
-            f"{schemadoc.OUTPUT} is out of date with the migrations, the query catalogs or the "
-            f"template in nestegg_common/dbops/schemadoc.py: run `make docs-db` and commit "
+            f"{schemadoc.OUTPUT} is out of date with the migrations, the query catalogs, the "
+            f"services' dbdocs.py or infra/databasedoc.py: run `make docs-db` and commit "
             f"the result.\n{diff}",
             pytrace=False,
         )
@@ -65,11 +76,12 @@ def test_a_table_or_column_without_a_comment_is_refused(pg_server_url: str, tmp_
         "COMMENT ON COLUMN notes.id IS 'Note id.';\n"
     )
     (folder / "0001.notes.rollback.sql").write_text("DROP TABLE notes;\n")
+    planted = ServiceDatabase("ledger", folder, (), lambda _dsn, _scale: None, SchemaNotes())
     with (
         scratch_database(pg_server_url, "docs_planted") as dsn,
-        pytest.raises(schemadoc.SchemaDocError, match=r"no COMMENT on ledger\.notes\.body$"),
+        pytest.raises(SchemaDocError, match=r"no COMMENT on ledger\.notes\.body$"),
     ):
-        schemadoc.describe_service(dsn, "ledger", folder, ())
+        schemadoc.describe_service(dsn, planted, FRAME)
 
 
 def test_each_index_is_attributed_to_the_migration_that_made_it(
@@ -85,7 +97,7 @@ def test_each_index_is_attributed_to_the_migration_that_made_it(
         "CREATE INDEX notes_user_id_idx ON notes (user_id, id);\nDROP INDEX notes_user_idx;\n"
     )
     with scratch_database(pg_server_url, "docs_steps") as dsn:
-        steps, made_by = schemadoc.apply_step_by_step(dsn, folder)
+        steps, made_by = schemaread.apply_step_by_step(dsn, folder)
     assert [(s.id, s.added_tables, s.added_indexes, s.dropped_indexes) for s in steps] == [
         ("0001.notes", ("notes",), (), ()),
         ("0002.notes_by_user", (), ("notes_user_id_idx",), ("notes_user_idx",)),
@@ -97,10 +109,8 @@ def test_each_index_is_attributed_to_the_migration_that_made_it(
     }
 
 
-def test_a_note_on_an_index_that_does_not_exist_is_refused(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    schema = schemadoc.ServiceSchema(
+def test_a_note_on_an_index_that_does_not_exist_is_refused() -> None:
+    schema = ServiceSchema(
         service="ledger",
         database="nestegg_ledger",
         tables=[],
@@ -109,20 +119,17 @@ def test_a_note_on_an_index_that_does_not_exist_is_refused(
         used_by={"assets_pkey": []},
         unindexed=[],
         example_indexes={},
+        notes=SchemaNotes(index_notes={"assets_gone_idx": "was here"}),
     )
-    monkeypatch.setitem(schemadoc.INDEX_NOTES, ("ledger", "assets_gone_idx"), "was here")
-    with pytest.raises(schemadoc.SchemaDocError, match=r"ledger\.assets_gone_idx"):
-        schemadoc.render([schema])
+    with pytest.raises(SchemaDocError, match=r"ledger\.assets_gone_idx"):
+        schemarender.render([schema], FRAME)
 
 
-def test_an_example_that_no_longer_runs_is_refused(
-    monkeypatch: pytest.MonkeyPatch, pg_server_url: str
-) -> None:
-    broken = schemadoc.Example("ledger", "Gone", "SELECT balance FROM holdings;")
-    monkeypatch.setattr(schemadoc, "EXAMPLES", (broken,))
+def test_an_example_that_no_longer_runs_is_refused(pg_server_url: str) -> None:
+    broken = SchemaNotes(examples=(Example("Gone", "SELECT balance FROM holdings;"),))
     with (
         scratch_database(pg_server_url, "docs_example") as dsn,
         psycopg.connect(dsn, autocommit=True) as conn,
-        pytest.raises(schemadoc.SchemaDocError, match="ledger example 'Gone' fails"),
+        pytest.raises(SchemaDocError, match="ledger example 'Gone' fails"),
     ):
-        schemadoc.run_examples(conn, "ledger")
+        schemadoc.run_examples(conn, "ledger", broken, FRAME)

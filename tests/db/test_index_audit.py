@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import pytest
+from dbservices import DATABASES
 
+from ledger import dbseed as ledger_seed
 from nestegg_common.dbops import audit, seed
 from nestegg_common.dbops.catalog import CatalogQuery
 from nestegg_common.migrations import apply_migrations
 from nestegg_common.testing.postgres import create_database, drop_database, unique_database_name
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("accounts", "ledger", "projections")
 
 # Small enough to seed in about a second per service, large enough that the tables audited
 # (over audit.LARGE_TABLE_ROWS) include every per-user and purged table.
@@ -23,14 +23,13 @@ SCALE = seed.Scale(users=500, ledger_rows_per_user=105)
 @pytest.fixture(scope="module")
 def verdicts(pg_server_url: str) -> list[audit.Verdict]:
     found: list[audit.Verdict] = []
-    for service in SERVICES:
-        name = unique_database_name(f"audit_{service}")
+    for database in DATABASES:
+        name = unique_database_name(f"audit_{database.name}")
         dsn = create_database(pg_server_url, name)
         try:
-            apply_migrations(dsn, ROOT / "services" / service / "migrations")
-            seed.SEEDERS[service](dsn, SCALE)
-            catalog = importlib.import_module(f"{service}.query_catalog").CATALOG
-            found.extend(audit.audit_database(dsn, service, catalog))
+            apply_migrations(dsn, database.migrations)
+            database.seed(dsn, SCALE)
+            found.extend(audit.audit_database(dsn, database.name, database.catalog))
         finally:
             drop_database(pg_server_url, name)
     return found
@@ -58,7 +57,7 @@ def test_a_query_no_index_serves_fails_the_audit(pg_server_url: str) -> None:
     dsn = create_database(pg_server_url, name)
     try:
         apply_migrations(dsn, ROOT / "services" / "ledger" / "migrations")
-        seed.seed_ledger(dsn, seed.Scale(users=100, ledger_rows_per_user=30))
+        ledger_seed.seed_database(dsn, seed.Scale(users=100, ledger_rows_per_user=30))
         planted = (
             CatalogQuery(
                 "assets.by_name", "SELECT id FROM assets WHERE name = $1", "SELECT 'Asset 3'"
