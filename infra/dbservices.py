@@ -4,7 +4,8 @@ nestegg_common.dbops holds mechanisms that know no service (seeding through give
 the EXPLAIN audit over a given catalogue, the schema reader and renderer); each service owns its
 pieces in its own package (`query_catalog.py`, `dbseed.py`, `dbdocs.py`). This registry, in
 infra/ because infra/ knows the deployment, hands them to the mechanisms: adding a service means
-adding it here (and to devcluster.SERVICES, which tests/test_shared_code_knows_no_context.py checks agree).
+adding it here and to devcluster.SERVICES (tests/test_shared_code_knows_no_context.py checks
+that the two agree).
 """
 
 from __future__ import annotations
