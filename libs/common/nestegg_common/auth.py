@@ -19,6 +19,7 @@ from nestegg_common.erasure import AccountErased, ErasedUsers
 from nestegg_common.errors import ServiceUnavailable, Unauthorized
 from nestegg_common.logs import unreachable_peer_level
 from nestegg_common.problems import Handler
+from nestegg_common.retry import doubling_delay_s
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -164,8 +165,9 @@ class JwtVerifier:
                     )
                 # Milliseconds at first (accounts may be starting), never more than once per
                 # `retry_max_s` while it stays down.
-                backoff = self._retry_base_s * 2.0 ** min(self._failures - 1, 16)
-                self._next_fetch_at = time.monotonic() + min(self._retry_max_s, backoff)
+                self._next_fetch_at = time.monotonic() + doubling_delay_s(
+                    self._failures, base_s=self._retry_base_s, max_s=self._retry_max_s
+                )
                 return
             self._keys = self._keep_unchanged({k.key_id: k for k in keys if k.key_id})
             self._failures = 0

@@ -29,6 +29,7 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 from nestegg_common.db import Connection
 from nestegg_common.errors import Unauthorized
 from nestegg_common.logs import unreachable_peer_level
+from nestegg_common.retry import doubling_delay_s
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ class ErasedUsers:
                         extra={"error": type(err).__name__, "failures": failures},
                     )
                 await asyncio.sleep(
-                    min(self._retry_max_s, self._retry_base_s * 2.0 ** min(failures - 1, 16))
+                    doubling_delay_s(failures, base_s=self._retry_base_s, max_s=self._retry_max_s)
                 )
 
 

@@ -29,6 +29,7 @@ from accounts import outbox_repository
 from accounts.settings import AccountsSettings
 from nestegg_common.db import Connection
 from nestegg_common.metrics import Metrics, ScrapeHook
+from nestegg_common.retry import doubling_delay_s
 from nestegg_common.service import HTTP_CLIENT, POOL
 from nestegg_common.telemetry import TRACER_PROVIDER
 
@@ -69,7 +70,7 @@ async def record_event(
 
 def retry_delay_s(attempts: int, *, base_s: float, max_s: float, jitter: float) -> float:
     """Return the wait after failed attempt number `attempts` (1-based); `jitter` is in [0, 1)."""
-    ceiling = min(max_s, base_s * 2.0 ** min(attempts - 1, 32))
+    ceiling = doubling_delay_s(attempts, base_s=base_s, max_s=max_s)
     # Half fixed, half random: retries stay spread out, and never come sooner than half the step.
     return ceiling * (0.5 + 0.5 * jitter)
 
