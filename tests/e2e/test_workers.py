@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from nestegg_common.testing.services import (
-    UNREACHABLE_URL,
     free_port,
     start_process,
     stop_process,
@@ -36,11 +35,6 @@ def gateway_env(port: int, *, reuse_port: bool) -> dict[str, str]:
         "NESTEGG_REUSE_PORT": "1" if reuse_port else "0",
         "NESTEGG_INTERNAL_TOKEN": "workers-test-internal-token",
         "NESTEGG_LOG_LEVEL": "WARNING",
-        # No peers: keys and erased users are never fetched from a make run on 8081.
-        **{
-            f"NESTEGG_{n.upper()}_URL": UNREACHABLE_URL
-            for n in ("accounts", "ledger", "projections")
-        },
     }
 
 
