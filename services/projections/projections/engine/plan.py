@@ -21,13 +21,30 @@ RecordId = Annotated[str, Field(max_length=64)]
 AssetKind = Literal["cash", "taxable", "tax_deferred", "tax_free", "real_estate", "other"]
 DebtKind = Literal["mortgage", "student", "auto", "credit_card", "personal", "other"]
 IncomeKind = Literal["salary", "pension", "social_security", "rental", "annuity", "other"]
-Frequency = Literal["monthly", "annual"]
+Frequency = Literal["monthly", "annual", "once"]
+Sex = Literal["female", "male", "unspecified"]
+FilingStatus = Literal["single", "married_joint"]
+Owner = Literal["self", "partner", "joint"]
+Longevity = Literal["fixed", "stochastic"]
 Mode = Literal["deterministic", "monte_carlo", "historical"]
 Strategy = Literal["needs", "fixed_real", "fixed_percentage", "guardrails"]
 
 MAX_PATHS = 100_000
 _RECORD_ID = "The ledger record's id, when it comes from the ledger; null for one a scenario adds."
-_FREQUENCY = "How often `amount` is paid: `monthly` (12 times a year) or `annual`. Default annual."
+_FREQUENCY = (
+    "How often `amount` is paid: `monthly` (12 times a year), `annual`, or `once` (one payment "
+    "in the year of `start_age`; null `start_age` = this year). Default annual."
+)
+_OWNER = (
+    "Whose it is: `self` (the first person), `partner` (needs a partner in the profile) or "
+    "`joint`. An age on a joint record is the first person's age. Default `self`."
+)
+# DESIGN §4: only these kinds may be owned jointly (retirement accounts and personal incomes
+# such as a salary or a benefit always belong to one person).
+JOINT_ASSET_KINDS = frozenset({"cash", "taxable", "real_estate", "other"})
+JOINT_INCOME_KINDS = frozenset({"rental", "other"})
+SURVIVOR_INCOME_KINDS = frozenset({"pension", "annuity"})
+COST_BASIS_KINDS = frozenset({"taxable", "real_estate"})
 _SIGNED = "above −1 and at most 1"
 MAX_SEED = 2**63 - 1
 
@@ -38,24 +55,44 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Profile(_Model):
-    """Hold who is planning: age now, at retirement and at the plan's end."""
+class _Person(_Model):
+    """Hold one person's dates: age now, at retirement and (fixed longevity) at death."""
 
     birth_date: date | None = None
     current_age: Age | None = None
+    sex: Sex = "unspecified"
     retirement_age: Age
     life_expectancy: Annotated[int, Field(ge=1, le=120)]
-    display_name: str | None = None
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
 
     @model_validator(mode="after")
-    def _check_ages(self) -> Profile:
+    def _check_ages(self) -> _Person:
         if self.birth_date is None and self.current_age is None:
-            raise ValueError("profile needs birth_date or current_age")
+            raise ValueError("needs birth_date or current_age")
         if self.retirement_age > self.life_expectancy:
             raise ValueError("retirement_age must not exceed life_expectancy")
         if self.current_age is not None and self.current_age >= self.life_expectancy:
             raise ValueError("current_age must be below life_expectancy")
+        return self
+
+
+class Partner(_Person):
+    """Hold the second person of a household (DESIGN §4 `partner`)."""
+
+    name: Annotated[str, Field(max_length=200)] | None = None
+
+
+class Profile(_Person):
+    """Hold who is planning: the first person, the filing status and the partner, if any."""
+
+    display_name: str | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    filing_status: FilingStatus = "single"
+    partner: Partner | None = None
+
+    @model_validator(mode="after")
+    def _check_household(self) -> Profile:
+        if self.filing_status == "married_joint" and self.partner is None:
+            raise ValueError("filing_status married_joint needs a partner")
         return self
 
 
@@ -69,6 +106,21 @@ class Asset(_Model):
     annual_contribution: Money = Decimal("0.00")
     contribution_end_age: Age | None = None
     stock_allocation: Fraction = 0.6
+    owner: Owner = "self"
+    # What was paid for it (taxable and real_estate); null = the balance (no unrealised gain).
+    cost_basis: Money | None = None
+    # The owner's age in whose year real estate is sold; null = never sold.
+    sell_age: Age | None = None
+
+    @model_validator(mode="after")
+    def _check_kind_rules(self) -> Asset:
+        if self.owner == "joint" and self.kind not in JOINT_ASSET_KINDS:
+            raise ValueError(f"a {self.kind} account belongs to one person; owner cannot be joint")
+        if self.cost_basis is not None and self.kind not in COST_BASIS_KINDS:
+            raise ValueError("cost_basis applies to taxable and real_estate assets only")
+        if self.sell_age is not None and self.kind != "real_estate":
+            raise ValueError("sell_age applies to real_estate assets only")
+        return self
 
 
 class Debt(_Model):
@@ -80,6 +132,9 @@ class Debt(_Model):
     balance: Money
     interest_rate: Fraction
     monthly_payment: Money
+    owner: Owner = "self"
+    # The owner's age in whose year what is still owed is paid off from the portfolio.
+    payoff_age: Age | None = None
 
 
 class _Window(_Model):
@@ -121,6 +176,20 @@ class Income(_Window):
         False, description="Whether it also rises with inflation each year. Default false."
     )
     taxable: bool = Field(True, description="Whether income tax is due on it. Default true.")
+    owner: Owner = Field("self", description=_OWNER)
+    survivor_fraction: Fraction = Field(
+        0.0,
+        description="Pension or annuity: the share of it paid to the partner after the owner's "
+        "death, a fraction 0–1 (0.5 = half). Default 0; other kinds must leave it 0.",
+    )
+
+    @model_validator(mode="after")
+    def _check_kind_rules(self) -> Income:
+        if self.owner == "joint" and self.kind not in JOINT_INCOME_KINDS:
+            raise ValueError(f"a {self.kind} income belongs to one person; owner cannot be joint")
+        if self.survivor_fraction and self.kind not in SURVIVOR_INCOME_KINDS:
+            raise ValueError("survivor_fraction applies to pension and annuity incomes only")
+        return self
 
 
 class Expense(_Window):
@@ -140,6 +209,11 @@ class Expense(_Window):
         True,
         description="Whether it must be paid whatever the markets do (a failure if not), as "
         "opposed to discretionary. Default true.",
+    )
+    owner: Owner = Field(
+        "self",
+        description=_OWNER + " A `self` or `partner` expense stops at its owner's death; a "
+        "`joint` one continues while either lives.",
     )
 
 
@@ -264,6 +338,17 @@ class Assumptions(_Model):
     historical: Historical = Field(
         Historical(), description="The range of calendar years `historical` mode draws from."
     )
+    longevity: Longevity = Field(
+        "fixed",
+        description="How long each person lives: `fixed` (until their `life_expectancy`) or "
+        "`stochastic` (each path draws each person's year of death from the SSA period life "
+        "table for their sex, given they are alive today). Default `fixed`.",
+    )
+    selling_cost: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.06,
+        description="Share of a sold home's value lost to selling costs, a fraction in [0, 1): "
+        "0.06 = 6 %; default 0.06.",
+    )
 
 
 class Plan(_Model):
@@ -280,3 +365,16 @@ class Plan(_Model):
     @classmethod
     def _none_is_empty(cls, value: object) -> object:
         return [] if value is None else value
+
+    @model_validator(mode="after")
+    def _partner_records_need_a_partner(self) -> Plan:
+        if self.profile.partner is not None:
+            return self
+        for kind in ("assets", "debts", "incomes", "expenses"):
+            for index, record in enumerate(getattr(self, kind)):
+                if record.owner == "partner":
+                    raise ValueError(
+                        f"{kind}[{index}] ({record.name!r}) is owned by the partner, but the "
+                        "profile has no partner: add the partner or change the record's owner"
+                    )
+        return self
