@@ -219,6 +219,17 @@ def test_spousal_starts_when_the_partner_claims_reduced_by_the_age_then() -> Non
     assert two[:, 0] / 12 == pytest.approx([0.0, 0.0, reduced, reduced])
 
 
+def test_spousal_claimed_in_the_past_is_reduced_by_the_age_when_the_partner_claimed() -> None:
+    # Now 68 (born 1958, FRA 66y8m), claimed at 62; the partner, two years older, claimed at
+    # 66, when this person was 64 = 32 months before FRA: spousal reduction 32 × 25/36 % =
+    # 22.222 %. Own: 800 × (1 − 36 × 5/9 % − 20 × 5/12 %) = 800 × (1 − 20 % − 8.333 %).
+    low = claimant(800, 1958, 62, 68, 2)
+    high = claimant(2400, 1956, 66, 70, 2)
+    one, _ = benefits(low, high, always(2), always(2))
+    expected = 800 * (1 - 0.20 - 20 * 5 / 1200) + 400 * (1 - 32 * 25 / 3600)
+    assert one[:, 0] / 12 == pytest.approx([expected, expected])
+
+
 def random_alive(rng: np.random.Generator, rows: int, paths: int) -> np.ndarray:
     # Each path dies at a random row (rows = never within the plan): alive on a prefix.
     death = rng.integers(0, rows + 1, size=paths)
