@@ -4,14 +4,15 @@ Pure numpy and standard library. Each rule's source (SSA pages, POMS sections) a
 simplification is in docs/ENGINE.md, "Social Security".
 
 Birth years are SSA's: a person born on 1 January attains each age on 31 December, so SSA
-files them under the previous year. A caller that knows only today's age passes
-`run_year - age`.
+files them under the previous year (`ssa_birth_year`). A caller that knows only today's age
+passes `run_year - age`.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import date, timedelta
 from fractions import Fraction
 
 import numpy as np
@@ -35,6 +36,15 @@ SPOUSAL_SHARE = 0.5
 # RIB-LIM (POMS RS 00615.320): a survivor's benefit is limited to the larger of what the
 # deceased received and 82.5 % of the deceased's PIA when the deceased claimed early.
 RIB_LIM_FLOOR = 0.825
+
+
+def ssa_birth_year(birth_date: date) -> int:
+    """Return the birth year SSA's tables use: a 1 January birthday counts in the year before.
+
+    SSA holds that a person attains an age the day before the anniversary of their birth
+    (Social Security Ruling SSR 63-15), hence the notes under its FRA and credit tables.
+    """
+    return (birth_date - timedelta(days=1)).year
 
 
 def full_retirement_age_months(birth_year: int) -> int:

@@ -13,6 +13,8 @@ by calling the code under test:
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pytest
 
@@ -22,6 +24,7 @@ from projections.engine.social_security import (
     full_retirement_age_months,
     own_benefit_factor,
     spousal_benefit_factor,
+    ssa_birth_year,
     survivor_full_retirement_age_months,
 )
 
@@ -52,6 +55,15 @@ FRA_TABLE = [
 @pytest.mark.parametrize(("birth_year", "fra"), FRA_TABLE)
 def test_full_retirement_age_follows_ssa_s_table(birth_year: int, fra: tuple[int, int]) -> None:
     assert full_retirement_age_months(birth_year) == months(*fra)
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "year"),
+    [(date(1960, 1, 1), 1959), (date(1960, 1, 2), 1960), (date(1954, 12, 31), 1954)],
+)
+def test_a_1_january_birthday_counts_in_the_year_before(birth_date: date, year: int) -> None:
+    # SSA's tables: "If you were born on January 1st, refer to the previous year."
+    assert ssa_birth_year(birth_date) == year
 
 
 # Survivors' FRA (SSA's survivors' table: the retirement table two birth years later).
