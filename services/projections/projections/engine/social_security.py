@@ -28,7 +28,7 @@ LATEST_CLAIM_MONTHS = 70 * 12
 # months before FRA, 5/12 of 1 % for each further month.
 _OWN_FIRST = Fraction(5, 900)
 _OWN_FURTHER = Fraction(5, 1200)
-# Spousal reduction (POMS RS 00615.101): 25/36 of 1 % a month for 36 months, 5/12 of 1 % beyond.
+# Spousal reduction (POMS RS 00615.201): 25/36 of 1 % a month for 36 months, 5/12 of 1 % beyond.
 _SPOUSAL_FIRST = Fraction(25, 3600)
 _SPOUSAL_FURTHER = Fraction(5, 1200)
 _REDUCTION_STEP_MONTHS = 36
@@ -234,6 +234,8 @@ def _survivor_base(deceased: Claimant, alive: BoolArray) -> FloatArray:
     """Return, per path, the benefit a survivor inherits from the deceased (today's money)."""
     ages = np.asarray(deceased.ages, dtype=np.int64)
     rows = len(ages)
+    if rows == 0:
+        return np.zeros(alive.shape[1], dtype=np.float64)
     # The last row the deceased was alive in; they died during it, at that completed age.
     last_alive = np.clip(_first_dead_row(alive) - 1, 0, rows - 1)
     claimed = last_alive >= _claim_row(deceased)

@@ -360,3 +360,11 @@ def test_fixed_lifespans_broadcast_against_many_paths() -> None:
     # B: 600 + (1,000 − 600) = 1,000 while both live; A keeps 2,000 whatever happens to B.
     np.testing.assert_allclose(second / 12, [[1000] * 3, [1000, 0, 1000], [1000, 0, 0]])
     np.testing.assert_allclose(first / 12, np.full((rows, 3), 2000.0))
+
+
+def test_an_empty_plan_pays_nothing() -> None:
+    empty = np.zeros((0, 4), dtype=bool)
+    first, second = benefits(
+        claimant(1000, 1960, 67, 65, 0), claimant(500, 1960, 67, 65, 0), empty, empty
+    )
+    assert first.shape == second.shape == (0, 4)
