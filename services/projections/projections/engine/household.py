@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
 
 from .mortality import death_ages
 from .plan import Plan, _Person
+from .social_security import ssa_birth_year
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -108,7 +109,7 @@ def _person(person: _Person, today: date) -> Person:
     if age >= person.life_expectancy:
         raise ValueError("current age must be below life_expectancy")
     if person.birth_date is not None:
-        birth_year = (person.birth_date - timedelta(days=1)).year
+        birth_year = ssa_birth_year(person.birth_date)
     else:
         birth_year = today.year - age
     return Person(age, person.retirement_age, person.life_expectancy, person.sex, birth_year)

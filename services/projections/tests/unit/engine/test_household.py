@@ -7,6 +7,7 @@ row's money a plain sum.
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,7 @@ from projections.engine.api import evaluate, prepare
 from projections.engine.household import Lives, resolve_household
 from projections.engine.inputs import kernel_inputs
 from projections.engine.kernel import simulate
+from projections.engine.mortality import LIFE_TABLE_PATH
 from projections.engine.plan import Plan
 from projections.engine.returns import ReturnPaths
 
@@ -282,10 +284,6 @@ def test_a_couples_home_sale_excludes_500k_while_both_live_and_file_jointly() ->
 
 def _life_table(sex: str) -> list[float]:
     """Return q_x from the shipped CSV, read with the csv module (not the engine's reader)."""
-    import csv
-
-    from projections.engine.mortality import LIFE_TABLE_PATH
-
     with LIFE_TABLE_PATH.open(newline="") as handle:
         return [float(row[f"{sex}_qx"]) for row in csv.DictReader(handle)]
 
