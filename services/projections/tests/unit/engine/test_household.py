@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from projections.engine import run_projection
+from projections.engine import expected_inputs_hash, run_projection, solve
 from projections.engine.api import evaluate, prepare
 from projections.engine.household import Lives, resolve_household
 from projections.engine.inputs import kernel_inputs
@@ -364,3 +364,39 @@ def test_stochastic_lifespans_are_reproducible_by_seed() -> None:
 
     assert lives(1) == lives(1)
     assert lives(1) != lives(2)
+
+
+def test_a_stochastic_couple_reports_both_lifespans_and_solves() -> None:
+    plan = _couple(
+        assumptions={
+            **FLAT,
+            "mode": "monte_carlo",
+            "longevity": "stochastic",
+            "paths": 300,
+            "seed": 4,
+            "stock_vol": 0.15,
+            "bond_vol": 0.05,
+        },
+    )
+    result = run_projection(plan, today=TODAY)
+    people = result["lifespans"]["people"]
+    assert [p["person"] for p in people] == ["self", "partner"]
+    for person, age in zip(people, (65, 66), strict=True):
+        assert min(int(a) for a in person["death_age"]["shares"]) > age
+        assert sum(person["death_age"]["shares"].values()) == pytest.approx(1.0)
+    # Both run to 120 of whoever could live longest: Alex is 65, so 55 rows and the last.
+    assert len(result["years"]) == 56
+    shares = [row["alive_share"] for row in result["years"]]
+    assert shares[0] == 1.0 and shares == sorted(shares, reverse=True)
+    answer = solve(plan, target="annual_spending", success_rate=0.9, today=TODAY)
+    assert answer["value"] is not None and answer["result"]["lifespans"] is not None
+
+
+def test_a_stochastic_plans_inputs_hash_needs_a_seed() -> None:
+    plan = _single(assumptions={**FLAT, "longevity": "stochastic"})
+    with pytest.raises(ValueError, match="seed"):
+        expected_inputs_hash(plan, today=TODAY)
+    plan["assumptions"]["seed"] = 12
+    assert (
+        expected_inputs_hash(plan, today=TODAY) == run_projection(plan, today=TODAY)["inputs_hash"]
+    )
