@@ -45,9 +45,6 @@ LIQUID_ORDER = ("cash", "taxable", "tax_deferred", "tax_free")
 # Cash and real estate keep pace with inflation; the other kinds earn their stock/bond mix.
 INFLATION_KINDS = frozenset({"cash", "real_estate"})
 OWNER_CODES = {"self": 0, "partner": 1, "joint": 2}
-# IRC §121: the gain excluded on the sale of a main home, single and married filing jointly.
-EXCLUSION_SINGLE = 250_000.0
-EXCLUSION_JOINT = 500_000.0
 
 
 def _alive(household: Household, lives: Lives) -> tuple[BoolArray, BoolArray]:
@@ -199,5 +196,4 @@ def kernel_inputs(
         sales=_sales(assets, household),
         proceeds_index=kinds.index("taxable") if "taxable" in kinds else savings,
         selling_cost=assume.selling_cost,
-        exclusions=(EXCLUSION_SINGLE, EXCLUSION_JOINT),
     )

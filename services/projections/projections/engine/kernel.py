@@ -19,6 +19,8 @@ BoolArray = npt.NDArray[np.bool_]
 INCOME_NOMINAL, INCOME_INDEXED, TAXABLE_NOMINAL, TAXABLE_INDEXED = 0, 1, 2, 3
 EXPENSE_NOMINAL, EXPENSE_INDEXED, OBLIGATIONS, ANYONE = 4, 5, 6, 7
 KINDS = 8
+# IRC §121: the gain excluded on selling a main home, filing single and married filing jointly.
+EXCLUSION_SINGLE, EXCLUSION_JOINT = 250_000.0, 500_000.0
 # A shortfall below a millionth of a currency unit is floating-point noise, not a failure.
 SHORTFALL_TOLERANCE = 1e-6
 
@@ -73,8 +75,7 @@ class KernelInputs:
     joint_filing: BoolArray = field(default_factory=lambda: np.zeros((1, 1), dtype=np.bool_))
     sales: tuple[HomeSale, ...] = ()
     proceeds_index: int = 0
-    selling_cost: float = 0.06
-    exclusions: tuple[float, float] = (250_000.0, 500_000.0)  # §121: single, joint
+    selling_cost: float = 0.0  # assumptions.selling_cost when there is a sale
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,10 @@ class KernelOutput:
     def success_rate(self) -> float:
         """Return the share of paths that never fail."""
         return float(np.count_nonzero(~self.failed)) / self.failed.size
+
+    def on_paths(self, by_column: BoolArray) -> BoolArray:
+        """Return a (rows, columns) array such as `joint_filing` as (rows, paths)."""
+        return by_column if self.column is None else by_column[:, self.column]
 
 
 def _withdraw(
@@ -147,11 +152,10 @@ def _sell_homes(
     the gain over the cost basis beyond the §121 exclusion (joint while both are alive and
     married_joint) is a long-term gain for the tax model.
     """
-    single, joint = inputs.exclusions
     filing = inputs.joint_filing[t]
     if inputs.flows.column is not None:
         filing = filing[inputs.flows.column]
-    exclusion = np.where(filing, joint, single)
+    exclusion = np.where(filing, EXCLUSION_JOINT, EXCLUSION_SINGLE)
     for sale in inputs.sales:
         if sale.row != t:
             continue

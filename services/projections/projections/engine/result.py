@@ -111,7 +111,7 @@ def build_result(
     lives: Lives | None = None,
 ) -> dict[str, Any]:
     """Build the result object in DESIGN §6's shape (`lives`: stochastic lifespans, else None)."""
-    alive = None if output.column is None else output.alive[:, output.column]
+    alive = None if output.column is None else output.on_paths(output.alive)
     columns = {name: _over_the_living(getattr(output, name), alive) for name in MONEY_FIELDS}
     share = (output.alive if alive is None else alive).mean(axis=1)
     rows = len(output.debt)

@@ -388,6 +388,14 @@ def test_a_stochastic_couple_reports_both_lifespans_and_solves() -> None:
     assert len(result["years"]) == 56
     shares = [row["alive_share"] for row in result["years"]]
     assert shares[0] == 1.0 and shares == sorted(shares, reverse=True)
+    # Filing status per path: joint exactly while both are alive (married_joint).
+    prepared = prepare(plan, today=TODAY)
+    output = evaluate(prepared)
+    assert prepared.lives is not None
+    alex, sam = prepared.lives.death_ages
+    rows = np.arange(55)[:, None]
+    both = (65 + rows < alex[None, :]) & (66 + rows < sam[None, :])
+    assert (output.on_paths(output.joint_filing) == both).all()
     answer = solve(plan, target="annual_spending", success_rate=0.9, today=TODAY)
     assert answer["value"] is not None and answer["result"]["lifespans"] is not None
 
