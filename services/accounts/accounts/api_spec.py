@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from accounts.models import (
-    Credentials,
-    Me,
-    Profile,
-    ProfilePatch,
-    ProfileUpdate,
-    RefreshRequest,
-    Registration,
-    TokenPair,
-    User,
-)
+from accounts.models import Credentials, Me, RefreshRequest, Registration, TokenPair, User
+from accounts.profile_models import Profile, ProfilePatch, ProfileUpdate
 from nestegg_common.openapi import Operation, Reply, fragment_handler
 
 PREFIX = "/api/v1"
