@@ -7,6 +7,8 @@ equal, so a change to one that forgets the other fails here.
 from __future__ import annotations
 
 import typing
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,7 +16,11 @@ from pydantic import ValidationError
 
 from ledger import models as ledger_models
 from ledger import rules as ledger_rules
+from ledger.collections import COLLECTIONS, Collection
+from ledger.domain import fields_to_store, record_out
 from projections.engine import plan as engine
+
+ENGINE_MODELS = (engine.Asset, engine.Debt, engine.Income, engine.Expense)
 
 
 def literal_values(model: type[Any], field: str) -> set[str]:
@@ -96,3 +102,17 @@ def accepts(model: type[Any], body: dict[str, Any]) -> bool:
     except ValidationError:
         return False
     return True
+
+
+@pytest.mark.parametrize(("c", "engine_model"), list(zip(COLLECTIONS, ENGINE_MODELS, strict=True)))
+def test_each_documented_example_as_the_snapshot_shows_it_is_a_record_the_engine_reads(
+    c: Collection, engine_model: type[Any]
+) -> None:
+    now = datetime.now(UTC)
+    for example in c.model.model_config["json_schema_extra"]["examples"]:
+        stored = fields_to_store(c, c.model.model_validate(example))
+        shown = record_out(c, {"id": uuid.uuid4(), **stored, "created_at": now, "updated_at": now})
+        # What projections keeps of a snapshot record (projections/planning.py).
+        engine_model.model_validate(
+            {k: v for k, v in shown.items() if k in engine_model.model_fields}
+        )

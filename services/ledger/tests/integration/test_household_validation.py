@@ -255,3 +255,33 @@ async def test_a_stored_claiming_age_outside_62_70_is_shown_but_a_patch_must_fix
     )
     assert fixed.status == 200, await fixed.text()
     assert ((await fixed.json())["start_age"], (await fixed.json())["amount"]) == (62, "1900.00")
+
+
+async def test_the_snapshot_projections_reads_carries_every_household_field(
+    client, api, new_user, internal_headers
+) -> None:
+    me = new_user()
+    home = await api.create(
+        "assets",
+        me,
+        api.body("assets", kind="real_estate", owner="joint", cost_basis="310000", sell_age=75),
+    )
+    mortgage = await api.create("debts", me, api.body("debts", owner="joint", payoff_age=67))
+    pension = await api.create(
+        "incomes", me, api.body("incomes", kind="pension", survivor_fraction=0.5)
+    )
+    roof = await api.create(
+        "expenses", me, api.body("expenses", frequency="once", start_age=68, end_age=None)
+    )
+    response = await client.get(f"/internal/users/{me.id}/snapshot", headers=internal_headers)
+    assert response.status == 200, await response.text()
+    assert await response.json() == {
+        "assets": [home],
+        "debts": [mortgage],
+        "incomes": [pension],
+        "expenses": [roof],
+    }
+    assert (home["owner"], home["cost_basis"], home["sell_age"]) == ("joint", "310000.00", 75)
+    assert (mortgage["owner"], mortgage["payoff_age"]) == ("joint", 67)
+    assert (pension["owner"], pension["survivor_fraction"]) == ("self", 0.5)
+    assert (roof["owner"], roof["frequency"], roof["start_age"]) == ("self", "once", 68)
