@@ -93,11 +93,6 @@ def test_a_single_users_partner_record_is_refused_and_the_new_fields_reach_the_e
     assert ledger["incomes"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs accounts' `partner` in PATCH /me/profile and its internal profile (the "
-    "i15-accounts branch); remove this marker once merged",
-)
 def test_a_partner_record_is_accepted_once_the_profile_has_a_partner(
     cluster: Cluster, http: httpx.Client
 ) -> None:
