@@ -4,7 +4,8 @@ Form 1040 as Tax-Calculator computes it for a household without dependents that 
 standard deduction: taxable Social Security by the provisional-income worksheet, AGI, the
 standard deduction with its 65+ additions and the senior deduction, ordinary brackets, the
 qualified dividends and capital gains worksheet (0/15/20% stacked on ordinary income), and the
-net investment income tax. Inputs are (paths,) float64 arrays in the year's currency.
+net investment income tax, and the alternative minimum tax (which binds on large gains in
+the exemption's phase-out). Inputs are (paths,) float64 arrays in the year's currency.
 
 Indexing: every indexed amount (brackets, deductions, gains brackets) is the law year's times
 the path's `index`. Because all of them scale together, the regular tax is homogeneous in
@@ -38,6 +39,7 @@ class FederalTax:
     taxable_income: FloatArray
     ordinary_tax: FloatArray  # regular tax on the ordinary part of taxable income
     gains_tax: FloatArray  # the rest of the regular tax: qualified dividends and LTCG
+    amt: FloatArray  # alternative minimum tax: the tentative minimum tax above the regular tax
     niit: FloatArray
     marginal_rate: FloatArray  # the bracket rate of the ordinary part of taxable income
 
@@ -48,8 +50,8 @@ class FederalTax:
 
     @property
     def total(self) -> FloatArray:
-        """Return the federal income tax the household pays: regular tax plus NIIT."""
-        return self.ordinary_tax + self.gains_tax + self.niit
+        """Return the federal income tax the household pays: regular tax, AMT and NIIT."""
+        return self.ordinary_tax + self.gains_tax + self.amt + self.niit
 
 
 def by_status(pair: FloatArray, status: Status) -> FloatArray:
@@ -90,6 +92,37 @@ def taxable_social_security(
     first = f1 * np.minimum(np.maximum(provisional - t1, 0.0), benefits)
     second = np.minimum(f2 * (provisional - t2) + f1 * np.minimum(benefits, t2 - t1), f2 * benefits)
     return np.where(provisional < t2, first, second)
+
+
+def tentative_minimum_tax(
+    law: YearLaw, status: Status, amti: FloatArray, plain: FloatArray, preferred: FloatArray
+) -> FloatArray:
+    """Return the tentative minimum tax (Form 6251) in law-year dollars.
+
+    For a household on the standard deduction, AMT income is AGI. The exemption shrinks above
+    its phase-out start; the rest is taxed at the AMT rates, except qualified dividends and
+    gains, which keep their 0/15/20% rates stacked on the regular ordinary income (Part III).
+    """
+    start = by_status(law.amt_phaseout_start, status)
+    shrink = law.amt_phaseout_rate * np.maximum(amti - start, 0.0)
+    exemption = np.maximum(by_status(law.amt_exemption, status) - shrink, 0.0)
+    base = np.maximum(amti - exemption, 0.0)  # line 6
+    bracket = by_status(law.amt_bracket, status)
+    rate, addon = float(law.amt_rates[0]), float(law.amt_rates[1])
+
+    def at_amt_rates(x: FloatArray) -> FloatArray:
+        return rate * x + addon * np.maximum(x - bracket, 0.0)
+
+    everything = at_amt_rates(base)  # line 39
+    in_gains = np.minimum(base, preferred)  # lines 16 and 22
+    room0 = np.maximum(by_status(law.amt_gains_tops[:, 0], status) - plain, 0.0)  # line 21
+    at0 = np.minimum(room0, in_gains)  # line 23
+    top15 = by_status(law.amt_gains_tops[:, 1], status)
+    at15 = np.minimum(in_gains - at0, np.maximum(top15 - room0 - plain, 0.0))  # line 30
+    at20 = in_gains - at0 - at15  # line 33
+    g0, g15, g20 = (float(r) for r in law.amt_gains_rates)
+    split = at_amt_rates(base - in_gains) + g0 * at0 + g15 * at15 + g20 * at20  # line 38
+    return np.where(preferred > 0.0, np.minimum(everything, split), everything)
 
 
 def people_65(status: Status, age_head: Ages, age_spouse: Ages) -> FloatArray:
@@ -141,7 +174,8 @@ def federal_tax(
     # Everything below is in law-year dollars (see the module docstring), scaled back at the end.
     scale = 1.0 / index
     ti = taxable * scale
-    preferred = np.minimum((qualified_dividends + np.maximum(capital_gains, 0.0)) * scale, ti)
+    preferred_all = (qualified_dividends + np.maximum(capital_gains, 0.0)) * scale
+    preferred = np.minimum(preferred_all, ti)
     plain = ti - preferred  # the ordinary part, taxed first
     regular_all, _ = ordinary_tax(law, status, ti)
     regular_plain, rate = ordinary_tax(law, status, plain)
@@ -160,6 +194,8 @@ def federal_tax(
     # Line 45: the smaller of the worksheet and the regular tax on all of taxable income
     # (the worksheet is larger only in the sliver where 15% exceeds a 12% bracket).
     income_tax = np.where(preferred > 0.0, np.minimum(worksheet, regular_all), regular_all)
+    tentative = tentative_minimum_tax(law, status, agi * scale, plain, preferred_all)
+    amt = np.maximum(tentative - income_tax, 0.0) * index
     income_tax = income_tax * index
     plain_tax = np.minimum(regular_plain * index, income_tax)
 
@@ -173,6 +209,7 @@ def federal_tax(
         taxable_income=taxable,
         ordinary_tax=plain_tax,
         gains_tax=income_tax - plain_tax,
+        amt=amt,
         niit=niit,
         marginal_rate=rate,
     )

@@ -53,6 +53,13 @@ class YearLaw:
     ss_fractions: FloatArray  # (2,)
     niit_threshold: FloatArray  # (2,)
     niit_rate: float
+    amt_exemption: FloatArray  # (2,)
+    amt_phaseout_start: FloatArray  # (2,)
+    amt_phaseout_rate: float
+    amt_bracket: FloatArray  # (2,)
+    amt_rates: FloatArray  # (2,): the rate, and the add-on above the bracket
+    amt_gains_tops: FloatArray  # (2, 2)
+    amt_gains_rates: FloatArray  # (3,)
     ss_payroll_rate: float
     medicare_rate: float
     ss_wage_base: float
@@ -139,6 +146,13 @@ def _build_year(law: TaxLaw, law_year: int, year: int) -> YearLaw:
         ss_fractions=v("ss_fractions"),
         niit_threshold=v("niit_threshold"),
         niit_rate=float(v("niit_rate")),
+        amt_exemption=v("amt_exemption"),
+        amt_phaseout_start=v("amt_phaseout_start"),
+        amt_phaseout_rate=float(v("amt_phaseout_rate")),
+        amt_bracket=v("amt_bracket"),
+        amt_rates=v("amt_rates"),
+        amt_gains_tops=v("amt_gains_brackets"),
+        amt_gains_rates=v("amt_gains_rates"),
         ss_payroll_rate=float(v("ss_payroll_rate")),
         medicare_rate=float(v("medicare_rate")),
         ss_wage_base=float(v("ss_wage_base")),
