@@ -7,10 +7,11 @@ household in one batch (one Policy, one Records frame). Like is compared with li
   federal income tax on purpose. Each is named, counted and accounted for: EITC (`eitc`,
   refundable; the engine has no low-income credits), the elderly credit (`c07200`,
   Schedule R) and any other nonrefundable credit (`c07100`). The engine's AMT is compared
-  with `c09600` on every household. The Additional Medicare Tax (`ptax_amc`) is in `iitax` only under the
-  policy switch `soi_iitax` (off in current law: it is then in `payrolltax`, as in the
-  engine); the test reads the switch. On every household without an excluded item the engine
-  equals `iitax`; on every household, it equals `iitax` with exactly those items backed out.
+  with `c09600` on every household. The Additional Medicare Tax (`ptax_amc`) is in `iitax`
+  only under the policy switch `soi_iitax` (off in current law: it is then in `payrolltax`,
+  as in the engine); the test reads the switch. On every household without an excluded
+  item the engine equals `iitax`; on every household, it equals `iitax` with exactly those
+  items backed out.
 - `payrolltax` is employee *and* employer FICA; the law's two shares have equal rates, so the
   engine's employee OASDI + Medicare is half of its FICA part. Tax-Calculator applies the
   Additional Medicare Tax to wages net of 401(k) deferrals, the law to Medicare wages
