@@ -56,8 +56,14 @@ class FederalTax:
 
 def by_status(pair: FloatArray, status: Status) -> FloatArray:
     """Return a per-status parameter (first axis of length 2) for each path."""
-    picked: FloatArray = pair[status]
-    return picked
+    if np.ndim(status) == 0:
+        picked: FloatArray = pair[int(status)]
+        return picked
+    return np.where(np.asarray(status) == JOINT, pair[1], pair[0])
+
+
+# Joint brackets are looked up in one sorted array with single's, shifted past any income.
+_JOINT_SHIFT = 1e12
 
 
 def ordinary_tax(law: YearLaw, status: Status, income: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -67,13 +73,15 @@ def ordinary_tax(law: YearLaw, status: Status, income: FloatArray) -> tuple[Floa
         s = int(status)
         k = np.searchsorted(lower[s], income, side="right") - 1
         return base[s][k] + rates[k] * (income - lower[s][k]), rates[k]
-    status = np.asarray(status)
-    k_single = np.searchsorted(lower[0], income, side="right")
-    k_joint = np.searchsorted(lower[1], income, side="right")
-    k = np.where(status == JOINT, k_joint, k_single) - 1
-    flat = status * lower.shape[1] + k
-    tax = base.ravel()[flat] + rates[k] * (income - lower.ravel()[flat])
-    return tax, rates[k]
+    # One search for both statuses: joint paths look up income + shift among joint bottoms
+    # + shift (exact to far below a cent for any income under a billion).
+    keys = lower.copy()
+    keys[1] += _JOINT_SHIFT
+    shifted = np.where(np.asarray(status) == JOINT, income + _JOINT_SHIFT, income)
+    k = np.searchsorted(keys.ravel(), shifted, side="right") - 1
+    flat_rates = np.tile(rates, 2)
+    tax = base.ravel()[k] + flat_rates[k] * (income - lower.ravel()[k])
+    return tax, flat_rates[k]
 
 
 def taxable_social_security(
@@ -177,8 +185,9 @@ def federal_tax(
     preferred_all = (qualified_dividends + np.maximum(capital_gains, 0.0)) * scale
     preferred = np.minimum(preferred_all, ti)
     plain = ti - preferred  # the ordinary part, taxed first
-    regular_all, _ = ordinary_tax(law, status, ti)
     regular_plain, rate = ordinary_tax(law, status, plain)
+    any_preferred = bool((preferred > 0.0).any())
+    regular_all = ordinary_tax(law, status, ti)[0] if any_preferred else regular_plain
     # Qualified dividends and capital gains tax worksheet: the preferred income sits on top
     # of the ordinary part; the 0% band runs to the first gains top, 15% to the second.
     top0 = by_status(law.gains_tops[:, 0], status)
@@ -194,8 +203,14 @@ def federal_tax(
     # Line 45: the smaller of the worksheet and the regular tax on all of taxable income
     # (the worksheet is larger only in the sliver where 15% exceeds a 12% bracket).
     income_tax = np.where(preferred > 0.0, np.minimum(worksheet, regular_all), regular_all)
-    tentative = tentative_minimum_tax(law, status, agi * scale, plain, preferred_all)
-    amt = np.maximum(tentative - income_tax, 0.0) * index
+    # The AMT can bind only where the exemption phases out (a test sweeps the rest), so most
+    # years skip it.
+    amti = agi * scale
+    if (amti > by_status(law.amt_phaseout_start, status)).any():
+        tentative = tentative_minimum_tax(law, status, amti, plain, preferred_all)
+        amt = np.maximum(tentative - income_tax, 0.0) * index
+    else:
+        amt = np.zeros_like(agi)
     income_tax = income_tax * index
     plain_tax = np.minimum(regular_plain * index, income_tax)
 

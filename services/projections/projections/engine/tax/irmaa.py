@@ -15,9 +15,13 @@ import numpy as np
 import numpy.typing as npt
 
 from .federal import Status
-from .law import IrmaaYear
+from .law import JOINT, IrmaaYear
 
 FloatArray = npt.NDArray[np.float64]
+
+
+# Joint thresholds are searched in one sorted array with single's, shifted past any income.
+_JOINT_SHIFT = 1e12
 
 
 def irmaa_tier(
@@ -25,9 +29,18 @@ def irmaa_tier(
 ) -> npt.NDArray[np.intp]:
     """Return each path's IRMAA tier (0 = no surcharge .. 5)."""
     real = magi / index
-    thresholds = table.thresholds[status]  # (paths, 5) or (5,)
-    above = np.count_nonzero(real[:, None] > thresholds[..., :-1], axis=1)
-    top = thresholds[..., -1]
+    lower = table.thresholds[:, :-1]  # tiers 1-4 start above these
+    if np.ndim(status) == 0:
+        s = int(status)
+        above = np.searchsorted(lower[s], real, side="left")
+        top = table.thresholds[s, -1]
+    else:
+        joint = np.asarray(status) == JOINT
+        keys = lower.copy()
+        keys[1] += _JOINT_SHIFT
+        shifted = np.where(joint, real + _JOINT_SHIFT, real)
+        above = np.searchsorted(keys.ravel(), shifted, side="left") - joint * lower.shape[1]
+        top = np.where(joint, table.thresholds[1, -1], table.thresholds[0, -1])
     at_top = real >= top if table.top_inclusive else real > top
     tier: npt.NDArray[np.intp] = above + at_top
     return tier

@@ -148,3 +148,76 @@ def test_the_irmaa_tables_are_ordered_and_name_cms() -> None:
     for table in load_irmaa().values():
         assert (np.diff(table.thresholds, axis=1) > 0).all()
         assert (np.diff(table.monthly) > 0).all()
+
+
+def test_the_amt_cannot_bind_below_the_exemption_phase_out_so_skipping_it_is_exact() -> None:
+    # federal_tax skips the AMT unless some path's AMT income passes the phase-out start.
+    # Sweep every mix of ordinary and preferred income below it, both statuses, 0-2 seniors,
+    # in every law year: the tentative minimum tax never exceeds the regular tax there. (The
+    # smallest margin where the tentative tax is positive is about $3,300, at a joint AGI
+    # near 439,000, far more than either tax moves between grid points 2,500 apart.)
+    from projections.engine.tax.federal import tentative_minimum_tax
+
+    grid = np.linspace(0.0, 1_000_000.0, 401)
+    ordinary, preferred = (a.ravel() for a in np.meshgrid(grid, grid))
+    for year in load_law().years:
+        law = load_law().year_law(year)
+        for status in (0, 1):
+            start = law.amt_phaseout_start[status]
+            keep = ordinary + preferred <= start
+            o, p = ordinary[keep], preferred[keep]
+            for age in (40, 70):
+                zeros = np.zeros(o.size)
+                fed = federal_tax(
+                    law,
+                    status,
+                    np.ones(o.size),
+                    age_head=age,
+                    age_spouse=age,
+                    wages=zeros,
+                    interest=zeros,
+                    ordinary=o,
+                    qualified_dividends=zeros,
+                    capital_gains=p,
+                    social_security=zeros,
+                )
+                plain = fed.taxable_income - np.minimum(p, fed.taxable_income)
+                tentative = tentative_minimum_tax(law, status, fed.agi, plain, p)
+                assert (tentative <= fed.income_tax + 1e-6).all(), (year, status, age)
+
+
+def test_scalar_and_per_path_filing_status_give_the_same_taxes() -> None:
+    from projections.engine.tax import irmaa_surcharge, irmaa_year
+    from projections.engine.tax.irmaa import irmaa_tier
+
+    law, rng, n = load_law().year_law(2026), np.random.default_rng(11), 3_000
+    kw = {
+        "age_head": 70,
+        "age_spouse": 66,
+        "wages": rng.uniform(0, 300_000, n),
+        "interest": rng.uniform(0, 50_000, n),
+        "ordinary": rng.uniform(0, 900_000, n),
+        "qualified_dividends": rng.uniform(0, 90_000, n),
+        "capital_gains": rng.uniform(0, 900_000, n),
+        "social_security": rng.uniform(0, 80_000, n),
+    }
+    index = rng.uniform(1.0, 2.0, n)
+    table = irmaa_year(2026)
+    magi = rng.uniform(0, 1_200_000, n)
+    for status in (0, 1):
+        per_path = np.full(n, status)
+        a = federal_tax(law, status, index, **kw)
+        b = federal_tax(law, per_path, index, **kw)
+        for field in ("agi", "taxable_income", "ordinary_tax", "gains_tax", "amt", "niit"):
+            np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+        np.testing.assert_array_equal(a.marginal_rate, b.marginal_rate)
+        # IRMAA tiers by the CMS rule written out: above each threshold, at or above the top.
+        thresholds = table.thresholds[status]
+        real = magi / index
+        expected = sum((real > t).astype(int) for t in thresholds[:-1]) + (real >= thresholds[-1])
+        np.testing.assert_array_equal(irmaa_tier(table, status, magi, index), expected)
+        np.testing.assert_array_equal(irmaa_tier(table, per_path, magi, index), expected)
+        yearly = irmaa_surcharge(
+            table, per_path, index, magi_two_years_before=magi, enrollees=np.full(n, 2.0)
+        )
+        np.testing.assert_allclose(yearly, 24.0 * table.monthly[expected] * index)
