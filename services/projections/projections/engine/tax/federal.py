@@ -59,7 +59,8 @@ def by_status(pair: FloatArray, status: Status) -> FloatArray:
     if np.ndim(status) == 0:
         picked: FloatArray = pair[int(status)]
         return picked
-    return np.where(np.asarray(status) == JOINT, pair[1], pair[0])
+    chosen: FloatArray = np.where(np.asarray(status) == JOINT, pair[1], pair[0])
+    return chosen
 
 
 # Joint brackets are looked up in one sorted array with single's, shifted past any income.
