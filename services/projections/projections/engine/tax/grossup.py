@@ -47,6 +47,7 @@ def solve_grossup(
     tax_at: Callable[[FloatArray], FloatArray],
     *,
     cap: FloatArray | None = None,
+    guess: FloatArray | None = None,
     tolerance: float = TOLERANCE,
     max_iterations: int = MAX_ITERATIONS,
 ) -> GrossUp:
@@ -55,6 +56,8 @@ def solve_grossup(
     `tax_at(extra)` returns every path's total tax for the year when `extra` ordinary income
     (the tax-deferred draw) is added to what the path already has. `cap` (e.g. the account
     balance) bounds the draw; where even the cap nets less than the need, the draw is the cap.
+    `guess` (e.g. the need scaled by last year's draw-to-need ratio on the path) replaces the
+    first trial draw, the need itself; a good one saves about one evaluation.
     """
     need = np.maximum(np.asarray(need, dtype=np.float64), 0.0)
     base = tax_at(np.zeros_like(need))
@@ -65,7 +68,8 @@ def solve_grossup(
 
     limit = np.full_like(need, np.inf) if cap is None else np.asarray(cap, dtype=np.float64)
     x0, f0 = np.zeros_like(need), -need  # tax_at(0) − base is 0 by definition
-    x1 = np.minimum(need, limit)
+    first = need if guess is None else np.maximum(np.asarray(guess, dtype=np.float64), 0.0)
+    x1 = np.minimum(first, limit)
     f1, delta = excess(x1)
     lo, flo = np.where(f1 <= 0.0, x1, x0), np.where(f1 <= 0.0, f1, f0)
     hi, fhi = np.where(f1 >= 0.0, x1, np.inf), np.where(f1 >= 0.0, f1, np.nan)
