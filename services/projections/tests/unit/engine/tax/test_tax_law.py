@@ -216,3 +216,17 @@ def test_scalar_and_per_path_filing_status_give_the_same_taxes() -> None:
             table, per_path, index, magi_two_years_before=magi, enrollees=np.full(n, 2.0)
         )
         np.testing.assert_allclose(yearly, 24.0 * table.monthly[expected] * index)
+
+
+def test_the_engine_s_tax_code_imports_only_numpy_and_the_standard_library() -> None:
+    import ast
+
+    engine = LAW_FILE.parent.parent
+    roots: set[str] = set()
+    for path in [*(engine / "tax").glob("*.py"), engine / "rmd.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                roots |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                roots.add(node.module.split(".")[0])
+    assert roots - set(sys.stdlib_module_names) == {"numpy"}

@@ -266,3 +266,44 @@ def test_payroll_tax_equals_tax_calculator_s_employee_share(oracle: Oracle) -> N
         f"\nAdditional Medicare Tax: {int((np.abs(gap) > 0).sum())} households differ only "
         f"by deferrals; {int((amc[same] > 0).sum())} pay it and match"
     )
+
+
+def test_later_years_index_what_the_law_indexes_as_tax_calculator_does(oracle: Oracle) -> None:
+    # Tax-Calculator projects 2027-2029 by indexing the 2026 law by its price inflation (to the
+    # cent) and applying scheduled changes (no senior deduction from 2029). The engine under
+    # law year 2026 with the same cumulative inflation must give the same federal tax: indexed
+    # amounts scaled, SS and NIIT thresholds and the senior deduction not.
+    h = oracle.households
+    records = tc.Records(data=_records(h), start_year=YEAR, gfactors=None, weights=None)
+    policy = tc.Policy()
+    calc = tc.Calculator(policy=policy, records=records, verbose=False)
+    rates = policy.inflation_rates()
+    index = 1.0
+    status = (h.MARS.to_numpy() == 2).astype(np.intp)
+    for year in (2027, 2028, 2029):
+        index *= 1.0 + rates[year - 1 - policy.start_year]
+        calc.advance_to_year(year)
+        calc.calc_all()
+        out = calc.dataframe(["iitax", "eitc", "c07100", "taxbc", "c09600", "niit"])
+        fed = federal_tax(
+            load_law().year_law(YEAR, year),
+            status,
+            np.full(len(h), index),
+            age_head=h.age_head.to_numpy(),
+            age_spouse=h.age_spouse.to_numpy(),
+            wages=(h.wages_p - h.defer_p + h.wages_s - h.defer_s).to_numpy(),
+            interest=h.interest.to_numpy(),
+            ordinary=(h.ira + h.pension).to_numpy(),
+            qualified_dividends=h.qualified_dividends.to_numpy(),
+            capital_gains=h.gains.to_numpy(),
+            social_security=h.social_security.to_numpy(),
+        )
+        clean = (out.eitc.to_numpy() == 0) & (out.c07100.to_numpy() == 0)
+        diff = np.abs(fed.total - out.iitax.to_numpy())
+        print(
+            f"\n{year} (index {index:.4f}): {clean.sum():,} households, "
+            f"max |engine - iitax| = {diff[clean].max():.4f}"
+        )
+        assert clean.sum() >= 2_000
+        # Tax-Calculator rounds each indexed amount to the cent; the engine does not.
+        assert diff[clean].max() < 1.0
