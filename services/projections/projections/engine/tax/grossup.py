@@ -53,8 +53,11 @@ def solve_grossup(
 ) -> GrossUp:
     """Return the draw G per path with G − (tax_at(G) − tax_at(0)) = need, within a tolerance.
 
-    `tax_at(extra)` returns every path's total tax for the year when `extra` ordinary income
-    (the tax-deferred draw) is added to what the path already has. `cap` (e.g. the account
+    `tax_at(draw)` returns every path's total tax for the year when `draw` is taken on top of
+    what the path already has. The caller decides what income a drawn dollar creates: ordinary
+    income from tax_deferred, a realised gain of (1 − basis/value) from taxable at average
+    cost, nothing from tax_free, or a mix along the withdrawal order; the method needs only
+    that the tax be continuous in the draw with a marginal rate below 100%. `cap` (e.g. the account
     balance) bounds the draw; where even the cap nets less than the need, the draw is the cap.
     `guess` (e.g. the need scaled by last year's draw-to-need ratio on the path) replaces the
     first trial draw, the need itself; a good one saves about one evaluation.
