@@ -132,3 +132,30 @@ def test_a_cap_below_the_gross_draw_takes_the_whole_cap() -> None:
     short = h["need"] > 1.0
     assert capped.capped[short].all()
     np.testing.assert_allclose(capped.draw[short], cap[short])
+
+
+def test_a_taxable_sale_realising_gains_converges_too() -> None:
+    # Selling taxable shares whose average cost is 40% of their value: 60% of each dollar
+    # drawn is a long-term gain (0/15/20% stacked, NIIT), the rest returns basis.
+    h = households(5_000, seed=9)
+
+    def tax_at(draw: np.ndarray) -> np.ndarray:
+        fed = federal_tax(
+            LAW,
+            h["status"],
+            h["index"],
+            age_head=h["age_head"],
+            age_spouse=h["age_spouse"],
+            wages=h["wages"],
+            interest=h["interest"],
+            ordinary=h["ordinary"],
+            qualified_dividends=h["qualified_dividends"],
+            capital_gains=h["capital_gains"] + 0.6 * draw,
+            social_security=h["social_security"],
+        )
+        return fed.total + state_tax(STATE_RATE, fed.agi, fed.taxable_social_security)
+
+    solved = solve_grossup(h["need"], tax_at)
+    net = solved.draw - (tax_at(solved.draw) - tax_at(np.zeros(5_000)))
+    assert np.abs(net - h["need"]).max() < 0.01
+    assert solved.iterations.max() <= 10
