@@ -1,5 +1,8 @@
 """The engine's federal income tax and payroll tax against Tax-Calculator on 2,400 households.
 
+2,200 have long-term gains from 0 to 1M, the last 200 a net capital loss (up to 60,000, of
+which the law lets 3,000 offset other income).
+
 Tax-Calculator (`taxcalc`, a dev dependency) computes 2026 current law for every generated
 household in one batch (one Policy, one Records frame). Like is compared with like:
 
@@ -33,6 +36,7 @@ from projections.engine.tax import federal_tax, load_law, payroll_tax
 
 YEAR = 2026
 HOUSEHOLDS = 2_400
+LOSSES = 200  # the last households realise a net capital loss (the 3,000 limit applies)
 SEED = 20260116
 
 
@@ -65,6 +69,8 @@ def _generate(rng: np.random.Generator, n: int) -> pd.DataFrame:
     wages_s = some(0.6, 5_000, 300_000, working_spouse)
     defer_p = np.minimum(some(0.4, 1_000, 23_500), wages_p)
     defer_s = np.minimum(some(0.4, 1_000, 23_500), wages_s)
+    gains = some(0.6, 10, 1_000_000)
+    gains[n - LOSSES :] = -np.exp(rng.uniform(np.log(10), np.log(60_000), LOSSES)).round()
     return pd.DataFrame(
         {
             "RECID": np.arange(1, n + 1),
@@ -80,7 +86,7 @@ def _generate(rng: np.random.Generator, n: int) -> pd.DataFrame:
             "social_security": some(0.85, 8_000, 75_000, age_head >= 62),
             "interest": some(0.5, 10, 60_000),
             "qualified_dividends": some(0.5, 10, 150_000),
-            "gains": some(0.6, 10, 1_000_000),
+            "gains": gains,
         }
     )
 
@@ -183,6 +189,7 @@ def test_the_households_cover_what_the_issue_asks(oracle: Oracle) -> None:
     assert set(h.MARS) == {1, 2}
     assert h.age_head.min() == 30 and h.age_head.max() == 90
     assert h.gains.max() > 900_000 and (h.gains == 0).sum() > 500
+    assert (h.gains < -3_000).sum() > 50 and ((h.gains < 0) & (h.gains > -3_000)).sum() > 50
     for column in ("wages_p", "pension", "ira", "social_security", "interest"):
         assert (h[column] > 0).sum() > 300, column
     print(f"\nTax-Calculator on {len(h):,} households: {oracle.seconds:.2f} s")
