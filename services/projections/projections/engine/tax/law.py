@@ -194,6 +194,16 @@ def load_irmaa(path: Path = IRMAA_FILE) -> dict[int, IrmaaYear]:
     return out
 
 
+def data_sha256() -> dict[str, str]:
+    """Return the sha256 of each tax data file: a result's `tax_law` should name both.
+
+    The federal law file's hash alone would miss a change of the IRMAA tiers.
+    """
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in (LAW_FILE, IRMAA_FILE)
+    }
+
+
 def irmaa_year(law_year: int) -> IrmaaYear:
     """Return the IRMAA table of a law year (the latest one published at or before it)."""
     tables = load_irmaa()

@@ -16,7 +16,7 @@ import taxcalc
 
 from projections.engine.rmd import UNIFORM_LIFETIME_TABLE
 from projections.engine.tax import federal_tax, load_law
-from projections.engine.tax.law import IRMAA_FILE, LAW_FILE, load_irmaa
+from projections.engine.tax.law import IRMAA_FILE, LAW_FILE, data_sha256, load_irmaa
 
 PROJECTIONS = Path(__file__).resolve().parents[4]
 SCRIPT = PROJECTIONS / "scripts" / "generate_tax_law.py"
@@ -127,6 +127,8 @@ def test_the_data_readme_names_every_shipped_file_s_sha256_and_source() -> None:
     sums = set(re.findall(r"\b[0-9a-f]{64}\b", text))
     for path in (LAW_FILE, IRMAA_FILE, UNIFORM_LIFETIME_TABLE):
         assert hashlib.sha256(path.read_bytes()).hexdigest() in sums, path.name
+    assert set(data_sha256().values()) <= sums
+    assert data_sha256()[LAW_FILE.name] == load_law().sha256
     for words in ("Tax-Calculator", "CC0", "CMS", "Uniform Lifetime", "public domain"):
         assert words in text
 
