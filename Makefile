@@ -14,7 +14,7 @@ EDITABLE_QUIET := PYTHONWARNINGS="ignore:Editable installation"
 
 include infra/make/*.mk
 
-.PHONY: install run test lint migrate rollback migrate-status psql break-lock bench-engine clean
+.PHONY: install run test lint migrate rollback migrate-status psql break-lock bench-engine bench-tax tax-law clean
 
 $(STAMP): requirements-dev.txt constraints.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -55,6 +55,15 @@ psql: install
 # Historical cases use the series shipped in the engine, or $NESTEGG_HISTORICAL_DATA when set.
 bench-engine: install
 	$(VENV)/bin/nestegg-engine bench --repeat 11
+
+# One year of the US tax rules (federal, payroll, IRMAA, state, gross-up) on 10,000 paths.
+bench-tax: install
+	$(PY) bench/tax_year.py
+
+# Regenerate the engine's US tax-law data from the installed Tax-Calculator (a dev dependency);
+# a test fails whenever the shipped file differs from what this writes.
+tax-law: install
+	$(PY) services/projections/scripts/generate_tax_law.py
 
 clean:
 	rm -rf $(VENV) .nestegg .pytest_cache .mypy_cache .ruff_cache
