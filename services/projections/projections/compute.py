@@ -18,7 +18,8 @@ from typing import Any
 
 from nestegg_common.errors import ServiceUnavailable, TooManyRequests, ValidationFailed
 from projections.engine import run_projection, solve
-from projections.engine.inputs import completed_years
+from projections.engine.household import plan_rows
+from projections.engine.plan import Plan
 from projections.metrics import RunMetrics
 from projections.workers import PoolClosed, WorkerDied, WorkerOutOfMemory, WorkerPool
 
@@ -163,9 +164,11 @@ class Engine:
         assumptions = plan["assumptions"]
         if assumptions.get("mode") != "monte_carlo":
             return  # deterministic: one path; historical: one per window of the data (< 200)
-        profile = plan["profile"]
-        age = completed_years(date.fromisoformat(str(profile["birth_date"])), today)
-        years = max(1, profile["life_expectancy"] - age)
+        try:
+            # The engine's own count: to the last death, or to 120 under stochastic longevity.
+            years = max(1, plan_rows(Plan.model_validate(plan), today))
+        except ValueError as err:  # a birth date after the run date, say
+            raise ValidationFailed(f"This plan cannot be projected: {err}") from err
         paths = assumptions["paths"]
         if paths * years > self._max_path_years:
             most = max(1, self._max_path_years // years)

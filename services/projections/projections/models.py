@@ -113,8 +113,32 @@ class ExtraExpense(Expense):
     )
 
 
+ClaimingAge = Annotated[int, Field(ge=62, le=70, strict=True)]
+
+
+class ClaimingAges(Strict):
+    """When each person claims Social Security in a scenario (DESIGN §4, §6.2)."""
+
+    self: ClaimingAge | None = Field(
+        None,
+        description="The age (whole years, 62–70) at which the first person claims: it becomes "
+        "the `start_age` of each of their `social_security` incomes; null = as in the ledger.",
+    )
+    partner: ClaimingAge | None = Field(
+        None,
+        description="The age (whole years, 62–70) at which the partner claims, applied to the "
+        "partner's `social_security` incomes; null = as in the ledger. Needs a partner in the "
+        "profile when the scenario runs (else 422 naming `overrides.claiming_ages.partner`).",
+    )
+
+
 class Overrides(Strict):
-    """What a scenario changes in the plan; everything is optional."""
+    """What a scenario changes in the plan; everything is optional.
+
+    The partner's overrides are checked against the profile when the scenario runs (the profile
+    lives in accounts and may change after the scenario is written): without a partner they
+    are a 422 naming the field.
+    """
 
     retirement_age: Annotated[int, Field(ge=0, le=120, strict=True)] | None = Field(
         None, description="Retire at this age (whole years, 0–120) instead; null = the profile's."
@@ -122,6 +146,21 @@ class Overrides(Strict):
     life_expectancy: Annotated[int, Field(ge=1, le=120, strict=True)] | None = Field(
         None,
         description="Plan to this age (whole years, 1–120) instead; null = the profile's.",
+    )
+    partner_retirement_age: Annotated[int, Field(ge=0, le=120, strict=True)] | None = Field(
+        None,
+        description="The partner retires at this age (whole years, 0–120) instead; null = the "
+        "profile's. Needs a partner in the profile when the scenario runs.",
+    )
+    partner_life_expectancy: Annotated[int, Field(ge=1, le=120, strict=True)] | None = Field(
+        None,
+        description="The partner lives to this age (whole years, 1–120) under fixed longevity "
+        "instead; null = the profile's. Needs a partner in the profile when the scenario runs.",
+    )
+    claiming_ages: ClaimingAges | None = Field(
+        None,
+        description="Each person's Social Security claiming age, 62–70 (`self`, `partner`); "
+        "null = the ledger's `start_age` of each benefit.",
     )
     assumptions: dict[str, Any] = Field(
         default_factory=dict,
@@ -143,14 +182,22 @@ class ScenarioIn(Strict):
 
     model_config = _examples(
         {
-            "name": "Retire two years earlier, spend less",
+            "name": "Retire earlier, spend less, claim at 70",
             "overrides": {
                 "retirement_age": 60,
+                "claiming_ages": {"self": 70},
                 "expense_scale": 0.9,
                 "assumptions": {"stock_return": 0.07},
                 "extra_expenses": [{"name": "Travel", "amount": "5000.00", "end_age": 75}],
             },
-        }
+        },
+        {
+            "name": "Both claim at 70, partner works to 64",
+            "overrides": {
+                "partner_retirement_age": 64,
+                "claiming_ages": {"self": 70, "partner": 70},
+            },
+        },
     )
 
     name: DisplayText = Field(description=_NAME)
