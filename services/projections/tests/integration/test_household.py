@@ -349,3 +349,21 @@ async def test_the_path_years_bound_counts_the_rows_the_engine_runs(
     assert "100 paths over 40 years" in problem["detail"]
     assert "at most 75 paths" in problem["detail"]
     assert await api.count("runs", me.id) == 1
+
+
+async def test_a_scenario_stored_before_the_household_overrides_shows_them_at_their_defaults(
+    client, api, new_user
+) -> None:
+    me = new_user()
+    projection = await api.create_projection(me, "Base")
+    scenario = await api.create_scenario(me, projection["id"], "Old", retirement_age=60)
+    await api.pool.execute(
+        "UPDATE scenarios SET overrides = overrides - 'partner_retirement_age'"
+        " - 'partner_life_expectancy' - 'claiming_ages' WHERE id = $1",
+        uuid.UUID(scenario["id"]),
+    )
+    url = f"/projections/{projection['id']}/scenarios/{scenario['id']}"
+    shown = await (await client.get(url, headers=me.headers)).json()
+    assert shown["overrides"] == scenario["overrides"]
+    assert shown["overrides"]["claiming_ages"] is None
+    assert shown["overrides"]["partner_retirement_age"] is None
