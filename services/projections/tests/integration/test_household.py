@@ -327,9 +327,10 @@ async def test_partner_overrides_without_a_partner_are_refused_naming_each(
 async def test_the_path_years_bound_counts_the_rows_the_engine_runs(
     api, new_user, upstream
 ) -> None:
-    """60, planning to 70: 10 rows under fixed longevity, 60 (to 120) under stochastic; with a
-    partner of 40 planning to 80, 40 rows. 100 paths × 10 fits 3,000 path-years; the others
-    do not, and the answer says how many paths would."""
+    """60, planning to 70: 10 rows under fixed longevity, 60 (to 120) under stochastic, in
+    every mode (deterministic returns are crossed with `paths` lifespans); with a partner of 40
+    planning to 80, 40 rows. 100 paths × 10 fits 3,000 path-years; the others do not, and the
+    answer says how many paths would."""
     me = new_user()
     upstream.person(me.id, age=60, retire_at=60, plan_to=70, assets=[asset(100_000)])
     fixed = await api.create_projection(me, "Fixed", paths=100, seed=1)
@@ -341,6 +342,13 @@ async def test_the_path_years_bound_counts_the_rows_the_engine_runs(
     assert [e["field"] for e in problem["errors"]] == ["assumptions.paths"]
     assert "100 paths over 60 years" in problem["detail"]
     assert "at most 50 paths" in problem["detail"]
+
+    # Deterministic returns crossed with 100 lifespan draws: as many path-years.
+    crossed = await api.create_projection(
+        me, "One path, many lives", mode="deterministic", paths=100, longevity="stochastic"
+    )
+    response = await api.post(me, f"/projections/{crossed['id']}/run")
+    assert "100 paths over 60 years" in (await api.problem(response, 422))["detail"]
 
     young = {**PARTNER, "birth_date": born_years_ago(40), "retirement_age": 65}
     upstream.profiles[me.id].update(partner={**young, "life_expectancy": 80})
