@@ -161,7 +161,7 @@ def _plan_records(
     return records, names
 
 
-def _household_errors(
+def _check_partner_needed(
     plan_profile: dict[str, Any],
     records: dict[str, list[dict[str, Any]]],
     names: dict[str, list[str]],
@@ -232,7 +232,7 @@ def build_plan(
     """Return the engine plan of a user's data, with a scenario's overrides applied."""
     plan_profile = _plan_profile(profile, overrides)
     records, names = _plan_records(snapshot, overrides)
-    _household_errors(plan_profile, records, names, overrides)
+    _check_partner_needed(plan_profile, records, names, overrides)
     chosen = dict(assumptions)
     if overrides is not None:
         chosen = merged_assumptions(chosen, overrides.assumptions, field="overrides.assumptions")
