@@ -282,3 +282,35 @@ def test_the_console_is_usable_at_phone_width(
     page.evaluate("() => document.querySelector('#success-rate').scrollIntoView()")
     page.screenshot(path=console.shots / "phone-05-results.png")  # what the phone shows
     console.shot("06-plan")
+
+
+def test_saving_the_profile_form_keeps_the_household_it_does_not_show(
+    console: Console, cluster: Cluster, http: httpx.Client
+) -> None:
+    # The form shows the first person's fields only; saving it must not drop the partner.
+    email = new_email()
+    auth = sign_up_over_api(cluster, http, email)
+    partner = {
+        "name": "Sam",
+        "birth_date": "1972-08-01",
+        "sex": "male",
+        "retirement_age": 66,
+        "life_expectancy": 93,
+    }
+    household = {"sex": "female", "filing_status": "married_joint", "partner": partner}
+    assert http.put(cluster.api("/me/profile"), json=household, headers=auth).status_code == 200
+
+    page = console.page
+    page.goto("/")
+    page.fill("#login-form-email", email)
+    page.fill("#login-form-password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#view-overview:not([hidden])")).to_have_attribute("aria-busy", "false")
+    console.go("profile")
+    page.fill("#profile-form-birth_date", "1974-02-02")
+    page.click("#profile-form button[type=submit]")
+    expect(page.locator("#status")).to_have_text("Profile saved.")
+
+    stored = http.get(cluster.api("/me/profile"), headers=auth).json()
+    assert stored["birth_date"] == "1974-02-02"
+    assert {k: stored[k] for k in household} == household

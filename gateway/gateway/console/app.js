@@ -164,7 +164,9 @@ function buildProfile() {
     onSubmit: async () => {
       const headers = state.profileEtag ? { "If-Match": state.profileEtag } : {};
       try {
-        const { data, etag } = await api.send("PUT", "/me/profile", { body: form.read(), headers });
+        // PATCH, not PUT: the form shows only some fields, and a PUT would reset the others
+        // (the household's sex, filing status and partner) to their defaults.
+        const { data, etag } = await api.send("PATCH", "/me/profile", { body: form.read(), headers });
         state.profile = data;
         state.profileEtag = etag;
         setCurrency(data.currency);

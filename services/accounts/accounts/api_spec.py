@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from accounts.models import (
-    Credentials,
-    Me,
-    Profile,
-    ProfilePatch,
-    ProfileUpdate,
-    RefreshRequest,
-    Registration,
-    TokenPair,
-    User,
-)
+from accounts.models import Credentials, Me, RefreshRequest, Registration, TokenPair, User
+from accounts.profile_models import Profile, ProfilePatch, ProfileUpdate
 from nestegg_common.openapi import Operation, Reply, fragment_handler
 
 PREFIX = "/api/v1"
@@ -37,14 +28,19 @@ _REFRESH = (
     "token)."
 )
 _PUT_PROFILE = (
-    "A full replacement: every field left out takes its default (`display_name` and `birth_date` "
-    "null, `retirement_age` 65, `life_expectancy` 95, `currency` USD), whatever was stored. To "
-    "change some fields only, use PATCH."
+    "A full replacement: every field left out takes its default (`display_name`, `birth_date` "
+    "and `partner` null, `sex` unspecified, `retirement_age` 65, `life_expectancy` 95, `currency` "
+    "USD, `filing_status` single), whatever was stored; so do the partner's members (`name` "
+    "null, `sex` unspecified, `retirement_age` 65, `life_expectancy` 95; `birth_date` is "
+    "required). `married_joint` without a partner → 422 naming `filing_status`. To change some "
+    "fields only, use PATCH."
 )
 _PATCH_PROFILE = (
     "A JSON merge patch (RFC 7396; `application/merge-patch+json` or `application/json`): fields "
     "left out keep their stored value, a field set to null goes back to its default (as with "
-    "PUT), nested objects merge. The result is validated as a whole, like a PUT body."
+    "PUT), nested objects merge: `partner: {retirement_age: 63}` changes that member of the "
+    "stored partner, `partner: null` removes the partner (422 naming `filing_status` while it "
+    "is `married_joint`). The result is validated as a whole, like a PUT body."
 )
 
 
@@ -150,7 +146,7 @@ def operations() -> list[Operation]:
             {200: Reply("The profile as stored.", Profile, ("ETag",))},
             description=_PATCH_PROFILE,
             request=ProfilePatch,
-            example={"retirement_age": 62, "display_name": None},
+            example={"retirement_age": 62, "display_name": None, "partner": {"retirement_age": 63}},
             request_headers=("If-Match",),
             errors=_GONE,
         ),

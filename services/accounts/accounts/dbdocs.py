@@ -33,6 +33,14 @@ FROM users u JOIN profiles p ON p.user_id = u.id
 WHERE lower(u.email) = lower(:'email');""",
         ),
         Example(
+            "Households: profiles per filing status, and how many have a partner (0006)",
+            """\
+SELECT filing_status, count(*) AS profiles, count(partner_birth_date) AS with_partner
+FROM profiles
+GROUP BY filing_status
+ORDER BY filing_status;""",
+        ),
+        Example(
             "A user's usable refresh tokens, one line per login (family)",
             """\
 SELECT family_id, max(issued_at) AS last_refresh, max(expires_at) AS expires_at

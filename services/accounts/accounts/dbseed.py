@@ -18,9 +18,18 @@ STATEMENTS = (
            '$argon2id$v=19$m=65536,t=3,p=4$' || md5('salt' || u) || '$' || md5('hash' || u),
            now() - {AGE}, now() - {AGE}
     FROM generate_series(1, {USERS}) AS u, (VALUES (1)) AS v (n)""",
-    f"""INSERT INTO profiles (user_id, display_name, birth_date, retirement_age, life_expectancy)
-    SELECT {USER_ID}, 'User ' || u, DATE '1960-01-01' + (u % 12000), 60 + u % 10, 90 + u % 10
-    FROM generate_series(1, {USERS}) AS u""",
+    # Every third household is a married couple (migration 0006); the rest are single.
+    f"""INSERT INTO profiles (user_id, display_name, birth_date, sex, retirement_age,
+                              life_expectancy, filing_status, partner_name, partner_birth_date,
+                              partner_sex, partner_retirement_age, partner_life_expectancy)
+    SELECT {USER_ID}, 'User ' || u, DATE '1960-01-01' + (u % 12000),
+           (ARRAY['female', 'male', 'unspecified'])[1 + u % 3], 60 + u % 10, 90 + u % 10,
+           CASE WHEN couple THEN 'married_joint' ELSE 'single' END,
+           CASE WHEN couple THEN 'Partner ' || u END,
+           CASE WHEN couple THEN DATE '1962-01-01' + (u % 11000) END,
+           CASE WHEN couple THEN (ARRAY['male', 'female', 'unspecified'])[1 + u % 3] END,
+           CASE WHEN couple THEN 62 + u % 6 END, CASE WHEN couple THEN 88 + u % 10 END
+    FROM generate_series(1, {USERS}) AS u, LATERAL (SELECT u % 3 = 0) AS h (couple)""",
     f"""INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, issued_at, expires_at,
                                     revoked_at)
     SELECT gen_random_uuid(), {USER_ID}, md5('family-' || u || '-' || n % 2)::uuid,

@@ -8,14 +8,9 @@ from aiohttp import web
 
 from accounts import erasure, usecases
 from accounts.erasure import ErasedSinceQuery
-from accounts.models import (
-    Credentials,
-    ProfilePatch,
-    ProfileUpdate,
-    RefreshRequest,
-    Registration,
-)
+from accounts.models import Credentials, RefreshRequest, Registration
 from accounts.outbox import OUTBOX_DISPATCHER
+from accounts.profile_models import ProfilePatch, ProfileUpdate
 from accounts.usecases import Accounts
 from nestegg_common.auth import current_user_id
 from nestegg_common.erasure import ERASED_USERS

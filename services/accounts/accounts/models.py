@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    EmailStr,
-    Field,
-    ValidationInfo,
-    create_model,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 from accounts.passwords import weak_password_reason
-from nestegg_common.values import CurrencyCode, DisplayText
+from accounts.profile_models import Profile
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 256
@@ -114,126 +106,10 @@ class User(BaseModel):
     created_at: datetime = Field(description="When the account was created (RFC 3339, UTC).")
 
 
-_DISPLAY_NAME = "How to address the user: 1–100 characters, trimmed; null = none."
-_BIRTH_DATE = (
-    "Date of birth (YYYY-MM-DD), on or after 1900-01-01 and in the past; it gives the current "
-    "age of every projection. Null = not set (projections need it)."
-)
-_RETIREMENT_AGE = "The age (whole years) at which work stops: 30–100, default 65."
-_LIFE_EXPECTANCY = (
-    "The age (whole years) the plan must last to: 50–120 and above `retirement_age`, default 95."
-)
-_CURRENCY = "The currency of every amount, an active ISO 4217 code; default `USD`."
-
-
-class Profile(BaseModel):
-    """Planning facts of a user."""
-
-    display_name: str | None = Field(description=_DISPLAY_NAME)
-    birth_date: date | None = Field(description=_BIRTH_DATE)
-    retirement_age: int = Field(description=_RETIREMENT_AGE)
-    life_expectancy: int = Field(description=_LIFE_EXPECTANCY)
-    currency: str = Field(description=_CURRENCY)
-
-
 class Me(User):
     """The signed-in user with their profile."""
 
     profile: Profile = Field(description="The user's planning facts.")
-
-
-Currency = CurrencyCode
-
-
-class ProfileUpdate(Strict):
-    """A full replacement of the profile; fields left out take their documented defaults."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "display_name": "Ada",
-                    "birth_date": "1975-12-10",
-                    "retirement_age": 65,
-                    "life_expectancy": 95,
-                    "currency": "USD",
-                }
-            ]
-        }
-    )
-
-    display_name: DisplayText | None = Field(None, description=_DISPLAY_NAME)
-    birth_date: date | None = Field(None, description=_BIRTH_DATE)
-    retirement_age: Annotated[int, Field(ge=30, le=100, strict=True)] = Field(
-        65, description=_RETIREMENT_AGE
-    )
-    # validate_default: the default 95 must still be checked against a retirement age sent.
-    life_expectancy: Annotated[int, Field(ge=50, le=120, strict=True)] = Field(
-        95, validate_default=True, description=_LIFE_EXPECTANCY
-    )
-    currency: Currency = Field("USD", description=_CURRENCY)
-
-    @field_validator("birth_date", mode="before")
-    @classmethod
-    def _birth_date_is_a_date_string(cls, value: object) -> object:
-        # Lax pydantic would read a number as a Unix time; the API promises "YYYY-MM-DD".
-        if value is not None and not isinstance(value, str | date):
-            raise ValueError("birth_date must be a date string like 1980-05-17")
-        return value
-
-    @field_validator("birth_date")
-    @classmethod
-    def _birth_date_in_the_past(cls, value: date | None) -> date | None:
-        if value is not None and value >= date.today():
-            raise ValueError("birth_date must be in the past")
-        if value is not None and value < date(1900, 1, 1):
-            raise ValueError("birth_date must be on or after 1900-01-01")
-        return value
-
-    @field_validator("life_expectancy")
-    @classmethod
-    def _life_after_retirement(cls, value: int, info: ValidationInfo) -> int:
-        retirement_age = info.data.get("retirement_age")
-        # None only in a merge patch (ProfilePatch), where the merged result is checked again.
-        if retirement_age is not None and value is not None and value <= retirement_age:
-            raise ValueError(
-                f"life_expectancy must be greater than retirement_age ({retirement_age})"
-            )
-        return value
-
-
-def _without_defaults(schema: dict[str, Any]) -> None:
-    # In a merge patch an absent field keeps its stored value: no field has a default.
-    for prop in schema.get("properties", {}).values():
-        prop.pop("default", None)
-
-
-class _ProfileMergePatch(ProfileUpdate):
-    # A subclass, so ProfileUpdate's field validators (a date must be a date string, …) apply
-    # to each field sent; the fields themselves are redeclared optional and nullable below.
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_without_defaults)
-
-
-def _merge_patch_of(model: type[BaseModel]) -> dict[str, Any]:
-    """Return `model`'s fields, each optional and nullable, with the same per-field checks."""
-    fields: dict[str, Any] = {}
-    for name, field in model.model_fields.items():
-        annotation: Any = (
-            Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
-        )
-        fields[name] = (annotation | None, Field(None, description=field.description))
-    return fields
-
-
-# The body of PATCH /me/profile (RFC 7396): any subset of ProfileUpdate's fields, where null
-# resets a field to its default; the merged result is validated as a ProfileUpdate.
-ProfilePatch: type[ProfileUpdate] = create_model(
-    "ProfilePatch",
-    __base__=_ProfileMergePatch,
-    __doc__="Some profile fields to change (JSON merge patch): absent keeps, null resets to the "
-    "default.",
-    **_merge_patch_of(ProfileUpdate),
-)
 
 
 class Session(BaseModel):

@@ -75,8 +75,10 @@ CATALOG = (
     CatalogQuery(
         "profiles.replace",
         repo._REPLACE_PROFILE,
-        "SELECT user_id, display_name, birth_date, retirement_age, life_expectancy, currency, "
-        "version FROM profiles ORDER BY user_id LIMIT 1",
+        "SELECT user_id, display_name, birth_date, sex, retirement_age, life_expectancy, "
+        "currency, filing_status, partner_name, partner_birth_date, partner_sex, "
+        "partner_retirement_age, partner_life_expectancy, version "
+        "FROM profiles ORDER BY user_id LIMIT 1",
     ),
     CatalogQuery("refresh_tokens.sessions", repo._SELECT_SESSIONS, _USER),
     CatalogQuery("users.delete", repo._DELETE_USER, _USER),

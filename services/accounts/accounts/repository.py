@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 import asyncpg
 
+from accounts.profile_models import ProfileUpdate
 from nestegg_common.db import Connection
 
 _INSERT_USER = """
@@ -31,14 +31,18 @@ UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1
 
 _SELECT_USER_WITH_PROFILE = """
 SELECT u.id, u.email, u.created_at,
-       p.display_name, p.birth_date, p.retirement_age, p.life_expectancy, p.currency, p.version
+       p.display_name, p.birth_date, p.sex, p.retirement_age, p.life_expectancy, p.currency,
+       p.filing_status, p.partner_name, p.partner_birth_date, p.partner_sex,
+       p.partner_retirement_age, p.partner_life_expectancy, p.version
 FROM users u
 JOIN profiles p ON p.user_id = u.id
 WHERE u.id = $1
 """
 
 _SELECT_PROFILE = """
-SELECT display_name, birth_date, retirement_age, life_expectancy, currency, version
+SELECT display_name, birth_date, sex, retirement_age, life_expectancy, currency, filing_status,
+       partner_name, partner_birth_date, partner_sex, partner_retirement_age,
+       partner_life_expectancy, version
 FROM profiles
 WHERE user_id = $1
 """
@@ -46,7 +50,9 @@ WHERE user_id = $1
 # PATCH reads, merges and writes back in one transaction: the lock keeps a concurrent change
 # from being overwritten by a merge made on the older profile.
 _SELECT_PROFILE_FOR_UPDATE = """
-SELECT display_name, birth_date, retirement_age, life_expectancy, currency, version
+SELECT display_name, birth_date, sex, retirement_age, life_expectancy, currency, filing_status,
+       partner_name, partner_birth_date, partner_sex, partner_retirement_age,
+       partner_life_expectancy, version
 FROM profiles
 WHERE user_id = $1
 FOR UPDATE
@@ -54,10 +60,14 @@ FOR UPDATE
 
 _REPLACE_PROFILE = """
 UPDATE profiles
-SET display_name = $2, birth_date = $3, retirement_age = $4, life_expectancy = $5,
-    currency = $6, version = version + 1, updated_at = now()
-WHERE user_id = $1 AND ($7::integer IS NULL OR version = $7)
-RETURNING display_name, birth_date, retirement_age, life_expectancy, currency, version
+SET display_name = $2, birth_date = $3, sex = $4, retirement_age = $5, life_expectancy = $6,
+    currency = $7, filing_status = $8, partner_name = $9, partner_birth_date = $10,
+    partner_sex = $11, partner_retirement_age = $12, partner_life_expectancy = $13,
+    version = version + 1, updated_at = now()
+WHERE user_id = $1 AND ($14::integer IS NULL OR version = $14)
+RETURNING display_name, birth_date, sex, retirement_age, life_expectancy, currency, filing_status,
+          partner_name, partner_birth_date, partner_sex, partner_retirement_age,
+          partner_life_expectancy, version
 """
 
 # Profiles and refresh tokens go with the user (ON DELETE CASCADE).
@@ -176,22 +186,26 @@ async def replace_profile(
     conn: Connection,
     *,
     user_id: uuid.UUID,
-    display_name: str | None,
-    birth_date: date | None,
-    retirement_age: int,
-    life_expectancy: int,
-    currency: str,
+    profile: ProfileUpdate,
     expected_version: int | None,
 ) -> asyncpg.Record | None:
-    """Replace the profile; None when `expected_version` no longer matches."""
+    """Replace the profile (a null partner clears its columns); None when the version is stale."""
+    partner = profile.partner
     row: asyncpg.Record | None = await conn.fetchrow(
         _REPLACE_PROFILE,
         user_id,
-        display_name,
-        birth_date,
-        retirement_age,
-        life_expectancy,
-        currency,
+        profile.display_name,
+        profile.birth_date,
+        profile.sex,
+        profile.retirement_age,
+        profile.life_expectancy,
+        profile.currency,
+        profile.filing_status,
+        None if partner is None else partner.name,
+        None if partner is None else partner.birth_date,
+        None if partner is None else partner.sex,
+        None if partner is None else partner.retirement_age,
+        None if partner is None else partner.life_expectancy,
         expected_version,
     )
     return row

@@ -23,15 +23,13 @@ from accounts.models import (
     AccountExport,
     Credentials,
     Me,
-    Profile,
-    ProfilePatch,
-    ProfileUpdate,
     Registration,
     Session,
     TokenPair,
     User,
 )
 from accounts.passwords import Passwords
+from accounts.profile_models import Profile, ProfilePartner, ProfilePatch, ProfileUpdate
 from accounts.settings import AccountsSettings
 from accounts.throttling import LoginSubjects
 from accounts.tokens import SigningKey, issue_access_token, new_refresh_token, refresh_token_hash
@@ -77,13 +75,25 @@ def successor_token(refresh_token: str, salt: bytes) -> str:
 
 
 def profile_from_row(row: asyncpg.Record) -> Profile:
-    """Map profile columns to the API model."""
+    """Map profile columns to the API model; no partner birth date means no partner."""
+    partner = None
+    if row["partner_birth_date"] is not None:  # the table's CHECK keeps the partner whole
+        partner = ProfilePartner(
+            name=row["partner_name"],
+            birth_date=row["partner_birth_date"],
+            sex=row["partner_sex"],
+            retirement_age=row["partner_retirement_age"],
+            life_expectancy=row["partner_life_expectancy"],
+        )
     return Profile(
         display_name=row["display_name"],
         birth_date=row["birth_date"],
+        sex=row["sex"],
         retirement_age=row["retirement_age"],
         life_expectancy=row["life_expectancy"],
         currency=row["currency"],
+        filing_status=row["filing_status"],
+        partner=partner,
     )
 
 
@@ -277,14 +287,7 @@ async def _store_profile(
     conn: Connection, user_id: uuid.UUID, body: ProfileUpdate, *, expected_version: int | None
 ) -> tuple[Profile, int]:
     row = await repository.replace_profile(
-        conn,
-        user_id=user_id,
-        display_name=body.display_name,
-        birth_date=body.birth_date,
-        retirement_age=body.retirement_age,
-        life_expectancy=body.life_expectancy,
-        currency=body.currency,
-        expected_version=expected_version,
+        conn, user_id=user_id, profile=body, expected_version=expected_version
     )
     if row is None:
         if await repository.get_profile(conn, user_id=user_id) is None:
@@ -311,7 +314,7 @@ async def patch_profile(
             raise NotFound("This account no longer exists.")
         if expected_version is not None and stored["version"] != expected_version:
             raise PreconditionFailed(_STALE_PROFILE)
-        body = profiles.patched_profile(dict(stored), patch)
+        body = profiles.patched_profile(profile_from_row(stored), patch)
         return await _store_profile(conn, user_id, body, expected_version=None)
 
 

@@ -17,6 +17,9 @@ PROFILE = {
     "life_expectancy": 92,
     "currency": "EUR",
 }
+# What a profile without the household fields answers them with (one person).
+ONE_PERSON = {"sex": "unspecified", "filing_status": "single", "partner": None}
+STORED = {**PROFILE, **ONE_PERSON}
 
 
 async def signed_in(client: TestClient) -> dict[str, str]:
@@ -32,9 +35,12 @@ async def test_a_new_profile_has_the_documented_defaults(client: TestClient) -> 
     assert await response.json() == {
         "display_name": None,
         "birth_date": None,
+        "sex": "unspecified",
         "retirement_age": 65,
         "life_expectancy": 95,
         "currency": "USD",
+        "filing_status": "single",
+        "partner": None,
     }
 
 
@@ -43,11 +49,11 @@ async def test_putting_a_profile_replaces_it_and_bumps_the_etag(client: TestClie
     put = await client.put("/me/profile", json=PROFILE, headers=headers)
     assert put.status == 200
     assert put.headers["ETag"] == '"v2"'
-    assert await put.json() == PROFILE
+    assert await put.json() == STORED
     got = await client.get("/me/profile", headers=headers)
-    assert await got.json() == PROFILE
+    assert await got.json() == STORED
     me = await (await client.get("/me", headers=headers)).json()
-    assert me["profile"] == PROFILE
+    assert me["profile"] == STORED
 
 
 async def test_a_stale_if_match_is_a_412_and_changes_nothing(client: TestClient) -> None:
@@ -101,6 +107,7 @@ DEFAULTS = {
     "retirement_age": 65,
     "life_expectancy": 95,
     "currency": "USD",
+    **ONE_PERSON,
 }
 
 
@@ -123,9 +130,9 @@ async def test_patching_changes_the_fields_sent_and_keeps_the_others(client: Tes
     )
     assert patch.status == 200
     assert patch.headers["ETag"] == '"v3"'
-    assert await patch.json() == {**PROFILE, "retirement_age": 60}
+    assert await patch.json() == {**STORED, "retirement_age": 60}
     got = await client.get("/me/profile", headers=headers)
-    assert await got.json() == {**PROFILE, "retirement_age": 60}
+    assert await got.json() == {**STORED, "retirement_age": 60}
 
 
 async def test_a_null_in_a_patch_resets_that_field_to_its_default(client: TestClient) -> None:
@@ -138,7 +145,7 @@ async def test_a_null_in_a_patch_resets_that_field_to_its_default(client: TestCl
     )
     assert patch.status == 200
     assert await patch.json() == {
-        **PROFILE,
+        **STORED,
         "display_name": None,
         "currency": "USD",
         "life_expectancy": 95,
@@ -175,7 +182,7 @@ async def test_a_bad_patch_is_a_422_naming_the_field_and_writes_nothing(
     body = await assert_problem(response, 422)
     assert field in [e["field"] for e in body["errors"]]
     after = await client.get("/me/profile", headers=headers)
-    assert after.headers["ETag"] == '"v2"' and await after.json() == PROFILE
+    assert after.headers["ETag"] == '"v2"' and await after.json() == STORED
 
 
 async def test_a_patch_with_a_stale_if_match_is_a_412_and_changes_nothing(
@@ -187,7 +194,7 @@ async def test_a_patch_with_a_stale_if_match_is_a_412_and_changes_nothing(
         "/me/profile", json={"display_name": "Bob"}, headers={**headers, "If-Match": '"v1"'}
     )
     await assert_problem(stale, 412)
-    assert (await (await client.get("/me/profile", headers=headers)).json()) == PROFILE
+    assert (await (await client.get("/me/profile", headers=headers)).json()) == STORED
 
 
 async def test_concurrent_patches_of_different_fields_both_stick(client: TestClient) -> None:
