@@ -9,13 +9,14 @@ import httpx
 from aiohttp import web
 
 from ledger.handlers import CURSORS, RECORDS_QUOTA
+from ledger.partner import PARTNER_CHECK, PartnerCheck
 from ledger.routes import setup_routes
 from ledger.settings import LedgerSettings
 from nestegg_common.auth import FetchJwks
 from nestegg_common.erasure import FetchErased
 from nestegg_common.idempotency import purge_context
 from nestegg_common.pagination import CursorCodec
-from nestegg_common.service import POOL, new_service_app
+from nestegg_common.service import HTTP_CLIENT, POOL, new_service_app
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -39,6 +40,11 @@ def create_app(
     )
     app[CURSORS] = CursorCodec(settings.cursor_secret())
     app[RECORDS_QUOTA] = settings.max_records_per_collection
+    app[PARTNER_CHECK] = PartnerCheck(
+        client=lambda: app[HTTP_CLIENT],
+        accounts_url=settings.accounts_url,
+        internal_token=settings.internal_token.get_secret_value(),
+    )
     app.cleanup_ctx.append(purge_context(lambda a: a[POOL]))
     setup_routes(app)
     return app

@@ -36,7 +36,10 @@ STATEMENTS = {
            (ARRAY['salary', 'pension', 'social_security', 'rental', 'annuity', 'other'])
                [1 + n % 6],
            (u * 13 + n * 211) % 9000 + 100, (ARRAY['monthly', 'annual'])[1 + n % 2],
-           30 + n % 30, 65 + n % 30, (n % 5) / 100.0, n % 2 = 0, n % 3 <> 0,
+           -- social_security (n % 6 = 2) is claimed at 62..70 (migration 0004's CHECK)
+           CASE WHEN n % 6 = 2 THEN 62 + n % 9 ELSE 30 + n % 30 END,
+           CASE WHEN n % 6 = 2 THEN NULL ELSE 65 + n % 30 END,
+           (n % 5) / 100.0, n % 2 = 0, n % 3 <> 0,
            now() - {AGE}, now() - {AGE}
     FROM generate_series(1, {USERS}) AS u, generate_series(1, {ROWS}) AS n""",
     "expenses": f"""INSERT INTO expenses (id, user_id, name, category, amount, frequency,

@@ -38,6 +38,11 @@ def merge_patch(c: Collection, stored: dict[str, Any], patch: Any) -> BaseModel:
     return c.model.model_validate({**current, **changes})
 
 
+def is_partners(record: BaseModel) -> bool:
+    """Say whether a record belongs to the partner (a write of one asks accounts first)."""
+    return bool(getattr(record, "owner", "self") == "partner")
+
+
 # How one column becomes JSON: None passes the value through (str, int, bool, None).
 _Convert = Callable[[Any], Any] | None
 
@@ -63,7 +68,20 @@ def _is_plain(annotation: Any) -> bool:
     return annotation in (str, int, bool, type(None))
 
 
+def _value_type(annotation: Any) -> Any:
+    """Return the type of an optional field's values: `Annotated[Decimal, …] | None` → Decimal."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        values = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if len(values) == 1:
+            annotation = values[0]
+    if typing.get_origin(annotation) is Annotated:
+        return typing.get_args(annotation)[0]
+    return annotation
+
+
 def _convert_for(c: Collection, name: str, annotation: Any) -> _Convert:
+    if _value_type(annotation) is Decimal and name not in c.rate_columns:
+        return str  # optional money such as `cost_basis`; record_out passes None through
     if name in c.rate_columns:
         return _rate_json
     if annotation in (uuid.UUID, Decimal):

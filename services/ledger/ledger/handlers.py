@@ -12,6 +12,8 @@ from aiohttp import web
 
 from ledger import usecases
 from ledger.collections import Collection
+from ledger.domain import is_partners
+from ledger.partner import PARTNER_CHECK
 from nestegg_common.auth import current_user_id
 from nestegg_common.erasure import ERASED_USERS
 from nestegg_common.errors import NotFound
@@ -64,6 +66,8 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
     async def create(request: web.Request) -> web.StreamResponse:
         record = await read_body_model(request, c.model)
         user_id, quota = current_user_id(request), request.app[RECORDS_QUOTA]
+        if is_partners(record):  # asked before any connection is taken
+            await request.app[PARTNER_CHECK].require_partner(user_id, noun=c.noun)
         created = await create_once(
             request.app[POOL],
             request,
@@ -90,6 +94,7 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
             record_id=rid,
             patch=await read_json(request),
             expected_version=if_match,
+            partners=request.app[PARTNER_CHECK],
         )
         return json_response(body, headers={"ETag": etag_for(version)})
 

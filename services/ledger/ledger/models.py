@@ -11,8 +11,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from ledger.rules import asset_rules, income_rules, refuse
 from nestegg_common.values import DisplayText, Money, Rate, SignedMoney, Text
 
 # Rates and fractions keep the scale of their column: more places are refused, not rounded.
@@ -21,13 +22,25 @@ GrowthRate = Annotated[Decimal, Rate(ge=-0.5, le=0.5, places=6)]
 Allocation = Annotated[Decimal, Rate(ge=0, le=1, places=4)]
 Age = Annotated[int, Field(ge=0, le=120, strict=True)]
 Category = Annotated[str, Text(50)]
-Frequency = Literal["monthly", "annual"]
+Frequency = Literal["monthly", "annual", "once"]
+Owner = Literal["self", "partner", "joint"]
 
 _NAME = "What the user calls it: 1–100 characters, trimmed, something visible."
-_FREQUENCY = "How often `amount` is paid: `monthly` (12 times a year) or `annual` (once a year)."
-_START_AGE = "The user's age (whole years, 0–120) in whose year it starts; null = from now."
+_FREQUENCY = (
+    "How often `amount` is paid: `monthly` (12 times a year), `annual` (once a year) or `once` "
+    "(one payment in the year of `start_age`; null `start_age` = this year)."
+)
+# DESIGN §4; the engine's wording (services/projections/projections/engine/plan.py, _OWNER).
+_OWNER = (
+    "Whose it is: `self` (the user), `partner` (needs a partner in the profile) or `joint`. "
+    "An age on a joint record is the user's age. Default `self`."
+)
+_START_AGE = (
+    "The owner's age (whole years, 0–120) in whose year it starts; null = from now. For a "
+    "social_security income, the claiming age: 62–70, null = full retirement age."
+)
 _END_AGE = (
-    "The user's age (whole years, 0–120) in whose year it last applies, inclusive; null = to "
+    "The owner's age (whole years, 0–120) in whose year it last applies, inclusive; null = to "
     "the end of the plan. Not before `start_age`."
 )
 
@@ -63,13 +76,30 @@ class Asset(Record):
 
     model_config = _examples(
         {
+            "name": "Joint brokerage",
+            "kind": "taxable",
+            "owner": "joint",
+            "balance": "84000.00",
+            "cost_basis": "61000.00",
+            "annual_contribution": "6000.00",
+            "stock_allocation": 0.8,
+        },
+        {
             "name": "Workplace 401(k)",
             "kind": "tax_deferred",
             "balance": "182000.00",
             "annual_contribution": "12000.00",
             "contribution_end_age": 64,
             "stock_allocation": 0.7,
-        }
+        },
+        {
+            "name": "Home",
+            "kind": "real_estate",
+            "owner": "joint",
+            "balance": "450000.00",
+            "cost_basis": "310000.00",
+            "sell_age": 75,
+        },
     )
 
     name: DisplayText = Field(description=_NAME)
@@ -83,7 +113,7 @@ class Asset(Record):
     )
     contribution_end_age: Age | None = Field(
         None,
-        description="The user's age (0–120) in whose year contributions stop, inclusive; "
+        description="The owner's age (0–120) in whose year contributions stop, inclusive; "
         "null = until retirement.",
     )
     stock_allocation: Allocation | None = Field(
@@ -91,6 +121,28 @@ class Asset(Record):
         description="Share held in stocks as a fraction, 0–1, at most 4 places (0.6 = 60 % "
         "stocks, 40 % bonds). Omitted or null: 0 for cash and real_estate, 0.6 otherwise.",
     )
+    owner: Owner = Field(
+        "self",
+        description=_OWNER + " `joint` only for cash, taxable, real_estate and other assets "
+        "(a tax_deferred or tax_free account belongs to one person).",
+    )
+    cost_basis: Money | None = Field(
+        None,
+        description="taxable and real_estate only: what was paid for it (the gain on a sale is "
+        "taxed above it). Null or omitted = the balance (no unrealised gain); other kinds must "
+        "leave it null.",
+    )
+    sell_age: Age | None = Field(
+        None,
+        description="real_estate only: the owner's age (0–120) in whose year it is sold, the "
+        "proceeds going to taxable savings. Null or omitted = never sold; other kinds must "
+        "leave it null.",
+    )
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> Asset:
+        refuse("Asset", asset_rules(self.kind, self.owner, self.cost_basis, self.sell_age))
+        return self
 
 
 class Debt(Record):
@@ -100,9 +152,11 @@ class Debt(Record):
         {
             "name": "Mortgage",
             "kind": "mortgage",
+            "owner": "joint",
             "balance": "210000.00",
             "interest_rate": 0.045,
             "monthly_payment": "1450.00",
+            "payoff_age": 67,
         }
     )
 
@@ -118,6 +172,12 @@ class Debt(Record):
     monthly_payment: Money = Field(
         description="What is paid each month until the debt is paid off."
     )
+    owner: Owner = Field("self", description=_OWNER)
+    payoff_age: Age | None = Field(
+        None,
+        description="The owner's age (0–120) in whose year what is still owed is paid off from "
+        "savings. Null or omitted = amortised by `monthly_payment` to the end.",
+    )
 
 
 class Income(AgeWindow):
@@ -125,20 +185,40 @@ class Income(AgeWindow):
 
     model_config = _examples(
         {
+            "name": "Teachers' pension",
+            "kind": "pension",
+            "owner": "partner",
+            "amount": "2100.00",
+            "frequency": "monthly",
+            "start_age": 62,
+            "inflation_indexed": True,
+            "survivor_fraction": 0.5,
+        },
+        {
             "name": "Salary",
             "kind": "salary",
             "amount": "6500.00",
             "frequency": "monthly",
             "end_age": 64,
             "growth_rate": 0.02,
-        }
+        },
+        {
+            "name": "Social Security",
+            "kind": "social_security",
+            "amount": "2400.00",
+            "frequency": "monthly",
+            "start_age": 67,
+        },
     )
 
     name: DisplayText = Field(description=_NAME)
     kind: Literal["salary", "pension", "social_security", "rental", "annuity", "other"] = Field(
         description="Where it comes from; a `salary` stops at retirement whatever `end_age` says."
     )
-    amount: Money = Field(description="What is received each period, in today's money.")
+    amount: Money = Field(
+        description="What is received each period, in today's money. For social_security: the "
+        "monthly or annual benefit at the owner's full retirement age (the PIA)."
+    )
     frequency: Frequency = Field(description=_FREQUENCY)
     growth_rate: GrowthRate = Field(
         0.0,  # validated into a Decimal; the schema shows the number 0.0
@@ -152,6 +232,24 @@ class Income(AgeWindow):
     taxable: Annotated[bool, Field(strict=True)] = Field(
         True, description="Whether income tax is due on it. Default true."
     )
+    owner: Owner = Field(
+        "self",
+        description=_OWNER + " `joint` only for rental and other incomes (a salary, pension, "
+        "social_security or annuity belongs to one person).",
+    )
+    survivor_fraction: Allocation = Field(
+        0.0,  # validated into a Decimal; the schema shows the number 0.0
+        validate_default=True,
+        description="pension and annuity only: the share paid to the partner after the owner's "
+        "death, a fraction 0–1, at most 4 places (0.5 = half). Default 0; other kinds must "
+        "leave it 0.",
+    )
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> Income:
+        rules = income_rules(self.kind, self.owner, self.survivor_fraction, self.start_age)
+        refuse("Income", rules)
+        return self
 
 
 class Expense(AgeWindow):
@@ -164,7 +262,16 @@ class Expense(AgeWindow):
             "amount": "650.00",
             "frequency": "monthly",
             "essential": True,
-        }
+            "owner": "joint",
+        },
+        {
+            "name": "New roof",
+            "category": "home",
+            "amount": "18000.00",
+            "frequency": "once",
+            "start_age": 68,
+            "owner": "joint",
+        },
     )
 
     name: DisplayText = Field(description=_NAME)
@@ -180,6 +287,11 @@ class Expense(AgeWindow):
         True,
         description="Whether it must be paid whatever the markets do (a failure if not), as "
         "opposed to discretionary. Default true.",
+    )
+    owner: Owner = Field(
+        "self",
+        description=_OWNER + " A `self` or `partner` expense stops at its owner's death; a "
+        "`joint` one continues while either lives.",
     )
 
 
@@ -232,8 +344,16 @@ class Summary(BaseModel):
     total_debts: SignedMoney = Field(description="Sum of every debt's balance.")
     net_worth: SignedMoney = Field(description="`total_assets − total_debts`; may be negative.")
     annual_income: SignedMoney = Field(
-        description="Every income per year (monthly × 12), whatever its ages."
+        description="Every recurring income per year (monthly × 12, annual × 1), whatever its "
+        "ages; `once` incomes are not in it (see `one_time_income`)."
     )
     annual_expenses: SignedMoney = Field(
-        description="Every expense per year (monthly × 12), whatever its ages."
+        description="Every recurring expense per year (monthly × 12, annual × 1), whatever its "
+        "ages; `once` expenses are not in it (see `one_time_expenses`)."
+    )
+    one_time_income: SignedMoney = Field(
+        description="The sum of every `once` income (one payment each), whatever its age."
+    )
+    one_time_expenses: SignedMoney = Field(
+        description="The sum of every `once` expense (one payment each), whatever its age."
     )

@@ -73,16 +73,21 @@ def statements_for(c: Collection) -> Statements:
 
 SQL: dict[str, Statements] = {c.name: statements_for(c) for c in COLLECTIONS}
 
-_SUMMARY = """
+# A `once` record is one payment, not a yearly flow: the recurring totals leave it out and
+# the one-time totals add it up (docs/API.md, Ledger).
+_PER_YEAR = "CASE frequency WHEN 'monthly' THEN amount * 12 WHEN 'annual' THEN amount ELSE 0 END"
+_ONCE = "CASE frequency WHEN 'once' THEN amount ELSE 0 END"
+_SUMMARY = f"""
 SELECT
     (SELECT round(coalesce(sum(balance), 0), 2) FROM assets WHERE user_id = $1) AS total_assets,
     (SELECT round(coalesce(sum(balance), 0), 2) FROM debts WHERE user_id = $1) AS total_debts,
-    (SELECT round(coalesce(sum(CASE frequency WHEN 'monthly' THEN amount * 12 ELSE amount END),
-                           0), 2)
-       FROM incomes WHERE user_id = $1) AS annual_income,
-    (SELECT round(coalesce(sum(CASE frequency WHEN 'monthly' THEN amount * 12 ELSE amount END),
-                           0), 2)
-       FROM expenses WHERE user_id = $1) AS annual_expenses
+    i.annual_income, i.one_time_income, e.annual_expenses, e.one_time_expenses
+FROM (SELECT round(coalesce(sum({_PER_YEAR}), 0), 2) AS annual_income,
+             round(coalesce(sum({_ONCE}), 0), 2) AS one_time_income
+        FROM incomes WHERE user_id = $1) AS i,
+     (SELECT round(coalesce(sum({_PER_YEAR}), 0), 2) AS annual_expenses,
+             round(coalesce(sum({_ONCE}), 0), 2) AS one_time_expenses
+        FROM expenses WHERE user_id = $1) AS e
 """
 
 _DELETE_IDEMPOTENCY_KEYS_FOR_USER = "DELETE FROM idempotency_keys WHERE user_id = $1"

@@ -10,8 +10,9 @@ from pydantic import BaseModel
 
 from ledger import repository
 from ledger.collections import COLLECTIONS, Collection
-from ledger.domain import fields_to_store, merge_patch, record_out
+from ledger.domain import fields_to_store, is_partners, merge_patch, record_out
 from ledger.models import Summary
+from ledger.partner import PartnerCheck
 from nestegg_common.db import Connection
 from nestegg_common.erasure import ErasedUsers, guard_user_write
 from nestegg_common.errors import NotFound, PreconditionFailed
@@ -76,6 +77,10 @@ async def list_records_page(
     return [record_out(c, row) for row in page], next_cursor
 
 
+class _PartnerUnchecked(Exception):
+    """The merged record belongs to the partner and accounts has not been asked yet."""
+
+
 async def update_record(
     pool: asyncpg.Pool,
     c: Collection,
@@ -84,8 +89,34 @@ async def update_record(
     record_id: uuid.UUID,
     patch: Any,
     expected_version: int | None,
+    partners: PartnerCheck,
 ) -> tuple[dict[str, Any], int]:
-    """Change only the fields sent; the row lock makes concurrent PATCHes serialise."""
+    """Change only the fields sent; the row lock makes concurrent PATCHes serialise.
+
+    When the result belongs to the partner, the first pass rolls back, accounts is asked
+    with no connection or lock held, and the update runs again.
+    """
+    try:
+        return await _update_once(
+            pool, c, user_id, record_id, patch, expected_version, partner_checked=False
+        )
+    except _PartnerUnchecked:
+        await partners.require_partner(user_id, noun=c.noun)
+    return await _update_once(
+        pool, c, user_id, record_id, patch, expected_version, partner_checked=True
+    )
+
+
+async def _update_once(
+    pool: asyncpg.Pool,
+    c: Collection,
+    user_id: uuid.UUID,
+    record_id: uuid.UUID,
+    patch: Any,
+    expected_version: int | None,
+    *,
+    partner_checked: bool,
+) -> tuple[dict[str, Any], int]:
     async with pool.acquire() as conn, conn.transaction():
         await guard_user_write(conn, user_id)
         stored = await repository.lock_record(conn, c, user_id=user_id, record_id=record_id)
@@ -94,6 +125,8 @@ async def update_record(
         if expected_version is not None and stored["version"] != expected_version:
             raise PreconditionFailed(f"The {c.noun} changed since you read it; fetch it and retry.")
         merged = merge_patch(c, dict(stored), patch)
+        if is_partners(merged) and not partner_checked:
+            raise _PartnerUnchecked()
         row = await repository.update_record(
             conn, c, user_id=user_id, record_id=record_id, fields=fields_to_store(c, merged)
         )
@@ -131,6 +164,8 @@ async def get_summary(pool: asyncpg.Pool, *, user_id: uuid.UUID) -> Summary:
         net_worth=row["total_assets"] - row["total_debts"],
         annual_income=row["annual_income"],
         annual_expenses=row["annual_expenses"],
+        one_time_income=row["one_time_income"],
+        one_time_expenses=row["one_time_expenses"],
     )
 
 

@@ -29,6 +29,9 @@ MONEY_FIELDS = frozenset(
         "net_worth",
         "annual_income",
         "annual_expenses",
+        "one_time_income",
+        "one_time_expenses",
+        "cost_basis",
     }
 )
 # Engine estimates in currency units (percentiles over simulated paths): JSON numbers.
@@ -40,6 +43,7 @@ RATE_FIELDS = frozenset(
         "interest_rate",
         "growth_rate",
         "stock_allocation",
+        "survivor_fraction",
         "success_rate",
         "achieved_success_rate",
         "inflation",

@@ -17,10 +17,14 @@ from ledger import repository, usecases
 from ledger.collections import COLLECTIONS
 from ledger.domain import fields_to_store
 from ledger.models import Asset
+from ledger.partner import PartnerCheck
 from nestegg_common.erasure import AccountErased, ErasedUsers, guard_user_write, lock_for_erasure
 from nestegg_common.events import Event
 
 ASSETS = next(c for c in COLLECTIONS if c.name == "assets")
+NOT_ASKED = PartnerCheck(
+    client=lambda: pytest.fail("accounts was asked"), accounts_url="", internal_token=""
+)
 
 
 def asset() -> Asset:
@@ -101,7 +105,13 @@ async def test_every_kind_of_write_after_the_erasure_is_refused(pool: asyncpg.Po
         )
     writes = [
         usecases.update_record(
-            pool, ASSETS, user_id=user_id, record_id=row["id"], patch={}, expected_version=None
+            pool,
+            ASSETS,
+            user_id=user_id,
+            record_id=row["id"],
+            patch={},
+            expected_version=None,
+            partners=NOT_ASKED,  # a record of the user's own: accounts is not asked
         ),
         usecases.delete_record(
             pool, ASSETS, user_id=user_id, record_id=row["id"], expected_version=None

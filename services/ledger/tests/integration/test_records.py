@@ -18,6 +18,9 @@ EXPECTED_FIELDS: dict[str, dict[str, Any]] = {
         "annual_contribution": "1200.00",
         "contribution_end_age": 60,
         "stock_allocation": 0.7,
+        "owner": "self",
+        "cost_basis": None,
+        "sell_age": None,
     },
     "debts": {
         "name": "Mortgage",
@@ -25,6 +28,8 @@ EXPECTED_FIELDS: dict[str, dict[str, Any]] = {
         "balance": "250000.00",
         "interest_rate": 0.05,
         "monthly_payment": "1500.50",
+        "owner": "self",
+        "payoff_age": None,
     },
     "incomes": {
         "name": "Salary",
@@ -36,6 +41,8 @@ EXPECTED_FIELDS: dict[str, dict[str, Any]] = {
         "growth_rate": 0.02,
         "inflation_indexed": False,
         "taxable": True,
+        "owner": "self",
+        "survivor_fraction": 0,
     },
     "expenses": {
         "name": "Rent",
@@ -46,6 +53,7 @@ EXPECTED_FIELDS: dict[str, dict[str, Any]] = {
         "end_age": 90,
         "inflation_indexed": True,
         "essential": False,
+        "owner": "self",
     },
 }
 
@@ -60,7 +68,14 @@ PATCHES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 MINIMAL_BODIES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "assets": (
         {"name": "Savings", "kind": "taxable", "balance": "0"},
-        {"balance": "0.00", "annual_contribution": "0.00", "contribution_end_age": None},
+        {
+            "balance": "0.00",
+            "annual_contribution": "0.00",
+            "contribution_end_age": None,
+            "owner": "self",
+            "cost_basis": None,
+            "sell_age": None,
+        },
     ),
     "debts": (
         {
@@ -70,7 +85,13 @@ MINIMAL_BODIES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "interest_rate": 0,
             "monthly_payment": "0",
         },
-        {"balance": "0.00", "interest_rate": 0, "monthly_payment": "0.00"},
+        {
+            "balance": "0.00",
+            "interest_rate": 0,
+            "monthly_payment": "0.00",
+            "owner": "self",
+            "payoff_age": None,
+        },
     ),
     "incomes": (
         {"name": "Pension", "kind": "pension", "amount": "100", "frequency": "annual"},
@@ -81,6 +102,8 @@ MINIMAL_BODIES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "growth_rate": 0,
             "inflation_indexed": False,
             "taxable": True,
+            "owner": "self",
+            "survivor_fraction": 0,
         },
     ),
     "expenses": (
@@ -91,6 +114,7 @@ MINIMAL_BODIES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "end_age": None,
             "inflation_indexed": True,
             "essential": True,
+            "owner": "self",
         },
     ),
 }

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-KEYS = {"total_assets", "total_debts", "net_worth", "annual_income", "annual_expenses"}
+KEYS = {
+    "total_assets",
+    "total_debts",
+    "net_worth",
+    "annual_income",
+    "annual_expenses",
+    "one_time_income",
+    "one_time_expenses",
+}
 
 
 async def summary_of(client, user) -> dict[str, str]:
@@ -46,6 +54,8 @@ async def test_the_summary_adds_up_every_record_by_hand(client, api, new_user) -
         "net_worth": money(total_assets - total_debts),
         "annual_income": money(annual(incomes)),
         "annual_expenses": money(annual(expenses)),
+        "one_time_income": "0.00",
+        "one_time_expenses": "0.00",
     }
     # The same, spelled out: 3500.99, 500.00, 3000.99, 60000 + 1200.10 + 399.96, 18011.88 + 800.
     assert await summary_of(client, me) == {
@@ -54,7 +64,28 @@ async def test_the_summary_adds_up_every_record_by_hand(client, api, new_user) -
         "net_worth": "3000.99",
         "annual_income": "61600.06",
         "annual_expenses": "18811.88",
+        "one_time_income": "0.00",
+        "one_time_expenses": "0.00",
     }
+
+
+async def test_once_items_are_left_out_of_the_yearly_totals_and_summed_apart(
+    client, api, new_user
+) -> None:
+    me = new_user()
+    incomes = [("5000", "monthly"), ("1200.10", "annual"), ("25000", "once"), ("0.99", "once")]
+    expenses = [("800", "annual"), ("18000", "once"), ("150.5", "monthly")]
+    for amount, frequency in incomes:
+        body = api.body("incomes", kind="other", amount=amount, frequency=frequency)
+        await api.create("incomes", me, body)
+    for amount, frequency in expenses:
+        await api.create("expenses", me, api.body("expenses", amount=amount, frequency=frequency))
+    summary = await summary_of(client, me)
+    # By hand: 60000 + 1200.10; 25000 + 0.99; 800 + 1806.00; 18000.
+    assert summary["annual_income"] == "61200.10"
+    assert summary["one_time_income"] == "25000.99"
+    assert summary["annual_expenses"] == "2606.00"
+    assert summary["one_time_expenses"] == "18000.00"
 
 
 async def test_the_net_worth_is_negative_when_debts_exceed_assets(client, api, new_user) -> None:
@@ -110,4 +141,6 @@ async def test_a_ledger_with_only_debts_shows_every_total_with_two_places(
         "net_worth": "-500.00",
         "annual_income": "0.00",
         "annual_expenses": "0.00",
+        "one_time_income": "0.00",
+        "one_time_expenses": "0.00",
     }

@@ -43,6 +43,9 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "annual_contribution": Decimal("1200.00"),
             "contribution_end_age": 60,
             "stock_allocation": Decimal("0.6000"),
+            "owner": "joint",
+            "cost_basis": Decimal("800.25"),
+            "sell_age": None,
         },
         {
             "name": "Cash",
@@ -51,6 +54,9 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "annual_contribution": Decimal("0.00"),
             "contribution_end_age": None,
             "stock_allocation": Decimal("0.0000"),
+            "owner": "self",
+            "cost_basis": None,
+            "sell_age": None,
         },
         {
             "name": "x" * 100,
@@ -59,6 +65,9 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "annual_contribution": MAX_MONEY,
             "contribution_end_age": 0,
             "stock_allocation": Decimal("1.0000"),
+            "owner": "partner",
+            "cost_basis": None,
+            "sell_age": None,
         },
         {
             "name": "Maison à Genève ☂",
@@ -67,6 +76,9 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "annual_contribution": Decimal("10.10"),
             "contribution_end_age": 120,
             "stock_allocation": Decimal("0.0001"),
+            "owner": "joint",
+            "cost_basis": MAX_MONEY,
+            "sell_age": 75,
         },
     ],
     "debts": [
@@ -76,6 +88,8 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "balance": Decimal("250000.00"),
             "interest_rate": Decimal("0.050000"),
             "monthly_payment": Decimal("1500.50"),
+            "owner": "joint",
+            "payoff_age": 67,
         },
         {
             "name": "Card",
@@ -83,6 +97,8 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "balance": Decimal("0.00"),
             "interest_rate": Decimal("0.000000"),
             "monthly_payment": Decimal("0.00"),
+            "owner": "self",
+            "payoff_age": None,
         },
         {
             "name": "Loan",
@@ -90,6 +106,8 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "balance": MAX_MONEY,
             "interest_rate": Decimal("1.000000"),
             "monthly_payment": MAX_MONEY,
+            "owner": "partner",
+            "payoff_age": 0,
         },
         {
             "name": "Student",
@@ -97,6 +115,8 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "balance": Decimal("12.30"),
             "interest_rate": Decimal("0.000001"),
             "monthly_payment": Decimal("99.99"),
+            "owner": "self",
+            "payoff_age": None,
         },
     ],
     "incomes": [
@@ -110,6 +130,8 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "growth_rate": Decimal("0.020000"),
             "inflation_indexed": False,
             "taxable": True,
+            "owner": "self",
+            "survivor_fraction": Decimal("0.0000"),
         },
         {
             "name": "Pension",
@@ -121,6 +143,8 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "growth_rate": Decimal("-0.500000"),
             "inflation_indexed": True,
             "taxable": False,
+            "owner": "partner",
+            "survivor_fraction": Decimal("0.5000"),
         },
         {
             "name": "Rent",
@@ -132,6 +156,8 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "growth_rate": Decimal("0.500000"),
             "inflation_indexed": False,
             "taxable": False,
+            "owner": "joint",
+            "survivor_fraction": Decimal("0.0000"),
         },
         {
             "name": "Annuity",
@@ -143,17 +169,21 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "growth_rate": Decimal("0.000000"),
             "inflation_indexed": True,
             "taxable": True,
+            "owner": "self",
+            "survivor_fraction": Decimal("1.0000"),
         },
         {
             "name": "Other",
             "kind": "other",
             "amount": Decimal("1.00"),
-            "frequency": "annual",
+            "frequency": "once",
             "start_age": None,
             "end_age": 70,
             "growth_rate": Decimal("-0.000001"),
             "inflation_indexed": False,
             "taxable": True,
+            "owner": "joint",
+            "survivor_fraction": Decimal("0.0000"),
         },
     ],
     "expenses": [
@@ -166,6 +196,7 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "end_age": 90,
             "inflation_indexed": True,
             "essential": False,
+            "owner": "self",
         },
         {
             "name": "Food",
@@ -176,16 +207,18 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
             "end_age": None,
             "inflation_indexed": False,
             "essential": True,
+            "owner": "partner",
         },
         {
             "name": "Travel",
             "category": "travel",
             "amount": MAX_MONEY,
-            "frequency": "monthly",
+            "frequency": "once",
             "start_age": 0,
             "end_age": 0,
             "inflation_indexed": True,
             "essential": True,
+            "owner": "joint",
         },
     ],
 }
@@ -253,6 +286,20 @@ def test_rates_are_shown_as_json_numbers_without_the_padding_of_their_column(
     value = record_out(c, row)[c.rate_columns[0]]
     assert orjson.dumps(value) == shown
     assert Decimal(str(value)) == rate  # the number is the stored value, exactly
+
+
+@pytest.mark.parametrize(
+    ("fraction", "shown"), [(Decimal("0.5000"), b"0.5"), (Decimal("0.0000"), b"0.0")]
+)
+def test_a_survivor_fraction_is_shown_as_a_json_number(fraction: Decimal, shown: bytes) -> None:
+    row = stored(FIELDS["incomes"][1], at=WHOLE_SECOND, changed=WHOLE_SECOND)
+    row["survivor_fraction"] = fraction
+    assert orjson.dumps(record_out(INCOMES, row)["survivor_fraction"]) == shown
+
+
+def test_an_unset_cost_basis_is_null_and_a_set_one_money_with_two_places() -> None:
+    rows = [stored(fields, at=WHOLE_SECOND, changed=WHOLE_SECOND) for fields in FIELDS["assets"]]
+    assert [record_out(ASSETS, row)["cost_basis"] for row in rows[:2]] == ["800.25", None]
 
 
 def test_expenses_have_no_rate_and_show_money_with_two_places() -> None:
