@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Mapping
@@ -11,7 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .inputs import Timeline, kernel_inputs, resolve_timeline
+from .household import Household, Lives, crossings, draw_lives, resolve_household
+from .inputs import kernel_inputs
 from .kernel import KernelOutput, simulate
 from .plan import Plan
 from .result import build_result, inputs_hash
@@ -23,6 +25,7 @@ from .returns import (
     historical_returns,
     load_shiller_csv,
     monte_carlo_returns,
+    repeat_paths,
 )
 from .version import ENGINE_VERSION
 
@@ -33,13 +36,14 @@ SHIPPED_HISTORICAL_DATA = Path(__file__).resolve().parent / "data" / "shiller_mo
 
 @dataclass(frozen=True)
 class Prepared:
-    """Hold what every evaluation of one plan shares: timeline, returns, seed, dataset."""
+    """Hold what every evaluation of one plan shares: household, returns, lives, seed, dataset."""
 
     plan: Plan
-    timeline: Timeline
+    household: Household
     returns: ReturnPaths
     seed: int | None
     dataset_hash: str | None
+    lives: Lives | None = None  # stochastic lifespans, one draw per path; None = fixed
 
 
 @functools.lru_cache(maxsize=4)
@@ -63,6 +67,25 @@ def as_plan(plan: Plan | Mapping[str, Any]) -> Plan:
     return plan if isinstance(plan, Plan) else Plan.model_validate(plan)
 
 
+def _with_lives(
+    valid: Plan, household: Household, returns: ReturnPaths, seed: int | None, dataset: str | None
+) -> Prepared:
+    """Return the prepared run, drawing lifespans when longevity is stochastic.
+
+    Deterministic returns are crossed with `paths` lifespan draws; each historical start year
+    with ceil(paths / start years) draws; Monte Carlo draws one lifespan per path. The draws
+    come from the seed's own stream (household.lifespan_rng), so returns stay engine 1's.
+    """
+    if not household.stochastic:
+        return Prepared(valid, household, returns, seed, dataset)
+    assume = valid.assumptions
+    seed = seed if seed is not None else (draw_seed() if assume.seed is None else assume.seed)
+    if assume.mode != "monte_carlo":
+        returns = repeat_paths(returns, crossings(returns.paths, assume.paths))
+    lives = draw_lives(household, seed, returns.paths)
+    return Prepared(valid, household, returns, seed, dataset, lives)
+
+
 def prepare(
     plan: Plan | Mapping[str, Any],
     *,
@@ -70,56 +93,60 @@ def prepare(
     historical_path: str | Path | None = None,
     historical: HistoricalSeries | None = None,
 ) -> Prepared:
-    """Validate the plan and build the return matrices its mode calls for."""
+    """Validate the plan and build the return matrices (and lifespans) its mode calls for."""
     valid = as_plan(plan)
-    timeline = resolve_timeline(valid, today or date.today())
+    household = resolve_household(valid, today or date.today())
     assume = valid.assumptions
     if assume.mode == "historical":
         series = historical or load_historical(historical_path)
         returns = historical_returns(
             series,
-            timeline.years,
+            household.rows,
             first_year=assume.historical.first_year,
             last_year=assume.historical.last_year,
         )
-        return Prepared(valid, timeline, returns, None, series.sha256)
+        return _with_lives(valid, household, returns, None, series.sha256)
     if assume.mode == "deterministic":
         returns = deterministic_returns(
-            timeline.years,
+            household.rows,
             stock=assume.stock_return,
             bond=assume.bond_return,
             inflation=assume.inflation,
         )
-        return Prepared(valid, timeline, returns, None, None)
+        return _with_lives(valid, household, returns, None, None)
     seed = draw_seed() if assume.seed is None else assume.seed
     returns = monte_carlo_returns(
         assume.paths,
-        timeline.years,
+        household.rows,
         seed=seed,
         stock=(assume.stock_return, assume.stock_vol),
         bond=(assume.bond_return, assume.bond_vol),
         inflation=(assume.inflation, assume.inflation_vol),
         stock_bond_corr=assume.stock_bond_corr,
     )
-    return Prepared(valid, timeline, returns, seed, None)
+    return _with_lives(valid, household, returns, seed, None)
+
+
+def _retiring(household: Household, plan: Plan) -> Household:
+    """Return the household with the plan's retirement ages (solvers and scenarios vary them)."""
+    ages = [plan.profile.retirement_age]
+    if plan.profile.partner is not None:
+        ages.append(plan.profile.partner.retirement_age)
+    people = tuple(
+        dataclasses.replace(person, retirement_age=age)
+        for person, age in zip(household.people, ages, strict=True)
+    )
+    return dataclasses.replace(household, people=people)
 
 
 def evaluate(
     prepared: Prepared, plan: Plan | None = None, *, annual_spending: float | None = None
 ) -> KernelOutput:
-    """Run the kernel for a plan (default: the prepared one) on the prepared returns."""
+    """Run the kernel for a plan (default: the prepared one) on the prepared returns and lives."""
     chosen = plan or prepared.plan
-    timeline = prepared.timeline
-    if plan is not None:
-        timeline = Timeline(
-            timeline.current_age,
-            plan.profile.retirement_age,
-            timeline.life_expectancy,
-            timeline.first_year,
-        )
-    return simulate(
-        kernel_inputs(chosen, timeline, annual_spending=annual_spending), prepared.returns
-    )
+    household = prepared.household if plan is None else _retiring(prepared.household, plan)
+    inputs = kernel_inputs(chosen, household, prepared.lives, annual_spending=annual_spending)
+    return simulate(inputs, prepared.returns)
 
 
 def hash_inputs(
@@ -128,7 +155,7 @@ def hash_inputs(
     """Return the inputs hash: plan, assumptions (seed used), version, dataset, resolved dates."""
     return _inputs_digest(
         plan or prepared.plan,
-        prepared.timeline,
+        prepared.household,
         seed=prepared.seed,
         dataset_hash=prepared.dataset_hash,
         annual_spending=annual_spending,
@@ -137,7 +164,7 @@ def hash_inputs(
 
 def _inputs_digest(
     plan: Plan,
-    timeline: Timeline,
+    household: Household,
     *,
     seed: int | None,
     dataset_hash: str | None,
@@ -150,7 +177,11 @@ def _inputs_digest(
         "engine_version": ENGINE_VERSION,
         "dataset_hash": dataset_hash,
         # A birth_date plan depends on the run date through the age and the calendar years.
-        "resolved": {"current_age": timeline.current_age, "first_year": timeline.first_year},
+        "resolved": {
+            "ages": [person.age for person in household.people],
+            "birth_years": [person.birth_year for person in household.people],
+            "first_year": household.first_year,
+        },
     }
     if annual_spending is not None:
         payload["annual_spending"] = annual_spending
@@ -169,15 +200,19 @@ def expected_inputs_hash(
     Carlo plan needs a fixed seed for its result (and so its hash) to be knowable in advance.
     """
     valid = as_plan(plan)
-    timeline = resolve_timeline(valid, today or date.today())
+    household = resolve_household(valid, today or date.today())
     mode = valid.assumptions.mode
-    if mode == "monte_carlo" and valid.assumptions.seed is None:
-        raise ValueError("a Monte Carlo plan needs a seed for its inputs hash to be known")
-    seed = valid.assumptions.seed if mode == "monte_carlo" else None
+    random = mode == "monte_carlo" or household.stochastic
+    if random and valid.assumptions.seed is None:
+        raise ValueError(
+            "a Monte Carlo or stochastic-longevity plan needs a seed for its inputs hash to be "
+            "known"
+        )
+    seed = valid.assumptions.seed if random else None
     dataset_hash = None
     if mode == "historical":
         dataset_hash = (historical or load_historical()).sha256
-    return _inputs_digest(valid, timeline, seed=seed, dataset_hash=dataset_hash)
+    return _inputs_digest(valid, household, seed=seed, dataset_hash=dataset_hash)
 
 
 def summarise(
@@ -188,10 +223,14 @@ def summarise(
     annual_spending: float | None = None,
 ) -> dict[str, Any]:
     """Build the result JSON for one kernel run."""
+    household = prepared.household
+    partner = household.partner
     return build_result(
         output,
-        first_age=prepared.timeline.current_age,
-        first_year=prepared.timeline.first_year,
+        first_age=household.first.age,
+        partner_age=None if partner is None else partner.age,
+        first_year=household.first_year,
+        lives=prepared.lives,
         seed=prepared.seed,
         inputs_digest=hash_inputs(prepared, plan, annual_spending=annual_spending),
         engine_version=ENGINE_VERSION,

@@ -117,13 +117,13 @@ def run_bench(
 
             total = _median_ms(end_to_end, repeat)
             kernel = _median_ms(kernel_only, repeat)
-            path_years = prepared.returns.paths * prepared.timeline.years
+            path_years = prepared.returns.paths * prepared.household.rows
             rows.append(
                 {
                     "mode": mode,
                     "strategy": strategy,
                     "paths": prepared.returns.paths,
-                    "years": prepared.timeline.years,
+                    "years": prepared.household.rows,
                     "kernel_ms": round(kernel, 1),
                     "total_ms": round(total, 1),
                     "kernel_path_years_per_s": round(path_years / kernel * 1000.0),

@@ -1,13 +1,23 @@
-"""The household on one timeline (DESIGN §6.1): who is in it, their ages, how many rows to run."""
+"""The household on one timeline (DESIGN §6.1): who is in it, their ages, who is alive when."""
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
 
+import numpy as np
+import numpy.typing as npt
+
+from .mortality import death_ages
 from .plan import Plan, _Person
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 # Stochastic lifespans run every path until the last person could be alive (DESIGN §6.1).
 LAST_AGE = 120
+FIRST, SECOND = 0, 1
 
 
 def completed_years(birth_date: date, today: date) -> int:
@@ -26,17 +36,143 @@ def current_age(person: _Person, today: date) -> int:
     return person.current_age
 
 
+def _people(plan: Plan) -> list[_Person]:
+    """Return the first person and, when there is one, the partner."""
+    partner = plan.profile.partner
+    return [plan.profile] if partner is None else [plan.profile, partner]
+
+
 def plan_rows(plan: Plan, today: date) -> int:
     """Return the number of funded years (rows before the final one) the plan runs.
 
     Fixed longevity funds the years until the last death; stochastic runs to age 120 of
     whoever could live longest.
     """
-    people: list[_Person] = [plan.profile]
-    if plan.profile.partner is not None:
-        people.append(plan.profile.partner)
     stochastic = plan.assumptions.longevity == "stochastic"
     return max(
         (LAST_AGE if stochastic else person.life_expectancy) - current_age(person, today)
-        for person in people
+        for person in _people(plan)
     )
+
+
+@dataclass(frozen=True)
+class Person:
+    """Hold one person's resolved dates."""
+
+    age: int  # completed years on the run date
+    retirement_age: int
+    life_expectancy: int
+    sex: str
+    # SSA's birth year: someone born on 1 January attains their ages on 31 December, so SSA
+    # files them under the year before; with only an age, the run year less the age.
+    birth_year: int
+
+
+@dataclass(frozen=True)
+class Household:
+    """Hold the people, the number of funded rows and the calendar year of row 0."""
+
+    people: tuple[Person, ...]
+    rows: int
+    first_year: int
+    married_joint: bool
+    stochastic: bool
+
+    @property
+    def first(self) -> Person:
+        """Return the first person (rows are labelled with their age)."""
+        return self.people[FIRST]
+
+    @property
+    def partner(self) -> Person | None:
+        """Return the partner, if any."""
+        return self.people[SECOND] if len(self.people) > 1 else None
+
+    def ages(self, who: int) -> IntArray:
+        """Return a person's age in each row, the final "what is left" row included."""
+        return self.people[who].age + np.arange(self.rows + 1, dtype=np.int64)
+
+    def retirement_row(self, who: int) -> int:
+        """Return a person's first retirement row, clamped to the plan."""
+        person = self.people[who]
+        return min(max(person.retirement_age - person.age, 0), self.rows)
+
+    @property
+    def retirement_index(self) -> int:
+        """Return the household's first retirement row: the first row nobody works in."""
+        return max(self.retirement_row(who) for who in range(len(self.people)))
+
+
+def _person(person: _Person, today: date) -> Person:
+    age = current_age(person, today)
+    if age >= person.life_expectancy:
+        raise ValueError("current age must be below life_expectancy")
+    if person.birth_date is not None:
+        birth_year = (person.birth_date - timedelta(days=1)).year
+    else:
+        birth_year = today.year - age
+    return Person(age, person.retirement_age, person.life_expectancy, person.sex, birth_year)
+
+
+def resolve_household(plan: Plan, today: date) -> Household:
+    """Resolve each person's age and the plan's span on the run date."""
+    people = tuple(_person(person, today) for person in _people(plan))
+    return Household(
+        people=people,
+        rows=plan_rows(plan, today),
+        first_year=today.year,
+        married_joint=plan.profile.filing_status == "married_joint",
+        stochastic=plan.assumptions.longevity == "stochastic",
+    )
+
+
+@dataclass(frozen=True)
+class Lives:
+    """Hold each person's death age per path: the age of the first row they are not alive in.
+
+    Fixed longevity has one column (the life expectancy) shared by every path; stochastic
+    lifespans have one draw per path.
+    """
+
+    death_ages: tuple[IntArray, ...]  # one (columns,) array per person
+
+    @property
+    def columns(self) -> int:
+        """Return 1 (the same on every path) or the number of paths."""
+        return int(self.death_ages[FIRST].size)
+
+    def alive(self, household: Household, who: int) -> BoolArray:
+        """Return (rows + 1, columns): whether a person is alive at the start of each row."""
+        ages = household.ages(who)
+        return ages[:, None] < self.death_ages[who][None, :]
+
+
+def fixed_lives(household: Household) -> Lives:
+    """Return lives that end at each person's life expectancy."""
+    return Lives(tuple(np.array([p.life_expectancy], dtype=np.int64) for p in household.people))
+
+
+def lifespan_rng(seed: int) -> np.random.Generator:
+    """Return the lifespan stream of a seed, apart from the return matrices' stream.
+
+    Returns draw from PCG64(seed) itself; lifespans from its first spawned child, so that a
+    seed's return matrices stay exactly engine 1's whatever the longevity.
+    """
+    child = np.random.SeedSequence(seed).spawn(1)[0]
+    return np.random.Generator(np.random.PCG64(child))
+
+
+def draw_lives(household: Household, seed: int, draws: int) -> Lives:
+    """Draw each person's death age on every path from the SSA period life table."""
+    rng = lifespan_rng(seed)
+    return Lives(
+        tuple(death_ages(rng, age=p.age, sex=p.sex, draws=draws) for p in household.people)
+    )
+
+
+def crossings(windows: int, paths: int) -> int:
+    """Return how many lifespan draws each historical start year is crossed with.
+
+    Enough for the total to reach the requested paths: ceil(paths / start years), at least 1.
+    """
+    return max(1, math.ceil(paths / windows))

@@ -1,182 +1,168 @@
-"""Turn a validated plan into the kernel's plain arrays."""
+"""Turn a validated plan and the household's lives into the kernel's plain arrays."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 import numpy as np
 
-from .kernel import FloatArray, Flows, KernelInputs
-from .plan import Asset, Debt, Expense, Income, Plan
+from .flows import (
+    EXPENSE_INDEXED,
+    EXPENSE_NOMINAL,
+    INCOME_INDEXED,
+    INCOME_NOMINAL,
+    KINDS,
+    OBLIGATIONS,
+    TAXABLE_INDEXED,
+    TAXABLE_NOMINAL,
+    States,
+    active_rows,
+    amortise,
+    annual,
+    contributions,
+    event_row,
+    expense_weight,
+    income_weight,
+    owner_index,
+    schedule,
+    social_security,
+    states,
+)
+from .household import FIRST, SECOND, Household, Lives, completed_years, fixed_lives
+from .kernel import BoolArray, Flows, HomeSale, KernelInputs
+from .plan import Asset, Plan
 from .strategies import NEEDS, StrategyParams
+
+__all__ = ["completed_years", "kernel_inputs"]
 
 LIQUID_ORDER = ("cash", "taxable", "tax_deferred", "tax_free")
 # Cash and real estate keep pace with inflation; the other kinds earn their stock/bond mix.
 INFLATION_KINDS = frozenset({"cash", "real_estate"})
-# A debt left with less than half a cent is paid off; rounding must not keep it alive.
-PAID_OFF = 0.005
+OWNER_CODES = {"self": 0, "partner": 1, "joint": 2}
+# IRC §121: the gain excluded on the sale of a main home, single and married filing jointly.
+EXCLUSION_SINGLE = 250_000.0
+EXCLUSION_JOINT = 500_000.0
 
 
-@dataclass(frozen=True)
-class Timeline:
-    """Hold the plan's resolved ages and calendar years."""
-
-    current_age: int
-    retirement_age: int
-    life_expectancy: int
-    first_year: int
-
-    @property
-    def years(self) -> int:
-        """Return the number of funded years."""
-        return self.life_expectancy - self.current_age
-
-    @property
-    def retirement_index(self) -> int:
-        """Return the row of the first retirement year, clamped to the plan."""
-        return min(max(self.retirement_age - self.current_age, 0), self.years)
+def _alive(household: Household, lives: Lives) -> tuple[BoolArray, BoolArray]:
+    """Return (rows + 1, columns) alive flags of the first person and the partner."""
+    first = lives.alive(household, FIRST)
+    second = lives.alive(household, SECOND) if household.partner else np.zeros_like(first)
+    return first, second
 
 
-def completed_years(birth_date: date, today: date) -> int:
-    """Return the completed years between a birth date and today."""
-    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
-    return today.year - birth_date.year - int(before_birthday)
-
-
-def resolve_timeline(plan: Plan, today: date) -> Timeline:
-    """Resolve the current age (birth_date wins over current_age) and check the span."""
-    profile = plan.profile
-    if profile.birth_date is not None:
-        if profile.birth_date > today:
-            raise ValueError("profile.birth_date is in the future")
-        age = completed_years(profile.birth_date, today)
-    else:
-        assert profile.current_age is not None  # the Profile validator guarantees one of them
-        age = profile.current_age
-    if age >= profile.life_expectancy:
-        raise ValueError("current age must be below life_expectancy")
-    return Timeline(age, profile.retirement_age, profile.life_expectancy, today.year)
-
-
-def _annual(amount: float, frequency: str) -> float:
-    """Return an amount per year."""
-    return amount * 12.0 if frequency == "monthly" else amount
-
-
-def _window(record: Income | Expense, timeline: Timeline) -> tuple[int, int]:
-    """Return the first and last age (inclusive) at which a record applies."""
-    start = timeline.current_age if record.start_age is None else record.start_age
-    end = timeline.life_expectancy - 1 if record.end_age is None else record.end_age
-    # Retiring means stopping work: a salary never runs past the last working year.
-    if isinstance(record, Income) and record.kind == "salary":
-        end = min(end, timeline.retirement_age - 1)
-    return start, end
-
-
-def _schedule(amount: float, growth: float, window: tuple[int, int], tl: Timeline) -> FloatArray:
-    """Return a yearly schedule: the amount grown from today, zero outside its window."""
-    ages = tl.current_age + np.arange(tl.years)
-    active = (ages >= window[0]) & (ages <= window[1])
-    return np.where(active, amount * (1.0 + growth) ** np.arange(tl.years), 0.0)
-
-
-def amortise(debt: Debt, years: int) -> tuple[FloatArray, FloatArray]:
-    """Return the yearly payments and start-of-year balances of a monthly-amortised debt."""
-    balance = float(debt.balance)
-    monthly_rate = debt.interest_rate / 12.0
-    payment = float(debt.monthly_payment)
-    payments, balances = np.zeros(years), np.zeros(years + 1)
-    for year in range(years):
-        balances[year] = balance
-        paid = 0.0
-        for _ in range(12):
-            if balance <= 0.0:
-                break
-            owed = balance * (1.0 + monthly_rate)
-            instalment = min(payment, owed)
-            balance = owed - instalment
-            paid += instalment
-            if balance < PAID_OFF:
-                balance = 0.0
-        payments[year] = paid
-    balances[years] = balance
-    return payments, balances
-
-
-def _contributions(assets: list[Asset], tl: Timeline) -> FloatArray:
-    """Return each asset's yearly contribution; without an end age they stop at retirement."""
-    ages = tl.current_age + np.arange(tl.years)
-    rows = []
-    for asset in assets:
-        end = (
-            tl.retirement_age - 1
-            if asset.contribution_end_age is None
-            else asset.contribution_end_age
-        )
-        rows.append(np.where(ages <= end, float(asset.annual_contribution), 0.0))
-    return np.array(rows, dtype=np.float64).reshape(len(assets), tl.years)
-
-
-def _flows(plan: Plan, assets: list[Asset], tl: Timeline, spending: float | None) -> Flows:
-    """Return the plan's deterministic schedules."""
-    n = tl.years
-    inc = {key: np.zeros(n) for key in ("nominal", "indexed", "tax_nominal", "tax_indexed")}
+def _flows(
+    plan: Plan,
+    assets: list[Asset],
+    household: Household,
+    alive: tuple[BoolArray, BoolArray],
+    st: States,
+    spending: float | None,
+) -> Flows:
+    """Return the plan's flow tables in record order (engine 1's order of summation)."""
+    n, columns = household.rows, st.first.shape[1]
+    table = np.zeros((n, KINDS, columns))
+    benefit = social_security(plan, household, alive)
+    per_path = st.column is not None
+    ss = np.zeros_like(benefit[FIRST]) if per_path else None
+    ss_taxable = np.zeros_like(benefit[FIRST]) if per_path else None
+    paid_people: set[int] = set()
     for income in plan.incomes:
-        sched = _schedule(
-            _annual(float(income.amount), income.frequency),
+        if income.kind == "social_security":
+            # One benefit per person (flows.claimants); indexed by the path's inflation (COLA).
+            who = owner_index(income.owner)
+            if who in paid_people:
+                continue
+            paid_people.add(who)
+            paid = benefit[who]
+            if ss is not None and ss_taxable is not None:
+                ss += paid
+                if income.taxable:
+                    ss_taxable += paid
+            else:
+                table[:, INCOME_INDEXED] += paid
+                if income.taxable:
+                    table[:, TAXABLE_INDEXED] += paid
+            continue
+        sched = schedule(
+            annual(float(income.amount), income.frequency),
             income.growth_rate,
-            _window(income, tl),
-            tl,
+            active_rows(income, household),
         )
-        kind = "indexed" if income.inflation_indexed else "nominal"
-        inc[kind] += sched
+        flow = sched[:, None] * income_weight(income, st)
+        kind = INCOME_INDEXED if income.inflation_indexed else INCOME_NOMINAL
+        table[:, kind] += flow
         if income.taxable:
-            inc["tax_" + kind] += sched
-    exp_nominal, exp_indexed = np.zeros(n), np.zeros(n)
+            table[:, kind + TAXABLE_NOMINAL] += flow
     for expense in plan.expenses:
-        sched = _schedule(
-            _annual(float(expense.amount), expense.frequency), 0.0, _window(expense, tl), tl
+        sched = schedule(
+            annual(float(expense.amount), expense.frequency), 0.0, active_rows(expense, household)
         )
-        if expense.inflation_indexed:
-            exp_indexed += sched
-        else:
-            exp_nominal += sched
+        kind = EXPENSE_INDEXED if expense.inflation_indexed else EXPENSE_NOMINAL
+        table[:, kind] += sched[:, None] * expense_weight(expense, st)
+    anyone = st.anyone.astype(np.float64)
     if spending is not None and plan.assumptions.withdrawal_strategy == NEEDS:
         # The spending solver replaces retirement expenses with one indexed amount.
-        exp_nominal[tl.retirement_index :] = 0.0
-        exp_indexed[tl.retirement_index :] = spending
+        start = household.retirement_index
+        table[start:, EXPENSE_NOMINAL] = 0.0
+        table[start:, EXPENSE_INDEXED] = spending * anyone[start:]
     debt_payment, debt_balance = np.zeros(n), np.zeros(n + 1)
     for debt in plan.debts:
-        paid, owed = amortise(debt, n)
-        debt_payment += paid
+        paid_debt, owed = amortise(debt, n, event_row(debt.payoff_age, debt.owner, household))
+        debt_payment += paid_debt
         debt_balance += owed
+    contributed = contributions(assets, household, st)
+    # Nothing flows once nobody is alive: debts are paid while someone lives.
+    table[:, OBLIGATIONS] = debt_payment[:, None] * anyone + contributed.sum(axis=0)
     return Flows(
-        income_nominal=inc["nominal"],
-        income_indexed=inc["indexed"],
-        taxable_nominal=inc["tax_nominal"],
-        taxable_indexed=inc["tax_indexed"],
-        expense_nominal=exp_nominal,
-        expense_indexed=exp_indexed,
-        debt_payment=debt_payment,
+        table=table,
+        contributions=contributed,
+        contributing=contributed.sum(axis=(0, 2)) != 0.0,
+        column=st.column,
+        social_security=ss,
+        social_security_taxable=ss_taxable,
         debt_balance=debt_balance,
-        contributions=_contributions(assets, tl),
     )
 
 
-def kernel_inputs(
-    plan: Plan, timeline: Timeline, *, annual_spending: float | None = None
-) -> KernelInputs:
-    """Build the kernel's inputs for a plan on a resolved timeline."""
+def _assets(plan: Plan) -> list[Asset]:
+    """Return the plan's assets, liquid first, with a savings account when there is none."""
     assets = list(plan.assets)
-    kinds = [a.kind for a in assets]
+    kinds = {a.kind for a in assets}
     if "taxable" not in kinds and "cash" not in kinds:
         # Surplus needs somewhere to go; an empty cash account stands in for a bank account.
         assets.append(Asset(name="savings", kind="cash", balance=Decimal("0.00")))
-        kinds.append("cash")
+    if "taxable" not in kinds and any(a.sell_age is not None for a in assets):
+        # A home sale's proceeds go to a taxable account (DESIGN §6.4); open an empty one.
+        assets.append(Asset(name="home sale", kind="taxable", balance=Decimal("0.00")))
     # Liquid assets first (a stable sort keeps the plan's order within each group).
     assets.sort(key=lambda a: a.kind not in LIQUID_ORDER)
+    return assets
+
+
+def _sales(assets: list[Asset], household: Household) -> tuple[HomeSale, ...]:
+    """Return the real-estate sales: asset, row, cost basis."""
+    sales = []
+    for i, asset in enumerate(assets):
+        row = event_row(asset.sell_age, asset.owner, household)
+        if row is not None:
+            basis = asset.balance if asset.cost_basis is None else asset.cost_basis
+            sales.append(HomeSale(asset=i, row=row, basis=float(basis)))
+    return tuple(sales)
+
+
+def kernel_inputs(
+    plan: Plan,
+    household: Household,
+    lives: Lives | None = None,
+    *,
+    annual_spending: float | None = None,
+) -> KernelInputs:
+    """Build the kernel's inputs for a plan, its household and lives (default: fixed)."""
+    lives = fixed_lives(household) if lives is None else lives
+    alive = _alive(household, lives)
+    st = states(household, lives, alive)
+    assets = _assets(plan)
     kinds = [a.kind for a in assets]
     # Surplus is saved into the first taxable account, else the first cash account.
     savings = kinds.index("taxable") if "taxable" in kinds else kinds.index("cash")
@@ -187,9 +173,11 @@ def kernel_inputs(
         key=lambda i: LIQUID_ORDER.index(assets[i].kind),
     )
     assume = plan.assumptions
+    n = household.rows
+    both = alive[FIRST][:n] & alive[SECOND][:n]
     return KernelInputs(
-        years=timeline.years,
-        retirement_index=timeline.retirement_index,
+        years=n,
+        retirement_index=household.retirement_index,
         balances=np.array([float(a.balance) for a in assets], dtype=np.float64),
         stock_weight=np.where(by_inflation, 0.0, alloc),
         bond_weight=np.where(by_inflation, 0.0, 1.0 - alloc),
@@ -198,7 +186,7 @@ def kernel_inputs(
         tax_deferred=np.array([a.kind == "tax_deferred" for a in assets]),
         withdrawal_order=tuple(order),
         savings_index=savings,
-        flows=_flows(plan, assets, timeline, annual_spending),
+        flows=_flows(plan, assets, household, alive, st, annual_spending),
         income_tax_rate=assume.income_tax_rate,
         strategy=StrategyParams(
             name=assume.withdrawal_strategy,
@@ -208,4 +196,11 @@ def kernel_inputs(
             adjustment=assume.guardrails.adjustment,
             initial_withdrawal=None if assume.withdrawal_strategy == NEEDS else annual_spending,
         ),
+        owners=np.array([OWNER_CODES[a.owner] for a in assets], dtype=np.int64),
+        alive=alive[FIRST] | alive[SECOND],
+        joint_filing=both if household.married_joint else np.zeros_like(both),
+        sales=_sales(assets, household),
+        proceeds_index=kinds.index("taxable") if "taxable" in kinds else savings,
+        selling_cost=assume.selling_cost,
+        exclusions=(EXCLUSION_SINGLE, EXCLUSION_JOINT),
     )

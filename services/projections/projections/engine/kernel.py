@@ -20,21 +20,29 @@ SHORTFALL_TOLERANCE = 1e-6
 
 @dataclass(frozen=True)
 class Flows:
-    """Hold the plan's deterministic yearly schedules (length = funded years).
+    """Hold the plan's flow tables (flows.py explains the state columns).
 
-    `*_nominal` amounts are in currency units of that year; `*_indexed` amounts are in
-    today's money and get multiplied by each path's price index.
+    `table` is (rows, flows.KINDS, columns): nominal amounts in currency units of that year,
+    indexed amounts in today's money (multiplied by each path's price index). `column` is
+    each path's state column per row, None when every path shares the one column.
     """
 
-    income_nominal: FloatArray
-    income_indexed: FloatArray
-    taxable_nominal: FloatArray
-    taxable_indexed: FloatArray
-    expense_nominal: FloatArray
-    expense_indexed: FloatArray
-    debt_payment: FloatArray
-    debt_balance: FloatArray  # length years + 1: the balance at the start of each row
-    contributions: FloatArray  # shape (assets, years)
+    table: FloatArray
+    contributions: FloatArray  # (assets, rows, columns)
+    contributing: BoolArray  # (rows,): whether anything is contributed in the row
+    column: IntArray | None
+    social_security: FloatArray | None  # (rows, paths), today's money; None = in `table`
+    social_security_taxable: FloatArray | None
+    debt_balance: FloatArray  # length rows + 1: the balance at the start of each row
+
+
+@dataclass(frozen=True)
+class HomeSale:
+    """Hold one real-estate sale: the asset, the row of its year and its cost basis."""
+
+    asset: int
+    row: int
+    basis: float
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,16 @@ class KernelInputs:
     flows: Flows
     income_tax_rate: float
     strategy: StrategyParams = field(default_factory=StrategyParams)
+    # Whose each asset is (0 self, 1 partner, 2 joint); a survivor inherits the deceased's.
+    owners: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # (rows + 1, columns): someone is alive at the start of the row; columns 1 or paths.
+    alive: BoolArray = field(default_factory=lambda: np.ones((1, 1), dtype=np.bool_))
+    # (rows, columns): the household files jointly (both alive and married_joint).
+    joint_filing: BoolArray = field(default_factory=lambda: np.zeros((1, 1), dtype=np.bool_))
+    sales: tuple[HomeSale, ...] = ()
+    proceeds_index: int = 0
+    selling_cost: float = 0.06
+    exclusions: tuple[float, float] = (250_000.0, 500_000.0)  # §121: single, joint
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,11 @@ class KernelOutput:
     debt: FloatArray  # (years + 1,): debts do not depend on the path
     failed: BoolArray
     depletion_index: IntArray  # row of the first failure, -1 for paths that never fail
+    alive: BoolArray  # (years + 1, 1 or paths): someone is alive at the start of the row
+    joint_filing: BoolArray  # (years, 1 or paths): filing status married_joint
+    owners: IntArray  # (assets,): 0 self, 1 partner, 2 joint
+    # (years, paths): a home sale's long-term gain beyond the §121 exclusion; None = no sale.
+    home_sale_gains: FloatArray | None = None
 
     @property
     def success_rate(self) -> float:
@@ -107,6 +130,31 @@ def _withdraw(
     return gross, tax, np.maximum(remaining, 0.0)
 
 
+def _sell_homes(
+    inputs: KernelInputs,
+    t: int,
+    bal: FloatArray,
+    someone: BoolArray | None,
+    gains: FloatArray,
+) -> None:
+    """Sell the real estate due in row t, in place: proceeds to taxable, the gain recorded.
+
+    The value at the start of the year less the selling cost goes to the taxable account;
+    the gain over the cost basis beyond the §121 exclusion (joint while both are alive and
+    married_joint) is a long-term gain for the tax model.
+    """
+    single, joint = inputs.exclusions
+    exclusion = np.where(inputs.joint_filing[t], joint, single)
+    for sale in inputs.sales:
+        if sale.row != t:
+            continue
+        value = bal[sale.asset] if someone is None else np.where(someone, bal[sale.asset], 0.0)
+        proceeds = value * (1.0 - inputs.selling_cost)
+        bal[sale.asset] -= value
+        bal[inputs.proceeds_index] += proceeds
+        gains[t] += np.maximum(proceeds - sale.basis - exclusion, 0.0)
+
+
 def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
     """Run every path of the return matrices through the plan's cash flows."""
     n, paths = inputs.years, returns.paths
@@ -124,7 +172,8 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
     sw, bw, iw = (
         w[:, None] for w in (inputs.stock_weight, inputs.bond_weight, inputs.inflation_weight)
     )
-    contributions_any = fl.contributions.sum(axis=0)
+    sale_rows = {sale.row for sale in inputs.sales}
+    gains = np.zeros((n, paths)) if sale_rows else None
 
     bal = np.repeat(inputs.balances.astype(np.float64)[:, None], paths, axis=1)
     price = np.ones(paths)
@@ -137,20 +186,35 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
     state: StrategyState | None = None
     last_return = np.zeros(paths)
     zeros = np.zeros(paths)
+    someone: BoolArray | None = None
 
     for t in range(n):
         port = bal[:n_liquid].sum(axis=0) if leading else bal[liquid_rows].sum(axis=0)
         portfolio[t] = port
         portfolio_real[t] = port / price
-        income = fl.income_nominal[t] + fl.income_indexed[t] * price
-        income_tax = tau * (fl.taxable_nominal[t] + fl.taxable_indexed[t] * price)
+        if fl.column is None:
+            # Every path is in the same state: the flows are one number per row (engine 1).
+            flow = fl.table[t, :, 0]
+            added = fl.contributions[:, t, 0, None]
+        else:
+            # Each path picks its state's column; nobody alive means nothing flows.
+            column = fl.column[t]
+            someone = column != 0
+            flow = fl.table[t][:, column]
+            added = fl.contributions[:, t][:, column]
+        inc_nom, inc_idx, tax_nom, tax_idx, exp_nom, exp_idx, obligations = flow
+        if fl.social_security is not None and fl.social_security_taxable is not None:
+            inc_idx = inc_idx + fl.social_security[t]
+            tax_idx = tax_idx + fl.social_security_taxable[t]
+        if t in sale_rows and gains is not None:
+            _sell_homes(inputs, t, bal, someone, gains)
+        income = inc_nom + inc_idx * price
+        income_tax = tau * (tax_nom + tax_idx * price)
         net_income = income - income_tax
-        contributed = float(contributions_any[t])
-        if contributed:
-            bal += fl.contributions[:, t, None]
-        obligations = float(fl.debt_payment[t]) + contributed
+        if fl.contributing[t]:
+            bal += added
         if t < inputs.retirement_index or strat.name == NEEDS:
-            need = fl.expense_nominal[t] + fl.expense_indexed[t] * price + obligations - net_income
+            need = exp_nom + exp_idx * price + obligations - net_income
             save = np.maximum(-need, 0.0)
             bal[inputs.savings_index] += save
             draw = np.maximum(need, 0.0)
@@ -168,6 +232,8 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
                 )
             # The strategy sets spending; obligations beyond income are drawn on top of it.
             draw = state.withdrawal + np.maximum(obligations - net_income, 0.0)
+            if someone is not None:
+                draw = np.where(someone, draw, 0.0)
             save = zeros
         gross, withdrawal_tax, shortfall = _withdraw(
             bal, draw, inputs.withdrawal_order, inputs.tax_deferred, tau
@@ -201,4 +267,8 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
         debt=fl.debt_balance.astype(np.float64),
         failed=failed,
         depletion_index=depletion,
+        alive=inputs.alive,
+        joint_filing=inputs.joint_filing,
+        owners=inputs.owners,
+        home_sale_gains=gains,
     )

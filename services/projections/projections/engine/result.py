@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .kernel import FloatArray, KernelOutput
+from .household import Lives
+from .kernel import BoolArray, FloatArray, IntArray, KernelOutput
 
 PERCENTILES = (10, 25, 50, 75, 90)
 PERCENTILE_KEYS = tuple(f"p{q}" for q in PERCENTILES)
@@ -39,6 +40,23 @@ def _percentile_rows(values: FloatArray) -> list[dict[str, float]]:
     ]
 
 
+def _over_the_living(values: FloatArray, alive: BoolArray | None) -> list[dict[str, float]]:
+    """Return each row's percentiles over the paths on which someone is alive.
+
+    `alive` is (rows, paths), or None when every row but the last has everyone alive (fixed
+    longevity). The final row ("what is left") is over all paths, as is a row in which nobody
+    is alive on any path.
+    """
+    if alive is None:
+        return _percentile_rows(values)
+    whole: BoolArray = np.asarray(alive.all(axis=1) | ~alive.any(axis=1))
+    whole[-1] = True
+    rows = dict(zip(np.flatnonzero(whole).tolist(), _percentile_rows(values[whole]), strict=True))
+    for t in np.flatnonzero(~whole).tolist():
+        rows[t] = _percentile_rows(values[t, alive[t]][None, :])[0]
+    return [rows[t] for t in range(len(values))]
+
+
 def depletion_ages(output: KernelOutput, first_age: int) -> dict[str, float]:
     """Return {age: share of all paths whose first failure falls in that age's year}."""
     failed_rows = output.depletion_index[output.depletion_index >= 0]
@@ -47,26 +65,70 @@ def depletion_ages(output: KernelOutput, first_age: int) -> dict[str, float]:
     return {str(first_age + int(r)): int(c) / total for r, c in zip(rows, counts, strict=True)}
 
 
+def _distribution(values: IntArray) -> dict[str, Any]:
+    """Return a death-age distribution: percentiles, the mean and the share at each age."""
+    ages, counts = np.unique(values, return_counts=True)
+    quantiles = np.percentile(values, PERCENTILES)
+    return {
+        "percentiles": dict(
+            zip(PERCENTILE_KEYS, (round(float(q), 2) for q in quantiles), strict=True)
+        ),
+        "mean": round(float(values.mean()), 4),
+        "shares": {str(int(a)): int(c) / values.size for a, c in zip(ages, counts, strict=True)},
+    }
+
+
+def lifespans(
+    output: KernelOutput, lives: Lives | None, people: list[str]
+) -> dict[str, Any] | None:
+    """Return the `lifespans` section: each person's death age and money outlasting the household.
+
+    A death age is the age of the first year the person is no longer alive (comparable to a
+    fixed `life_expectancy`). Failure only counts while someone is alive, so the share of paths
+    whose money lasts as long as someone lives is the success rate.
+    """
+    if lives is None:
+        return None
+    return {
+        "people": [
+            {"person": who, "death_age": _distribution(ages)}
+            for who, ages in zip(people, lives.death_ages, strict=True)
+        ],
+        "money_lasts_share": output.success_rate,
+    }
+
+
 def build_result(
     output: KernelOutput,
     *,
     first_age: int,
+    partner_age: int | None,
     first_year: int,
     seed: int | None,
     inputs_digest: str,
     engine_version: str,
     dataset_hash: str | None,
+    lives: Lives | None = None,
 ) -> dict[str, Any]:
-    """Build the result object in DESIGN §6's exact shape."""
-    columns = {name: _percentile_rows(getattr(output, name)) for name in MONEY_FIELDS}
+    """Build the result object in DESIGN §6's shape (`lives`: stochastic lifespans, else None)."""
+    per_path = output.alive.shape[1] > 1
+    alive = output.alive if per_path else None
+    columns = {name: _over_the_living(getattr(output, name), alive) for name in MONEY_FIELDS}
+    share = output.alive.mean(axis=1)
     rows = len(output.debt)
     years: list[dict[str, Any]] = []
     for t in range(rows):
         debt = round(float(output.debt[t]), 2)
-        row: dict[str, Any] = {"age": first_age + t, "year": first_year + t}
+        row: dict[str, Any] = {
+            "age": first_age + t,
+            "partner_age": None if partner_age is None else partner_age + t,
+            "year": first_year + t,
+            "alive_share": float(share[t]),
+        }
         row.update({name: columns[name][t] for name in MONEY_FIELDS})
         row["debt"] = dict.fromkeys(PERCENTILE_KEYS, debt)
         years.append(row)
+    people = ["self", "partner"][: len(lives.death_ages)] if lives is not None else []
     return {
         "success_rate": output.success_rate,
         "paths": int(output.failed.size),
@@ -75,5 +137,6 @@ def build_result(
         "engine_version": engine_version,
         "dataset_hash": dataset_hash,
         "depletion_ages": depletion_ages(output, first_age),
+        "lifespans": lifespans(output, lives, people),
         "years": years,
     }

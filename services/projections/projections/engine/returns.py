@@ -137,6 +137,17 @@ def historical_returns(
     )
 
 
+def repeat_paths(returns: ReturnPaths, times: int) -> ReturnPaths:
+    """Return each path repeated `times` times in a row (one per lifespan draw crossed with it)."""
+    starts = returns.start_years
+    return ReturnPaths(
+        stock=np.repeat(returns.stock, times, axis=0),
+        bond=np.repeat(returns.bond, times, axis=0),
+        inflation=np.repeat(returns.inflation, times, axis=0),
+        start_years=None if starts is None else tuple(s for s in starts for _ in range(times)),
+    )
+
+
 def file_sha256(path: Path) -> str:
     """Return the hex sha256 of a file's bytes."""
     digest = hashlib.sha256()

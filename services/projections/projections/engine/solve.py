@@ -89,8 +89,8 @@ def solve(
             rates[age] = evaluate(prepared, _with_retirement_age(base, age)).success_rate
             return rates[age] >= success_rate
 
-        tl = prepared.timeline
-        value = _lowest_passing(tl.current_age, tl.life_expectancy, retires_ok)
+        first = prepared.household.first
+        value = _lowest_passing(first.age, first.life_expectancy, retires_ok)
         chosen = None if value is None else _with_retirement_age(base, value)
         spending = None
     elif target == "annual_spending":

@@ -102,8 +102,10 @@ def test_the_result_has_designs_exact_shape(make_plan):
         "engine_version",
         "dataset_hash",
         "depletion_ages",
+        "lifespans",
         "years",
     }
+    assert result["lifespans"] is None  # fixed longevity
     assert result["engine_version"] == ENGINE_VERSION
     assert result["paths"] == 100
     assert result["seed"] == 1
@@ -111,7 +113,8 @@ def test_the_result_has_designs_exact_shape(make_plan):
     # Funded years are ages 65 .. 94, plus a last row at 95 showing what is left.
     assert [row["age"] for row in result["years"]] == list(range(65, 96))
     for row in result["years"]:
-        assert set(row) == {"age", "year"} | MONEY
+        assert set(row) == {"age", "partner_age", "year", "alive_share"} | MONEY
+        assert row["partner_age"] is None
         for field in MONEY:
             assert set(row[field]) == PERCENTILE_KEYS
             assert all(isinstance(v, float) for v in row[field].values())

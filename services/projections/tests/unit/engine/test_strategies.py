@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from projections.engine.api import evaluate, prepare
-from projections.engine.inputs import kernel_inputs, resolve_timeline
+from projections.engine.household import resolve_household
+from projections.engine.inputs import kernel_inputs
 from projections.engine.kernel import simulate
 from projections.engine.plan import Plan
 from projections.engine.returns import ReturnPaths
@@ -19,12 +20,12 @@ TODAY = date(2025, 6, 1)
 def _run(plan_dict, stock, inflation):
     """Run the kernel on one path with the given yearly stock returns and inflation."""
     plan = Plan.model_validate(plan_dict)
-    timeline = resolve_timeline(plan, TODAY)
-    n = timeline.years
+    household = resolve_household(plan, TODAY)
+    n = household.rows
     stock_row = np.array([stock + [0.0] * (n - len(stock))])
     infl_row = np.array([inflation + [0.0] * (n - len(inflation))])
     returns = ReturnPaths(stock=stock_row, bond=np.zeros((1, n)), inflation=infl_row)
-    return simulate(kernel_inputs(plan, timeline), returns)
+    return simulate(kernel_inputs(plan, household), returns)
 
 
 def test_guardrails_cut_spending_after_a_crash(make_plan):
