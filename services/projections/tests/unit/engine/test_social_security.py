@@ -13,6 +13,8 @@ by calling the code under test:
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pytest
 
@@ -22,6 +24,7 @@ from projections.engine.social_security import (
     full_retirement_age_months,
     own_benefit_factor,
     spousal_benefit_factor,
+    ssa_birth_year,
     survivor_full_retirement_age_months,
 )
 
@@ -52,6 +55,15 @@ FRA_TABLE = [
 @pytest.mark.parametrize(("birth_year", "fra"), FRA_TABLE)
 def test_full_retirement_age_follows_ssa_s_table(birth_year: int, fra: tuple[int, int]) -> None:
     assert full_retirement_age_months(birth_year) == months(*fra)
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "year"),
+    [(date(1960, 1, 1), 1959), (date(1960, 1, 2), 1960), (date(1954, 12, 31), 1954)],
+)
+def test_a_1_january_birthday_counts_in_the_year_before(birth_date: date, year: int) -> None:
+    # SSA's tables: "If you were born on January 1st, refer to the previous year."
+    assert ssa_birth_year(birth_date) == year
 
 
 # Survivors' FRA (SSA's survivors' table: the retirement table two birth years later).
@@ -219,6 +231,17 @@ def test_spousal_starts_when_the_partner_claims_reduced_by_the_age_then() -> Non
     assert two[:, 0] / 12 == pytest.approx([0.0, 0.0, reduced, reduced])
 
 
+def test_spousal_claimed_in_the_past_is_reduced_by_the_age_when_the_partner_claimed() -> None:
+    # Now 68 (born 1958, FRA 66y8m), claimed at 62; the partner, two years older, claimed at
+    # 66, when this person was 64 = 32 months before FRA: spousal reduction 32 × 25/36 % =
+    # 22.222 %. Own: 800 × (1 − 36 × 5/9 % − 20 × 5/12 %) = 800 × (1 − 20 % − 8.333 %).
+    low = claimant(800, 1958, 62, 68, 2)
+    high = claimant(2400, 1956, 66, 70, 2)
+    one, _ = benefits(low, high, always(2), always(2))
+    expected = 800 * (1 - 0.20 - 20 * 5 / 1200) + 400 * (1 - 32 * 25 / 3600)
+    assert one[:, 0] / 12 == pytest.approx([expected, expected])
+
+
 def random_alive(rng: np.random.Generator, rows: int, paths: int) -> np.ndarray:
     # Each path dies at a random row (rows = never within the plan): alive on a prefix.
     death = rng.integers(0, rows + 1, size=paths)
@@ -337,3 +360,11 @@ def test_fixed_lifespans_broadcast_against_many_paths() -> None:
     # B: 600 + (1,000 − 600) = 1,000 while both live; A keeps 2,000 whatever happens to B.
     np.testing.assert_allclose(second / 12, [[1000] * 3, [1000, 0, 1000], [1000, 0, 0]])
     np.testing.assert_allclose(first / 12, np.full((rows, 3), 2000.0))
+
+
+def test_an_empty_plan_pays_nothing() -> None:
+    empty = np.zeros((0, 4), dtype=bool)
+    first, second = benefits(
+        claimant(1000, 1960, 67, 65, 0), claimant(500, 1960, 67, 65, 0), empty, empty
+    )
+    assert first.shape == second.shape == (0, 4)
