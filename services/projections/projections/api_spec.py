@@ -9,12 +9,11 @@ from projections.models import (
     ProjectionIn,
     ProjectionOut,
     RunRequest,
-    RunResult,
     ScenarioIn,
     ScenarioOut,
-    SolveAnswer,
     SolveRequest,
 )
+from projections.result_models import RunResult, SolveAnswer
 
 PREFIX = "/api/v1"
 TAGS = {

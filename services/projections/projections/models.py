@@ -26,10 +26,9 @@ _ID = "Its id."
 _CREATED = "When it was created (RFC 3339, UTC)."
 _UPDATED = "When it last changed (RFC 3339, UTC)."
 _NAME = "What the user calls it: 1–100 characters, trimmed, something visible."
-_PERCENTILES = "Its 10th to 90th percentiles over the paths, in currency units (JSON numbers)."
-_HASH = "sha256 (hex) of everything the result depends on: plan, assumptions, seed, version, data."
-_SEED = "The Monte Carlo seed used; null in the other modes."
-_DATASET = "sha256 (hex) of the historical data file used; null outside historical mode."
+INPUTS_HASH = (
+    "sha256 (hex) of everything the result depends on: plan, assumptions, seed, version, data."
+)
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
@@ -272,7 +271,7 @@ class ComparedRun(BaseModel):
     scenario_id: uuid.UUID | None = Field(description="The scenario; null for the baseline.")
     name: str = Field(description="The projection's name for the baseline, else the scenario's.")
     run_id: uuid.UUID = Field(description="The stored run these figures come from.")
-    inputs_hash: str = Field(description=_HASH)
+    inputs_hash: str = Field(description=INPUTS_HASH)
     summary: RunSummary = Field(description="The run's headline figures.")
     difference: RunSummary | None = Field(
         None, description="This run minus the baseline, field by field; null for the baseline."
@@ -284,92 +283,3 @@ class Comparison(BaseModel):
 
     projection_id: uuid.UUID = Field(description="The projection compared.")
     runs: list[ComparedRun] = Field(description="The baseline first, then each scenario.")
-
-
-# The run and solve answers are built as dicts (runs.run_out, runs.solve); these models describe
-# them for the OpenAPI document, and tests/e2e/test_openapi.py checks real answers against it.
-
-
-class Percentiles(BaseModel):
-    """One money figure across the paths: its 10th to 90th percentiles, in currency units."""
-
-    p10: float = Field(description="10th percentile: 90 % of paths are above it.")
-    p25: float = Field(description="25th percentile.")
-    p50: float = Field(description="The median.")
-    p75: float = Field(description="75th percentile.")
-    p90: float = Field(description="90th percentile: 10 % of paths are above it.")
-
-
-class YearRow(BaseModel):
-    """One year of the plan; money at the start of that age's year, before its flows."""
-
-    age: int = Field(description="The user's age in that year (whole years).")
-    year: int = Field(description="The calendar year.")
-    portfolio: Percentiles = Field(description=f"Liquid portfolio, nominal. {_PERCENTILES}")
-    portfolio_real: Percentiles = Field(
-        description=f"Liquid portfolio in today's money. {_PERCENTILES}"
-    )
-    income: Percentiles = Field(description=f"Gross income, nominal. {_PERCENTILES}")
-    spending: Percentiles = Field(description=f"What was spent, nominal. {_PERCENTILES}")
-    withdrawals: Percentiles = Field(
-        description=f"Gross withdrawals from the portfolio, nominal. {_PERCENTILES}"
-    )
-    taxes: Percentiles = Field(description=f"Income tax paid, nominal. {_PERCENTILES}")
-    debt: Percentiles = Field(
-        description="Debt outstanding, nominal (the same on every path, so every percentile "
-        "is equal)."
-    )
-
-
-class ProjectionResult(BaseModel):
-    """What the engine computes for one plan (docs/ENGINE.md)."""
-
-    success_rate: float = Field(description="Share of paths that never fail, a fraction 0–1.")
-    paths: int = Field(description="How many return paths were simulated.")
-    seed: int | None = Field(description=_SEED)
-    inputs_hash: str = Field(description=_HASH)
-    engine_version: str = Field(description="The version of the engine that computed it.")
-    dataset_hash: str | None = Field(description=_DATASET)
-    depletion_ages: dict[str, float] = Field(
-        description="Age (a string key) → share of all paths, 0–1, that first fail in that "
-        "age's year."
-    )
-    years: list[YearRow] = Field(description="One row per year of the plan, youngest age first.")
-
-
-class RunResult(ProjectionResult):
-    """A stored run: the engine's result plus where it came from."""
-
-    run_id: uuid.UUID = Field(description="The stored run's id.")
-    projection_id: uuid.UUID = Field(description="The projection run.")
-    scenario_id: uuid.UUID | None = Field(description="The scenario applied; null = baseline.")
-    created_at: datetime = Field(description="When it was computed (RFC 3339, UTC).")
-    cached: bool = Field(description="True when answered from a stored run of the same inputs.")
-
-
-class SolveAnswer(BaseModel):
-    """The earliest retirement age or highest annual spending that reaches the success rate."""
-
-    projection_id: uuid.UUID = Field(description="The projection solved.")
-    scenario_id: uuid.UUID | None = Field(description="The scenario applied; null = baseline.")
-    target: Literal["retirement_age", "annual_spending"] = Field(
-        description="What was solved for, as asked."
-    )
-    success_rate: float = Field(description="The success rate asked for, a fraction 0–1.")
-    value: int | None = Field(
-        description="The retirement age (whole years), or the annual spending in today's money "
-        "(a whole number of currency units, a multiple of 100, rounded down); null when no "
-        "value reaches the success rate."
-    )
-    achieved_success_rate: float | None = Field(
-        description="The success rate at `value`, a fraction 0–1; null when `value` is null."
-    )
-    evaluations: int = Field(description="How many plans the search evaluated.")
-    paths: int = Field(description="How many return paths each evaluation used.")
-    seed: int | None = Field(description=_SEED)
-    inputs_hash: str = Field(description=_HASH)
-    engine_version: str = Field(description="The version of the engine that computed it.")
-    dataset_hash: str | None = Field(description=_DATASET)
-    result: ProjectionResult | None = Field(
-        description="The full result at `value`; null when `value` is null."
-    )

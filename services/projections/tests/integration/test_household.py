@@ -17,6 +17,7 @@ import pytest
 
 from projections.engine import expected_inputs_hash
 from projections.planning import projection_seed
+from projections.result_models import RunResult, YearRow
 
 from .helpers import DETERMINISTIC, asset, born_years_ago, expense, income
 
@@ -375,3 +376,27 @@ async def test_a_scenario_stored_before_the_household_overrides_shows_them_at_th
     assert shown["overrides"] == scenario["overrides"]
     assert shown["overrides"]["claiming_ages"] is None
     assert shown["overrides"]["partner_retirement_age"] is None
+
+
+async def test_a_stochastic_couple_run_is_what_the_openapi_document_describes(
+    api, new_user, upstream
+) -> None:
+    """Every field of the answer is described (RunResult), lifespans and alive shares included."""
+    me = new_user()
+    couple(upstream, me.id, **household_records())
+    projection = await api.create_projection(
+        me, "Lifespans", paths=40, seed=7, longevity="stochastic"
+    )
+
+    result = await api.run(me, projection["id"])
+
+    assert set(result) == set(RunResult.model_fields)
+    assert all(set(row) == set(YearRow.model_fields) for row in result["years"])
+    RunResult.model_validate(result)
+    assert [p["person"] for p in result["lifespans"]["people"]] == ["self", "partner"]
+    rows = result["years"]
+    assert [(r["age"], r["partner_age"]) for r in rows[:3]] == [(60, 58), (61, 59), (62, 60)]
+    shares = [r["alive_share"] for r in rows]
+    assert shares[0] == 1.0
+    assert shares == sorted(shares, reverse=True)
+    assert len(rows) == 120 - 58 + 1  # until he, the younger, could be 120; then what is left
