@@ -90,6 +90,11 @@ class ExtraIncome(Income):
         False, description="Whether it also rises with inflation each year. Default false."
     )
     taxable: StrictBool = Field(True, description="Whether income tax is due on it. Default true.")
+    survivor_fraction: Annotated[float, Field(ge=0.0, le=1.0, strict=True)] = Field(
+        0.0,
+        description="Pension or annuity: the share of it paid to the partner after the owner's "
+        "death, a fraction 0–1 (0.5 = half). Default 0; other kinds must leave it 0.",
+    )
 
 
 class ExtraExpense(Expense):

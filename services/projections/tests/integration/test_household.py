@@ -236,6 +236,30 @@ OVERRIDE_CASES = [
     ({"partner_retirement_age": "64"}, "overrides.partner_retirement_age"),
     ({"partner_life_expectancy": 0}, "overrides.partner_life_expectancy"),
     ({"partner_life_expectancy": True}, "overrides.partner_life_expectancy"),
+    (
+        {
+            "extra_incomes": [
+                {"name": "Annuity", "kind": "annuity", "amount": "1.00", "survivor_fraction": False}
+            ]
+        },
+        "overrides.extra_incomes.0.survivor_fraction",
+    ),
+    (
+        {
+            "extra_incomes": [
+                {"name": "Pay", "kind": "salary", "amount": "1.00", "survivor_fraction": 0.5}
+            ]
+        },
+        "overrides.extra_incomes.0",
+    ),
+    (
+        {"extra_incomes": [{"name": "Pay", "kind": "salary", "amount": "1.00", "owner": "joint"}]},
+        "overrides.extra_incomes.0",
+    ),
+    (
+        {"extra_expenses": [{"name": "Car", "amount": "1.00", "owner": "both"}]},
+        "overrides.extra_expenses.0.owner",
+    ),
 ]
 
 
