@@ -16,12 +16,21 @@ TAGS = {
 }
 _ID = {"id": "The record's id (from its `Location` or a list page)."}
 _MISSING = "No such record for this user (also said of another user's record)."
+_RULES = (
+    "A field is invalid or breaks a rule between fields (`errors` names each one): e.g. a "
+    "joint tax_deferred account, a cost_basis on cash, a Social Security start_age outside "
+    "62–70, or `owner` `partner` while the profile has no partner."
+)
+_PARTNER_UNKNOWN = (
+    "The database is unreachable, or the record would belong to the partner and the accounts "
+    "service could not be asked whether the profile has one; retry after `Retry-After`."
+)
 # A PATCH sends only what changes.
 _PATCH_EXAMPLES: dict[str, dict[str, Any]] = {
     "assets": {"balance": "190500.00"},
     "debts": {"balance": "205000.00", "interest_rate": 0.0425},
-    "incomes": {"amount": "6800.00"},
-    "expenses": {"amount": "700.00", "essential": False},
+    "incomes": {"amount": "6800.00", "owner": "partner"},
+    "expenses": {"amount": "700.00", "essential": False, "owner": "joint"},
 }
 
 
@@ -62,7 +71,9 @@ def collection_operations(c: Collection) -> list[Operation]:
             errors={
                 409: "A request with this Idempotency-Key is still in progress (retry shortly); "
                 f"or the user already has the most {plural} allowed (`quota-exceeded`: delete "
-                "one to add another)."
+                "one to add another).",
+                422: _RULES,
+                503: _PARTNER_UNKNOWN,
             },
         ),
         Operation(
@@ -87,7 +98,11 @@ def collection_operations(c: Collection) -> list[Operation]:
             example=_PATCH_EXAMPLES[plural],
             path_params=_ID,
             request_headers=("If-Match",),
-            errors={404: _MISSING},
+            errors={
+                404: _MISSING,
+                422: _RULES + " The record as it would be after the change is checked whole.",
+                503: _PARTNER_UNKNOWN,
+            },
         ),
         Operation(
             "delete",
