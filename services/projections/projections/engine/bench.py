@@ -1,4 +1,4 @@
-"""Time the engine: 10,000 paths × 65 years per strategy and mode."""
+"""Time the engine: 10,000 paths × 65 years per strategy and mode, single and couple."""
 
 from __future__ import annotations
 
@@ -77,15 +77,95 @@ def bench_plan(mode: str, strategy: str, paths: int) -> dict[str, Any]:
     }
 
 
-def _median_ms(action: Callable[[], object], repeat: int) -> float:
-    """Return the median wall time of an action in milliseconds, after one warm-up."""
-    action()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+def couple_plan(strategy: str, paths: int) -> dict[str, Any]:
+    """Return a couple's 65-row plan: ages 57 and 55 to 120, stochastic lifespans.
+
+    Two salaries, two Social Security benefits (one claimed early, one late), a pension with a
+    survivor share, joint and personal accounts and expenses, a mortgage paid off at 66.
+    """
+    plan = bench_plan("monte_carlo", strategy, paths)
+    plan["profile"] = {
+        "current_age": 57,
+        "retirement_age": 65,
+        "life_expectancy": 90,
+        "sex": "male",
+        "filing_status": "married_joint",
+        "partner": {
+            "current_age": 55,
+            "retirement_age": 63,
+            "life_expectancy": 93,
+            "sex": "female",
+        },
+    }
+    plan["assets"][1]["owner"] = "joint"
+    plan["assets"].insert(
+        3,
+        {
+            "name": "partner 401k",
+            "kind": "tax_deferred",
+            "balance": "120000.00",
+            "annual_contribution": "8000.00",
+            "stock_allocation": 0.6,
+            "owner": "partner",
+        },
+    )
+    plan["debts"][0]["payoff_age"] = 66
+    plan["incomes"] = [
+        {"name": "salary", "kind": "salary", "amount": "95000.00", "growth_rate": 0.03},
+        {
+            "name": "partner salary",
+            "kind": "salary",
+            "amount": "70000.00",
+            "growth_rate": 0.02,
+            "owner": "partner",
+        },
+        {
+            "name": "social security",
+            "kind": "social_security",
+            "amount": "2800.00",
+            "frequency": "monthly",
+            "start_age": 70,
+        },
+        {
+            "name": "partner social security",
+            "kind": "social_security",
+            "amount": "1100.00",
+            "frequency": "monthly",
+            "start_age": 62,
+            "owner": "partner",
+        },
+        {
+            "name": "pension",
+            "kind": "pension",
+            "amount": "18000.00",
+            "start_age": 65,
+            "survivor_fraction": 0.5,
+        },
+    ]
+    plan["expenses"] = [
+        {"name": "living", "category": "living", "amount": "60000.00", "owner": "joint"},
+        {"name": "hobbies", "amount": "6000.00", "essential": False},
+        {"name": "partner hobbies", "amount": "4000.00", "essential": False, "owner": "partner"},
+    ]
+    plan["assumptions"]["longevity"] = "stochastic"
+    return plan
+
+
+def _interleaved_median_ms(actions: list[Callable[[], object]], repeat: int) -> list[float]:
+    """Return each action's median wall time in milliseconds, after one warm-up each.
+
+    The actions take turns within each round, so a change in machine load (other processes
+    on a shared machine) reaches all of them alike and the ratios between them hold.
+    """
+    for action in actions:
         action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000.0
+    times: list[list[float]] = [[] for _ in actions]
+    for _ in range(repeat):
+        for action, spent in zip(actions, times, strict=True):
+            start = time.perf_counter()
+            action()
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) * 1000.0 for spent in times]
 
 
 def run_bench(
@@ -94,55 +174,77 @@ def run_bench(
     repeat: int = 7,
     historical_path: str | Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Time every strategy in every mode: end to end and the kernel alone."""
+    """Time every strategy in every mode, single and couple: end to end and the kernel alone."""
     series: HistoricalSeries | None = None
     try:
         series = load_historical(historical_path)
     except ValueError:
         series = None
-    rows: list[dict[str, Any]] = []
+    cases: list[tuple[str, str, str, dict[str, Any]]] = []
     for mode in ("monte_carlo", "historical", "deterministic"):
         if mode == "historical" and series is None:
             continue
         for strategy in STRATEGIES:
-            plan = bench_plan(mode, strategy, paths)
-            prepared = prepare(plan, today=BENCH_TODAY, historical=series)
+            cases.append((mode, strategy, "single", bench_plan(mode, strategy, paths)))
+    # The couple's kernel is compared with the single plan's from the same run (issue 15).
+    for strategy in STRATEGIES:
+        cases.append(("monte_carlo", strategy, "couple", couple_plan(strategy, paths)))
+    actions: list[Callable[[], object]] = []
+    prepared_cases = []
+    for _mode, _strategy, _household, plan in cases:
+        prepared = prepare(plan, today=BENCH_TODAY, historical=series)
+        prepared_cases.append(prepared)
 
-            def end_to_end(plan: dict[str, Any] = plan) -> object:
-                ready = prepare(plan, today=BENCH_TODAY, historical=series)
-                return summarise(ready, evaluate(ready))
+        def end_to_end(plan: dict[str, Any] = plan) -> object:
+            ready = prepare(plan, today=BENCH_TODAY, historical=series)
+            return summarise(ready, evaluate(ready))
 
-            def kernel_only(ready: Any = prepared) -> object:
-                return evaluate(ready)
+        def kernel_only(ready: Any = prepared) -> object:
+            return evaluate(ready)
 
-            total = _median_ms(end_to_end, repeat)
-            kernel = _median_ms(kernel_only, repeat)
-            path_years = prepared.returns.paths * prepared.household.rows
-            rows.append(
-                {
-                    "mode": mode,
-                    "strategy": strategy,
-                    "paths": prepared.returns.paths,
-                    "years": prepared.household.rows,
-                    "kernel_ms": round(kernel, 1),
-                    "total_ms": round(total, 1),
-                    "kernel_path_years_per_s": round(path_years / kernel * 1000.0),
-                    "total_path_years_per_s": round(path_years / total * 1000.0),
-                }
-            )
+        actions += [end_to_end, kernel_only]
+    medians = _interleaved_median_ms(actions, repeat)
+    rows: list[dict[str, Any]] = []
+    for i, ((mode, strategy, household, _plan), prepared) in enumerate(
+        zip(cases, prepared_cases, strict=True)
+    ):
+        total, kernel = medians[2 * i], medians[2 * i + 1]
+        path_years = prepared.returns.paths * prepared.household.rows
+        rows.append(
+            {
+                "mode": mode,
+                "strategy": strategy,
+                "household": household,
+                "paths": prepared.returns.paths,
+                "years": prepared.household.rows,
+                "kernel_ms": round(kernel, 1),
+                "total_ms": round(total, 1),
+                "kernel_path_years_per_s": round(path_years / kernel * 1000.0),
+                "total_path_years_per_s": round(path_years / total * 1000.0),
+            }
+        )
     return rows
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
     """Render bench rows as a Markdown table."""
     head = (
-        "| mode | strategy | paths × years | kernel ms | end-to-end ms "
+        "| mode | strategy | household | paths × years | kernel ms | end-to-end ms "
         "| kernel path-years/s | end-to-end path-years/s |"
     )
-    lines = [head, "|---|---|---|---:|---:|---:|---:|"]
+    lines = [head, "|---|---|---|---|---:|---:|---:|---:|"]
+    single = {
+        r["strategy"]: r["kernel_ms"]
+        for r in rows
+        if r["mode"] == "monte_carlo" and r["household"] == "single"
+    }
     for r in rows:
+        household = r["household"]
+        if household == "couple" and single.get(r["strategy"]):
+            household += f" ({r['kernel_ms'] / single[r['strategy']]:.2f}× single kernel)"
         lines.append(
-            f"| {r['mode']} | {r['strategy']} | {r['paths']:,} × {r['years']} | {r['kernel_ms']} "
+            f"| {r['mode']} | {r['strategy']} | {household} | {r['paths']:,} × {r['years']} "
+            f"| {r['kernel_ms']} "
             f"| {r['total_ms']} | {r['kernel_path_years_per_s']:,} "
             f"| {r['total_path_years_per_s']:,} |"
         )

@@ -1,11 +1,10 @@
 """Each record's household rule (DESIGN §6.1, §6.2): in which years it flows and for whom.
 
-Flows are tabulated per row over *states*: which of the two people are alive. With fixed
-longevity every path is in the same state in a given row, so there is one state column and
-the tables are plain per-year schedules (engine 1's vectors, summed in the same order). With
-stochastic lifespans there are four columns (nobody, first only, partner only, both) and the
-kernel picks each path's column row by row. Social Security depends on when a death happens,
-not only on who is alive, so it is its own (rows, paths) matrix (social_security.benefits).
+Flows are tabulated per row over *columns*: the distinct pairs of death ages (household.Lives).
+With fixed longevity there is one column, so the tables are plain per-year schedules
+(engine 1's vectors, summed in the same order); with stochastic lifespans the kernel picks
+each path's column. Every rule, Social Security's survivor benefit included, depends on the
+lives only through that pair, so each is worked out once per column.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .household import FIRST, SECOND, Household, Lives
+from .household import FIRST, SECOND, Household
 from .plan import Asset, Debt, Expense, Income, Plan
 from .social_security import Claimant, benefits, full_retirement_age_months
 
@@ -23,13 +22,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-# Rows of a flow table (the middle axis of `FlowTable.values`).
-INCOME_NOMINAL, INCOME_INDEXED, TAXABLE_NOMINAL, TAXABLE_INDEXED = 0, 1, 2, 3
-EXPENSE_NOMINAL, EXPENSE_INDEXED, OBLIGATIONS = 4, 5, 6
-KINDS = 7
-# The four states of stochastic lifespans: bit 0 = the first person alive, bit 1 = the partner.
-STATE_FIRST = np.array([[False, True, False, True]])
-STATE_SECOND = np.array([[False, False, True, True]])
 # A debt left with less than half a cent is paid off; rounding must not keep it alive.
 PAID_OFF = 0.005
 # Pensions and annuities may continue to a survivor; rental and other incomes continue while
@@ -40,11 +32,10 @@ HOUSEHOLD_KINDS = frozenset({"rental", "other"})
 
 @dataclass(frozen=True)
 class States:
-    """Hold who is alive in each state column, (rows, columns), and each path's column."""
+    """Hold who is alive in each row and column, (rows, columns)."""
 
     first: BoolArray
     second: BoolArray
-    column: IntArray | None  # (rows, paths) state column per path; None = one column
 
     def owner_alive(self, owner: str) -> BoolArray:
         """Return whether a record's owner is alive (`joint`: either person)."""
@@ -58,16 +49,6 @@ class States:
     def anyone(self) -> BoolArray:
         """Return whether someone is alive."""
         return self.first | self.second
-
-
-def states(household: Household, lives: Lives, alive: tuple[BoolArray, BoolArray]) -> States:
-    """Return the state columns: the realised one (fixed) or all four (stochastic)."""
-    n = household.rows
-    if lives.columns == 1:
-        return States(alive[FIRST][:n], alive[SECOND][:n], None)
-    column = alive[FIRST][:n].astype(np.intp) + 2 * alive[SECOND][:n].astype(np.intp)
-    shape = (n, 4)
-    return States(np.broadcast_to(STATE_FIRST, shape), np.broadcast_to(STATE_SECOND, shape), column)
 
 
 def owner_index(owner: str) -> int:

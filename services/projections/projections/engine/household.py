@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
 
 from .mortality import death_ages
 from .plan import Plan, _Person
+from .social_security import ssa_birth_year
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -108,7 +109,7 @@ def _person(person: _Person, today: date) -> Person:
     if age >= person.life_expectancy:
         raise ValueError("current age must be below life_expectancy")
     if person.birth_date is not None:
-        birth_year = (person.birth_date - timedelta(days=1)).year
+        birth_year = ssa_birth_year(person.birth_date)
     else:
         birth_year = today.year - age
     return Person(age, person.retirement_age, person.life_expectancy, person.sex, birth_year)
@@ -130,26 +131,55 @@ def resolve_household(plan: Plan, today: date) -> Household:
 class Lives:
     """Hold each person's death age per path: the age of the first row they are not alive in.
 
-    Fixed longevity has one column (the life expectancy) shared by every path; stochastic
-    lifespans have one draw per path.
+    Flows depend on the paths' lives only through the pair of death ages, so they are worked
+    out once per distinct pair (a *column*) and each path points at its column: fixed
+    longevity has one column shared by every path; stochastic lifespans have one per distinct
+    drawn pair (a few thousand at most for a couple, under 120 for one person).
     """
 
-    death_ages: tuple[IntArray, ...]  # one (columns,) array per person
+    death_ages: tuple[IntArray, ...]  # one (paths,) array per person; (1,) when fixed
+    columns: tuple[IntArray, ...]  # one (columns,) array per person: the distinct pairs
+    column: IntArray | None  # (paths,): each path's column; None = the one shared column
+
+    @classmethod
+    def of(cls, death_ages: tuple[IntArray, ...], *, shared: bool) -> Lives:
+        """Return lives with their distinct columns (one shared column when `shared`)."""
+        if shared:
+            return cls(death_ages, death_ages, None)
+        # One integer per path encodes the pair (ages are below 128).
+        code = death_ages[FIRST].copy()
+        for ages in death_ages[1:]:
+            code = code * 128 + ages
+        unique, column = np.unique(code, return_inverse=True)
+        columns = []
+        for _ in death_ages:
+            columns.append(unique % 128)
+            unique = unique // 128
+        return cls(death_ages, tuple(reversed(columns)), column.astype(np.intp))
 
     @property
-    def columns(self) -> int:
-        """Return 1 (the same on every path) or the number of paths."""
-        return int(self.death_ages[FIRST].size)
+    def width(self) -> int:
+        """Return the number of columns."""
+        return int(self.columns[FIRST].size)
 
     def alive(self, household: Household, who: int) -> BoolArray:
         """Return (rows + 1, columns): whether a person is alive at the start of each row."""
         ages = household.ages(who)
-        return ages[:, None] < self.death_ages[who][None, :]
+        return ages[:, None] < self.columns[who][None, :]
+
+    def alive_on_paths(self, household: Household) -> BoolArray:
+        """Return (rows + 1, paths, or 1 when fixed): whether someone is alive on each path."""
+        ages = household.ages(FIRST)
+        alive = ages[:, None] < self.death_ages[FIRST][None, :]
+        for who in range(1, len(self.death_ages)):
+            alive |= household.ages(who)[:, None] < self.death_ages[who][None, :]
+        return alive
 
 
 def fixed_lives(household: Household) -> Lives:
     """Return lives that end at each person's life expectancy."""
-    return Lives(tuple(np.array([p.life_expectancy], dtype=np.int64) for p in household.people))
+    ages = tuple(np.array([p.life_expectancy], dtype=np.int64) for p in household.people)
+    return Lives.of(ages, shared=True)
 
 
 def lifespan_rng(seed: int) -> np.random.Generator:
@@ -165,9 +195,8 @@ def lifespan_rng(seed: int) -> np.random.Generator:
 def draw_lives(household: Household, seed: int, draws: int) -> Lives:
     """Draw each person's death age on every path from the SSA period life table."""
     rng = lifespan_rng(seed)
-    return Lives(
-        tuple(death_ages(rng, age=p.age, sex=p.sex, draws=draws) for p in household.people)
-    )
+    drawn = tuple(death_ages(rng, age=p.age, sex=p.sex, draws=draws) for p in household.people)
+    return Lives.of(drawn, shared=False)
 
 
 def crossings(windows: int, paths: int) -> int:

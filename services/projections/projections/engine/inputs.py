@@ -7,14 +7,6 @@ from decimal import Decimal
 import numpy as np
 
 from .flows import (
-    EXPENSE_INDEXED,
-    EXPENSE_NOMINAL,
-    INCOME_INDEXED,
-    INCOME_NOMINAL,
-    KINDS,
-    OBLIGATIONS,
-    TAXABLE_INDEXED,
-    TAXABLE_NOMINAL,
     States,
     active_rows,
     amortise,
@@ -26,10 +18,24 @@ from .flows import (
     owner_index,
     schedule,
     social_security,
-    states,
 )
 from .household import FIRST, SECOND, Household, Lives, completed_years, fixed_lives
-from .kernel import BoolArray, Flows, HomeSale, KernelInputs
+from .kernel import (
+    ANYONE,
+    EXPENSE_INDEXED,
+    EXPENSE_NOMINAL,
+    INCOME_INDEXED,
+    INCOME_NOMINAL,
+    KINDS,
+    OBLIGATIONS,
+    TAXABLE_INDEXED,
+    TAXABLE_NOMINAL,
+    BoolArray,
+    Flows,
+    HomeSale,
+    IntArray,
+    KernelInputs,
+)
 from .plan import Asset, Plan
 from .strategies import NEEDS, StrategyParams
 
@@ -39,9 +45,6 @@ LIQUID_ORDER = ("cash", "taxable", "tax_deferred", "tax_free")
 # Cash and real estate keep pace with inflation; the other kinds earn their stock/bond mix.
 INFLATION_KINDS = frozenset({"cash", "real_estate"})
 OWNER_CODES = {"self": 0, "partner": 1, "joint": 2}
-# IRC §121: the gain excluded on the sale of a main home, single and married filing jointly.
-EXCLUSION_SINGLE = 250_000.0
-EXCLUSION_JOINT = 500_000.0
 
 
 def _alive(household: Household, lives: Lives) -> tuple[BoolArray, BoolArray]:
@@ -57,15 +60,13 @@ def _flows(
     household: Household,
     alive: tuple[BoolArray, BoolArray],
     st: States,
+    column: IntArray | None,
     spending: float | None,
 ) -> Flows:
     """Return the plan's flow tables in record order (engine 1's order of summation)."""
     n, columns = household.rows, st.first.shape[1]
     table = np.zeros((n, KINDS, columns))
     benefit = social_security(plan, household, alive)
-    per_path = st.column is not None
-    ss = np.zeros_like(benefit[FIRST]) if per_path else None
-    ss_taxable = np.zeros_like(benefit[FIRST]) if per_path else None
     paid_people: set[int] = set()
     for income in plan.incomes:
         if income.kind == "social_security":
@@ -74,15 +75,9 @@ def _flows(
             if who in paid_people:
                 continue
             paid_people.add(who)
-            paid = benefit[who]
-            if ss is not None and ss_taxable is not None:
-                ss += paid
-                if income.taxable:
-                    ss_taxable += paid
-            else:
-                table[:, INCOME_INDEXED] += paid
-                if income.taxable:
-                    table[:, TAXABLE_INDEXED] += paid
+            table[:, INCOME_INDEXED] += benefit[who]
+            if income.taxable:
+                table[:, TAXABLE_INDEXED] += benefit[who]
             continue
         sched = schedule(
             annual(float(income.amount), income.frequency),
@@ -114,13 +109,12 @@ def _flows(
     contributed = contributions(assets, household, st)
     # Nothing flows once nobody is alive: debts are paid while someone lives.
     table[:, OBLIGATIONS] = debt_payment[:, None] * anyone + contributed.sum(axis=0)
+    table[:, ANYONE] = anyone
     return Flows(
         table=table,
         contributions=contributed,
         contributing=contributed.sum(axis=(0, 2)) != 0.0,
-        column=st.column,
-        social_security=ss,
-        social_security_taxable=ss_taxable,
+        column=column,
         debt_balance=debt_balance,
     )
 
@@ -161,7 +155,8 @@ def kernel_inputs(
     """Build the kernel's inputs for a plan, its household and lives (default: fixed)."""
     lives = fixed_lives(household) if lives is None else lives
     alive = _alive(household, lives)
-    st = states(household, lives, alive)
+    n = household.rows
+    st = States(alive[FIRST][:n], alive[SECOND][:n])
     assets = _assets(plan)
     kinds = [a.kind for a in assets]
     # Surplus is saved into the first taxable account, else the first cash account.
@@ -173,7 +168,6 @@ def kernel_inputs(
         key=lambda i: LIQUID_ORDER.index(assets[i].kind),
     )
     assume = plan.assumptions
-    n = household.rows
     both = alive[FIRST][:n] & alive[SECOND][:n]
     return KernelInputs(
         years=n,
@@ -186,7 +180,7 @@ def kernel_inputs(
         tax_deferred=np.array([a.kind == "tax_deferred" for a in assets]),
         withdrawal_order=tuple(order),
         savings_index=savings,
-        flows=_flows(plan, assets, household, alive, st, annual_spending),
+        flows=_flows(plan, assets, household, alive, st, lives.column, annual_spending),
         income_tax_rate=assume.income_tax_rate,
         strategy=StrategyParams(
             name=assume.withdrawal_strategy,
@@ -202,5 +196,4 @@ def kernel_inputs(
         sales=_sales(assets, household),
         proceeds_index=kinds.index("taxable") if "taxable" in kinds else savings,
         selling_cost=assume.selling_cost,
-        exclusions=(EXCLUSION_SINGLE, EXCLUSION_JOINT),
     )

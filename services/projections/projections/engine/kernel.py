@@ -14,25 +14,30 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
+# The kinds of flow in a table row (Flows.table's middle axis): income, taxable income and
+# expenses, each nominal or indexed; debt payments plus contributions; 1 where someone lives.
+INCOME_NOMINAL, INCOME_INDEXED, TAXABLE_NOMINAL, TAXABLE_INDEXED = 0, 1, 2, 3
+EXPENSE_NOMINAL, EXPENSE_INDEXED, OBLIGATIONS, ANYONE = 4, 5, 6, 7
+KINDS = 8
+# IRC §121: the gain excluded on selling a main home, filing single and married filing jointly.
+EXCLUSION_SINGLE, EXCLUSION_JOINT = 250_000.0, 500_000.0
 # A shortfall below a millionth of a currency unit is floating-point noise, not a failure.
 SHORTFALL_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
 class Flows:
-    """Hold the plan's flow tables (flows.py explains the state columns).
+    """Hold the plan's flow tables (flows.py explains the columns).
 
     `table` is (rows, flows.KINDS, columns): nominal amounts in currency units of that year,
-    indexed amounts in today's money (multiplied by each path's price index). `column` is
-    each path's state column per row, None when every path shares the one column.
+    indexed amounts in today's money (multiplied by each path's price index), and whether
+    anyone is alive. `column` is each path's column, None when every path shares the one.
     """
 
     table: FloatArray
     contributions: FloatArray  # (assets, rows, columns)
     contributing: BoolArray  # (rows,): whether anything is contributed in the row
     column: IntArray | None
-    social_security: FloatArray | None  # (rows, paths), today's money; None = in `table`
-    social_security_taxable: FloatArray | None
     debt_balance: FloatArray  # length rows + 1: the balance at the start of each row
 
 
@@ -64,14 +69,13 @@ class KernelInputs:
     strategy: StrategyParams = field(default_factory=StrategyParams)
     # Whose each asset is (0 self, 1 partner, 2 joint); a survivor inherits the deceased's.
     owners: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    # (rows + 1, columns): someone is alive at the start of the row; columns 1 or paths.
+    # (rows + 1, columns): someone is alive at the start of the row (flows.py's columns).
     alive: BoolArray = field(default_factory=lambda: np.ones((1, 1), dtype=np.bool_))
     # (rows, columns): the household files jointly (both alive and married_joint).
     joint_filing: BoolArray = field(default_factory=lambda: np.zeros((1, 1), dtype=np.bool_))
     sales: tuple[HomeSale, ...] = ()
     proceeds_index: int = 0
-    selling_cost: float = 0.06
-    exclusions: tuple[float, float] = (250_000.0, 500_000.0)  # §121: single, joint
+    selling_cost: float = 0.0  # assumptions.selling_cost when there is a sale
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,9 @@ class KernelOutput:
     debt: FloatArray  # (years + 1,): debts do not depend on the path
     failed: BoolArray
     depletion_index: IntArray  # row of the first failure, -1 for paths that never fail
-    alive: BoolArray  # (years + 1, 1 or paths): someone is alive at the start of the row
-    joint_filing: BoolArray  # (years, 1 or paths): filing status married_joint
+    alive: BoolArray  # (years + 1, columns): someone is alive at the start of the row
+    joint_filing: BoolArray  # (years, columns): filing status married_joint
+    column: IntArray | None  # (paths,): each path's column; None = one column for all
     owners: IntArray  # (assets,): 0 self, 1 partner, 2 joint
     # (years, paths): a home sale's long-term gain beyond the §121 exclusion; None = no sale.
     home_sale_gains: FloatArray | None = None
@@ -97,6 +102,10 @@ class KernelOutput:
     def success_rate(self) -> float:
         """Return the share of paths that never fail."""
         return float(np.count_nonzero(~self.failed)) / self.failed.size
+
+    def on_paths(self, by_column: BoolArray) -> BoolArray:
+        """Return a (rows, columns) array such as `joint_filing` as (rows, paths)."""
+        return by_column if self.column is None else by_column[:, self.column]
 
 
 def _withdraw(
@@ -143,8 +152,10 @@ def _sell_homes(
     the gain over the cost basis beyond the §121 exclusion (joint while both are alive and
     married_joint) is a long-term gain for the tax model.
     """
-    single, joint = inputs.exclusions
-    exclusion = np.where(inputs.joint_filing[t], joint, single)
+    filing = inputs.joint_filing[t]
+    if inputs.flows.column is not None:
+        filing = filing[inputs.flows.column]
+    exclusion = np.where(filing, EXCLUSION_JOINT, EXCLUSION_SINGLE)
     for sale in inputs.sales:
         if sale.row != t:
             continue
@@ -193,26 +204,23 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
         portfolio[t] = port
         portfolio_real[t] = port / price
         if fl.column is None:
-            # Every path is in the same state: the flows are one number per row (engine 1).
+            # Every path lives the same lives: the flows are one number per row (engine 1).
             flow = fl.table[t, :, 0]
-            added = fl.contributions[:, t, 0, None]
         else:
-            # Each path picks its state's column; nobody alive means nothing flows.
-            column = fl.column[t]
-            someone = column != 0
-            flow = fl.table[t][:, column]
-            added = fl.contributions[:, t][:, column]
-        inc_nom, inc_idx, tax_nom, tax_idx, exp_nom, exp_idx, obligations = flow
-        if fl.social_security is not None and fl.social_security_taxable is not None:
-            inc_idx = inc_idx + fl.social_security[t]
-            tax_idx = tax_idx + fl.social_security_taxable[t]
+            # Each path picks its lives' column; nobody alive means nothing flows.
+            flow = np.take(fl.table[t], fl.column, axis=1)
+            someone = flow[ANYONE] > 0.0
+        inc_nom, inc_idx, tax_nom, tax_idx, exp_nom, exp_idx, obligations = flow[:ANYONE]
         if t in sale_rows and gains is not None:
             _sell_homes(inputs, t, bal, someone, gains)
         income = inc_nom + inc_idx * price
         income_tax = tau * (tax_nom + tax_idx * price)
         net_income = income - income_tax
         if fl.contributing[t]:
-            bal += added
+            if fl.column is None:
+                bal += fl.contributions[:, t, 0, None]
+            else:
+                bal += np.take(fl.contributions[:, t], fl.column, axis=1)
         if t < inputs.retirement_index or strat.name == NEEDS:
             need = exp_nom + exp_idx * price + obligations - net_income
             save = np.maximum(-need, 0.0)
@@ -269,6 +277,7 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
         depletion_index=depletion,
         alive=inputs.alive,
         joint_filing=inputs.joint_filing,
+        column=fl.column,
         owners=inputs.owners,
         home_sale_gains=gains,
     )

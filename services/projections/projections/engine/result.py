@@ -111,10 +111,9 @@ def build_result(
     lives: Lives | None = None,
 ) -> dict[str, Any]:
     """Build the result object in DESIGN §6's shape (`lives`: stochastic lifespans, else None)."""
-    per_path = output.alive.shape[1] > 1
-    alive = output.alive if per_path else None
+    alive = None if output.column is None else output.on_paths(output.alive)
     columns = {name: _over_the_living(getattr(output, name), alive) for name in MONEY_FIELDS}
-    share = output.alive.mean(axis=1)
+    share = (output.alive if alive is None else alive).mean(axis=1)
     rows = len(output.debt)
     years: list[dict[str, Any]] = []
     for t in range(rows):

@@ -139,3 +139,6 @@ def test_the_command_line_benchmark_prints_every_strategy(capsys):
     rows = json.loads(capsys.readouterr().out)
     strategies = {row["strategy"] for row in rows if row["mode"] == "monte_carlo"}
     assert strategies == {"needs", "fixed_real", "fixed_percentage", "guardrails"}
+    couples = [row for row in rows if row["household"] == "couple"]
+    assert {row["strategy"] for row in couples} == strategies
+    assert {(row["paths"], row["years"]) for row in couples} == {(50, 65)}
