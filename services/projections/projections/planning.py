@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from nestegg_common.errors import ValidationFailed
 from nestegg_common.problems import validation_errors
+from projections.engine.household import current_age
 from projections.engine.plan import (
     MAX_SEED,
     Asset,
@@ -20,6 +22,7 @@ from projections.engine.plan import (
     Income,
     Partner,
     Plan,
+    Profile,
 )
 from projections.models import ClaimingAges, Overrides, RunSummary
 
@@ -221,6 +224,50 @@ def _record_named(error: dict[str, Any], names: dict[str, list[str]]) -> dict[st
     return {**error, "field": f"plan.{error['field']}"}
 
 
+def _check_ages_today(plan: Plan, overrides: Overrides | None, today: date) -> None:
+    """Refuse (422) a person whose life expectancy is not above their age on the run date.
+
+    Accounts checks it when the profile is written, but birthdays pass and scenarios override
+    it; the field named is the one that set the value.
+    """
+    chosen = overrides or Overrides()
+    people: list[tuple[str, Profile | Partner, int | None, str]] = [
+        ("profile", plan.profile, chosen.life_expectancy, "overrides.life_expectancy")
+    ]
+    if plan.profile.partner is not None:
+        people.append(
+            (
+                "profile.partner",
+                plan.profile.partner,
+                chosen.partner_life_expectancy,
+                "overrides.partner_life_expectancy",
+            )
+        )
+    errors = []
+    for where, person, overridden, override_field in people:
+        try:
+            age = current_age(person, today)
+        except ValueError as err:  # a birth date after the run date
+            errors.append(
+                {"field": f"{where}.birth_date", "message": str(err), "type": "value_error"}
+            )
+            continue
+        if age >= person.life_expectancy:
+            errors.append(
+                {
+                    "field": f"{where}.life_expectancy" if overridden is None else override_field,
+                    "message": f"{person.life_expectancy} is not above the age today, {age}",
+                    "type": "greater_than",
+                }
+            )
+    if errors:
+        raise ValidationFailed(
+            "A life expectancy must be above the person's age today; see `errors` (change it "
+            "with PATCH /api/v1/me/profile, or in the scenario's overrides).",
+            errors=errors,
+        )
+
+
 def build_plan(
     *,
     profile: dict[str, Any],
@@ -228,6 +275,7 @@ def build_plan(
     assumptions: dict[str, Any],
     overrides: Overrides | None,
     seed: int,
+    today: date,
 ) -> dict[str, Any]:
     """Return the engine plan of a user's data, with a scenario's overrides applied."""
     plan_profile = _plan_profile(profile, overrides)
@@ -240,7 +288,7 @@ def build_plan(
         chosen["seed"] = seed
     plan = {"profile": plan_profile, **records, "assumptions": chosen}
     try:
-        return Plan.model_validate(plan).model_dump(mode="json")
+        valid = Plan.model_validate(plan)
     except ValidationError as err:
         raise ValidationFailed(
             "This plan cannot be projected as it stands; see `errors`: a field under `ledger.` "
@@ -248,6 +296,8 @@ def build_plan(
             "the scenario's.",
             errors=[_record_named(e, names) for e in validation_errors(err)],
         ) from err
+    _check_ages_today(valid, overrides, today)
+    return valid.model_dump(mode="json")
 
 
 def summarise_result(result: dict[str, Any], *, retirement_age: int) -> RunSummary:

@@ -424,3 +424,27 @@ async def test_a_stochastic_couple_run_is_what_the_openapi_document_describes(
     assert shares[0] == 1.0
     assert shares == sorted(shares, reverse=True)
     assert len(rows) == 120 - 58 + 1  # until he, the younger, could be 120; then what is left
+
+
+async def test_a_life_expectancy_not_above_the_age_today_names_the_field_that_set_it(
+    api, new_user, upstream
+) -> None:
+    """He is 58: a scenario that has him live to 57 names its override; a profile whose partner
+    has reached his life expectancy since it was written names the profile's field."""
+    me = new_user()
+    couple(upstream, me.id, assets=[asset(1_000)])
+    projection = await api.create_projection(me, "Base", **DETERMINISTIC)
+    short = await api.create_scenario(
+        me, projection["id"], partner_retirement_age=55, partner_life_expectancy=57
+    )
+    response = await api.post(
+        me, f"/projections/{projection['id']}/run", {"scenario_id": short["id"]}
+    )
+    assert await api.fields(response) == ["overrides.partner_life_expectancy"]
+
+    upstream.profiles[me.id]["partner"].update(retirement_age=58, life_expectancy=58)
+    response = await api.post(me, f"/projections/{projection['id']}/run")
+    problem = await api.problem(response, 422)
+    assert [e["field"] for e in problem["errors"]] == ["profile.partner.life_expectancy"]
+    assert "58 is not above the age today, 58" in problem["errors"][0]["message"]
+    assert await api.count("runs", me.id) == 0
