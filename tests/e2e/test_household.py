@@ -23,6 +23,8 @@ half hers, so he has no spousal excess. She lives until 70 (`life_expectancy` 70
 year is at 69). From the year she is 70: her pension continues at its survivor share, 0.5 ×
 24,000; he keeps the larger benefit, hers (30,000 > 16,800); her own expense stops, the
 joint one and his continue. He lives until 85, so the plan funds 22 years and shows a 23rd.
+Nothing earns a return and no tax is due, so the portfolio at the start of each row is the
+3,000,000 saved plus every earlier year's income less its spending.
 
 Scenario: he claims at 64, 36 months before his full retirement age: 16,800 × (1 − 36 × 5/9 %)
 = 16,800 × 0.80 = 13,440 a year from row 1; after her death he still keeps the larger, 30,000.
@@ -42,7 +44,7 @@ from .conftest import Cluster
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "correct horse battery"
-HER_AGE, HIS_AGE, ROWS = 64, 63, 23
+HER_AGE, HIS_AGE, ROWS, SAVINGS = 64, 63, 23, 3_000_000
 # Each row's gross income and spending by hand (the table in the docstring).
 INCOME = [150_000, 174_000, 24_000, 54_000, 70_800, 70_800] + [42_000] * 16 + [0]
 SPENDING = [65_000] * 6 + [55_000] * 16 + [0]
@@ -145,7 +147,7 @@ def test_a_couple_survivor_year_matches_the_schedule_by_hand(
     assert patched.json()["partner"]["name"] == "Sam"
 
     # i15-ledger: owners, survivor_fraction.
-    cash = {"name": "Savings", "kind": "taxable", "balance": "3000000.00", "owner": "joint"}
+    cash = {"name": "Savings", "kind": "taxable", "balance": f"{SAVINGS}.00", "owner": "joint"}
     post(cluster, http, auth, "/assets", {**cash, "stock_allocation": 0})
     incomes = [post(cluster, http, auth, "/incomes", i) for i in INCOMES]
     assert [i["owner"] for i in incomes] == [i["owner"] for i in INCOMES]
@@ -168,6 +170,9 @@ def test_a_couple_survivor_year_matches_the_schedule_by_hand(
     assert p50(result, "income") == pytest.approx(INCOME, abs=0.01)
     assert p50(result, "spending") == pytest.approx(SPENDING, abs=0.01)
     assert all(r["alive_share"] == 1.0 for r in rows[:-1])
+    # Nothing earns anything and no tax is due: each year's surplus is saved as it is.
+    balances = [SAVINGS + sum(INCOME[:t]) - sum(SPENDING[:t]) for t in range(ROWS)]
+    assert p50(result, "portfolio") == pytest.approx(balances, abs=0.01)
 
     scenario = post(
         cluster,
