@@ -201,6 +201,9 @@ def test_patch_changes_some_profile_fields_through_the_gateway(own: Cluster) -> 
             "retirement_age": 60,
             "life_expectancy": 95,
             "currency": "USD",
+            "sex": "unspecified",
+            "filing_status": "single",
+            "partner": None,
         }
         stale = app.patch(
             own.api("/me/profile"), json={"currency": "EUR"}, headers={**auth, "If-Match": '"v2"'}

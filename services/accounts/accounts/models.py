@@ -10,15 +10,10 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, fie
 
 from accounts.passwords import weak_password_reason
 from accounts.profile_models import Profile
+from accounts.strict import Strict
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 256
-
-
-class Strict(BaseModel):
-    """A request body: unknown fields are refused, not ignored."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
 _EMAIL = "The account's email address (compared case-insensitively), at most 254 characters."

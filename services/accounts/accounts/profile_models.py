@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 
+from accounts.strict import Strict
 from nestegg_common.values import CurrencyCode, DisplayText
 
 Sex = Literal["female", "male", "unspecified"]
@@ -102,10 +103,6 @@ class Profile(BaseModel):
     partner: ProfilePartner | None = Field(description=_PARTNER)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
-
-
 _EXAMPLE_PARTNER: dict[str, Any] = {
     "name": "Charles",
     "birth_date": "1973-03-02",
@@ -115,7 +112,7 @@ _EXAMPLE_PARTNER: dict[str, Any] = {
 }
 
 
-class ProfilePartnerUpdate(_Strict):
+class ProfilePartnerUpdate(Strict):
     """The partner in a profile replacement; members left out take their defaults."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE_PARTNER]})
@@ -167,7 +164,7 @@ _EXAMPLE_PROFILE: dict[str, Any] = {
 }
 
 
-class ProfileUpdate(_Strict):
+class ProfileUpdate(Strict):
     """A full replacement of the profile; fields left out take their documented defaults."""
 
     model_config = ConfigDict(

@@ -7,6 +7,11 @@
 -- Not in the database: "the partner is younger today than their life_expectancy". It turns
 -- false as time passes, so as a CHECK it would make a restore of an old backup fail; the API
 -- checks it on every write (accounts/profile_models.py).
+-- Lock: one transaction, so all or nothing. The new CHECKs scan the table under the ALTER's
+-- ACCESS EXCLUSIVE lock (no rewrite: constant defaults); measured 0.45 s for 1,000,000 profiles
+-- and 1.5 s for 3,000,000 (embedded PostgreSQL, this repository's machine). NOT VALID would
+-- save that scan only with a second, non-transactional migration to validate, for rows whose
+-- new columns are all defaults or null and so cannot fail the checks.
 
 ALTER TABLE profiles
     ADD COLUMN sex text NOT NULL DEFAULT 'unspecified'

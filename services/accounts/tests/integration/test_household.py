@@ -37,11 +37,11 @@ TODAY = date.today()
 
 
 def years_ago(years: int) -> str:
-    """The birth date of someone who turned `years` today (29 February → 1 March)."""
+    """The birth date of someone who turned `years` today (or on 28 February, on 29 February)."""
     try:
         return TODAY.replace(year=TODAY.year - years).isoformat()
     except ValueError:
-        return date(TODAY.year - years, 3, 1).isoformat()
+        return date(TODAY.year - years, 2, 28).isoformat()
 
 
 async def household_user(client: TestClient) -> tuple[str, dict[str, str]]:
@@ -89,22 +89,22 @@ async def test_partner_members_left_out_take_their_defaults(client: TestClient) 
 
 
 @pytest.mark.parametrize(
-    "partner",
+    ("partner", "stored_name"),
     [
-        {**PARTNER, "retirement_age": 80, "life_expectancy": 80},  # retiring at the end is fine
-        {**PARTNER, "retirement_age": 0},  # never works
-        {**PARTNER, "birth_date": years_ago(79), "retirement_age": 60, "life_expectancy": 80},
-        {**PARTNER, "name": "  Zoe\u0308  "},  # stored trimmed and NFC, like display_name
+        ({**PARTNER, "retirement_age": 80, "life_expectancy": 80}, "Charles"),  # retires at the end
+        ({**PARTNER, "retirement_age": 0}, "Charles"),  # never works
+        ({**PARTNER, "birth_date": years_ago(79), "life_expectancy": 80}, "Charles"),  # 79 < 80
+        ({**PARTNER, "name": "\u05e2\u05d3\u05d4"}, "\u05e2\u05d3\u05d4"),  # right-to-left script
+        ({**PARTNER, "name": "  Zoe\u0308  "}, "Zo\u00eb"),  # trimmed and NFC, like display_name
     ],
 )
 async def test_a_partner_at_the_edges_of_the_rules_is_accepted(
-    client: TestClient, partner: dict[str, Any]
+    client: TestClient, partner: dict[str, Any], stored_name: str
 ) -> None:
     _, headers = await household_user(client)
     put = await client.put("/me/profile", json={**HOUSEHOLD, "partner": partner}, headers=headers)
     assert put.status == 200, await put.text()
-    stored = (await put.json())["partner"]
-    assert stored == {**partner, "name": "Zo\u00eb" if "Zoe" in partner["name"] else "Charles"}
+    assert (await put.json())["partner"] == {**partner, "name": stored_name}
 
 
 def partner_with(**changes: Any) -> dict[str, Any]:
@@ -268,3 +268,12 @@ async def test_nulls_reset_sex_and_filing_status_to_their_defaults(client: TestC
     _, headers = await household_user(client)
     got = await patched(client, headers, {"sex": None, "filing_status": None})
     assert got == {**HOUSEHOLD, "sex": "unspecified", "filing_status": "single"}
+
+
+async def test_filing_jointly_by_patch_uses_the_stored_partner(client: TestClient) -> None:
+    email, _ = await registered_user(client, prefix="household")
+    headers = bearer(await logged_in(client, email))
+    single = {**HOUSEHOLD, "filing_status": "single"}
+    assert (await client.put("/me/profile", json=single, headers=headers)).status == 200
+    got = await patched(client, headers, {"filing_status": "married_joint"})
+    assert got == HOUSEHOLD

@@ -28,6 +28,9 @@ async def test_logging_in_returns_a_token_pair_that_opens_me(client: TestClient)
         "retirement_age": 65,
         "life_expectancy": 95,
         "currency": "USD",
+        "sex": "unspecified",
+        "filing_status": "single",
+        "partner": None,
     }
 
 
