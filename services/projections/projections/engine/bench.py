@@ -80,8 +80,9 @@ def bench_plan(mode: str, strategy: str, paths: int) -> dict[str, Any]:
 def couple_plan(strategy: str, paths: int) -> dict[str, Any]:
     """Return a couple's 65-row plan: ages 57 and 55 to 120, stochastic lifespans.
 
-    Two salaries, two Social Security benefits (one claimed early, one late), a pension with a
-    survivor share, joint and personal accounts and expenses, a mortgage paid off at 66.
+    The single plan's accounts (the brokerage account joint) and mortgage (paid off at 66), with
+    two salaries, two Social Security benefits (one claimed early, one late), a pension with a
+    survivor share, joint and personal expenses: what a couple adds, on the same accounts.
     """
     plan = bench_plan("monte_carlo", strategy, paths)
     plan["profile"] = {
@@ -98,17 +99,6 @@ def couple_plan(strategy: str, paths: int) -> dict[str, Any]:
         },
     }
     plan["assets"][1]["owner"] = "joint"
-    plan["assets"].insert(
-        3,
-        {
-            "name": "partner 401k",
-            "kind": "tax_deferred",
-            "balance": "120000.00",
-            "annual_contribution": "8000.00",
-            "stock_allocation": 0.6,
-            "owner": "partner",
-        },
-    )
     plan["debts"][0]["payoff_age"] = 66
     plan["incomes"] = [
         {"name": "salary", "kind": "salary", "amount": "95000.00", "growth_rate": 0.03},

@@ -85,10 +85,10 @@ def _flows(
             active_rows(income, household),
         )
         flow = sched[:, None] * income_weight(income, st)
-        kind = INCOME_INDEXED if income.inflation_indexed else INCOME_NOMINAL
-        table[:, kind] += flow
+        indexed = income.inflation_indexed
+        table[:, INCOME_INDEXED if indexed else INCOME_NOMINAL] += flow
         if income.taxable:
-            table[:, kind + TAXABLE_NOMINAL] += flow
+            table[:, TAXABLE_INDEXED if indexed else TAXABLE_NOMINAL] += flow
     for expense in plan.expenses:
         sched = schedule(
             annual(float(expense.amount), expense.frequency), 0.0, active_rows(expense, household)
