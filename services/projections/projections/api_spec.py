@@ -9,12 +9,11 @@ from projections.models import (
     ProjectionIn,
     ProjectionOut,
     RunRequest,
-    RunResult,
     ScenarioIn,
     ScenarioOut,
-    SolveAnswer,
     SolveRequest,
 )
+from projections.result_models import RunResult, SolveAnswer
 
 PREFIX = "/api/v1"
 TAGS = {
@@ -42,7 +41,11 @@ _BUSY_OR_FULL = (
 # Run, compare and solve fetch the profile and ledger, then compute within per-user limits.
 _COMPUTE_ERRORS = {
     422: "A field is invalid; or the profile has no `birth_date` (`errors` names "
-    "`profile.birth_date`: set it with `PATCH /api/v1/me/profile`); or "
+    "`profile.birth_date`: set it with `PATCH /api/v1/me/profile`); or a ledger record owned "
+    "by the partner, or a scenario's partner override, while the profile has no partner "
+    "(`errors` names each, e.g. `ledger.incomes[<id>].owner`, `overrides.claiming_ages.partner`: "
+    "add the partner or change the record's owner); or a ledger record the engine refuses "
+    "(`ledger.<collection>[<id>]`); or "
     "`assumptions.historical` lies outside the historical data's complete years (the message "
     "says which are available); or the plan cannot be "
     "projected; or a Monte Carlo plan has more paths × years than one computation may hold "
@@ -168,7 +171,9 @@ def scenario_operations() -> list[Operation]:
                     _SAVED,
                 )
             },
-            description="`overrides.assumptions` are checked against the projection's now.",
+            description="`overrides.assumptions` are checked against the projection's now; "
+            "the partner's overrides (`partner_retirement_age`, `partner_life_expectancy`, "
+            "`claiming_ages.partner`) against the profile when the scenario runs.",
             request=ScenarioIn,
             path_params=_PROJECTION_ID,
             request_headers=("Idempotency-Key",),

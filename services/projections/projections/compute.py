@@ -18,7 +18,8 @@ from typing import Any
 
 from nestegg_common.errors import ServiceUnavailable, TooManyRequests, ValidationFailed
 from projections.engine import run_projection, solve
-from projections.engine.inputs import completed_years
+from projections.engine.household import plan_rows
+from projections.engine.plan import Plan
 from projections.metrics import RunMetrics
 from projections.workers import PoolClosed, WorkerDied, WorkerOutOfMemory, WorkerPool
 
@@ -159,13 +160,23 @@ class Engine:
         self._metrics.admitted.inc()
 
     def check_size(self, plan: dict[str, Any], today: date) -> None:
-        """Refuse a Monte Carlo plan whose paths × years exceed the bound (memory is per cell)."""
+        """Refuse a plan whose paths × years exceed the bound (memory is per cell).
+
+        Monte Carlo runs `paths` paths. Under stochastic longevity every mode draws `paths`
+        lifespans: deterministic crosses its one return path with them, historical each start
+        year with ceil(paths / start years) of them (so at most one more per start year, fewer
+        than 200, than counted here). Otherwise deterministic is one path and historical one
+        per start year of the data (< 200): nothing to bound.
+        """
         assumptions = plan["assumptions"]
-        if assumptions.get("mode") != "monte_carlo":
-            return  # deterministic: one path; historical: one per window of the data (< 200)
-        profile = plan["profile"]
-        age = completed_years(date.fromisoformat(str(profile["birth_date"])), today)
-        years = max(1, profile["life_expectancy"] - age)
+        stochastic = assumptions.get("longevity") == "stochastic"
+        if assumptions.get("mode") != "monte_carlo" and not stochastic:
+            return
+        try:
+            # The engine's own count: to the last death, or to 120 under stochastic longevity.
+            years = max(1, plan_rows(Plan.model_validate(plan), today))
+        except ValueError as err:  # a birth date after the run date, say
+            raise ValidationFailed(f"This plan cannot be projected: {err}") from err
         paths = assumptions["paths"]
         if paths * years > self._max_path_years:
             most = max(1, self._max_path_years // years)

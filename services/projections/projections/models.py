@@ -26,10 +26,9 @@ _ID = "Its id."
 _CREATED = "When it was created (RFC 3339, UTC)."
 _UPDATED = "When it last changed (RFC 3339, UTC)."
 _NAME = "What the user calls it: 1–100 characters, trimmed, something visible."
-_PERCENTILES = "Its 10th to 90th percentiles over the paths, in currency units (JSON numbers)."
-_HASH = "sha256 (hex) of everything the result depends on: plan, assumptions, seed, version, data."
-_SEED = "The Monte Carlo seed used; null in the other modes."
-_DATASET = "sha256 (hex) of the historical data file used; null outside historical mode."
+INPUTS_HASH = (
+    "sha256 (hex) of everything the result depends on: plan, assumptions, seed, version, data."
+)
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
@@ -91,6 +90,11 @@ class ExtraIncome(Income):
         False, description="Whether it also rises with inflation each year. Default false."
     )
     taxable: StrictBool = Field(True, description="Whether income tax is due on it. Default true.")
+    survivor_fraction: Annotated[float, Field(ge=0.0, le=1.0, strict=True)] = Field(
+        0.0,
+        description="Pension or annuity: the share of it paid to the partner after the owner's "
+        "death, a fraction 0–1 (0.5 = half). Default 0; other kinds must leave it 0.",
+    )
 
 
 class ExtraExpense(Expense):
@@ -113,8 +117,32 @@ class ExtraExpense(Expense):
     )
 
 
+ClaimingAge = Annotated[int, Field(ge=62, le=70, strict=True)]
+
+
+class ClaimingAges(Strict):
+    """When each person claims Social Security in a scenario (DESIGN §4, §6.2)."""
+
+    self: ClaimingAge | None = Field(
+        None,
+        description="The age (whole years, 62–70) at which the first person claims: it becomes "
+        "the `start_age` of each of their `social_security` incomes; null = as in the ledger.",
+    )
+    partner: ClaimingAge | None = Field(
+        None,
+        description="The age (whole years, 62–70) at which the partner claims, applied to the "
+        "partner's `social_security` incomes; null = as in the ledger. Needs a partner in the "
+        "profile when the scenario runs (else 422 naming `overrides.claiming_ages.partner`).",
+    )
+
+
 class Overrides(Strict):
-    """What a scenario changes in the plan; everything is optional."""
+    """What a scenario changes in the plan; everything is optional.
+
+    The partner's overrides are checked against the profile when the scenario runs (the profile
+    lives in accounts and may change after the scenario is written): without a partner they
+    are a 422 naming the field.
+    """
 
     retirement_age: Annotated[int, Field(ge=0, le=120, strict=True)] | None = Field(
         None, description="Retire at this age (whole years, 0–120) instead; null = the profile's."
@@ -122,6 +150,21 @@ class Overrides(Strict):
     life_expectancy: Annotated[int, Field(ge=1, le=120, strict=True)] | None = Field(
         None,
         description="Plan to this age (whole years, 1–120) instead; null = the profile's.",
+    )
+    partner_retirement_age: Annotated[int, Field(ge=0, le=120, strict=True)] | None = Field(
+        None,
+        description="The partner retires at this age (whole years, 0–120) instead; null = the "
+        "profile's. Needs a partner in the profile when the scenario runs.",
+    )
+    partner_life_expectancy: Annotated[int, Field(ge=1, le=120, strict=True)] | None = Field(
+        None,
+        description="The partner lives to this age (whole years, 1–120) under fixed longevity "
+        "instead; null = the profile's. Needs a partner in the profile when the scenario runs.",
+    )
+    claiming_ages: ClaimingAges | None = Field(
+        None,
+        description="Each person's Social Security claiming age, 62–70 (`self`, `partner`); "
+        "null = the ledger's `start_age` of each benefit.",
     )
     assumptions: dict[str, Any] = Field(
         default_factory=dict,
@@ -143,14 +186,22 @@ class ScenarioIn(Strict):
 
     model_config = _examples(
         {
-            "name": "Retire two years earlier, spend less",
+            "name": "Retire earlier, spend less, claim at 70",
             "overrides": {
                 "retirement_age": 60,
+                "claiming_ages": {"self": 70},
                 "expense_scale": 0.9,
                 "assumptions": {"stock_return": 0.07},
                 "extra_expenses": [{"name": "Travel", "amount": "5000.00", "end_age": 75}],
             },
-        }
+        },
+        {
+            "name": "Both claim at 70, partner works to 64",
+            "overrides": {
+                "partner_retirement_age": 64,
+                "claiming_ages": {"self": 70, "partner": 70},
+            },
+        },
     )
 
     name: DisplayText = Field(description=_NAME)
@@ -225,7 +276,7 @@ class ComparedRun(BaseModel):
     scenario_id: uuid.UUID | None = Field(description="The scenario; null for the baseline.")
     name: str = Field(description="The projection's name for the baseline, else the scenario's.")
     run_id: uuid.UUID = Field(description="The stored run these figures come from.")
-    inputs_hash: str = Field(description=_HASH)
+    inputs_hash: str = Field(description=INPUTS_HASH)
     summary: RunSummary = Field(description="The run's headline figures.")
     difference: RunSummary | None = Field(
         None, description="This run minus the baseline, field by field; null for the baseline."
@@ -237,92 +288,3 @@ class Comparison(BaseModel):
 
     projection_id: uuid.UUID = Field(description="The projection compared.")
     runs: list[ComparedRun] = Field(description="The baseline first, then each scenario.")
-
-
-# The run and solve answers are built as dicts (runs.run_out, runs.solve); these models describe
-# them for the OpenAPI document, and tests/e2e/test_openapi.py checks real answers against it.
-
-
-class Percentiles(BaseModel):
-    """One money figure across the paths: its 10th to 90th percentiles, in currency units."""
-
-    p10: float = Field(description="10th percentile: 90 % of paths are above it.")
-    p25: float = Field(description="25th percentile.")
-    p50: float = Field(description="The median.")
-    p75: float = Field(description="75th percentile.")
-    p90: float = Field(description="90th percentile: 10 % of paths are above it.")
-
-
-class YearRow(BaseModel):
-    """One year of the plan; money at the start of that age's year, before its flows."""
-
-    age: int = Field(description="The user's age in that year (whole years).")
-    year: int = Field(description="The calendar year.")
-    portfolio: Percentiles = Field(description=f"Liquid portfolio, nominal. {_PERCENTILES}")
-    portfolio_real: Percentiles = Field(
-        description=f"Liquid portfolio in today's money. {_PERCENTILES}"
-    )
-    income: Percentiles = Field(description=f"Gross income, nominal. {_PERCENTILES}")
-    spending: Percentiles = Field(description=f"What was spent, nominal. {_PERCENTILES}")
-    withdrawals: Percentiles = Field(
-        description=f"Gross withdrawals from the portfolio, nominal. {_PERCENTILES}"
-    )
-    taxes: Percentiles = Field(description=f"Income tax paid, nominal. {_PERCENTILES}")
-    debt: Percentiles = Field(
-        description="Debt outstanding, nominal (the same on every path, so every percentile "
-        "is equal)."
-    )
-
-
-class ProjectionResult(BaseModel):
-    """What the engine computes for one plan (docs/ENGINE.md)."""
-
-    success_rate: float = Field(description="Share of paths that never fail, a fraction 0–1.")
-    paths: int = Field(description="How many return paths were simulated.")
-    seed: int | None = Field(description=_SEED)
-    inputs_hash: str = Field(description=_HASH)
-    engine_version: str = Field(description="The version of the engine that computed it.")
-    dataset_hash: str | None = Field(description=_DATASET)
-    depletion_ages: dict[str, float] = Field(
-        description="Age (a string key) → share of all paths, 0–1, that first fail in that "
-        "age's year."
-    )
-    years: list[YearRow] = Field(description="One row per year of the plan, youngest age first.")
-
-
-class RunResult(ProjectionResult):
-    """A stored run: the engine's result plus where it came from."""
-
-    run_id: uuid.UUID = Field(description="The stored run's id.")
-    projection_id: uuid.UUID = Field(description="The projection run.")
-    scenario_id: uuid.UUID | None = Field(description="The scenario applied; null = baseline.")
-    created_at: datetime = Field(description="When it was computed (RFC 3339, UTC).")
-    cached: bool = Field(description="True when answered from a stored run of the same inputs.")
-
-
-class SolveAnswer(BaseModel):
-    """The earliest retirement age or highest annual spending that reaches the success rate."""
-
-    projection_id: uuid.UUID = Field(description="The projection solved.")
-    scenario_id: uuid.UUID | None = Field(description="The scenario applied; null = baseline.")
-    target: Literal["retirement_age", "annual_spending"] = Field(
-        description="What was solved for, as asked."
-    )
-    success_rate: float = Field(description="The success rate asked for, a fraction 0–1.")
-    value: int | None = Field(
-        description="The retirement age (whole years), or the annual spending in today's money "
-        "(a whole number of currency units, a multiple of 100, rounded down); null when no "
-        "value reaches the success rate."
-    )
-    achieved_success_rate: float | None = Field(
-        description="The success rate at `value`, a fraction 0–1; null when `value` is null."
-    )
-    evaluations: int = Field(description="How many plans the search evaluated.")
-    paths: int = Field(description="How many return paths each evaluation used.")
-    seed: int | None = Field(description=_SEED)
-    inputs_hash: str = Field(description=_HASH)
-    engine_version: str = Field(description="The version of the engine that computed it.")
-    dataset_hash: str | None = Field(description=_DATASET)
-    result: ProjectionResult | None = Field(
-        description="The full result at `value`; null when `value` is null."
-    )

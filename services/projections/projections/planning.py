@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -11,8 +12,19 @@ from pydantic import BaseModel, ValidationError
 
 from nestegg_common.errors import ValidationFailed
 from nestegg_common.problems import validation_errors
-from projections.engine.plan import MAX_SEED, Asset, Assumptions, Debt, Expense, Income, Plan
-from projections.models import Overrides, RunSummary
+from projections.engine.household import current_age
+from projections.engine.plan import (
+    MAX_SEED,
+    Asset,
+    Assumptions,
+    Debt,
+    Expense,
+    Income,
+    Partner,
+    Plan,
+    Profile,
+)
+from projections.models import ClaimingAges, Overrides, RunSummary
 
 _CENT = Decimal("0.01")
 _ENGINE_RECORDS: dict[str, type[BaseModel]] = {
@@ -21,6 +33,8 @@ _ENGINE_RECORDS: dict[str, type[BaseModel]] = {
     "incomes": Income,
     "expenses": Expense,
 }
+# What of accounts' partner the engine reads (accounts may show more, such as an id).
+_PARTNER = frozenset(Partner.model_fields)
 
 
 def full_assumptions(given: Assumptions) -> dict[str, Any]:
@@ -72,6 +86,188 @@ def _scaled(records: list[dict[str, Any]], scale: float) -> list[dict[str, Any]]
     ]
 
 
+def _birth_date_needed(field: str, whose: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"{whose} has no birth date, so the age is unknown: set `{field.removeprefix('profile.')}`"
+        " with PATCH /api/v1/me/profile, then run the projection again.",
+        errors=[{"field": field, "message": "required to run a projection", "type": "missing"}],
+    )
+
+
+def _plan_profile(profile: dict[str, Any], overrides: Overrides | None) -> dict[str, Any]:
+    """Return the engine's profile: the first person, the filing status and the partner."""
+    if profile.get("birth_date") is None:
+        raise _birth_date_needed("profile.birth_date", "Your profile")
+    partner = profile.get("partner")
+    if partner is not None and partner.get("birth_date") is None:
+        raise _birth_date_needed("profile.partner.birth_date", "Your partner")
+    plan_profile: dict[str, Any] = {
+        "birth_date": profile["birth_date"],
+        "retirement_age": profile["retirement_age"],
+        "life_expectancy": profile["life_expectancy"],
+        "sex": profile.get("sex", "unspecified"),
+        "filing_status": profile.get("filing_status", "single"),
+        "partner": None if partner is None else {k: v for k, v in partner.items() if k in _PARTNER},
+    }
+    if overrides is None:
+        return plan_profile
+    for field, value in (
+        ("retirement_age", overrides.retirement_age),
+        ("life_expectancy", overrides.life_expectancy),
+    ):
+        if value is not None:
+            plan_profile[field] = value
+    if plan_profile["partner"] is not None:
+        for field, value in (
+            ("retirement_age", overrides.partner_retirement_age),
+            ("life_expectancy", overrides.partner_life_expectancy),
+        ):
+            if value is not None:
+                plan_profile["partner"][field] = value
+    return plan_profile
+
+
+def _claimed(income: dict[str, Any], claiming: ClaimingAges) -> dict[str, Any]:
+    """Return a Social Security income claimed at its owner's age (DESIGN §4: its start_age)."""
+    if income.get("kind") != "social_security":
+        return income
+    age = {"self": claiming.self, "partner": claiming.partner}.get(income.get("owner", "self"))
+    return income if age is None else {**income, "start_age": age}
+
+
+def _plan_records(
+    snapshot: dict[str, list[dict[str, Any]]], overrides: Overrides | None
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[str]]]:
+    """Return the engine's records and, beside each, the name a 422 calls it by.
+
+    A ledger record is `ledger.<kind>[<id>]`, a scenario's extra one
+    `overrides.extra_<kind>.<index>` (as when the scenario was written): what to change.
+    """
+    records: dict[str, list[dict[str, Any]]] = {}
+    names: dict[str, list[str]] = {}
+    for kind in _ENGINE_RECORDS:
+        given = snapshot.get(kind, [])
+        records[kind] = [_engine_record(kind, r) for r in given]
+        names[kind] = [f"ledger.{kind}[{r.get('id', i)}]" for i, r in enumerate(given)]
+    if overrides is None:
+        return records, names
+    records["incomes"] = _scaled(records["incomes"], overrides.income_scale)
+    records["expenses"] = _scaled(records["expenses"], overrides.expense_scale)
+    for kind, extras in (
+        ("incomes", overrides.extra_incomes),
+        ("expenses", overrides.extra_expenses),
+    ):
+        records[kind] += [e.model_dump(mode="json") for e in extras]
+        names[kind] += [f"overrides.extra_{kind}.{i}" for i in range(len(extras))]
+    if overrides.claiming_ages is not None:
+        records["incomes"] = [_claimed(r, overrides.claiming_ages) for r in records["incomes"]]
+    return records, names
+
+
+def _check_partner_needed(
+    plan_profile: dict[str, Any],
+    records: dict[str, list[dict[str, Any]]],
+    names: dict[str, list[str]],
+    overrides: Overrides | None,
+) -> None:
+    """Refuse (422) what needs a partner when the profile has none, naming every such field.
+
+    A record stays owned by the partner when the partner is removed from the profile (the
+    ledger keeps it as written; docs/API.md): the run is refused until the user adds the
+    partner back or changes the record's owner.
+    """
+    if plan_profile["partner"] is not None:
+        return
+    errors = [
+        {
+            "field": f"{names[kind][index]}.owner",
+            "message": "owned by the partner, but the profile has no partner",
+            "type": "partner_missing",
+        }
+        for kind in _ENGINE_RECORDS
+        for index, record in enumerate(records[kind])
+        if record.get("owner") == "partner"
+    ]
+    if overrides is not None:
+        wanted = {
+            "overrides.partner_retirement_age": overrides.partner_retirement_age,
+            "overrides.partner_life_expectancy": overrides.partner_life_expectancy,
+            "overrides.claiming_ages.partner": overrides.claiming_ages
+            and overrides.claiming_ages.partner,
+        }
+        errors += [
+            {
+                "field": field,
+                "message": "the profile has no partner",
+                "type": "partner_missing",
+            }
+            for field, value in wanted.items()
+            if value is not None
+        ]
+    if errors:
+        raise ValidationFailed(
+            "Your profile has no partner, but the fields named in `errors` are the partner's. "
+            "Add the partner with PATCH /api/v1/me/profile, or change each named record's "
+            "`owner` to `self` or `joint` (PATCH /api/v1/<collection>/<id>) and drop the "
+            "scenario's partner overrides; then run the projection again.",
+            errors=errors,
+        )
+
+
+def _record_named(error: dict[str, Any], names: dict[str, list[str]]) -> dict[str, Any]:
+    """Name an engine error on a record by the record (`ledger.incomes[<id>].amount`)."""
+    kind, _, rest = error["field"].partition(".")
+    index, _, inner = rest.partition(".")
+    if kind in names and index.isdigit() and int(index) < len(names[kind]):
+        named = names[kind][int(index)] + (f".{inner}" if inner else "")
+        return {**error, "field": named}
+    return {**error, "field": f"plan.{error['field']}"}
+
+
+def _check_ages_today(plan: Plan, overrides: Overrides | None, today: date) -> None:
+    """Refuse (422) a person whose life expectancy is not above their age on the run date.
+
+    Accounts checks it when the profile is written, but birthdays pass and scenarios override
+    it; the field named is the one that set the value.
+    """
+    chosen = overrides or Overrides()
+    people: list[tuple[str, Profile | Partner, int | None, str]] = [
+        ("profile", plan.profile, chosen.life_expectancy, "overrides.life_expectancy")
+    ]
+    if plan.profile.partner is not None:
+        people.append(
+            (
+                "profile.partner",
+                plan.profile.partner,
+                chosen.partner_life_expectancy,
+                "overrides.partner_life_expectancy",
+            )
+        )
+    errors = []
+    for where, person, overridden, override_field in people:
+        try:
+            age = current_age(person, today)
+        except ValueError as err:  # a birth date after the run date
+            errors.append(
+                {"field": f"{where}.birth_date", "message": str(err), "type": "value_error"}
+            )
+            continue
+        if age >= person.life_expectancy:
+            errors.append(
+                {
+                    "field": f"{where}.life_expectancy" if overridden is None else override_field,
+                    "message": f"{person.life_expectancy} is not above the age today, {age}",
+                    "type": "greater_than",
+                }
+            )
+    if errors:
+        raise ValidationFailed(
+            "A life expectancy must be above the person's age today; see `errors` (change it "
+            "with PATCH /api/v1/me/profile, or in the scenario's overrides).",
+            errors=errors,
+        )
+
+
 def build_plan(
     *,
     profile: dict[str, Any],
@@ -79,49 +275,29 @@ def build_plan(
     assumptions: dict[str, Any],
     overrides: Overrides | None,
     seed: int,
+    today: date,
 ) -> dict[str, Any]:
     """Return the engine plan of a user's data, with a scenario's overrides applied."""
-    if profile.get("birth_date") is None:
-        raise ValidationFailed(
-            "Your profile has no birth date, so your age is unknown: set `birth_date` with "
-            "PATCH /api/v1/me/profile, then run the projection again.",
-            errors=[
-                {
-                    "field": "profile.birth_date",
-                    "message": "required to run a projection",
-                    "type": "missing",
-                }
-            ],
-        )
-    plan_profile = {
-        "birth_date": profile["birth_date"],
-        "retirement_age": profile["retirement_age"],
-        "life_expectancy": profile["life_expectancy"],
-    }
-    records = {
-        kind: [_engine_record(kind, r) for r in snapshot.get(kind, [])] for kind in _ENGINE_RECORDS
-    }
+    plan_profile = _plan_profile(profile, overrides)
+    records, names = _plan_records(snapshot, overrides)
+    _check_partner_needed(plan_profile, records, names, overrides)
     chosen = dict(assumptions)
     if overrides is not None:
-        if overrides.retirement_age is not None:
-            plan_profile["retirement_age"] = overrides.retirement_age
-        if overrides.life_expectancy is not None:
-            plan_profile["life_expectancy"] = overrides.life_expectancy
         chosen = merged_assumptions(chosen, overrides.assumptions, field="overrides.assumptions")
-        records["incomes"] = _scaled(records["incomes"], overrides.income_scale)
-        records["incomes"] += [i.model_dump(mode="json") for i in overrides.extra_incomes]
-        records["expenses"] = _scaled(records["expenses"], overrides.expense_scale)
-        records["expenses"] += [e.model_dump(mode="json") for e in overrides.extra_expenses]
     if chosen.get("seed") is None:
         chosen["seed"] = seed
     plan = {"profile": plan_profile, **records, "assumptions": chosen}
     try:
-        return Plan.model_validate(plan).model_dump(mode="json")
+        valid = Plan.model_validate(plan)
     except ValidationError as err:
         raise ValidationFailed(
-            "This plan cannot be projected as it stands; see `errors`.",
-            errors=validation_errors(err, prefix="plan."),
+            "This plan cannot be projected as it stands; see `errors`: a field under `ledger.` "
+            "is a record to change (PATCH /api/v1/<collection>/<id>), one under `overrides.` "
+            "the scenario's.",
+            errors=[_record_named(e, names) for e in validation_errors(err)],
         ) from err
+    _check_ages_today(valid, overrides, today)
+    return valid.model_dump(mode="json")
 
 
 def summarise_result(result: dict[str, Any], *, retirement_age: int) -> RunSummary:

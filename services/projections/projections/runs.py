@@ -102,6 +102,7 @@ async def _plans(
             assumptions=projection["assumptions"],
             overrides=overrides,
             seed=seed,
+            today=today,
         )
         name = projection["name"] if sid is None else scenarios[sid]["name"]
         planned.append(PlannedRun(sid, name, plan, _inputs_hash(ctx, plan, today)))

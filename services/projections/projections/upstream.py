@@ -13,18 +13,41 @@ from pydantic import BaseModel, ValidationError
 from nestegg_common.errors import NotFound, UpstreamUnavailable
 from nestegg_common.tasks import all_or_nothing
 from nestegg_common.upstream import json_of, upstream_errors
+from projections.engine.plan import FilingStatus, Sex
 
 
-class UpstreamProfile(BaseModel):
-    """What a run needs of accounts' answer (a check that it is what we think it is)."""
+class UpstreamPartner(BaseModel):
+    """The partner as accounts shows it (DESIGN §4); a missing birth date is the user's to fix."""
 
-    birth_date: date | None
+    name: str | None = None
+    birth_date: date | None = None
+    sex: Sex = "unspecified"
     retirement_age: int
     life_expectancy: int
 
 
+class UpstreamProfile(BaseModel):
+    """What a run needs of accounts' answer (a check that it is what we think it is).
+
+    The household fields default as DESIGN §4 says, so an accounts that predates them (a
+    rolling deploy) still gives a single person's plan.
+    """
+
+    birth_date: date | None
+    retirement_age: int
+    life_expectancy: int
+    sex: Sex = "unspecified"
+    filing_status: FilingStatus = "single"
+    partner: UpstreamPartner | None = None
+
+
 class UpstreamSnapshot(BaseModel):
-    """The shape of ledger's snapshot; the records themselves are checked by the engine."""
+    """The shape of ledger's snapshot; the records themselves are checked by the engine.
+
+    Records pass through as they come: the fields the engine knows (`owner`, `cost_basis`,
+    `sell_age`, `payoff_age`, `survivor_fraction`, frequency `once`, …) reach its models, which
+    give the defaults of DESIGN §4 to a ledger that does not send them yet.
+    """
 
     assets: list[dict[str, Any]] = []
     debts: list[dict[str, Any]] = []

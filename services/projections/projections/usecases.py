@@ -33,8 +33,15 @@ def projection_out(row: asyncpg.Record) -> dict[str, Any]:
 
 
 def scenario_out(row: asyncpg.Record) -> dict[str, Any]:
-    """Return a scenario row as the API shows it."""
-    shown: dict[str, Any] = ScenarioOut.model_validate(dict(row)).model_dump(mode="json")
+    """Return a scenario row as the API shows it.
+
+    Overrides are spelled out again on the way out, so one stored before an override field
+    existed (e.g. `claiming_ages`) shows it at its default like every other.
+    """
+    overrides = Overrides.model_validate(row["overrides"]).model_dump(mode="json")
+    shown: dict[str, Any] = ScenarioOut.model_validate(
+        {**dict(row), "overrides": overrides}
+    ).model_dump(mode="json")
     return shown
 
 

@@ -18,7 +18,7 @@ def born_years_ago(age: int) -> str:
 
 
 def asset(
-    balance: float, *, kind: str = "taxable", stock_allocation: float = 1.0
+    balance: float, *, kind: str = "taxable", stock_allocation: float = 1.0, **extra: Any
 ) -> dict[str, Any]:
     """Return an asset as ledger's snapshot shows it (ledger-only fields included)."""
     return {
@@ -31,6 +31,7 @@ def asset(
         "stock_allocation": stock_allocation,
         "created_at": "2025-01-01T00:00:00Z",
         "updated_at": "2025-01-01T00:00:00Z",
+        **extra,
     }
 
 

@@ -153,6 +153,9 @@ async def test_a_scenario_is_created_read_listed_changed_and_deleted(client, api
     assert scenario["overrides"] == {
         "retirement_age": 67,
         "life_expectancy": None,
+        "partner_retirement_age": None,
+        "partner_life_expectancy": None,
+        "claiming_ages": None,
         "assumptions": {},
         "income_scale": 1.0,
         "expense_scale": 0.9,

@@ -20,7 +20,9 @@ import pytest
 
 from nestegg_common.testing.processes import computing, running, seconds_until_idle
 from projections import compute
-from projections.engine.bench import bench_plan
+from projections.engine.bench import bench_plan, couple_plan
+from projections.engine.household import LAST_AGE, plan_rows
+from projections.engine.plan import Plan
 from projections.settings import ProjectionsSettings
 from projections.workers import WorkerOutOfMemory, WorkerPool
 
@@ -137,3 +139,24 @@ async def test_the_largest_plan_the_defaults_allow_fits_in_a_workers_default_mem
     finally:
         await pool.close()
     assert len(result["years"]) == years + 1
+
+
+async def test_the_largest_stochastic_couple_the_defaults_allow_fits_in_a_workers_memory() -> None:
+    """Issue 15: two people, Social Security, survivors and a lifespan per path and person, at
+    the bound the engine's own row count gives (`household.plan_rows`: to 120 of the younger)."""
+    fields = ProjectionsSettings.model_fields
+    memory_mb = fields["compute_worker_memory_mb"].default
+    path_years = fields["compute_max_path_years"].default
+    paths, years = 100_000, path_years // 100_000
+    plan = couple_plan("guardrails", paths)
+    plan["profile"]["current_age"] = LAST_AGE - years + 2
+    plan["profile"]["partner"]["current_age"] = LAST_AGE - years
+    assert paths * plan_rows(Plan.model_validate(plan), date(2026, 1, 1)) == path_years
+    pool = WorkerPool(size=1, memory_limit_bytes=memory_mb * 1024 * 1024)
+    pool.start()
+    try:
+        result = await pool.run(compute._project, plan, date(2026, 1, 1), None)
+    finally:
+        await pool.close()
+    assert len(result["years"]) == years + 1
+    assert result["lifespans"] is not None

@@ -1,0 +1,160 @@
+"""The shapes of the run and solve answers, for the OpenAPI document.
+
+The answers are built as dicts (the engine's result; runs.run_out, runs.solve); these models
+describe them, and tests/e2e/test_openapi.py checks real answers against them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from projections.models import INPUTS_HASH
+
+_PERCENTILES = "Its 10th to 90th percentiles over the paths, in currency units (JSON numbers)."
+_SEED = "The Monte Carlo seed used; null in the other modes."
+_DATASET = "sha256 (hex) of the historical data file used; null outside historical mode."
+
+
+class Percentiles(BaseModel):
+    """One money figure across the paths: its 10th to 90th percentiles, in currency units."""
+
+    p10: float = Field(description="10th percentile: 90 % of paths are above it.")
+    p25: float = Field(description="25th percentile.")
+    p50: float = Field(description="The median.")
+    p75: float = Field(description="75th percentile.")
+    p90: float = Field(description="90th percentile: 10 % of paths are above it.")
+
+
+class YearRow(BaseModel):
+    """One year of the plan; money at the start of that age's year, before its flows.
+
+    Under stochastic longevity each money figure is over the paths on which someone in the
+    household is alive that year (the last row, what is left, over every path).
+    """
+
+    age: int = Field(description="The user's age in that year (whole years).")
+    partner_age: int | None = Field(
+        description="The partner's age in that year (whole years); null without a partner."
+    )
+    year: int = Field(description="The calendar year.")
+    alive_share: float = Field(
+        description="Share of paths, 0–1, on which someone in the household is alive at the "
+        "start of that year: 1 until the last death under fixed longevity; falling year by year "
+        "under stochastic longevity."
+    )
+    portfolio: Percentiles = Field(description=f"Liquid portfolio, nominal. {_PERCENTILES}")
+    portfolio_real: Percentiles = Field(
+        description=f"Liquid portfolio in today's money. {_PERCENTILES}"
+    )
+    income: Percentiles = Field(description=f"Gross income, nominal. {_PERCENTILES}")
+    spending: Percentiles = Field(description=f"What was spent, nominal. {_PERCENTILES}")
+    withdrawals: Percentiles = Field(
+        description=f"Gross withdrawals from the portfolio, nominal. {_PERCENTILES}"
+    )
+    taxes: Percentiles = Field(description=f"Income tax paid, nominal. {_PERCENTILES}")
+    debt: Percentiles = Field(
+        description="Debt outstanding, nominal (the same on every path, so every percentile "
+        "is equal)."
+    )
+
+
+class AgePercentiles(BaseModel):
+    """A death age across the paths: its 10th to 90th percentiles, in years of age."""
+
+    p10: float = Field(description="10th percentile: on 10 % of paths the person dies younger.")
+    p25: float = Field(description="25th percentile.")
+    p50: float = Field(description="The median death age.")
+    p75: float = Field(description="75th percentile.")
+    p90: float = Field(description="90th percentile: on 10 % of paths the person lives longer.")
+
+
+class DeathAge(BaseModel):
+    """One person's drawn death ages: the age of the first year they are no longer alive."""
+
+    percentiles: AgePercentiles = Field(description="Its percentiles over the paths.")
+    mean: float = Field(description="The mean death age over the paths (years of age).")
+    shares: dict[str, float] = Field(
+        description="Age (a string key) → share of paths, 0–1, on which the person dies at it."
+    )
+
+
+class PersonLifespan(BaseModel):
+    """One person's lifespans over the paths."""
+
+    person: Literal["self", "partner"] = Field(description="Whose: the user or the partner.")
+    death_age: DeathAge = Field(description="The distribution of their death age.")
+
+
+class Lifespans(BaseModel):
+    """Stochastic lifespans (DESIGN §6.1, §6.6): who dies when, and whether the money lasts."""
+
+    people: list[PersonLifespan] = Field(description="The user, then the partner if any.")
+    money_lasts_share: float = Field(
+        description="Share of paths, 0–1, on which the money lasts as long as someone lives."
+    )
+
+
+class ProjectionResult(BaseModel):
+    """What the engine computes for one plan (docs/ENGINE.md)."""
+
+    success_rate: float = Field(description="Share of paths that never fail, a fraction 0–1.")
+    paths: int = Field(
+        description="How many paths were simulated: return paths, each with its own drawn "
+        "lifespans under stochastic longevity (deterministic and historical returns are then "
+        "crossed with the lifespan draws)."
+    )
+    seed: int | None = Field(description=_SEED)
+    inputs_hash: str = Field(description=INPUTS_HASH)
+    engine_version: str = Field(description="The version of the engine that computed it.")
+    dataset_hash: str | None = Field(description=_DATASET)
+    depletion_ages: dict[str, float] = Field(
+        description="Age (a string key) → share of all paths, 0–1, that first fail in that "
+        "age's year."
+    )
+    lifespans: Lifespans | None = Field(
+        description="Stochastic longevity: each person's death-age distribution and the share "
+        "of paths whose money lasts as long as someone lives; null under fixed longevity."
+    )
+    years: list[YearRow] = Field(description="One row per year of the plan, youngest age first.")
+
+
+class RunResult(ProjectionResult):
+    """A stored run: the engine's result plus where it came from."""
+
+    run_id: uuid.UUID = Field(description="The stored run's id.")
+    projection_id: uuid.UUID = Field(description="The projection run.")
+    scenario_id: uuid.UUID | None = Field(description="The scenario applied; null = baseline.")
+    created_at: datetime = Field(description="When it was computed (RFC 3339, UTC).")
+    cached: bool = Field(description="True when answered from a stored run of the same inputs.")
+
+
+class SolveAnswer(BaseModel):
+    """The earliest retirement age or highest annual spending that reaches the success rate."""
+
+    projection_id: uuid.UUID = Field(description="The projection solved.")
+    scenario_id: uuid.UUID | None = Field(description="The scenario applied; null = baseline.")
+    target: Literal["retirement_age", "annual_spending"] = Field(
+        description="What was solved for, as asked."
+    )
+    success_rate: float = Field(description="The success rate asked for, a fraction 0–1.")
+    value: int | None = Field(
+        description="The retirement age (whole years), or the annual spending in today's money "
+        "(a whole number of currency units, a multiple of 100, rounded down); null when no "
+        "value reaches the success rate."
+    )
+    achieved_success_rate: float | None = Field(
+        description="The success rate at `value`, a fraction 0–1; null when `value` is null."
+    )
+    evaluations: int = Field(description="How many plans the search evaluated.")
+    paths: int = Field(description="How many return paths each evaluation used.")
+    seed: int | None = Field(description=_SEED)
+    inputs_hash: str = Field(description=INPUTS_HASH)
+    engine_version: str = Field(description="The version of the engine that computed it.")
+    dataset_hash: str | None = Field(description=_DATASET)
+    result: ProjectionResult | None = Field(
+        description="The full result at `value`; null when `value` is null."
+    )
