@@ -8,12 +8,43 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .assumptions import (
+    MAX_PATHS,
+    MAX_SEED,
+    Assumptions,
+    Guardrails,
+    Historical,
+    RothConversion,
+    SignedRate,
+    Tax,
+    refuse_booleans,
+)
+
+__all__ = [
+    "MAX_PATHS",
+    "MAX_SEED",
+    "Asset",
+    "Assumptions",
+    "Debt",
+    "Expense",
+    "FilingStatus",
+    "Guardrails",
+    "Historical",
+    "Income",
+    "Owner",
+    "Partner",
+    "Plan",
+    "Profile",
+    "RothConversion",
+    "Sex",
+    "Tax",
+    "refuse_booleans",
+]
+
 # Money is a decimal string with two places (DESIGN §4); Decimal keeps it exact until the kernel.
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Age = Annotated[int, Field(ge=0, le=120)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-# Growth, return and inflation rates may be negative but never reach -100% a year.
-SignedRate = Annotated[float, Field(gt=-1.0, le=1.0)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 # The ledger's record id (a UUID); scenarios' extra records may name one too.
 RecordId = Annotated[str, Field(max_length=64)]
@@ -25,11 +56,7 @@ Frequency = Literal["monthly", "annual", "once"]
 Sex = Literal["female", "male", "unspecified"]
 FilingStatus = Literal["single", "married_joint"]
 Owner = Literal["self", "partner", "joint"]
-Longevity = Literal["fixed", "stochastic"]
-Mode = Literal["deterministic", "monte_carlo", "historical"]
-Strategy = Literal["needs", "fixed_real", "fixed_percentage", "guardrails"]
 
-MAX_PATHS = 100_000
 _RECORD_ID = "The ledger record's id, when it comes from the ledger; null for one a scenario adds."
 _FREQUENCY = (
     "How often `amount` is paid: `monthly` (12 times a year), `annual`, or `once` (one payment "
@@ -45,8 +72,6 @@ JOINT_ASSET_KINDS = frozenset({"cash", "taxable", "real_estate", "other"})
 JOINT_INCOME_KINDS = frozenset({"rental", "other"})
 SURVIVOR_INCOME_KINDS = frozenset({"pension", "annuity"})
 COST_BASIS_KINDS = frozenset({"taxable", "real_estate"})
-_SIGNED = "above −1 and at most 1"
-MAX_SEED = 2**63 - 1
 
 
 class _Model(BaseModel):
@@ -214,140 +239,6 @@ class Expense(_Window):
         "self",
         description=_OWNER + " A `self` or `partner` expense stops at its owner's death; a "
         "`joint` one continues while either lives.",
-    )
-
-
-def refuse_booleans(value: object) -> object:
-    """Refuse JSON true/false where a number is meant (lax pydantic reads them as 1.0/0.0)."""
-    if isinstance(value, bool):
-        raise ValueError("expected a number, not true or false")
-    return value
-
-
-class Guardrails(_Model):
-    """Hold the Guyton–Klinger thresholds and the size of each adjustment."""
-
-    _numbers_only = field_validator("*", mode="before")(refuse_booleans)
-
-    upper: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
-        0.20,
-        description="Capital preservation: when the withdrawal rate rises above the initial "
-        "rate × (1 + upper), spending is cut. A fraction in (0, 1]; default 0.20.",
-    )
-    lower: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
-        0.20,
-        description="Prosperity: when the withdrawal rate falls below the initial rate × "
-        "(1 − lower), spending is raised. A fraction in (0, 1); default 0.20.",
-    )
-    adjustment: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
-        0.10,
-        description="How much each cut or raise changes spending, as a fraction in (0, 1): "
-        "0.10 = 10 %; default 0.10.",
-    )
-
-
-class Historical(_Model):
-    """Restrict the historical series to a range of calendar years."""
-
-    first_year: Annotated[int, Field(ge=1800, le=2200)] | None = Field(
-        None,
-        description="The first calendar year a path may start in; null = the data's first "
-        "complete year. Must lie within the historical data (a 422 says its range).",
-    )
-    last_year: Annotated[int, Field(ge=1800, le=2200)] | None = Field(
-        None,
-        description="The last calendar year a path may use; null = the data's last complete "
-        "year. Must lie within the historical data and not before `first_year`.",
-    )
-
-    @model_validator(mode="after")
-    def _check_range(self) -> Historical:
-        first, last = self.first_year, self.last_year
-        if first is not None and last is not None and last < first:
-            raise ValueError("historical.last_year must not be before first_year")
-        return self
-
-
-class Assumptions(_Model):
-    """Hold every assumption with its documented default (docs/ENGINE.md)."""
-
-    _numbers_only = field_validator("*", mode="before")(refuse_booleans)
-
-    mode: Mode = Field(
-        "monte_carlo",
-        description="How returns are drawn: `monte_carlo` (random paths), `deterministic` (one "
-        "path at the mean rates) or `historical` (one path per start year of the data). "
-        "Default `monte_carlo`.",
-    )
-    # Strict: `true` is not a path count or a seed.
-    paths: Annotated[int, Field(ge=1, le=MAX_PATHS, strict=True)] = Field(
-        10_000,
-        description=f"Monte Carlo paths, 1–{MAX_PATHS:,}; default 10,000 (ignored by the other "
-        "modes).",
-    )
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)] | None = Field(
-        None,
-        description="Monte Carlo seed, 0–2^63−1, for reproducible paths; null = derived from the "
-        "projection's id.",
-    )
-    inflation: SignedRate = Field(
-        0.03,
-        description=f"Mean annual inflation as a fraction {_SIGNED}: 0.03 = 3 %; default 0.03.",
-    )
-    inflation_vol: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
-        0.04, description="Standard deviation of annual inflation, a fraction 0–1; default 0.04."
-    )
-    stock_return: SignedRate = Field(
-        0.10,
-        description=f"Mean annual nominal stock return as a fraction {_SIGNED}: 0.10 = 10 %; "
-        "default 0.10.",
-    )
-    stock_vol: Annotated[float, Field(ge=0.0, le=2.0)] = Field(
-        0.18, description="Volatility of annual stock returns, a fraction 0–2; default 0.18."
-    )
-    bond_return: SignedRate = Field(
-        0.045,
-        description=f"Mean annual nominal bond return as a fraction {_SIGNED}: 0.045 = 4.5 %; "
-        "default 0.045.",
-    )
-    bond_vol: Annotated[float, Field(ge=0.0, le=2.0)] = Field(
-        0.06, description="Volatility of annual bond returns, a fraction 0–2; default 0.06."
-    )
-    stock_bond_corr: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
-        0.1, description="Correlation of annual stock and bond returns, −1–1; default 0.1."
-    )
-    income_tax_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
-        0.20,
-        description="Flat tax on taxable income and tax-deferred withdrawals, a fraction in "
-        "[0, 1): 0.20 = 20 %; default 0.20.",
-    )
-    withdrawal_strategy: Strategy = Field(
-        "needs",
-        description="How much is taken out each retirement year: `needs` (what expenses "
-        "require), `fixed_real` (the 4 % rule), `fixed_percentage` (a share of the portfolio) "
-        "or `guardrails` (Guyton–Klinger). Default `needs`.",
-    )
-    withdrawal_rate: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
-        0.04,
-        description="Initial withdrawal rate of the rate strategies, a fraction in (0, 1]: "
-        "0.04 = 4 % of the portfolio at retirement; default 0.04.",
-    )
-    guardrails: Guardrails = Field(
-        Guardrails(), description="The `guardrails` strategy's thresholds."
-    )
-    historical: Historical = Field(
-        Historical(), description="The range of calendar years `historical` mode draws from."
-    )
-    longevity: Longevity = Field(
-        "fixed",
-        description="How long each person lives: `fixed` (until their `life_expectancy`) or "
-        "`stochastic` (each path draws each person's year of death from the SSA period life "
-        "table for their sex, given they are alive today). Default `fixed`.",
-    )
-    selling_cost: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
-        0.06,
-        description="Share of a sold home's value lost to selling costs, a fraction in [0, 1): "
-        "0.06 = 6 %; default 0.06.",
     )
 
 
