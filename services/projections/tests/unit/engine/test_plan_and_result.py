@@ -59,6 +59,14 @@ def test_out_of_range_values_are_rejected(make_plan, section, field, value):
         ("mode", "quantum"),
         ("income_tax_rate", 1.0),
         ("stock_bond_corr", 1.5),
+        # A JSON boolean is not a number anywhere in the assumptions (schemathesis found these).
+        ("roth_conversion", {"up_to_bracket": 0.12, "from_age": False, "to_age": 70}),
+        ("roth_conversion", {"up_to_bracket": 0.12, "from_age": 60, "to_age": True}),
+        ("roth_conversion", {"up_to_bracket": 0.15, "from_age": 60, "to_age": 70}),
+        ("fill_bracket", 0.2),
+        ("tax", {"state_rate": True}),
+        ("tax", {"year": False}),
+        ("dividend_yield", False),
     ],
 )
 def test_out_of_range_assumptions_are_rejected(make_plan, assumption, value):
