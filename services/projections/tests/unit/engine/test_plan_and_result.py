@@ -61,7 +61,7 @@ def test_out_of_range_values_are_rejected(make_plan, section, field, value):
         ("stock_bond_corr", 1.5),
         # A JSON boolean is not a number anywhere in the assumptions (schemathesis found these).
         ("roth_conversion", {"up_to_bracket": 0.12, "from_age": False, "to_age": 70}),
-        ("roth_conversion", {"up_to_bracket": 0.12, "from_age": 60, "to_age": True}),
+        ("roth_conversion", {"up_to_bracket": 0.12, "from_age": 0, "to_age": True}),
         ("roth_conversion", {"up_to_bracket": 0.15, "from_age": 60, "to_age": 70}),
         ("fill_bracket", 0.2),
         ("tax", {"state_rate": True}),
