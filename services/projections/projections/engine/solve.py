@@ -10,13 +10,22 @@ from typing import Any, Literal
 from .api import Prepared, evaluate, hash_inputs, prepare, summarise
 from .plan import Plan
 from .returns import HistoricalSeries
-from .strategies import FIXED_PERCENTAGE
+from .strategies import FIXED_PERCENTAGE, FIXED_REAL, NEEDS
 from .version import ENGINE_VERSION
 
 Target = Literal["retirement_age", "annual_spending"]
 SPENDING_STEP = 100
-# Spending searches stop here: beyond a billion a year the question is not a retirement plan.
+# The spending search's range, [0, $1,000,000,000] a year: beyond it the question is not a
+# retirement plan, and a target still reached there is refused rather than answered with
+# wherever a search happened to stop.
 MAX_SPENDING_STEPS = 10_000_000
+# Strategies under which spending more can never save a path (each year's draw grows with the
+# spending, so every balance shrinks): success falls monotonically and bisection is exact.
+MONOTONE_IN_SPENDING = frozenset({NEEDS, FIXED_REAL})
+# Elsewhere (guardrails: a higher first withdrawal moves every later cut) success may fall
+# short and then reach the target again a few hundred dollars higher; the answer is the highest
+# passing step with no passing step in the LOOKAHEAD_STEPS steps above it (docs/ENGINE.md).
+LOOKAHEAD_STEPS = 5
 
 
 def _with_retirement_age(plan: Plan, age: int) -> Plan:
@@ -41,22 +50,45 @@ def _lowest_passing(lo: int, hi: int, passes: Callable[[int], bool]) -> int | No
     return hi
 
 
-def _highest_passing(passes: Callable[[int], bool], start: int) -> int | None:
-    """Return the highest integer >= 0 that passes, assuming passing is monotone downwards."""
-    if not passes(0):
-        return None
-    lo, hi = 0, max(1, start)
+def _bracket(passes: Callable[[int], bool], start: int, resolution: int) -> int:
+    """Return a passing step at most `resolution` below a failing one (0 passes).
+
+    Doubling from `start` finds a failing step; bisection then narrows [passing, failing].
+    """
+    lo, hi = 0, min(max(1, start), MAX_SPENDING_STEPS)
     while passes(hi):
-        lo, hi = hi, hi * 2
-        if hi > MAX_SPENDING_STEPS:
-            return lo
-    while hi - lo > 1:
+        if hi == MAX_SPENDING_STEPS:
+            raise ValueError(
+                "success_rate: annual spending of "
+                f"{MAX_SPENDING_STEPS * SPENDING_STEP:,} a year still reaches it; the solver "
+                "searches no higher"
+            )
+        lo, hi = hi, min(hi * 2, MAX_SPENDING_STEPS)
+    while hi - lo > resolution:
         mid = (lo + hi) // 2
         if passes(mid):
             lo = mid
         else:
             hi = mid
     return lo
+
+
+def _highest_passing(passes: Callable[[int], bool], start: int, lookahead: int) -> int | None:
+    """Return the highest passing step with no passing step in the `lookahead` steps above it.
+
+    With `lookahead` 1 this is bisection (exact when passing is monotone). Otherwise the
+    bisection stops within `lookahead` steps of a failing step and every step of the window
+    above the best so far is tried, moving up whenever one passes.
+    """
+    if not passes(0):
+        return None
+    best = _bracket(passes, start, lookahead)
+    step = best + 1
+    while step <= best + lookahead:
+        if passes(step):
+            best = step
+        step += 1
+    return best
 
 
 def _spending_guess(prepared: Prepared) -> int:
@@ -78,7 +110,7 @@ def solve(
 ) -> dict[str, Any]:
     """Bisect over the one kernel, on the same return matrices, to reach a success rate."""
     if not 0.0 <= success_rate <= 1.0:
-        raise ValueError("success_rate must be between 0 and 1")
+        raise ValueError("success_rate: must be between 0 and 1")
     prepared = prepare(plan, today=today, historical_path=historical_path, historical=historical)
     base = prepared.plan
     rates: dict[int, float] = {}
@@ -94,15 +126,23 @@ def solve(
         chosen = None if value is None else _with_retirement_age(base, value)
         spending = None
     elif target == "annual_spending":
-        if base.assumptions.withdrawal_strategy == FIXED_PERCENTAGE:
+        strategy = base.assumptions.withdrawal_strategy
+        if strategy == FIXED_PERCENTAGE:
             raise ValueError("fixed_percentage never runs out, so it has no highest spending")
+        if success_rate == 0.0:
+            raise ValueError(
+                "success_rate: must be above 0 to solve for annual_spending (every spending "
+                "reaches 0 %, so none is the highest)"
+            )
 
         def spends_ok(steps: int) -> bool:
-            output = evaluate(prepared, annual_spending=float(steps * SPENDING_STEP))
-            rates[steps] = output.success_rate
+            if steps not in rates:  # the look-ahead revisits steps the bisection tried
+                output = evaluate(prepared, annual_spending=float(steps * SPENDING_STEP))
+                rates[steps] = output.success_rate
             return rates[steps] >= success_rate
 
-        steps = _highest_passing(spends_ok, _spending_guess(prepared))
+        lookahead = 1 if strategy in MONOTONE_IN_SPENDING else LOOKAHEAD_STEPS
+        steps = _highest_passing(spends_ok, _spending_guess(prepared), lookahead)
         value = None if steps is None else steps * SPENDING_STEP
         chosen = base
         spending = None if value is None else float(value)

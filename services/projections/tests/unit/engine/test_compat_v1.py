@@ -8,7 +8,9 @@ a Social Security income claimed at full retirement age (which the SSA rules lea
 One deliberate correction (DESIGN §6.5, docs/ENGINE.md "What engine 2 changes"): deterministic
 mode earns the Monte Carlo *median*, not the arithmetic mean engine 1 compounded. The two agree
 only where volatility is zero, so deterministic goldens are checked with every volatility set
-to zero — where engine 1's numbers are still the contract, bit for bit.
+to zero — where engine 1's numbers are still the contract, bit for bit. And the spending
+solver's look-ahead (issue 17 item 7) tries more spendings where success need not be monotone
+in spending (guardrails): its answer is engine 1's, its `evaluations` count is not.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import pytest
 
 from projections.engine import run_projection, solve
+from projections.engine.solve import MONOTONE_IN_SPENDING
 
 GOLDENS = json.loads(
     (Path(__file__).resolve().parent / "golden" / "v1_goldens.json").read_text(encoding="utf-8")
@@ -68,7 +71,12 @@ def test_engine_2_reproduces_engine_1(case: dict[str, Any]) -> None:
         answer = solve(plan, target=case["target"], success_rate=case["success_rate"], today=today)
     else:
         answer = run_projection(plan, today=today)
-    assert _mismatches(case["answer"], answer)[:10] == []
+    expected = case["answer"]
+    strategy = plan["assumptions"]["withdrawal_strategy"]
+    if case.get("target") == "annual_spending" and strategy not in MONOTONE_IN_SPENDING:
+        expected = {k: v for k, v in expected.items() if k != "evaluations"}
+        assert answer["evaluations"] >= case["answer"]["evaluations"]
+    assert _mismatches(expected, answer)[:10] == []
 
 
 def test_the_goldens_cover_every_mode_and_strategy() -> None:

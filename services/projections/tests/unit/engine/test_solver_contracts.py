@@ -1,0 +1,105 @@
+"""Check the solvers' contracts (docs/ENGINE.md, Solvers) and that every accepted plan is JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from projections.engine import run_projection, solve
+from projections.engine.api import evaluate, prepare
+from projections.engine.solve import LOOKAHEAD_STEPS
+
+TODAY = date(2025, 6, 1)
+
+
+def _sixty_forty_guardrails(make_plan: Any) -> dict[str, Any]:
+    # Issue 17's case: $1M, 60/40, 30 years, historical, guardrails, 100 % success.
+    return make_plan(
+        assets=[
+            {"name": "roth", "kind": "tax_free", "balance": "1000000.00", "stock_allocation": 0.6}
+        ],
+        mode="historical",
+        withdrawal_strategy="guardrails",
+        income_tax_rate=0.0,
+        tax={"regime": "flat"},
+    )
+
+
+def test_the_spending_solver_returns_the_highest_passing_spending_where_success_is_not_monotone(
+    make_plan,
+):
+    plan = _sixty_forty_guardrails(make_plan)
+    prepared = prepare(plan, today=TODAY)
+
+    def reaches(spending: int) -> bool:
+        return evaluate(prepared, annual_spending=float(spending)).success_rate >= 1.0
+
+    # Brute force, every $100 from 50,000 to 80,000: success is not monotone here.
+    passing = [s for s in range(50_000, 80_001, 100) if reaches(s)]
+    assert reaches(56_200) and not reaches(56_300) and reaches(56_400)
+    answer = solve(plan, target="annual_spending", success_rate=1.0, today=TODAY)
+    assert answer["value"] == max(passing) == 57_400
+    assert answer["achieved_success_rate"] == 1.0
+    # The contract's window: nothing passes in the LOOKAHEAD_STEPS steps above the answer.
+    assert not any(reaches(57_400 + 100 * k) for k in range(1, LOOKAHEAD_STEPS + 1))
+
+
+def test_success_rate_zero_is_refused_for_spending_naming_the_field(make_plan):
+    with pytest.raises(ValueError, match=r"^success_rate: must be above 0"):
+        solve(
+            make_plan(withdrawal_strategy="fixed_real"),
+            target="annual_spending",
+            success_rate=0.0,
+            today=TODAY,
+        )
+
+
+def test_a_target_still_reached_at_the_search_bound_is_refused(make_plan):
+    plan = make_plan(
+        assets=[{"name": "roth", "kind": "tax_free", "balance": "999999999999.00"}],
+        withdrawal_strategy="fixed_real",
+    )
+    with pytest.raises(ValueError, match=r"success_rate: annual spending of 1,000,000,000"):
+        solve(plan, target="annual_spending", success_rate=0.5, today=TODAY)
+
+
+def test_success_rate_zero_for_retirement_age_is_the_current_age(make_plan):
+    answer = solve(
+        make_plan(current_age=50, retirement_age=60),
+        target="retirement_age",
+        success_rate=0.0,
+        today=TODAY,
+    )
+    assert answer["value"] == 50
+
+
+def test_near_total_deflation_over_120_years_gives_strict_json(make_plan):
+    plan = make_plan(
+        current_age=0,
+        retirement_age=65,
+        life_expectancy=120,
+        expenses=[{"name": "living", "amount": "1000.00", "inflation_indexed": True}],
+        inflation=-0.999999,
+    )
+    result = run_projection(plan, today=TODAY)
+    json.dumps(result, allow_nan=False)  # no Infinity, no NaN
+    # The median path's inflation is the draw's median: the normal clipped at −99 %.
+    assert prepare(plan, today=TODAY).returns.inflation[0, 0] == -0.99
+
+
+def test_returns_that_would_overflow_todays_money_are_refused_naming_the_field(make_plan):
+    plan = make_plan(
+        current_age=0,
+        life_expectancy=120,
+        mode="monte_carlo",
+        paths=200,
+        seed=1,
+        stock_return=1.0,
+        stock_vol=2.0,
+        inflation=-0.99,
+    )
+    with pytest.raises(ValueError, match=r"^assumptions\.inflation: .*10\^280"):
+        run_projection(plan, today=TODAY)
