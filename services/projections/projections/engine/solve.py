@@ -22,6 +22,12 @@ MAX_SPENDING_STEPS = 10_000_000
 # Strategies under which spending more can never save a path (each year's draw grows with the
 # spending, so every balance shrinks): success falls monotonically and bisection is exact.
 MONOTONE_IN_SPENDING = frozenset({NEEDS, FIXED_REAL})
+# Retiring a year later under `needs` swaps a year of draws for a year of pay: success rises.
+# Under the rate strategies the first withdrawal is a share of the portfolio at retirement, so
+# retiring later into a crash can lower it; the answer has no passing age in the
+# LOOKBELOW_AGES ages below it.
+MONOTONE_IN_AGE = frozenset({NEEDS})
+LOOKBELOW_AGES = 3
 # Elsewhere (guardrails: a higher first withdrawal moves every later cut) success may fall
 # short and then reach the target again a few hundred dollars higher; the answer is the highest
 # passing step with no passing step in the LOOKAHEAD_STEPS steps above it (docs/ENGINE.md).
@@ -35,19 +41,29 @@ def _with_retirement_age(plan: Plan, age: int) -> Plan:
     )
 
 
-def _lowest_passing(lo: int, hi: int, passes: Callable[[int], bool]) -> int | None:
-    """Return the lowest integer in [lo, hi] that passes, assuming passing is monotone upwards."""
+def _lowest_passing(lo: int, hi: int, passes: Callable[[int], bool], lookbelow: int) -> int | None:
+    """Return the lowest integer in [lo, hi] that passes with none of the `lookbelow` below it.
+
+    Bisection, then (where passing need not be monotone) the window below the answer is
+    tried, moving down whenever one passes.
+    """
     if not passes(hi):
         return None
     if passes(lo):
         return lo
+    bottom = lo
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if passes(mid):
             hi = mid
         else:
             lo = mid
-    return hi
+    best, age = hi, hi - 1
+    while age > bottom and age >= best - lookbelow:
+        if passes(age):
+            best = age
+        age -= 1
+    return best
 
 
 def _bracket(passes: Callable[[int], bool], start: int, resolution: int) -> int:
@@ -118,11 +134,14 @@ def solve(
     if target == "retirement_age":
 
         def retires_ok(age: int) -> bool:
-            rates[age] = evaluate(prepared, _with_retirement_age(base, age)).success_rate
+            if age not in rates:  # the look-below revisits ages the bisection tried
+                rates[age] = evaluate(prepared, _with_retirement_age(base, age)).success_rate
             return rates[age] >= success_rate
 
         first = prepared.household.first
-        value = _lowest_passing(first.age, first.life_expectancy, retires_ok)
+        monotone = base.assumptions.withdrawal_strategy in MONOTONE_IN_AGE
+        lookbelow = 0 if monotone else LOOKBELOW_AGES
+        value = _lowest_passing(first.age, first.life_expectancy, retires_ok, lookbelow)
         chosen = None if value is None else _with_retirement_age(base, value)
         spending = None
     elif target == "annual_spending":

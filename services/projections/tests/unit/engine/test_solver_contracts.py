@@ -103,3 +103,23 @@ def test_returns_that_would_overflow_todays_money_are_refused_naming_the_field(m
     )
     with pytest.raises(ValueError, match=r"^assumptions\.inflation: .*10\^280"):
         run_projection(plan, today=TODAY)
+
+
+def test_the_spending_search_climbs_every_band_within_the_window_and_no_further():
+    from projections.engine.solve import _highest_passing
+
+    bands = set(range(0, 563)) | set(range(564, 575)) | set(range(578, 580))
+    # 562 passes, 563 fails, 564–574 pass, a 3-step gap, 578–579 pass, then never again.
+    assert _highest_passing(lambda s: s in bands, 400, LOOKAHEAD_STEPS) == 579
+    far = set(range(0, 563)) | {563 + LOOKAHEAD_STEPS + 1}  # beyond the window: by contract
+    assert _highest_passing(lambda s: s in far, 400, LOOKAHEAD_STEPS) == 562
+
+
+def test_the_age_search_looks_below_the_bisection_answer_for_rate_strategies():
+    from projections.engine.solve import LOOKBELOW_AGES, _lowest_passing
+
+    ages = {38} | set(range(40, 91))
+    assert _lowest_passing(20, 90, lambda a: a in ages, LOOKBELOW_AGES) == 38
+    assert _lowest_passing(20, 90, lambda a: a in ages, 0) == 40  # plain bisection
+    far = {36} | set(range(40, 91))  # four below: outside the window, by contract
+    assert _lowest_passing(20, 90, lambda a: a in far, LOOKBELOW_AGES) == 40
