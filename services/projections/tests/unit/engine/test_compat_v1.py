@@ -9,8 +9,9 @@ One deliberate correction (DESIGN §6.5, docs/ENGINE.md "What engine 2 changes")
 mode earns the Monte Carlo *median*, not the arithmetic mean engine 1 compounded. The two agree
 only where volatility is zero, so deterministic goldens are checked with every volatility set
 to zero — where engine 1's numbers are still the contract, bit for bit. And the spending
-solver's look-ahead (issue 17 item 7) tries more spendings where success need not be monotone
-in spending (guardrails): its answer is engine 1's, its `evaluations` count is not.
+solver searches differently (issue 17 item 7: regula falsi from a better first guess, and a
+look-ahead where success need not be monotone): its answers are engine 1's, its
+`evaluations` count (how many spendings it tried) is not.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from typing import Any
 import pytest
 
 from projections.engine import run_projection, solve
-from projections.engine.solve import MONOTONE_IN_SPENDING
 
 GOLDENS = json.loads(
     (Path(__file__).resolve().parent / "golden" / "v1_goldens.json").read_text(encoding="utf-8")
@@ -72,10 +72,8 @@ def test_engine_2_reproduces_engine_1(case: dict[str, Any]) -> None:
     else:
         answer = run_projection(plan, today=today)
     expected = case["answer"]
-    strategy = plan["assumptions"]["withdrawal_strategy"]
-    if case.get("target") == "annual_spending" and strategy not in MONOTONE_IN_SPENDING:
+    if case.get("target") == "annual_spending":
         expected = {k: v for k, v in expected.items() if k != "evaluations"}
-        assert answer["evaluations"] >= case["answer"]["evaluations"]
     assert _mismatches(expected, answer)[:10] == []
 
 

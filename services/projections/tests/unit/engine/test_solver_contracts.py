@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -108,11 +109,16 @@ def test_returns_that_would_overflow_todays_money_are_refused_naming_the_field(m
 def test_the_spending_search_climbs_every_band_within_the_window_and_no_further():
     from projections.engine.solve import _highest_passing
 
+    def rate(bands: set[int]) -> Callable[[int], float]:
+        return lambda step: 1.0 if step in bands else 0.5
+
     bands = set(range(0, 563)) | set(range(564, 575)) | set(range(578, 580))
     # 562 passes, 563 fails, 564–574 pass, a 3-step gap, 578–579 pass, then never again.
-    assert _highest_passing(lambda s: s in bands, 400, LOOKAHEAD_STEPS) == 579
+    for interpolate in (True, False):
+        found = _highest_passing(rate(bands), 1.0, 400, LOOKAHEAD_STEPS, interpolate=interpolate)
+        assert found == 579
     far = set(range(0, 563)) | {563 + LOOKAHEAD_STEPS + 1}  # beyond the window: by contract
-    assert _highest_passing(lambda s: s in far, 400, LOOKAHEAD_STEPS) == 562
+    assert _highest_passing(rate(far), 1.0, 400, LOOKAHEAD_STEPS) == 562
 
 
 def test_the_age_search_looks_below_the_bisection_answer_for_rate_strategies():
@@ -123,3 +129,43 @@ def test_the_age_search_looks_below_the_bisection_answer_for_rate_strategies():
     assert _lowest_passing(20, 90, lambda a: a in ages, 0) == 40  # plain bisection
     far = {36} | set(range(40, 91))  # four below: outside the window, by contract
     assert _lowest_passing(20, 90, lambda a: a in far, LOOKBELOW_AGES) == 40
+
+
+@pytest.mark.parametrize("strategy", ["needs", "fixed_real", "guardrails"])
+def test_the_interpolating_search_meets_the_contract_on_a_smooth_monte_carlo_curve(
+    make_plan, strategy
+):
+    # 2,000 paths: regula falsi, not bisection (INTERPOLATE_FROM_PATHS).
+    plan = make_plan(
+        current_age=55,
+        retirement_age=62,
+        life_expectancy=92,
+        assets=[
+            {"name": "ira", "kind": "tax_free", "balance": "900000.00", "stock_allocation": 0.6}
+        ],
+        incomes=[{"name": "pay", "kind": "salary", "amount": "70000.00", "taxable": False}],
+        expenses=[{"name": "living", "amount": "45000.00", "inflation_indexed": True}],
+        mode="monte_carlo",
+        paths=2_000,
+        seed=17,
+        stock_return=0.08,
+        stock_vol=0.17,
+        bond_return=0.04,
+        bond_vol=0.06,
+        inflation=0.025,
+        inflation_vol=0.01,
+        withdrawal_strategy=strategy,
+        income_tax_rate=0.0,
+        tax={"regime": "flat"},
+    )
+    answer = solve(plan, target="annual_spending", success_rate=0.85, today=TODAY)
+    prepared = prepare(plan, today=TODAY)
+
+    def rate(spending: int) -> float:
+        return evaluate(prepared, annual_spending=float(spending)).success_rate
+
+    value = answer["value"]
+    assert value % 100 == 0 and rate(value) >= 0.85
+    assert answer["achieved_success_rate"] == rate(value) == answer["result"]["success_rate"]
+    window = 1 if strategy in ("needs", "fixed_real") else LOOKAHEAD_STEPS
+    assert all(rate(value + 100 * k) < 0.85 for k in range(1, window + 1))
