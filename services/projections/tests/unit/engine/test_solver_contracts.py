@@ -169,3 +169,13 @@ def test_the_interpolating_search_meets_the_contract_on_a_smooth_monte_carlo_cur
     assert answer["achieved_success_rate"] == rate(value) == answer["result"]["success_rate"]
     window = 1 if strategy in ("needs", "fixed_real") else LOOKAHEAD_STEPS
     assert all(rate(value + 100 * k) < 0.85 for k in range(1, window + 1))
+
+
+def test_the_solve_bench_times_every_model_and_solver():
+    from projections.engine.bench_solve import format_solve_table, run_solve_bench
+
+    rows = run_solve_bench(paths=50, repeat=1)
+    assert [r["what"] for r in rows[:3]] == ["draw lognormal", "draw student_t", "draw bootstrap"]
+    solves = [r for r in rows if r["what"].startswith("solve")]
+    assert len(solves) == 6 and all(r["times_one_run"] > 0 for r in solves)
+    assert format_solve_table(rows).count("\n") == len(rows) + 1
