@@ -64,6 +64,11 @@ def checked(returns: ReturnPaths) -> ReturnPaths:
     The bound per path and year is Σ (log max(2, 1 + stock, 1 + bond) − log(1 + inflation)):
     no balance or flow can grow faster than that relative to the price level.
     """
+    # Fast path: the worst year repeated every year still fits (true of any ordinary plan).
+    top = max(float(returns.stock.max()), float(returns.bond.max()))
+    worst_year = max(math.log1p(top), _FLOW_GROWTH) - math.log1p(float(returns.inflation.min()))
+    if worst_year * returns.years <= MAX_LOG_SCALE:
+        return returns
     grow = np.maximum(np.log1p(np.maximum(returns.stock, returns.bond)), _FLOW_GROWTH)
     deflate = -np.log1p(returns.inflation)
     worst = float(np.max(np.cumsum(grow + deflate, axis=1)))
