@@ -77,24 +77,15 @@ def test_monte_carlo_with_every_volatility_zero_equals_deterministic_bit_for_bit
     assert flat["depletion_ages"] == deterministic["depletion_ages"]
 
 
-def test_zero_volatility_paths_match_the_deterministic_path_to_1e_9(make_plan):
-    det = evaluate(prepare(_market_plan(make_plan), today=TODAY))
-    mc = evaluate(
-        prepare(
-            _market_plan(
-                make_plan,
-                mode="monte_carlo",
-                paths=4,
-                seed=9,
-                stock_vol=0.0,
-                bond_vol=0.0,
-                inflation_vol=0.0,
-            ),
-            today=TODAY,
+def test_zero_volatility_paths_equal_the_deterministic_path_bit_for_bit(make_plan):
+    zero = {"stock_vol": 0.0, "bond_vol": 0.0, "inflation_vol": 0.0}
+    det = evaluate(prepare(_market_plan(make_plan, **zero), today=TODAY))
+    flat = _market_plan(make_plan, mode="monte_carlo", paths=4, seed=9, **zero)
+    mc = evaluate(prepare(flat, today=TODAY))
+    for field in ("portfolio", "portfolio_real", "income", "spending", "withdrawals", "taxes"):
+        np.testing.assert_array_equal(
+            getattr(mc, field), np.repeat(getattr(det, field), 4, axis=1), err_msg=field
         )
-    )
-    np.testing.assert_allclose(mc.portfolio, np.repeat(det.portfolio, 4, axis=1), rtol=1e-9)
-    np.testing.assert_allclose(mc.spending, np.repeat(det.spending, 4, axis=1), rtol=1e-9)
 
 
 def test_the_mean_terminal_value_converges_to_the_deterministic_one(make_plan):
