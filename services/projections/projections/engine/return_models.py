@@ -59,31 +59,34 @@ class HistoricalSeries:
 
 
 def checked(returns: ReturnPaths) -> ReturnPaths:
-    """Return the paths, or refuse assumptions whose money would overflow in today's dollars.
+    """Return the paths, or refuse assumptions whose money would overflow, nominal or real.
 
-    The bound per path and year is Σ (log max(2, 1 + stock, 1 + bond) − log(1 + inflation)):
-    no balance or flow can grow faster than that relative to the price level.
+    No balance or flow can grow faster in a year than log max(2, 1 + stock, 1 + bond) (flows
+    grow by at most 100 %): summed over the years, that bounds nominal money; less
+    log(1 + inflation) per year, money in today's dollars. Both must stay below 10^280.
     """
     # Fast path: the worst year repeated every year still fits (true of any ordinary plan).
     top = max(float(returns.stock.max()), float(returns.bond.max()))
-    worst_year = max(math.log1p(top), _FLOW_GROWTH) - math.log1p(float(returns.inflation.min()))
+    worst_growth = max(math.log1p(top), _FLOW_GROWTH)
+    worst_year = max(worst_growth, worst_growth - math.log1p(float(returns.inflation.min())))
     if worst_year * returns.years <= MAX_LOG_SCALE:
         return returns
-    grow = np.maximum(np.log1p(np.maximum(returns.stock, returns.bond)), _FLOW_GROWTH)
-    deflate = -np.log1p(returns.inflation)
-    worst = float(np.max(np.cumsum(grow + deflate, axis=1)))
+    grow = np.cumsum(
+        np.maximum(np.log1p(np.maximum(returns.stock, returns.bond)), _FLOW_GROWTH), axis=1
+    )
+    deflate = np.cumsum(-np.log1p(returns.inflation), axis=1)
+    worst = max(float(np.max(grow + deflate)), float(np.max(grow)))
     if worst <= MAX_LOG_SCALE:
         return returns
-    deflation = float(np.max(np.cumsum(deflate, axis=1)))
     field = (
         "assumptions.inflation"
-        if deflation > MAX_LOG_SCALE / 2.0
+        if float(np.max(deflate)) > MAX_LOG_SCALE / 2.0
         else "assumptions.stock_return / stock_vol / return_model"
     )
     raise ValueError(
         f"{field}: over the plan's {returns.years} years the drawn returns and inflation compound "
-        f"to 10^{worst / math.log(10.0):.0f} in today's money, beyond the 10^280 a result can "
-        "hold; choose less extreme values"
+        f"to 10^{worst / math.log(10.0):.0f}, beyond the 10^280 a result can hold; choose less "
+        "extreme values"
     )
 
 

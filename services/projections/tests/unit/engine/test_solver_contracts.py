@@ -179,3 +179,42 @@ def test_the_solve_bench_times_every_model_and_solver():
     solves = [r for r in rows if r["what"].startswith("solve")]
     assert len(solves) == 6 and all(r["times_one_run"] > 0 for r in solves)
     assert format_solve_table(rows).count("\n") == len(rows) + 1
+
+
+EDGES = [
+    {"mode": "deterministic", "inflation": -0.999999, "stock_return": 1.0},
+    {"mode": "deterministic", "inflation": 1.0, "stock_return": -0.999999},
+    {"mode": "monte_carlo", "inflation": -0.99, "stock_return": 1.0, "stock_vol": 2.0},
+    {
+        "mode": "monte_carlo",
+        "return_model": "student_t",
+        "t_df": 2.01,
+        "stock_vol": 2.0,
+        "bond_vol": 2.0,
+        "inflation_vol": 1.0,
+        "inflation": -0.5,
+    },
+    {"mode": "monte_carlo", "return_model": "bootstrap", "block_years": 50},
+    {"mode": "historical", "withdrawal_strategy": "guardrails"},
+]
+
+
+@pytest.mark.parametrize("edge", EDGES)
+def test_plans_at_the_edges_give_strict_json_or_a_refusal_naming_an_assumption(make_plan, edge):
+    plan = make_plan(
+        current_age=0,
+        retirement_age=65,
+        life_expectancy=120,
+        assets=[{"name": "roth", "kind": "tax_free", "balance": "999999999999.99"}],
+        incomes=[{"name": "i", "kind": "other", "amount": "999999999999.99", "growth_rate": 1.0}],
+        expenses=[{"name": "e", "amount": "999999999999.99", "inflation_indexed": True}],
+        paths=50,
+        seed=3,
+        **edge,
+    )
+    try:
+        result = run_projection(plan, today=TODAY)
+    except ValueError as refused:
+        assert str(refused).startswith("assumptions.")
+    else:
+        json.dumps(result, allow_nan=False)
