@@ -40,6 +40,10 @@ LOOKAHEAD_STEPS = 5
 # bisection (measured on the bench plans: 10 evaluations instead of 14 at 10,000 paths); below
 # it (historical windows) success is a coarse staircase and bisection does better.
 INTERPOLATE_FROM_PATHS = 1_000
+# Up to this many path-years (10,000 paths × 100 years) the answer's run is kept for the result
+# (≈ 60 bytes a path-year, 60 MB here); beyond, it is computed again (settings.py: a worker's
+# memory is sized for one run of up to 6 million path-years).
+REUSE_MAX_PATH_YEARS = 1_000_000
 
 
 def _with_retirement_age(plan: Plan, age: int) -> Plan:
@@ -167,12 +171,15 @@ class _Search:
     """Memoise a search's success rates and keep the run of the best passing value so far.
 
     The answer is always the most extreme passing value the search tried (highest spending,
-    lowest age), so its run is reused for the result instead of being computed again.
+    lowest age), so its run is reused for the result instead of being computed again — when
+    `keep`: holding a second run's arrays beside the one being computed costs memory, so large
+    runs (over REUSE_MAX_PATH_YEARS) are computed again instead and peak memory stays a run's.
     """
 
     target: float
     better: Callable[[int, int], bool]
     run: Callable[[int], KernelOutput]
+    keep: bool
     rates: dict[int, float] = field(default_factory=dict)
     best: tuple[int, KernelOutput] | None = None
 
@@ -186,10 +193,17 @@ class _Search:
 
     def note(self, value: int, output: KernelOutput) -> None:
         self.rates[value] = output.success_rate
-        if output.success_rate >= self.target and (
-            self.best is None or self.better(value, self.best[0])
+        if (
+            self.keep
+            and output.success_rate >= self.target
+            and (self.best is None or self.better(value, self.best[0]))
         ):
             self.best = (value, output)
+
+
+def _small(prepared: Prepared) -> bool:
+    """Say whether a second run's arrays may be held during the search (see _Search)."""
+    return prepared.returns.paths * prepared.household.rows <= REUSE_MAX_PATH_YEARS
 
 
 def _solve_age(prepared: Prepared, success_rate: float) -> tuple[_Search, int | None]:
@@ -199,6 +213,7 @@ def _solve_age(prepared: Prepared, success_rate: float) -> tuple[_Search, int | 
         success_rate,
         better=lambda a, b: a < b,
         run=lambda age: evaluate(prepared, _with_retirement_age(base, age)),
+        keep=_small(prepared),
     )
     first = prepared.household.first
     monotone = base.assumptions.withdrawal_strategy in MONOTONE_IN_AGE
@@ -220,13 +235,16 @@ def _solve_spending(prepared: Prepared, success_rate: float) -> tuple[_Search, i
         success_rate,
         better=lambda a, b: a > b,
         run=lambda steps: evaluate(prepared, annual_spending=float(steps * SPENDING_STEP)),
+        keep=_small(prepared),
     )
     nothing = evaluate(prepared, annual_spending=0.0)
     search.note(0, nothing)
+    guess = _spending_guess(prepared, nothing)
+    del nothing  # a run's arrays: not held through the search (see _Search)
     steps = _highest_passing(
         search.rate,
         success_rate,
-        _spending_guess(prepared, nothing),
+        guess,
         1 if strategy in MONOTONE_IN_SPENDING else LOOKAHEAD_STEPS,
         interpolate=prepared.returns.paths >= INTERPOLATE_FROM_PATHS,
     )

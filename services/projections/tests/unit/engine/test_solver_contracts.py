@@ -218,3 +218,23 @@ def test_plans_at_the_edges_give_strict_json_or_a_refusal_naming_an_assumption(m
     except ValueError as error:  # a refusal, or json.dumps meeting Infinity or NaN
         refused = str(error)
     assert refused == "" or refused.startswith("assumptions."), refused
+
+
+def test_a_large_solve_needs_no_more_memory_than_one_run():
+    # Workers are sized for one run (settings.py); a solve must not hold two runs' arrays.
+    import tracemalloc
+
+    from projections.engine.bench import BENCH_TODAY, bench_plan
+    from projections.engine.solve import REUSE_MAX_PATH_YEARS
+
+    plan = bench_plan("monte_carlo", "guardrails", REUSE_MAX_PATH_YEARS // 65 + 1_000)
+    peaks = []
+    for compute in (
+        lambda: run_projection(plan, today=BENCH_TODAY),
+        lambda: solve(plan, target="annual_spending", success_rate=0.9, today=BENCH_TODAY),
+    ):
+        tracemalloc.start()
+        compute()
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] <= 1.05 * peaks[0]
