@@ -114,7 +114,10 @@ def test_a_whole_journey_ends_with_nothing_left(cluster: Cluster, http: httpx.Cl
     assumptions = {
         "mode": "deterministic",
         "stock_return": GROWTH,
+        # Deterministic earns the median (DESIGN §6.5): at zero volatility, exactly GROWTH.
+        "stock_vol": 0,
         "inflation": 0.02,
+        "inflation_vol": 0,
         "income_tax_rate": 0,
     }
     created = http.post(

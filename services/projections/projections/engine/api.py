@@ -17,6 +17,7 @@ from .inputs import kernel_inputs
 from .kernel import KernelOutput, simulate
 from .plan import Plan
 from .result import build_result, inputs_hash
+from .return_models import series_between
 from .returns import (
     HistoricalSeries,
     ReturnPaths,
@@ -109,12 +110,16 @@ def prepare(
     if assume.mode == "deterministic":
         returns = deterministic_returns(
             household.rows,
-            stock=assume.stock_return,
-            bond=assume.bond_return,
+            stock=(assume.stock_return, assume.stock_vol),
+            bond=(assume.bond_return, assume.bond_vol),
             inflation=assume.inflation,
         )
         return _with_lives(valid, household, returns, None, None)
     seed = draw_seed() if assume.seed is None else assume.seed
+    pool = None  # the bootstrap's years, restricted like historical mode's
+    if assume.return_model == "bootstrap":
+        whole = historical or load_historical(historical_path)
+        pool = series_between(whole, assume.historical.first_year, assume.historical.last_year)
     returns = monte_carlo_returns(
         assume.paths,
         household.rows,
@@ -123,8 +128,12 @@ def prepare(
         bond=(assume.bond_return, assume.bond_vol),
         inflation=(assume.inflation, assume.inflation_vol),
         stock_bond_corr=assume.stock_bond_corr,
+        model=assume.return_model,
+        t_df=assume.t_df,
+        series=pool,
+        block_years=assume.block_years,
     )
-    return _with_lives(valid, household, returns, seed, None)
+    return _with_lives(valid, household, returns, seed, None if pool is None else pool.sha256)
 
 
 def _retiring(household: Household, plan: Plan) -> Household:
@@ -210,7 +219,8 @@ def expected_inputs_hash(
         )
     seed = valid.assumptions.seed if random else None
     dataset_hash = None
-    if mode == "historical":
+    bootstrap = mode == "monte_carlo" and valid.assumptions.return_model == "bootstrap"
+    if mode == "historical" or bootstrap:
         dataset_hash = (historical or load_historical()).sha256
     return _inputs_digest(valid, household, seed=seed, dataset_hash=dataset_hash)
 

@@ -151,8 +151,8 @@ class Assumptions(_Model):
     mode: Mode = Field(
         "monte_carlo",
         description="How returns are drawn: `monte_carlo` (random paths), `deterministic` (one "
-        "path at the mean rates) or `historical` (one path per start year of the data). "
-        "Default `monte_carlo`.",
+        "path at the Monte Carlo model's median rates: the stated means at zero volatility) or "
+        "`historical` (one path per start year of the data). Default `monte_carlo`.",
     )
     # Strict: `true` is not a path count or a seed.
     paths: Annotated[int, Field(ge=1, le=MAX_PATHS, strict=True)] = Field(

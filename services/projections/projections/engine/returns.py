@@ -6,58 +6,53 @@ import csv
 import hashlib
 import math
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from .assumptions import ReturnModel
+from .return_models import INFLATION_FLOOR, bootstrap_returns, checked, student_t_returns
+
+# Re-exported: the rest of the engine imports these from here.
+from .return_models import FloatArray as FloatArray
+from .return_models import HistoricalSeries as HistoricalSeries
+from .return_models import ReturnPaths as ReturnPaths
 
 # Seeds we pick ourselves stay below 2**53 so they survive a round trip through JSON in any client.
 _MAX_DRAWN_SEED = 2**53
 
 
-@dataclass(frozen=True)
-class ReturnPaths:
-    """Hold nominal yearly rates, each shaped (paths, years)."""
+def median_return(mean: float, vol: float) -> float:
+    """Return the median yearly return of the lognormal with this arithmetic mean and volatility.
 
-    stock: FloatArray
-    bond: FloatArray
-    inflation: FloatArray
-    start_years: tuple[int, ...] | None = None
-
-    @property
-    def paths(self) -> int:
-        """Return the number of paths."""
-        return int(self.stock.shape[0])
-
-    @property
-    def years(self) -> int:
-        """Return the number of years."""
-        return int(self.stock.shape[1])
-
-
-@dataclass(frozen=True)
-class HistoricalSeries:
-    """Hold the annual historical series, one entry per complete calendar year."""
-
-    years: tuple[int, ...]
-    stock: FloatArray
-    bond: FloatArray
-    inflation: FloatArray
-    sha256: str
+    `1 + R = exp(X)` with `X ~ N(μ, σ²)` has median `exp(μ) = (1 + m) / sqrt(1 + (s/(1 + m))²)`
+    (DESIGN §6.5). With zero volatility it is the stated mean itself, bit for bit, which is
+    what Monte Carlo draws at σ = 0 too.
+    """
+    if vol == 0.0:
+        return mean
+    return math.expm1(lognormal_params(mean, vol)[0])
 
 
 def deterministic_returns(
-    years: int, *, stock: float, bond: float, inflation: float
+    years: int,
+    *,
+    stock: tuple[float, float],
+    bond: tuple[float, float],
+    inflation: float,
 ) -> ReturnPaths:
-    """Return one path whose every year earns the mean rates."""
+    """Return the Monte Carlo median path: every year earns each draw's median.
+
+    Stocks and bonds earn the lognormal median; inflation is drawn as a normal clipped at the
+    floor, whose median is the stated mean (clipped alike), so that is what every year gets.
+    """
     shape = (1, years)
-    return ReturnPaths(
-        stock=np.full(shape, stock, dtype=np.float64),
-        bond=np.full(shape, bond, dtype=np.float64),
-        inflation=np.full(shape, inflation, dtype=np.float64),
+    return checked(
+        ReturnPaths(
+            stock=np.full(shape, median_return(*stock), dtype=np.float64),
+            bond=np.full(shape, median_return(*bond), dtype=np.float64),
+            inflation=np.full(shape, max(inflation, INFLATION_FLOOR), dtype=np.float64),
+        )
     )
 
 
@@ -94,21 +89,51 @@ def monte_carlo_returns(
     bond: tuple[float, float],
     inflation: tuple[float, float],
     stock_bond_corr: float,
+    model: ReturnModel = "lognormal",
+    t_df: float = 5.0,
+    series: HistoricalSeries | None = None,
+    block_years: int = 5,
 ) -> ReturnPaths:
-    """Draw correlated lognormal stock and bond returns and normal inflation, seeded."""
+    """Draw seeded (paths × years) matrices from the chosen return model (docs/ENGINE.md)."""
     rng = np.random.Generator(np.random.PCG64(seed))
+    if model == "bootstrap":
+        if series is None:
+            raise ValueError("the bootstrap return model needs the historical series")
+        return bootstrap_returns(rng, series, paths, years, block_years)
+    if model == "student_t":
+        return checked(
+            student_t_returns(
+                rng,
+                paths,
+                years,
+                stock=stock,
+                bond=bond,
+                inflation=inflation,
+                corr=stock_bond_corr,
+                df=t_df,
+            )
+        )
     # One draw in a fixed order: the same seed and shape give bit-identical matrices.
     z = rng.standard_normal((3, paths, years))
     mu_s, sig_s = lognormal_params(*stock)
     mu_b, sig_b = lognormal_params(*bond)
     rho = log_correlation(stock_bond_corr, sig_s, sig_b)
     z_bond = rho * z[0] + math.sqrt(max(0.0, 1.0 - rho * rho)) * z[1]
-    return ReturnPaths(
-        stock=np.expm1(mu_s + sig_s * z[0]),
-        bond=np.expm1(mu_b + sig_b * z_bond),
-        # A price level must stay positive: clip the normal's far tail at -99% a year.
-        inflation=np.maximum(inflation[0] + inflation[1] * z[2], -0.99),
+    return checked(
+        ReturnPaths(
+            stock=_lognormal(stock[0], mu_s, sig_s, z[0]),
+            bond=_lognormal(bond[0], mu_b, sig_b, z_bond),
+            # A price level must stay positive: clip the normal's far tail at -99% a year.
+            inflation=np.maximum(inflation[0] + inflation[1] * z[2], INFLATION_FLOOR),
+        )
     )
+
+
+def _lognormal(mean: float, mu: float, sigma: float, z: FloatArray) -> FloatArray:
+    """Return exp(mu + sigma z) − 1; at σ = 0 exactly the mean (expm1(log1p(m)) may differ)."""
+    if sigma == 0.0:
+        return np.full(z.shape, mean, dtype=np.float64)
+    return np.expm1(mu + sigma * z)
 
 
 def historical_returns(

@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 # Deterministic plans: fixed returns, no income tax, 2% inflation (so real values differ).
-DETERMINISTIC: dict[str, Any] = {"mode": "deterministic", "income_tax_rate": 0, "inflation": 0.02}
+# Deterministic mode earns the median (DESIGN §6.5): at zero volatility, the stated rates.
+DETERMINISTIC: dict[str, Any] = {
+    "mode": "deterministic",
+    "income_tax_rate": 0,
+    "inflation": 0.02,
+    "stock_vol": 0,
+    "bond_vol": 0,
+    "inflation_vol": 0,
+}
 
 
 def born_years_ago(age: int) -> str:

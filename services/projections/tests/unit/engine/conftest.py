@@ -39,6 +39,11 @@ def make_plan() -> PlanFactory:
             "stock_return": 0.0,
             "bond_return": 0.0,
             "inflation": 0.0,
+            # Deterministic mode earns the median (DESIGN §6.5); at zero volatility that is the
+            # stated mean, which is what the builder's hand computations assume.
+            "stock_vol": 0.0,
+            "bond_vol": 0.0,
+            "inflation_vol": 0.0,
         }
         base_assumptions.update(assumptions)
         return {

@@ -4,6 +4,14 @@ The expectations were written by engine 1.0.0 itself (golden/make_v1_goldens.py,
 commit 659571c before any engine 2 change): single people, fixed longevity, every mode and
 strategy, debts, contributions, salary, pension, nominal and indexed flows, solver answers, and
 a Social Security income claimed at full retirement age (which the SSA rules leave unchanged).
+
+One deliberate correction (DESIGN §6.5, docs/ENGINE.md "What engine 2 changes"): deterministic
+mode earns the Monte Carlo *median*, not the arithmetic mean engine 1 compounded. The two agree
+only where volatility is zero, so deterministic goldens are checked with every volatility set
+to zero — where engine 1's numbers are still the contract, bit for bit. And the spending
+solver searches differently (issue 17 item 7: regula falsi from a better first guess, and a
+look-ahead where success need not be monotone): its answers are engine 1's, its
+`evaluations` count (how many spendings it tried) is not.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from projections.engine import run_projection, solve
 GOLDENS = json.loads(
     (Path(__file__).resolve().parent / "golden" / "v1_goldens.json").read_text(encoding="utf-8")
 )
+ZERO_VOLATILITY = {"stock_vol": 0.0, "bond_vol": 0.0, "inflation_vol": 0.0}
 # Both name the engine and its inputs; they change with the version by design.
 VERSIONED = frozenset({"engine_version", "inputs_hash"})
 
@@ -55,13 +64,17 @@ def _mismatches(old: Any, new: Any, where: str = "") -> list[str]:
 @pytest.mark.parametrize("case", GOLDENS, ids=[case["name"] for case in GOLDENS])
 def test_engine_2_reproduces_engine_1(case: dict[str, Any]) -> None:
     today = date.fromisoformat(case["today"])
+    plan = case["plan"]
+    if plan["assumptions"]["mode"] == "deterministic":
+        plan = plan | {"assumptions": plan["assumptions"] | ZERO_VOLATILITY}
     if "target" in case:
-        answer = solve(
-            case["plan"], target=case["target"], success_rate=case["success_rate"], today=today
-        )
+        answer = solve(plan, target=case["target"], success_rate=case["success_rate"], today=today)
     else:
-        answer = run_projection(case["plan"], today=today)
-    assert _mismatches(case["answer"], answer)[:10] == []
+        answer = run_projection(plan, today=today)
+    expected = case["answer"]
+    if case.get("target") == "annual_spending":
+        expected = {k: v for k, v in expected.items() if k != "evaluations"}
+    assert _mismatches(expected, answer)[:10] == []
 
 
 def test_the_goldens_cover_every_mode_and_strategy() -> None:

@@ -29,6 +29,10 @@ FLAT = {
     "stock_return": 0.0,
     "bond_return": 0.0,
     "inflation": 0.0,
+    # Deterministic earns the median (§6.5): at zero volatility exactly the stated mean.
+    "stock_vol": 0.0,
+    "bond_vol": 0.0,
+    "inflation_vol": 0.0,
     "income_tax_rate": 0.0,
 }
 

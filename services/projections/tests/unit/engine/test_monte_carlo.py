@@ -64,53 +64,28 @@ def _market_plan(make_plan, **assumptions):
     )
 
 
-def test_monte_carlo_with_every_volatility_zero_equals_deterministic(make_plan):
-    deterministic = run_projection(_market_plan(make_plan), today=TODAY)
+def test_monte_carlo_with_every_volatility_zero_equals_deterministic_bit_for_bit(make_plan):
+    # Deterministic earns the median (§6.5), which at σ = 0 is the stated mean exactly, and
+    # Monte Carlo at σ = 0 draws exactly the mean: every number in the result is the same float.
+    zero = {"stock_vol": 0.0, "bond_vol": 0.0, "inflation_vol": 0.0}
+    deterministic = run_projection(_market_plan(make_plan, **zero), today=TODAY)
     flat = run_projection(
-        _market_plan(
-            make_plan,
-            mode="monte_carlo",
-            paths=5,
-            seed=3,
-            stock_vol=0.0,
-            bond_vol=0.0,
-            inflation_vol=0.0,
-        ),
-        today=TODAY,
+        _market_plan(make_plan, mode="monte_carlo", paths=5, seed=3, **zero), today=TODAY
     )
     assert flat["success_rate"] == deterministic["success_rate"]
-    for det_row, mc_row in zip(deterministic["years"], flat["years"], strict=True):
-        for field in (
-            "portfolio",
-            "portfolio_real",
-            "income",
-            "spending",
-            "withdrawals",
-            "taxes",
-            "debt",
-        ):
-            for key, value in det_row[field].items():
-                assert mc_row[field][key] == pytest.approx(value, rel=1e-9, abs=0.011)
+    assert flat["years"] == deterministic["years"]
+    assert flat["depletion_ages"] == deterministic["depletion_ages"]
 
 
-def test_zero_volatility_paths_match_the_deterministic_path_to_1e_9(make_plan):
-    det = evaluate(prepare(_market_plan(make_plan), today=TODAY))
-    mc = evaluate(
-        prepare(
-            _market_plan(
-                make_plan,
-                mode="monte_carlo",
-                paths=4,
-                seed=9,
-                stock_vol=0.0,
-                bond_vol=0.0,
-                inflation_vol=0.0,
-            ),
-            today=TODAY,
+def test_zero_volatility_paths_equal_the_deterministic_path_bit_for_bit(make_plan):
+    zero = {"stock_vol": 0.0, "bond_vol": 0.0, "inflation_vol": 0.0}
+    det = evaluate(prepare(_market_plan(make_plan, **zero), today=TODAY))
+    flat = _market_plan(make_plan, mode="monte_carlo", paths=4, seed=9, **zero)
+    mc = evaluate(prepare(flat, today=TODAY))
+    for field in ("portfolio", "portfolio_real", "income", "spending", "withdrawals", "taxes"):
+        np.testing.assert_array_equal(
+            getattr(mc, field), np.repeat(getattr(det, field), 4, axis=1), err_msg=field
         )
-    )
-    np.testing.assert_allclose(mc.portfolio, np.repeat(det.portfolio, 4, axis=1), rtol=1e-9)
-    np.testing.assert_allclose(mc.spending, np.repeat(det.spending, 4, axis=1), rtol=1e-9)
 
 
 def test_the_mean_terminal_value_converges_to_the_deterministic_one(make_plan):
@@ -176,7 +151,7 @@ def test_lognormal_parameters_reproduce_mean_and_volatility_in_closed_form():
 
 
 def test_the_same_seed_gives_identical_json(make_plan):
-    plan = _market_plan(make_plan, mode="monte_carlo", paths=500, seed=42)
+    plan = _market_plan(make_plan, mode="monte_carlo", paths=500, seed=42, stock_vol=0.18)
     first = json.dumps(run_projection(plan, today=TODAY), sort_keys=True)
     second = json.dumps(run_projection(plan, today=TODAY), sort_keys=True)
     assert first == second
@@ -184,10 +159,12 @@ def test_the_same_seed_gives_identical_json(make_plan):
 
 def test_changing_only_the_seed_changes_the_result(make_plan):
     one = run_projection(
-        _market_plan(make_plan, mode="monte_carlo", paths=500, seed=1), today=TODAY
+        _market_plan(make_plan, mode="monte_carlo", paths=500, seed=1, stock_vol=0.18),
+        today=TODAY,
     )
     two = run_projection(
-        _market_plan(make_plan, mode="monte_carlo", paths=500, seed=2), today=TODAY
+        _market_plan(make_plan, mode="monte_carlo", paths=500, seed=2, stock_vol=0.18),
+        today=TODAY,
     )
     assert one["years"][-1]["portfolio"] != two["years"][-1]["portfolio"]
     assert one["inputs_hash"] != two["inputs_hash"]
