@@ -54,7 +54,9 @@ def _take_sequential(bal: FloatArray, rows: list[int], amount: FloatArray) -> No
         left = left - take
 
 
-def simulate_us(inputs: KernelInputs, returns: ReturnPaths, *, record: bool = False) -> KernelOutput:
+def simulate_us(
+    inputs: KernelInputs, returns: ReturnPaths, *, record: bool = False
+) -> KernelOutput:
     """Run every path through the plan's cash flows with US taxes (inputs.us must be set)."""
     us = inputs.us
     assert us is not None
@@ -114,9 +116,7 @@ def simulate_us(inputs: KernelInputs, returns: ReturnPaths, *, record: bool = Fa
             someone = flow[ANYONE] > 0.0
         inc_nom, inc_idx, _, _, exp_nom, exp_idx, obligations = flow[:ANYONE]
         if record:
-            rec["balances"].append(
-                np.stack([bal[kinds == k].sum(axis=0) for k in KIND_NAMES])
-            )
+            rec["balances"].append(np.stack([bal[kinds == k].sum(axis=0) for k in KIND_NAMES]))
         if t in sale_rows:
             before = bal[inputs.proceeds_index].copy()
             sell_homes(inputs, t, bal, someone, gains)
@@ -203,7 +203,9 @@ def simulate_us(inputs: KernelInputs, returns: ReturnPaths, *, record: bool = Fa
             enrollees=np.broadcast_to(tx[ENROLLEES], (paths,)),
         )
         fixed = payroll + irmaa
-        tax0 = at_zero.total + state_tax(us.state_rate, at_zero.agi, at_zero.taxable_social_security)
+        tax0 = at_zero.total + state_tax(
+            us.state_rate, at_zero.agi, at_zero.taxable_social_security
+        )
 
         if t < inputs.retirement_index or strat.name == NEEDS:
             target = exp_nom + exp_idx * price

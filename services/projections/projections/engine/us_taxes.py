@@ -56,7 +56,9 @@ class YearBase:
             social_security=self.social_security[rows],
         )
 
-    def federal(self, ordinary: FloatArray | float = 0.0, gains: FloatArray | float = 0.0) -> FederalTax:
+    def federal(
+        self, ordinary: FloatArray | float = 0.0, gains: FloatArray | float = 0.0
+    ) -> FederalTax:
         """Return the federal income tax with a draw's extra ordinary income and gains."""
         return federal_tax(
             self.law,
@@ -72,10 +74,14 @@ class YearBase:
             social_security=self.social_security,
         )
 
-    def variable(self, ordinary: FloatArray | float = 0.0, gains: FloatArray | float = 0.0) -> FloatArray:
+    def variable(
+        self, ordinary: FloatArray | float = 0.0, gains: FloatArray | float = 0.0
+    ) -> FloatArray:
         """Return the federal plus state tax with a draw's extra income."""
         fed = self.federal(ordinary, gains)
-        total: FloatArray = fed.total + state_tax(self.state_rate, fed.agi, fed.taxable_social_security)
+        total: FloatArray = fed.total + state_tax(
+            self.state_rate, fed.agi, fed.taxable_social_security
+        )
         return total
 
     def ordinary_taxable(self, ordinary: FloatArray | float = 0.0) -> FloatArray:
