@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from .tax.federal import FederalTax, by_status, federal_tax
+from .tax.federal import Ages, FederalTax, by_status, federal_tax
 from .tax.grossup import solve_grossup
 from .tax.law import YearLaw
 from .tax.state import state_tax
@@ -28,10 +28,10 @@ class YearBase:
     """Hold one year's incomes before the draw and the taxes the draw does not change."""
 
     law: YearLaw
-    status: IntArray
+    status: IntArray | int  # an int when every path files alike (faster bracket lookups)
     index: FloatArray
-    age_head: FloatArray
-    age_spouse: FloatArray
+    age_head: Ages  # an int when every path shares it
+    age_spouse: Ages
     wages: FloatArray  # taxable wages: after pre-tax deferrals
     interest: FloatArray
     ordinary: FloatArray  # pensions, annuities, rental, other, RMDs, conversions
@@ -42,12 +42,20 @@ class YearBase:
 
     def subset(self, rows: npt.NDArray[np.intp]) -> YearBase:
         """Return the same year on a subset of the paths."""
+
+        def pick(value: Ages) -> Ages:
+            if isinstance(value, int):
+                return value
+            picked: FloatArray = np.asarray(value, dtype=np.float64)[rows]
+            return picked
+
+        status = self.status if isinstance(self.status, int) else self.status[rows]
         return replace(
             self,
-            status=self.status[rows],
+            status=status,
             index=self.index[rows],
-            age_head=self.age_head[rows],
-            age_spouse=self.age_spouse[rows],
+            age_head=pick(self.age_head),
+            age_spouse=pick(self.age_spouse),
             wages=self.wages[rows],
             interest=self.interest[rows],
             ordinary=self.ordinary[rows],

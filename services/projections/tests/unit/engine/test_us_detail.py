@@ -67,7 +67,7 @@ def _random_plan(rng: random.Random) -> dict[str, Any]:
                 "sell_age": rng.randint(age, age + 20),
             }
         )
-    incomes = [
+    incomes: list[dict[str, Any]] = [
         {"name": "pay", "kind": "salary", "amount": money(30_000, 250_000), "owner": owner}
         for owner in owners
     ]
@@ -133,7 +133,7 @@ def _random_plan(rng: random.Random) -> dict[str, Any]:
 
 @pytest.mark.parametrize("seed", range(40))
 def test_detail_adds_up_on_every_row(seed: int) -> None:
-    plan = _random_plan(random.Random(seed))
+    plan = _random_plan(random.Random(seed))  # noqa: S311 (test data, not secrets)
     result = run_projection(plan, today=TODAY)
     rows = result["detail"]["rows"]
     assert len(rows) == len(result["years"]) - 1
