@@ -9,10 +9,19 @@ up so that spending after all taxes is met. The flat regime never comes here.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
-from .kernel import ANYONE, BoolArray, FloatArray, KernelInputs, KernelOutput, sell_homes
+from .kernel import (
+    ANYONE,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    KernelInputs,
+    KernelOutput,
+    sell_homes,
+)
 from .returns import ReturnPaths
 from .strategies import NEEDS, StrategyState, first_withdrawal, next_withdrawal
 from .tax.federal import Ages
@@ -41,7 +50,7 @@ from .us_inputs import (
     WAGE1_NOM,
 )
 from .us_taxes import YearBase, bracket_room
-from .withdrawals import Segment, apply, free_prefix, income_of, segments
+from .withdrawals import Segment, apply, free_prefix, income_of, segments, subset
 
 KIND_NAMES = {CASH: "cash", TAXABLE: "taxable", DEFERRED: "tax_deferred", FREE: "tax_free"}
 
@@ -271,12 +280,25 @@ def simulate_us(
                 return sub.variable(ordinary, gain)
 
             cap = bal[liquid_rows][:, solve].sum(axis=0)
+
+            def restrict(
+                rows: IntArray, sub: YearBase = sub, segs: list[Segment] = sub_segs
+            ) -> Callable[[FloatArray], FloatArray]:
+                fewer, few_segs = sub.subset(rows), subset(segs, rows)
+
+                def tax_on(extra: FloatArray) -> FloatArray:
+                    ordinary, gain = income_of(few_segs, extra)
+                    return fewer.variable(ordinary, gain)
+
+                return tax_on
+
             solved = solve_grossup(
                 need[solve],
                 tax_at,
                 cap=cap,
                 guess=need[solve] * ratio[solve],
                 base=tax0[solve],
+                restrict=restrict,
             )
             draw[solve] = solved.draw
             capped[solve] = solved.capped
