@@ -8,6 +8,7 @@ up so that spending after all taxes is met. The flat regime never comes here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -50,18 +51,17 @@ from .us_inputs import (
     WAGE1_NOM,
 )
 from .us_taxes import YearBase, bracket_room
-from .withdrawals import Segment, apply, free_prefix, income_of, segments, subset
+from .withdrawals import (
+    Segment,
+    apply,
+    free_prefix,
+    income_of,
+    segments,
+    subset,
+    take_in_turn,
+)
 
 KIND_NAMES = {CASH: "cash", TAXABLE: "taxable", DEFERRED: "tax_deferred", FREE: "tax_free"}
-
-
-def _take_sequential(bal: FloatArray, rows: list[int], amount: FloatArray) -> None:
-    """Take an amount from accounts in turn, in place (a conversion from tax_deferred)."""
-    left = amount
-    for j in rows:
-        take = np.minimum(left, bal[j])
-        bal[j] -= take
-        left = left - take
 
 
 def _ages(value: FloatArray | np.float64) -> Ages:
@@ -190,7 +190,7 @@ def simulate_us(
             index=index,
             age_head=_ages(tx[AGE_HEAD]),
             age_spouse=_ages(tx[AGE_SPOUSE]),
-            wages=wages0 + wages1 - deferred_pay + np.zeros(paths),
+            wages=wages0 + wages1 - deferred_pay + zeros,
             interest=interest,
             ordinary=tx[ORDINARY_NOM] + tx[ORDINARY_IDX] * price + rmd,
             dividends=dividends,
@@ -206,9 +206,9 @@ def simulate_us(
             if someone is not None:
                 cap = np.where(someone, cap, 0.0)
             converted = bracket_room(base, us.convert_top, cap)
-            _take_sequential(bal, deferred_rows, converted)
+            take_in_turn(bal, deferred_rows, converted)
             bal[us.conversion_target] += converted
-            base = YearBase(**{**base.__dict__, "ordinary": base.ordinary + converted})
+            base = dataclasses.replace(base, ordinary=base.ordinary + converted)
 
         # Retired and pre-Medicare rows skip the rules that cannot apply on any path.
         payroll = zeros

@@ -152,3 +152,12 @@ def apply(
     bal -= taken
     np.maximum(bal, 0.0, out=bal)
     return taken
+
+
+def take_in_turn(bal: FloatArray, rows: list[int], amount: FloatArray) -> None:
+    """Take an amount from accounts in turn, in place (a Roth conversion from tax_deferred)."""
+    left = amount
+    for j in rows:
+        take = np.minimum(left, bal[j])
+        bal[j] -= take
+        left = left - take
