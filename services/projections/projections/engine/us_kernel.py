@@ -201,7 +201,9 @@ def simulate_us(
 
         # Roth conversions fill the chosen bracket with the income known before the draw.
         converted = np.zeros(paths)
+        before_conversion: FloatArray | None = None
         if us.convert_rows[t] and us.conversion_target >= 0 and deferred_rows:
+            before_conversion = base.variable()
             cap = bal[deferred_rows].sum(axis=0)
             if someone is not None:
                 cap = np.where(someone, cap, 0.0)
@@ -261,17 +263,22 @@ def simulate_us(
         if savings_taxable:
             basis[inputs.savings_index] += save
 
+        # The conversion's tax (the tax it adds at a zero draw) comes from cash, then taxable.
+        first = None
+        if before_conversion is not None:
+            first = np.where(converted > 0.0, np.maximum(tax0 - before_conversion, 0.0), 0.0)
         room = None
         if order == "bracket_fill" and deferred_rows:
             room = bracket_room(base, us.fill_top, bal[deferred_rows].sum(axis=0))
-        segs = segments(order, bal, basis, kinds, room)
+        segs = segments(order, bal, basis, kinds, room, first)
         draw = need.copy()
         capped = np.zeros(paths, dtype=np.bool_)
         solve = np.flatnonzero(need > free_prefix(segs))
         if solve.size:
             sub = base.subset(solve)
             sub_room = None if room is None else room[solve]
-            sub_segs = segments(order, bal[:, solve], basis[:, solve], kinds, sub_room)
+            sub_first = None if first is None else first[solve]
+            sub_segs = segments(order, bal[:, solve], basis[:, solve], kinds, sub_room, sub_first)
 
             def tax_at(
                 extra: FloatArray, sub: YearBase = sub, segs: list[Segment] = sub_segs

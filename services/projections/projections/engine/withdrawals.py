@@ -64,6 +64,13 @@ def gain_fraction(balance: FloatArray, basis: FloatArray) -> FloatArray:
     return 1.0 - out
 
 
+def _basis_share(balance: FloatArray, basis: FloatArray) -> FloatArray:
+    """Return basis / value (1 where the account is empty): a sale's basis per dollar."""
+    out = np.ones_like(balance)
+    np.divide(basis, balance, out=out, where=balance > 0.0)
+    return out
+
+
 def _single(j: int, kind: int, cap: FloatArray, basis: FloatArray) -> Segment:
     gain: FloatArray | float = gain_fraction(cap, basis) if kind == TAXABLE else 0.0
     return Segment(cap, 1.0 if kind == DEFERRED else 0.0, gain, (j,), (1.0,))
@@ -75,8 +82,24 @@ def segments(
     basis: FloatArray,
     kinds: IntArray,
     room: FloatArray | None = None,
+    first: FloatArray | None = None,
 ) -> list[Segment]:
-    """Return the draw's segments for balances `bal` (assets, paths) and their bases."""
+    """Return the draw's segments for balances `bal` (assets, paths) and their bases.
+
+    `first` (a Roth conversion's tax) is taken from cash, then taxable, before the order
+    applies to what is left (DESIGN §6.4: conversion tax is paid from cash/taxable).
+    """
+    if first is not None:
+        prefix: list[Segment] = []
+        rest, rest_basis, left = bal.copy(), basis.copy(), first.copy()
+        for j in (int(j) for k in (CASH, TAXABLE) for j in np.flatnonzero(kinds == k)):
+            cap = np.minimum(bal[j], left)
+            left -= cap
+            prefix.append(_single(j, int(kinds[j]), cap, cap * _basis_share(bal[j], basis[j])))
+            kept = 1.0 - np.divide(cap, bal[j], out=np.zeros_like(cap), where=bal[j] > 0.0)
+            rest[j] -= cap
+            rest_basis[j] *= kept
+        return prefix + segments(order, rest, rest_basis, kinds, room)
     liquid = [int(j) for k in KIND_ORDER for j in np.flatnonzero(kinds == k)]
     if order == "proportional":
         total = bal[liquid].sum(axis=0)

@@ -363,3 +363,23 @@ def test_a_roth_conversion_refuses_booleans(field: str) -> None:
     plan = _plan(assets=[_ira("1000.00")], roth_conversion=conversion)
     with pytest.raises(ValueError, match="not true or false"):
         run_projection(plan, today=IN_2027)
+
+
+def test_a_conversions_tax_comes_from_cash_whatever_the_order() -> None:
+    # Proportional order, no spending: the only draw is the conversion's tax (5,800, as in
+    # the 12 % test above), and it comes from cash, not pro rata from the IRA and the Roth.
+    plan = _plan(
+        assets=[
+            {"name": "cash", "kind": "cash", "balance": "100000.00"},
+            _ira("1000000.00"),
+            {"name": "roth", "kind": "tax_free", "balance": "100000.00", "stock_allocation": 0.0},
+        ],
+        roth_conversion={"up_to_bracket": 0.12, "from_age": 67, "to_age": 67},
+        withdrawal_order="proportional",
+    )
+    row = _rows(plan, IN_2027)[0]
+    assert row["roth_conversion"] == pytest.approx(74_550.0, abs=0.02)
+    assert row["taxes"]["federal"] == pytest.approx(5_800.0, abs=0.01)
+    assert row["withdrawals"] == pytest.approx(
+        {"cash": 5_800.0, "taxable": 0.0, "tax_deferred": 0.0, "tax_free": 0.0}, abs=0.01
+    )
