@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable
 
 import numpy as np
 
@@ -18,7 +17,6 @@ from .kernel import (
     ANYONE,
     BoolArray,
     FloatArray,
-    IntArray,
     KernelInputs,
     KernelOutput,
     sell_homes,
@@ -52,12 +50,11 @@ from .us_inputs import (
 )
 from .us_taxes import YearBase, bracket_room
 from .withdrawals import (
-    Segment,
     apply,
+    draw_taxes,
     free_prefix,
     income_of,
     segments,
-    subset,
     take_in_turn,
 )
 
@@ -280,25 +277,8 @@ def simulate_us(
             sub_first = None if first is None else first[solve]
             sub_segs = segments(order, bal[:, solve], basis[:, solve], kinds, sub_room, sub_first)
 
-            def tax_at(
-                extra: FloatArray, sub: YearBase = sub, segs: list[Segment] = sub_segs
-            ) -> FloatArray:
-                ordinary, gain = income_of(segs, extra)
-                return sub.variable(ordinary, gain)
-
+            tax_at, restrict = draw_taxes(sub, sub_segs)
             cap = bal[liquid_rows][:, solve].sum(axis=0)
-
-            def restrict(
-                rows: IntArray, sub: YearBase = sub, segs: list[Segment] = sub_segs
-            ) -> Callable[[FloatArray], FloatArray]:
-                fewer, few_segs = sub.subset(rows), subset(segs, rows)
-
-                def tax_on(extra: FloatArray) -> FloatArray:
-                    ordinary, gain = income_of(few_segs, extra)
-                    return fewer.variable(ordinary, gain)
-
-                return tax_on
-
             solved = solve_grossup(
                 need[solve],
                 tax_at,

@@ -15,12 +15,14 @@ continuous, piecewise-linear function of G, which is what the gross-up needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from .us_inputs import CASH, DEFERRED, FREE, TAXABLE
+from .us_taxes import YearBase
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -184,3 +186,29 @@ def take_in_turn(bal: FloatArray, rows: list[int], amount: FloatArray) -> None:
         take = np.minimum(left, bal[j])
         bal[j] -= take
         left = left - take
+
+
+TaxAt = Callable[[FloatArray], FloatArray]
+
+
+def draw_taxes(sub: YearBase, segs: list[Segment]) -> tuple[TaxAt, Callable[[IntArray], TaxAt]]:
+    """Return the gross-up's tax functions: `tax_at` and `restrict`.
+
+    `tax_at(draw)` is the federal + state tax with the draw on these paths; `restrict(rows)`
+    the same on some of them (solve_grossup evaluates only the unconverged paths with it).
+    """
+
+    def tax_at(extra: FloatArray, sub: YearBase = sub, segs: list[Segment] = segs) -> FloatArray:
+        ordinary, gain = income_of(segs, extra)
+        return sub.variable(ordinary, gain)
+
+    def restrict(rows: IntArray) -> TaxAt:
+        fewer, few_segs = sub.subset(rows), subset(segs, rows)
+
+        def tax_on(extra: FloatArray) -> FloatArray:
+            ordinary, gain = income_of(few_segs, extra)
+            return fewer.variable(ordinary, gain)
+
+        return tax_on
+
+    return tax_at, restrict
