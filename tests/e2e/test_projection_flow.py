@@ -119,6 +119,7 @@ def test_a_whole_journey_ends_with_nothing_left(cluster: Cluster, http: httpx.Cl
         "inflation": 0.02,
         "inflation_vol": 0,
         "income_tax_rate": 0,
+        "tax": {"regime": "flat"},
     }
     created = http.post(
         cluster.api("/projections"), json={"name": "Base", "assumptions": assumptions}, headers=auth

@@ -10,9 +10,11 @@ from typing import Any
 
 # Deterministic plans: fixed returns, no income tax, 2% inflation (so real values differ).
 # Deterministic mode earns the median (DESIGN §6.5): at zero volatility, the stated rates.
+# No tax: the flat regime at 0 % (the `us` regime, the default since issue 16, taxes growth).
 DETERMINISTIC: dict[str, Any] = {
     "mode": "deterministic",
     "income_tax_rate": 0,
+    "tax": {"regime": "flat"},
     "inflation": 0.02,
     "stock_vol": 0,
     "bond_vol": 0,

@@ -34,6 +34,7 @@ FLAT = {
     "bond_vol": 0.0,
     "inflation_vol": 0.0,
     "income_tax_rate": 0.0,
+    "tax": {"regime": "flat"},  # hand-built schedules without tax: the flat regime at 0 %
 }
 
 
