@@ -107,6 +107,9 @@ def _plan_profile(profile: dict[str, Any], overrides: Overrides | None) -> dict[
         "life_expectancy": profile["life_expectancy"],
         "sex": profile.get("sex", "unspecified"),
         "filing_status": profile.get("filing_status", "single"),
+        # A null `tax.regime` is resolved from it when the plan runs (DESIGN §6.4), so a user
+        # who changes currency gets the other regime on the next run (and a new inputs hash).
+        "currency": profile.get("currency"),
         "partner": None if partner is None else {k: v for k, v in partner.items() if k in _PARTNER},
     }
     if overrides is None:
