@@ -95,7 +95,9 @@ def projection_operations() -> list[Operation]:
                     _SAVED,
                 )
             },
-            description="Omitted assumptions take their documented defaults. "
+            description="Omitted assumptions take their documented defaults. `tax.regime` "
+            "null (the default) is chosen by the profile's `currency` each time the plan runs: "
+            "`us` for USD, `flat` otherwise (docs/API.md, Taxes). "
             "`historical.first_year`/`last_year` outside the historical data's complete years "
             "are refused (422 naming the field and the years available).",
             request=ProjectionIn,
@@ -123,7 +125,13 @@ def projection_operations() -> list[Operation]:
             "such as `guardrails` merge too); the result must be valid.",
             request=ProjectionIn,
             partial_request=True,
-            example={"assumptions": {"paths": 2000, "guardrails": {"upper": 0.25}}},
+            example={
+                "assumptions": {
+                    "paths": 2000,
+                    "guardrails": {"upper": 0.25},
+                    "tax": {"state_rate": 0.045},
+                }
+            },
             path_params=_PROJECTION_ID,
             request_headers=("If-Match",),
             errors={404: _NO_PROJECTION, 412: _STALE},
