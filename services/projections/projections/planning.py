@@ -24,6 +24,7 @@ from projections.engine.plan import (
     Plan,
     Profile,
 )
+from projections.engine.tax.law import load_law
 from projections.models import ClaimingAges, Overrides, RunSummary
 
 _CENT = Decimal("0.01")
@@ -37,9 +38,34 @@ _ENGINE_RECORDS: dict[str, type[BaseModel]] = {
 _PARTNER = frozenset(Partner.model_fields)
 
 
+def check_tax_year(assumptions: dict[str, Any], *, field: str) -> None:
+    """Refuse (422 naming `<field>.tax.year`) a law year the engine does not ship.
+
+    The model allows any plausible year; which laws exist is the engine's data, so it is
+    checked here, when the projection or scenario is written and again when a plan is built.
+    """
+    year = (assumptions.get("tax") or {}).get("year")
+    shipped = load_law().years
+    if year is not None and year not in shipped:
+        listed = ", ".join(map(str, shipped))
+        raise ValidationFailed(
+            f"There is no tax law for {year}: `tax.year` must be one of {listed}, or null for "
+            "the latest one not after the run year.",
+            errors=[
+                {
+                    "field": f"{field}.tax.year",
+                    "message": f"{year} is not a shipped law year ({listed})",
+                    "type": "value_error",
+                }
+            ],
+        )
+
+
 def full_assumptions(given: Assumptions) -> dict[str, Any]:
     """Return assumptions with every default spelled out, as stored and shown."""
-    return given.model_dump(mode="json")
+    shown = given.model_dump(mode="json")
+    check_tax_year(shown, field="assumptions")
+    return shown
 
 
 def merged_assumptions(
@@ -53,12 +79,14 @@ def merged_assumptions(
         else:
             merged[key] = value
     try:
-        return Assumptions.model_validate(merged).model_dump(mode="json")
+        valid = Assumptions.model_validate(merged).model_dump(mode="json")
     except ValidationError as err:
         raise ValidationFailed(
             "One or more assumptions are invalid; see `errors`.",
             errors=validation_errors(err, prefix=f"{field}."),
         ) from err
+    check_tax_year(valid, field=field)
+    return valid
 
 
 def projection_seed(projection_id: uuid.UUID) -> int:
@@ -285,6 +313,7 @@ def build_plan(
     records, names = _plan_records(snapshot, overrides)
     _check_partner_needed(plan_profile, records, names, overrides)
     chosen = dict(assumptions)
+    check_tax_year(chosen, field="assumptions")
     if overrides is not None:
         chosen = merged_assumptions(chosen, overrides.assumptions, field="overrides.assumptions")
     if chosen.get("seed") is None:

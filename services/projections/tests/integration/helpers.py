@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 # Deterministic plans: fixed returns, no income tax, 2% inflation (so real values differ).
-DETERMINISTIC: dict[str, Any] = {"mode": "deterministic", "income_tax_rate": 0, "inflation": 0.02}
+# The flat regime at 0 % is pinned: a null regime is `us` for these USD profiles (issue 16).
+DETERMINISTIC: dict[str, Any] = {
+    "mode": "deterministic",
+    "income_tax_rate": 0,
+    "inflation": 0.02,
+    "tax": {"regime": "flat"},
+}
 
 
 def born_years_ago(age: int) -> str:

@@ -9,18 +9,21 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
 import pytest
 
 from projections.engine import expected_inputs_hash
+from projections.result_models import RunResult
 
 from .helpers import DETERMINISTIC, asset, born_years_ago, expense
 from .households import engine_plan
 
 NOTHING = {"projections": 0, "scenarios": 0, "runs": 0, "idempotency_keys": 0}
 ONE_EMPTY_PROJECTION = {**NOTHING, "projections": 1}
+UNSET = {"regime": None, "year": None, "state_rate": 0.0}
 US = {
     "tax": {"regime": "us", "year": 2026, "state_rate": 0.05},
     "withdrawal_order": "bracket_fill",
@@ -50,12 +53,18 @@ async def test_the_profile_currency_reaches_the_engine_plan(
         del upstream.profiles[me.id]["currency"]
     else:
         upstream.profiles[me.id]["currency"] = currency
-    projection = await api.create_projection(me, "Plan", **DETERMINISTIC)
+    # The regime is left to the currency (DETERMINISTIC pins flat for the other tests).
+    projection = await api.create_projection(me, "Plan", **{**DETERMINISTIC, "tax": UNSET})
 
     result = await api.run(me, projection["id"])
 
-    expected = engine_plan(projection, profile_of(currency), **records)
+    plain = {**projection, "assumptions": {**projection["assumptions"], "tax": UNSET}}
+    expected = engine_plan(plain, profile_of(currency), **records)
     assert result["inputs_hash"] == expected_inputs_hash(expected, today=date.today())
+    # The engine chose the regime by it: flat outside USD, us in USD or without a currency.
+    assert result["tax_law"]["regime"] == ("flat" if currency == "EUR" else "us")
+    assert (result["detail"] is None) == (currency == "EUR")
+    RunResult.model_validate(result)
     other = "USD" if currency == "EUR" else "EUR"
     elsewhere = engine_plan(projection, profile_of(other), **records)
     assert result["inputs_hash"] != expected_inputs_hash(elsewhere, today=date.today())
@@ -67,7 +76,7 @@ async def test_us_assumptions_are_stored_shown_and_merged_by_a_scenario(
     me = new_user()
     records = {"assets": [asset(300_000)], "expenses": [expense(20_000)]}
     upstream.person(me.id, age=60, retire_at=65, plan_to=90, **records)
-    projection = await api.create_projection(me, "US", **DETERMINISTIC, **US)
+    projection = await api.create_projection(me, "US", **{**DETERMINISTIC, **US})
     assert {k: projection["assumptions"][k] for k in US} == US
     assert projection["assumptions"]["dividend_yield"] == 0.02
 
@@ -75,6 +84,9 @@ async def test_us_assumptions_are_stored_shown_and_merged_by_a_scenario(
     overrides = {"tax": {"state_rate": 0.0}, "roth_conversion": {"to_age": 65}}
     scenario = await api.create_scenario(me, projection["id"], assumptions=overrides)
     result = await api.run(me, projection["id"], scenario["id"])
+    assert result["tax_law"]["regime"] == "us" and result["tax_law"]["law_year"] == 2026
+    assert [r["age"] for r in result["detail"]["rows"]] == [r["age"] for r in result["years"][:-1]]
+    RunResult.model_validate(result)
 
     merged = {
         **projection["assumptions"],
@@ -113,6 +125,7 @@ BAD_ASSUMPTIONS = [
     ({"tax": {"year": "2026"}}, "tax.year"),
     ({"tax": {"year": True}}, "tax.year"),
     ({"tax": {"rate": 0.3}}, "tax.rate"),
+    ({"tax": {"year": 2019}}, "tax.year"),  # no law shipped for it (2025 and 2026 are)
     ({"tax": "us"}, "tax"),
     ({"dividend_yield": 0.5}, "dividend_yield"),
     ({"dividend_yield": False}, "dividend_yield"),
@@ -185,3 +198,21 @@ async def test_a_scenario_change_that_breaks_the_merged_conversion_is_refused(
     problem = await api.problem(response, 422)
     assert [e["field"] for e in problem["errors"]] == ["overrides.assumptions.roth_conversion"]
     assert "to_age must not be below from_age" in problem["errors"][0]["message"]
+
+
+async def test_a_stored_law_year_the_engine_no_longer_ships_is_refused_at_run(
+    api, new_user, upstream
+) -> None:
+    """Written when the law existed (here: set in the database), run after it was dropped."""
+    me = new_user()
+    upstream.person(me.id, age=60, retire_at=65, plan_to=90, assets=[asset(100_000)])
+    projection = await api.create_projection(me, "Old law", **DETERMINISTIC)
+    async with api.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE projections SET assumptions = jsonb_set(assumptions, '{tax,year}', '2019') "
+            "WHERE id = $1",
+            uuid.UUID(projection["id"]),
+        )
+    response = await api.post(me, f"/projections/{projection['id']}/run")
+    assert await api.fields(response) == ["assumptions.tax.year"]
+    assert await api.count("runs", me.id) == 0
