@@ -177,7 +177,7 @@ def test_the_new_users_household_pays_us_taxes_and_rmds(
     assert [r["age"] for r in rows] == list(range(AGE, PLAN_TO + 1))
 
     # 1. The first year, by hand: each tax in the representative path's detail, and the sum.
-    first = result["detail"][0]
+    first = result["detail"]["rows"][0]
     assert first["age"] == AGE
     assert first["taxes"]["federal"] == pytest.approx(FEDERAL, abs=1)
     assert first["taxes"]["payroll"] == pytest.approx(PAYROLL, abs=1)
@@ -193,9 +193,9 @@ def test_the_new_users_household_pays_us_taxes_and_rmds(
     rmd = by_age(result, "rmd")
     assert all(rmd[age] == 0 for age in range(AGE, RMD_AGE)), rmd
     assert all(rmd[age] > 0 for age in range(RMD_AGE, PLAN_TO)), rmd
-    at_75 = next(d for d in result["detail"] if d["age"] == RMD_AGE)
+    at_75 = next(d for d in result["detail"]["rows"] if d["age"] == RMD_AGE)
     assert at_75["rmd"] == pytest.approx(
-        at_75["balances_start"]["tax_deferred"] / UNIFORM_LIFETIME_PERIOD_AT_75, abs=0.01
+        at_75["balances"]["tax_deferred"] / UNIFORM_LIFETIME_PERIOD_AT_75, abs=0.01
     )
 
     # 2. Without the pre-tax contribution the same first year costs 23,000 × 29 % more.
@@ -212,4 +212,4 @@ def test_the_new_users_household_pays_us_taxes_and_rmds(
     assert without["years"][0]["taxes"]["p50"] == pytest.approx(
         TAXES + SAVED_BY_CONTRIBUTING, abs=1
     )
-    assert without["detail"][0]["taxes"]["payroll"] == pytest.approx(PAYROLL, abs=1)
+    assert without["detail"]["rows"][0]["taxes"]["payroll"] == pytest.approx(PAYROLL, abs=1)
