@@ -14,7 +14,8 @@ the stated mean.
    year costs exactly 23,000 × (24 % + 5 %) more (the contribution comes off the top of the
    24 % bracket; payroll tax is unchanged, as the law says).
 3. Taxes are no longer zero in the early retirement years (60–66, before Social Security), as
-   they were under engine 1 with its flat tax on tax_deferred draws only.
+   they were under engine 1 with its flat tax on tax_deferred draws only: the brokerage's
+   dividends and realised gains pay the state's 5 % (and federal tax above the 0 % bracket).
 4. The 401(k) pays RMDs from 75 (born 1960 or later) and not before: the first is the balance
    at the end of the year before divided by 24.6, the IRS Uniform Lifetime Table's period at 75.
 
@@ -186,8 +187,17 @@ def test_the_new_users_household_pays_us_taxes_and_rmds(
     assert rows[0]["taxes"]["p50"] == pytest.approx(TAXES, abs=1)
 
     # 3. Retired at 60, before Social Security at 67: taxes every year, where engine 1 had none.
+    # The brokerage pays for these years: its dividends and the gains it realises are the
+    # income. Under 49,450 of taxable income they are in the 0 % federal bracket, so the tax is
+    # the state's 5 % of AGI (no Social Security yet) — as the law has it.
     taxes = by_age(result, "taxes")
     assert all(taxes[age] > 1_000 for age in range(RETIRE_AT, 67)), taxes
+    early = [d for d in result["detail"]["rows"] if RETIRE_AT <= d["age"] < 67]
+    for year in early:
+        assert year["realised_gains"] > 0 and year["dividends"] > 0, year
+        assert year["taxes"]["state"] == pytest.approx(0.05 * year["agi"], abs=0.02), year
+        if year["taxable_income"] <= 49_450:
+            assert year["taxes"]["federal"] == 0, year
 
     # 4. RMDs from 75, not before; the first is last year's closing 401(k) ÷ 24.6.
     rmd = by_age(result, "rmd")
