@@ -130,7 +130,6 @@ ASSUMPTIONS = {
     "bond_return": 0.0,
     "bond_vol": 0.0,
     "income_tax_rate": 0,
-    # Engine 1's flat tax at 0 %: a null regime would be `us` for this USD household (issue 16).
     "tax": {"regime": "flat"},
 }
 

@@ -199,9 +199,7 @@ def _rmd_factors(assets: list[Asset], household: Household, st: States) -> Float
     return out
 
 
-def _deferrals(
-    assets: list[Asset], contributed: FloatArray, table: FloatArray
-) -> None:
+def _deferrals(assets: list[Asset], contributed: FloatArray, table: FloatArray) -> None:
     """Add each owner's pre-tax (tax_deferred) contributions to the tax table, in place."""
     for j, asset in enumerate(assets):
         if asset.kind == "tax_deferred":
@@ -237,7 +235,9 @@ def us_inputs(
     free = np.flatnonzero(kinds == FREE)
     basis = np.array(
         [
-            float(a.balance if a.cost_basis is None else a.cost_basis) if a.kind == "taxable" else 0.0
+            float(a.balance if a.cost_basis is None else a.cost_basis)
+            if a.kind == "taxable"
+            else 0.0
             for a in assets
         ]
     )

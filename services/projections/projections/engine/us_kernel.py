@@ -1,4 +1,4 @@
-"""The kernel's year loop under `tax.regime: us` (DESIGN §6.4; docs/ENGINE.md "Taxes in the kernel").
+"""The kernel's year loop under `tax.regime: us` (DESIGN §6.4; ENGINE.md "Taxes in the kernel").
 
 The same cash flows as the flat kernel (kernel.py), with the year's taxes computed by the US
 rules on every path: incomes by kind, pre-tax deferrals, investment income of taxable accounts,
@@ -15,6 +15,7 @@ import numpy as np
 from .kernel import ANYONE, BoolArray, FloatArray, KernelInputs, KernelOutput, sell_homes
 from .returns import ReturnPaths
 from .strategies import NEEDS, StrategyState, first_withdrawal, next_withdrawal
+from .tax.federal import Ages
 from .tax.grossup import solve_grossup
 from .tax.irmaa import irmaa_surcharge
 from .tax.payroll import payroll_tax
@@ -40,7 +41,7 @@ from .us_inputs import (
     WAGE1_NOM,
 )
 from .us_taxes import YearBase, bracket_room
-from .withdrawals import apply, free_prefix, income_of, segments
+from .withdrawals import Segment, apply, free_prefix, income_of, segments
 
 KIND_NAMES = {CASH: "cash", TAXABLE: "taxable", DEFERRED: "tax_deferred", FREE: "tax_free"}
 
@@ -54,7 +55,17 @@ def _take_sequential(bal: FloatArray, rows: list[int], amount: FloatArray) -> No
         left = left - take
 
 
-def simulate_us(inputs: KernelInputs, returns: ReturnPaths, *, record: bool = False) -> KernelOutput:
+def _ages(value: FloatArray | np.float64) -> Ages:
+    """Return ages per path, or one int when every path shares them (fixed lives)."""
+    if np.ndim(value) == 0:
+        return int(value)
+    per_path: FloatArray = np.asarray(value, dtype=np.float64)
+    return per_path
+
+
+def simulate_us(
+    inputs: KernelInputs, returns: ReturnPaths, *, record: bool = False
+) -> KernelOutput:
     """Run every path through the plan's cash flows with US taxes (inputs.us must be set)."""
     us = inputs.us
     assert us is not None
@@ -114,9 +125,7 @@ def simulate_us(inputs: KernelInputs, returns: ReturnPaths, *, record: bool = Fa
             someone = flow[ANYONE] > 0.0
         inc_nom, inc_idx, _, _, exp_nom, exp_idx, obligations = flow[:ANYONE]
         if record:
-            rec["balances"].append(
-                np.stack([bal[kinds == k].sum(axis=0) for k in KIND_NAMES])
-            )
+            rec["balances"].append(np.stack([bal[kinds == k].sum(axis=0) for k in KIND_NAMES]))
         if t in sale_rows:
             before = bal[inputs.proceeds_index].copy()
             sell_homes(inputs, t, bal, someone, gains)
@@ -161,13 +170,16 @@ def simulate_us(inputs: KernelInputs, returns: ReturnPaths, *, record: bool = Fa
             contributed = np.broadcast_to(added.sum(axis=0), (paths,))
         else:
             contributed = np.zeros(paths)
-        status = tx[JOINT].astype(np.intp)
+        joint = tx[JOINT]
+        # One filing status for every path (always so with fixed lives) takes the fast path.
+        uniform = np.ndim(joint) == 0 or bool(joint.min() == joint.max())
+        status = int(np.max(joint)) if uniform else joint.astype(np.intp)
         base = YearBase(
             law=law,
-            status=np.broadcast_to(status, (paths,)),
+            status=status,
             index=index,
-            age_head=np.broadcast_to(tx[AGE_HEAD], (paths,)),
-            age_spouse=np.broadcast_to(tx[AGE_SPOUSE], (paths,)),
+            age_head=_ages(tx[AGE_HEAD]),
+            age_spouse=_ages(tx[AGE_SPOUSE]),
             wages=wages0 + wages1 - deferred_pay + np.zeros(paths),
             interest=interest,
             ordinary=tx[ORDINARY_NOM] + tx[ORDINARY_IDX] * price + rmd,
@@ -203,7 +215,9 @@ def simulate_us(inputs: KernelInputs, returns: ReturnPaths, *, record: bool = Fa
             enrollees=np.broadcast_to(tx[ENROLLEES], (paths,)),
         )
         fixed = payroll + irmaa
-        tax0 = at_zero.total + state_tax(us.state_rate, at_zero.agi, at_zero.taxable_social_security)
+        tax0 = at_zero.total + state_tax(
+            us.state_rate, at_zero.agi, at_zero.taxable_social_security
+        )
 
         if t < inputs.retirement_index or strat.name == NEEDS:
             target = exp_nom + exp_idx * price
@@ -244,24 +258,48 @@ def simulate_us(inputs: KernelInputs, returns: ReturnPaths, *, record: bool = Fa
             sub_room = None if room is None else room[solve]
             sub_segs = segments(order, bal[:, solve], basis[:, solve], kinds, sub_room)
 
-            def tax_at(extra: FloatArray, sub: YearBase = sub, segs: list = sub_segs) -> FloatArray:
+            def tax_at(
+                extra: FloatArray, sub: YearBase = sub, segs: list[Segment] = sub_segs
+            ) -> FloatArray:
                 ordinary, gain = income_of(segs, extra)
                 return sub.variable(ordinary, gain)
 
             cap = bal[liquid_rows][:, solve].sum(axis=0)
-            solved = solve_grossup(need[solve], tax_at, cap=cap, guess=need[solve] * ratio[solve])
+            solved = solve_grossup(
+                need[solve],
+                tax_at,
+                cap=cap,
+                guess=need[solve] * ratio[solve],
+                base=tax0[solve],
+            )
             draw[solve] = solved.draw
             capped[solve] = solved.capped
             ratio[solve] = np.where(need[solve] > 0.0, solved.draw / need[solve], 1.0)
             iterations[0] = max(iterations[0], int(solved.iterations.max()))
             iterations[1] += int(solved.iterations.sum())
             iterations[2] += solve.size
-        drawn_ordinary, realised = income_of(segs, draw)
+        # Paths drawing only untaxed money keep the taxes at a zero draw; the others are
+        # evaluated again at their solved draw, for the parts (federal, state) and the AGI.
+        federal = at_zero.total
+        agi = at_zero.agi
+        taxable_ss = at_zero.taxable_social_security
+        realised = np.zeros(paths)
+        taxable_income = at_zero.taxable_income
+        if solve.size:
+            drawn_ordinary, drawn_gains = income_of(sub_segs, draw[solve])
+            final = sub.federal(drawn_ordinary, drawn_gains)
+            federal, agi, taxable_ss, taxable_income = (
+                a.copy() for a in (federal, agi, taxable_ss, taxable_income)
+            )
+            federal[solve] = final.total
+            agi[solve] = final.agi
+            taxable_ss[solve] = final.taxable_social_security
+            taxable_income[solve] = final.taxable_income
+            realised[solve] = drawn_gains
         taken = apply(segs, draw, bal, basis, kinds)
-        final = base.federal(drawn_ordinary, realised)
-        state_due = state_tax(us.state_rate, final.agi, final.taxable_social_security)
-        taxes = final.total + state_due + fixed
-        magi.append(final.agi)
+        state_due = state_tax(us.state_rate, agi, taxable_ss)
+        taxes = federal + state_due + fixed
+        magi.append(agi)
 
         newly = capped & ~failed
         depletion[newly] = t
@@ -290,7 +328,7 @@ def simulate_us(inputs: KernelInputs, returns: ReturnPaths, *, record: bool = Fa
                 ("realised_gains", realised + gains[t]),
                 ("dividends", dividends),
                 ("interest", interest),
-                ("federal", final.total),
+                ("federal", federal),
                 ("state", state_due),
                 ("payroll", payroll),
                 ("irmaa", irmaa),
@@ -299,8 +337,8 @@ def simulate_us(inputs: KernelInputs, returns: ReturnPaths, *, record: bool = Fa
                 ("contributions", contributed),
                 ("debt_payments", obligations - contributed),
                 ("savings", save),
-                ("agi", final.agi),
-                ("taxable_income", final.taxable_income),
+                ("agi", agi),
+                ("taxable_income", taxable_income),
             ):
                 rec[name].append(np.broadcast_to(value, (paths,)).copy())
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from .tax.federal import FederalTax, by_status, federal_tax
+from .tax.federal import Ages, FederalTax, by_status, federal_tax
 from .tax.grossup import solve_grossup
 from .tax.law import YearLaw
 from .tax.state import state_tax
@@ -28,10 +28,10 @@ class YearBase:
     """Hold one year's incomes before the draw and the taxes the draw does not change."""
 
     law: YearLaw
-    status: IntArray
+    status: IntArray | int  # an int when every path files alike (faster bracket lookups)
     index: FloatArray
-    age_head: FloatArray
-    age_spouse: FloatArray
+    age_head: Ages  # an int when every path shares it
+    age_spouse: Ages
     wages: FloatArray  # taxable wages: after pre-tax deferrals
     interest: FloatArray
     ordinary: FloatArray  # pensions, annuities, rental, other, RMDs, conversions
@@ -42,12 +42,20 @@ class YearBase:
 
     def subset(self, rows: npt.NDArray[np.intp]) -> YearBase:
         """Return the same year on a subset of the paths."""
+
+        def pick(value: Ages) -> Ages:
+            if isinstance(value, int):
+                return value
+            picked: FloatArray = np.asarray(value, dtype=np.float64)[rows]
+            return picked
+
+        status = self.status if isinstance(self.status, int) else self.status[rows]
         return replace(
             self,
-            status=self.status[rows],
+            status=status,
             index=self.index[rows],
-            age_head=self.age_head[rows],
-            age_spouse=self.age_spouse[rows],
+            age_head=pick(self.age_head),
+            age_spouse=pick(self.age_spouse),
             wages=self.wages[rows],
             interest=self.interest[rows],
             ordinary=self.ordinary[rows],
@@ -56,7 +64,9 @@ class YearBase:
             social_security=self.social_security[rows],
         )
 
-    def federal(self, ordinary: FloatArray | float = 0.0, gains: FloatArray | float = 0.0) -> FederalTax:
+    def federal(
+        self, ordinary: FloatArray | float = 0.0, gains: FloatArray | float = 0.0
+    ) -> FederalTax:
         """Return the federal income tax with a draw's extra ordinary income and gains."""
         return federal_tax(
             self.law,
@@ -72,10 +82,14 @@ class YearBase:
             social_security=self.social_security,
         )
 
-    def variable(self, ordinary: FloatArray | float = 0.0, gains: FloatArray | float = 0.0) -> FloatArray:
+    def variable(
+        self, ordinary: FloatArray | float = 0.0, gains: FloatArray | float = 0.0
+    ) -> FloatArray:
         """Return the federal plus state tax with a draw's extra income."""
         fed = self.federal(ordinary, gains)
-        total: FloatArray = fed.total + state_tax(self.state_rate, fed.agi, fed.taxable_social_security)
+        total: FloatArray = fed.total + state_tax(
+            self.state_rate, fed.agi, fed.taxable_social_security
+        )
         return total
 
     def ordinary_taxable(self, ordinary: FloatArray | float = 0.0) -> FloatArray:

@@ -124,8 +124,12 @@ def apply(
     taxable = kinds == TAXABLE
     if taxable.any():
         # Average cost: the basis leaves in proportion to the value sold.
-        sold = np.divide(taken[taxable], bal[taxable], out=np.zeros_like(taken[taxable]),
-                         where=bal[taxable] > 0.0)
+        sold = np.divide(
+            taken[taxable],
+            bal[taxable],
+            out=np.zeros_like(taken[taxable]),
+            where=bal[taxable] > 0.0,
+        )
         basis[taxable] -= basis[taxable] * np.minimum(sold, 1.0)
     bal -= taken
     np.maximum(bal, 0.0, out=bal)

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 # Deterministic plans: fixed returns, no income tax, 2% inflation (so real values differ).
-# The flat regime at 0 % is pinned: a null regime is `us` for these USD profiles (issue 16).
+# No tax: the flat regime at 0 % (the `us` regime, the default since issue 16, taxes growth).
 DETERMINISTIC: dict[str, Any] = {
     "mode": "deterministic",
     "income_tax_rate": 0,
-    "inflation": 0.02,
     "tax": {"regime": "flat"},
+    "inflation": 0.02,
 }
 
 
