@@ -174,8 +174,22 @@ async def test_a_projection_stored_before_reads_back_and_runs_flat(
     # Engine 1's rule: the only tax is the flat rate on tax_deferred draws and taxable
     # incomes, and this household has neither.
     assert all(row["taxes"]["p50"] == 0 for row in result["years"])
-    if "tax_law" in result:  # the result names the regime once the us kernel is merged
-        assert result["tax_law"]["regime"] == "flat"
+    assert result["tax_law"] == {"regime": "flat", "law_year": None, "hash": None}
+    assert result["detail"] is None
+
+    # Its owner opts in to the new model with a scenario (or a PATCH): `us`, taxes on the draws.
+    scenario = await client.post(
+        f"/projections/{P_ENGINE_1}/scenarios",
+        json={"name": "US taxes", "overrides": {"assumptions": {"tax": {"regime": "us"}}}},
+        headers=headers,
+    )
+    assert scenario.status == 201, await scenario.text()
+    body = {"scenario_id": (await scenario.json())["id"]}
+    response = await client.post(f"/projections/{P_ENGINE_1}/run", json=body, headers=headers)
+    assert response.status == 200, await response.text()
+    us = await response.json()
+    assert us["tax_law"]["regime"] == "us"
+    assert us["detail"] is not None
 
 
 async def test_a_projection_created_after_0004_leaves_the_regime_to_the_currency(
