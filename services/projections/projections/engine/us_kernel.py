@@ -9,10 +9,19 @@ up so that spending after all taxes is met. The flat regime never comes here.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
-from .kernel import ANYONE, BoolArray, FloatArray, KernelInputs, KernelOutput, sell_homes
+from .kernel import (
+    ANYONE,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    KernelInputs,
+    KernelOutput,
+    sell_homes,
+)
 from .returns import ReturnPaths
 from .strategies import NEEDS, StrategyState, first_withdrawal, next_withdrawal
 from .tax.federal import Ages
@@ -41,7 +50,7 @@ from .us_inputs import (
     WAGE1_NOM,
 )
 from .us_taxes import YearBase, bracket_room
-from .withdrawals import Segment, apply, free_prefix, income_of, segments
+from .withdrawals import Segment, apply, free_prefix, income_of, segments, subset
 
 KIND_NAMES = {CASH: "cash", TAXABLE: "taxable", DEFERRED: "tax_deferred", FREE: "tax_free"}
 
@@ -109,6 +118,7 @@ def simulate_us(
     iterations = [0, 0, 0]  # max, sum, solved path-years
     rec: dict[str, list[FloatArray]] = defaultdict(list)
     someone: BoolArray | None = None
+    zeros = np.zeros(paths)  # read-only: never written in place
 
     for t in range(n):
         port = bal[liquid_rows].sum(axis=0)
@@ -200,20 +210,25 @@ def simulate_us(
             bal[us.conversion_target] += converted
             base = YearBase(**{**base.__dict__, "ordinary": base.ordinary + converted})
 
-        payroll = payroll_tax(
-            law, base.status, index, wages_head=wages0 + np.zeros(paths), wages_spouse=wages1
-        ).total
+        # Retired and pre-Medicare rows skip the rules that cannot apply on any path.
+        payroll = zeros
+        if np.any(tx[WAGE0_NOM] + tx[WAGE0_IDX] + tx[WAGE1_NOM] + tx[WAGE1_IDX]):
+            payroll = payroll_tax(
+                law, base.status, index, wages_head=wages0 + zeros, wages_spouse=wages1
+            ).total
         at_zero = base.federal()
         if not magi:
             # Before the plan: the first row's AGI before the draw stands for the two years.
             magi = [at_zero.agi, at_zero.agi]
-        irmaa = irmaa_surcharge(
-            us.irmaa,
-            base.status,
-            index,
-            magi_two_years_before=magi[-2],
-            enrollees=np.broadcast_to(tx[ENROLLEES], (paths,)),
-        )
+        irmaa = zeros
+        if np.any(tx[ENROLLEES]):
+            irmaa = irmaa_surcharge(
+                us.irmaa,
+                base.status,
+                index,
+                magi_two_years_before=magi[-2],
+                enrollees=np.broadcast_to(tx[ENROLLEES], (paths,)),
+            )
         fixed = payroll + irmaa
         tax0 = at_zero.total + state_tax(
             us.state_rate, at_zero.agi, at_zero.taxable_social_security
@@ -265,12 +280,25 @@ def simulate_us(
                 return sub.variable(ordinary, gain)
 
             cap = bal[liquid_rows][:, solve].sum(axis=0)
+
+            def restrict(
+                rows: IntArray, sub: YearBase = sub, segs: list[Segment] = sub_segs
+            ) -> Callable[[FloatArray], FloatArray]:
+                fewer, few_segs = sub.subset(rows), subset(segs, rows)
+
+                def tax_on(extra: FloatArray) -> FloatArray:
+                    ordinary, gain = income_of(few_segs, extra)
+                    return fewer.variable(ordinary, gain)
+
+                return tax_on
+
             solved = solve_grossup(
                 need[solve],
                 tax_at,
                 cap=cap,
                 guess=need[solve] * ratio[solve],
                 base=tax0[solve],
+                restrict=restrict,
             )
             draw[solve] = solved.draw
             capped[solve] = solved.capped
@@ -286,16 +314,20 @@ def simulate_us(
         realised = np.zeros(paths)
         taxable_income = at_zero.taxable_income
         if solve.size:
+            # The solver's last evaluation is the draw's federal + state tax; only the AGI
+            # (for the state's share and IRMAA's history) is worked out again, without brackets.
             drawn_ordinary, drawn_gains = income_of(sub_segs, draw[solve])
-            final = sub.federal(drawn_ordinary, drawn_gains)
-            federal, agi, taxable_ss, taxable_income = (
-                a.copy() for a in (federal, agi, taxable_ss, taxable_income)
+            agi_s, taxable_ss_s = sub.agi(drawn_ordinary, drawn_gains)
+            federal, agi, taxable_ss = (a.copy() for a in (federal, agi, taxable_ss))
+            agi[solve] = agi_s
+            taxable_ss[solve] = taxable_ss_s
+            federal[solve] = (
+                tax0[solve] + solved.tax_delta - state_tax(us.state_rate, agi_s, taxable_ss_s)
             )
-            federal[solve] = final.total
-            agi[solve] = final.agi
-            taxable_ss[solve] = final.taxable_social_security
-            taxable_income[solve] = final.taxable_income
             realised[solve] = drawn_gains
+            if record:
+                taxable_income = taxable_income.copy()
+                taxable_income[solve] = sub.federal(drawn_ordinary, drawn_gains).taxable_income
         taken = apply(segs, draw, bal, basis, kinds)
         state_due = state_tax(us.state_rate, agi, taxable_ss)
         taxes = federal + state_due + fixed

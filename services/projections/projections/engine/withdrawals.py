@@ -39,6 +39,24 @@ class Segment:
     shares: tuple[FloatArray | float, ...]
 
 
+def subset(segs: list[Segment], rows: IntArray) -> list[Segment]:
+    """Return the segments of a subset of the paths (per-path arrays sliced, scalars kept)."""
+
+    def pick(value: FloatArray | float) -> FloatArray | float:
+        return value if isinstance(value, float) else value[rows]
+
+    return [
+        Segment(
+            seg.cap[rows],
+            pick(seg.ordinary),
+            pick(seg.gain),
+            seg.accounts,
+            tuple(pick(share) for share in seg.shares),
+        )
+        for seg in segs
+    ]
+
+
 def gain_fraction(balance: FloatArray, basis: FloatArray) -> FloatArray:
     """Return the realised gain per dollar sold at average cost: 1 − basis / value."""
     out = np.zeros_like(balance)
