@@ -121,8 +121,9 @@ def projection_operations() -> list[Operation]:
             "Rename a projection or change some of its assumptions",
             _TAGS,
             {200: Reply("The projection as stored.", ProjectionOut, ("ETag",))},
-            description="The assumptions sent are merged into the stored ones (nested objects "
-            "such as `guardrails` merge too); the result must be valid.",
+            description="The assumptions sent are merged into the stored ones (`tax`, "
+            "`guardrails` and `historical` merge field by field; a `roth_conversion` window is "
+            "replaced whole); the result must be valid.",
             request=ProjectionIn,
             partial_request=True,
             example={

@@ -180,8 +180,8 @@ class Overrides(Strict):
     assumptions: dict[str, Any] = Field(
         default_factory=dict,
         description="Any assumption fields (see Assumptions), merged into the projection's "
-        "(nested objects such as `tax`, `roth_conversion` and `guardrails` merge field by "
-        "field) and validated with them: a 422 names e.g. "
+        "(`tax`, `guardrails` and `historical` merge field by field; a `roth_conversion` "
+        "window is replaced whole) and validated with them: a 422 names e.g. "
         "`overrides.assumptions.roth_conversion.up_to_bracket`",
     )
     income_scale: Scale = Field(1.0, description="Multiply every income (0.9 = 10% less)")

@@ -68,13 +68,28 @@ def full_assumptions(given: Assumptions) -> dict[str, Any]:
     return shown
 
 
+def _merges(key: str) -> bool:
+    """Whether changes to this assumption merge field by field into the stored object.
+
+    Only objects whose every field has a default (`tax`, `guardrails`, `historical`): any
+    subset of them is a valid object, as the PATCH document says. `roth_conversion`, whose
+    three fields are required (a window is one decision), is replaced whole, so a partial one
+    is refused as the document says too.
+    """
+    field = Assumptions.model_fields.get(key)
+    model = None if field is None else field.annotation
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return False
+    return all(not inner.is_required() for inner in model.model_fields.values())
+
+
 def merged_assumptions(
     base: dict[str, Any], changes: dict[str, Any], *, field: str
 ) -> dict[str, Any]:
-    """Apply assumption changes (nested objects merge); 422 names each bad field under `field`."""
+    """Apply assumption changes (see `_merges`); 422 names each bad field under `field`."""
     merged = dict(base)
     for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
+        if isinstance(value, dict) and isinstance(base.get(key), dict) and _merges(key):
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value

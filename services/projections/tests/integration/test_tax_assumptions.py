@@ -80,8 +80,10 @@ async def test_us_assumptions_are_stored_shown_and_merged_by_a_scenario(
     assert {k: projection["assumptions"][k] for k in US} == US
     assert projection["assumptions"]["dividend_yield"] == 0.02
 
-    # Nested objects merge: the scenario changes one field of each, the rest are the projection's.
-    overrides = {"tax": {"state_rate": 0.0}, "roth_conversion": {"to_age": 65}}
+    # `tax` merges: the scenario changes one field, the rest are the projection's. A Roth
+    # window is replaced whole (its three fields are required).
+    window = {"up_to_bracket": 0.22, "from_age": 61, "to_age": 65}
+    overrides = {"tax": {"state_rate": 0.0}, "roth_conversion": window}
     scenario = await api.create_scenario(me, projection["id"], assumptions=overrides)
     result = await api.run(me, projection["id"], scenario["id"])
     assert result["tax_law"]["regime"] == "us" and result["tax_law"]["law_year"] == 2026
@@ -91,7 +93,7 @@ async def test_us_assumptions_are_stored_shown_and_merged_by_a_scenario(
     merged = {
         **projection["assumptions"],
         "tax": {**US["tax"], "state_rate": 0.0},
-        "roth_conversion": {**US["roth_conversion"], "to_age": 65},
+        "roth_conversion": window,
     }
     expected = engine_plan({**projection, "assumptions": merged}, profile_of("USD"), **records)
     assert result["inputs_hash"] == expected_inputs_hash(expected, today=date.today())
@@ -186,18 +188,22 @@ async def test_a_bad_tax_assumption_is_refused_naming_the_field(
     assert await api.counts(me.id) == ONE_EMPTY_PROJECTION
 
 
-async def test_a_scenario_change_that_breaks_the_merged_conversion_is_refused(
-    client, api, new_user
-) -> None:
-    """Each override is valid alone; merged into the projection's window it is not."""
+@pytest.mark.parametrize("partial", [{}, {"to_age": 75}])
+async def test_a_partial_roth_window_is_refused_not_merged(client, api, new_user, partial) -> None:
+    """The document requires all three fields of a window; so does the service, even where
+    the projection has one to merge with (a window is one decision, replaced whole)."""
     me = new_user()
     projection = await api.create_projection(me, "US", **US)
-    url = f"/projections/{projection['id']}/scenarios"
-    body = {"name": "Stop early", "overrides": {"assumptions": {"roth_conversion": {"to_age": 50}}}}
-    response = await client.post(url, json=body, headers=me.headers)
-    problem = await api.problem(response, 422)
-    assert [e["field"] for e in problem["errors"]] == ["overrides.assumptions.roth_conversion"]
-    assert "to_age must not be below from_age" in problem["errors"][0]["message"]
+    url = f"/projections/{projection['id']}"
+    change = {"assumptions": {"roth_conversion": partial}}
+    fields = await api.fields(await client.patch(url, json=change, headers=me.headers))
+    assert "assumptions.roth_conversion.up_to_bracket" in fields
+    scenario = {"name": "Longer", "overrides": change}
+    response = await client.post(f"{url}/scenarios", json=scenario, headers=me.headers)
+    fields = await api.fields(response)
+    assert "overrides.assumptions.roth_conversion.from_age" in fields
+    shown = await (await client.get(url, headers=me.headers)).json()
+    assert shown["assumptions"]["roth_conversion"] == US["roth_conversion"]
 
 
 async def test_a_stored_law_year_the_engine_no_longer_ships_is_refused_at_run(
