@@ -354,3 +354,12 @@ def test_a_law_year_that_is_not_shipped_is_refused() -> None:
     plan = _plan(assets=[_ira("1000.00")], tax={"regime": "us", "year": 2019})
     with pytest.raises(ValueError, match=r"tax\.year 2019"):
         run_projection(plan, today=IN_2027)
+
+
+@pytest.mark.parametrize("field", ["from_age", "to_age", "up_to_bracket"])
+def test_a_roth_conversion_refuses_booleans(field: str) -> None:
+    conversion: dict[str, Any] = {"up_to_bracket": 0.12, "from_age": 60, "to_age": 70}
+    conversion[field] = False
+    plan = _plan(assets=[_ira("1000.00")], roth_conversion=conversion)
+    with pytest.raises(ValueError, match="not true or false"):
+        run_projection(plan, today=IN_2027)
