@@ -71,22 +71,7 @@ class Known:
 
 # Failures these match are dropped from the run (and counted): remove an entry with the xfail
 # mark of its test once the defect is fixed.
-def has_lax_roth_age(case: schemathesis.Case) -> bool:
-    """A projection body whose Roth window has an age that is `true`/`false` or a string."""
-    body = case.body if isinstance(case.body, dict) else {}
-    assumptions = body.get("assumptions")
-    window = assumptions.get("roth_conversion") if isinstance(assumptions, dict) else None
-    if not isinstance(window, dict):
-        return False
-    return any(isinstance(window.get(age), bool | str) for age in ("from_age", "to_age"))
-
-
-KNOWN: tuple[Known, ...] = (
-    Known(
-        "test_a_boolean_where_a_number_is_documented_is_a_422 (RothConversion's lax ages)",
-        lambda case, status: status in (200, 201) and has_lax_roth_age(case),
-    ),
-)
+KNOWN: tuple[Known, ...] = ()
 
 
 @dataclass
