@@ -74,6 +74,17 @@ BOOLEAN_NUMBERS = [
     pytest.param(
         "patch", "/projections/{pid}/scenarios/{sid}", {"overrides": {"expense_scale": False}}
     ),
+    # Issue 16: schemathesis found `from_age: false` accepted in a Roth window.
+    pytest.param(
+        "post",
+        "/projections",
+        {
+            "name": "P",
+            "assumptions": {
+                "roth_conversion": {"up_to_bracket": 0.24, "from_age": False, "to_age": 72}
+            },
+        },
+    ),
 ]
 
 

@@ -95,7 +95,9 @@ def projection_operations() -> list[Operation]:
                     _SAVED,
                 )
             },
-            description="Omitted assumptions take their documented defaults. "
+            description="Omitted assumptions take their documented defaults. `tax.regime` "
+            "null (the default) is chosen by the profile's `currency` each time the plan runs: "
+            "`us` for USD, `flat` otherwise (docs/API.md, Taxes). "
             "`historical.first_year`/`last_year` outside the historical data's complete years "
             "are refused (422 naming the field and the years available).",
             request=ProjectionIn,
@@ -119,11 +121,18 @@ def projection_operations() -> list[Operation]:
             "Rename a projection or change some of its assumptions",
             _TAGS,
             {200: Reply("The projection as stored.", ProjectionOut, ("ETag",))},
-            description="The assumptions sent are merged into the stored ones (nested objects "
-            "such as `guardrails` merge too); the result must be valid.",
+            description="The assumptions sent are merged into the stored ones (`tax`, "
+            "`guardrails` and `historical` merge field by field; a `roth_conversion` window is "
+            "replaced whole); the result must be valid.",
             request=ProjectionIn,
             partial_request=True,
-            example={"assumptions": {"paths": 2000, "guardrails": {"upper": 0.25}}},
+            example={
+                "assumptions": {
+                    "paths": 2000,
+                    "guardrails": {"upper": 0.25},
+                    "tax": {"state_rate": 0.045},
+                }
+            },
             path_params=_PROJECTION_ID,
             request_headers=("If-Match",),
             errors={404: _NO_PROJECTION, 412: _STALE},

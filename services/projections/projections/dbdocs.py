@@ -14,6 +14,12 @@ inputs store one result.
     index_notes={
         "scenarios_projection_fk_idx": "the `ON DELETE CASCADE` from `projections`",
         "runs_scenario_fk_idx": "the `ON DELETE CASCADE` from `scenarios`",
+        "tax_regime_backfill_projections_pkey": (
+            "the `ON DELETE CASCADE` from `projections`; the rollback of 0004"
+        ),
+        "tax_regime_backfill_scenarios_pkey": (
+            "the `ON DELETE CASCADE` from `scenarios`; the rollback of 0004"
+        ),
         "runs_one_per_inputs": (
             "one stored run per inputs hash, baseline included (`NULLS NOT DISTINCT`)"
         ),

@@ -55,7 +55,18 @@ class ProjectionIn(Strict):
                 "withdrawal_strategy": "guardrails",
                 "withdrawal_rate": 0.045,
             },
-        }
+        },
+        {
+            "name": "US taxes: 401(k) to the 22% bracket, Roth conversions 60–72",
+            "assumptions": {
+                "mode": "deterministic",
+                "tax": {"regime": "us", "year": 2026, "state_rate": 0.05},
+                "withdrawal_order": "bracket_fill",
+                "fill_bracket": 0.22,
+                "roth_conversion": {"up_to_bracket": 0.24, "from_age": 60, "to_age": 72},
+                "dividend_yield": 0.015,
+            },
+        },
     )
 
     name: DisplayText = Field(description=_NAME)
@@ -169,7 +180,9 @@ class Overrides(Strict):
     assumptions: dict[str, Any] = Field(
         default_factory=dict,
         description="Any assumption fields (see Assumptions), merged into the projection's "
-        "(nested objects merge too) and validated against them",
+        "(`tax`, `guardrails` and `historical` merge field by field; a `roth_conversion` "
+        "window is replaced whole) and validated with them: a 422 names e.g. "
+        "`overrides.assumptions.roth_conversion.up_to_bracket`",
     )
     income_scale: Scale = Field(1.0, description="Multiply every income (0.9 = 10% less)")
     expense_scale: Scale = Field(1.0, description="Multiply every expense (0.9 = spend 10% less)")
@@ -193,6 +206,15 @@ class ScenarioIn(Strict):
                 "expense_scale": 0.9,
                 "assumptions": {"stock_return": 0.07},
                 "extra_expenses": [{"name": "Travel", "amount": "5000.00", "end_age": 75}],
+            },
+        },
+        {
+            "name": "Move to a state without income tax, convert to Roth until 75",
+            "overrides": {
+                "assumptions": {
+                    "tax": {"state_rate": 0},
+                    "roth_conversion": {"up_to_bracket": 0.24, "from_age": 60, "to_age": 75},
+                },
             },
         },
         {

@@ -24,6 +24,7 @@ from projections.engine.plan import (
     Plan,
     Profile,
 )
+from projections.engine.tax.law import load_law
 from projections.models import ClaimingAges, Overrides, RunSummary
 
 _CENT = Decimal("0.01")
@@ -37,28 +38,70 @@ _ENGINE_RECORDS: dict[str, type[BaseModel]] = {
 _PARTNER = frozenset(Partner.model_fields)
 
 
+def check_tax_year(assumptions: dict[str, Any], *, field: str) -> None:
+    """Refuse (422 naming `<field>.tax.year`) a law year the engine does not ship.
+
+    The model allows any plausible year; which laws exist is the engine's data, so it is
+    checked here, when the projection or scenario is written and again when a plan is built.
+    """
+    year = (assumptions.get("tax") or {}).get("year")
+    shipped = load_law().years
+    if year is not None and year not in shipped:
+        listed = ", ".join(map(str, shipped))
+        raise ValidationFailed(
+            f"There is no tax law for {year}: `tax.year` must be one of {listed}, or null for "
+            "the latest one not after the run year.",
+            errors=[
+                {
+                    "field": f"{field}.tax.year",
+                    "message": f"{year} is not a shipped law year ({listed})",
+                    "type": "value_error",
+                }
+            ],
+        )
+
+
 def full_assumptions(given: Assumptions) -> dict[str, Any]:
     """Return assumptions with every default spelled out, as stored and shown."""
-    return given.model_dump(mode="json")
+    shown = given.model_dump(mode="json")
+    check_tax_year(shown, field="assumptions")
+    return shown
+
+
+def _merges(key: str) -> bool:
+    """Whether changes to this assumption merge field by field into the stored object.
+
+    Only objects whose every field has a default (`tax`, `guardrails`, `historical`): any
+    subset of them is a valid object, as the PATCH document says. `roth_conversion`, whose
+    three fields are required (a window is one decision), is replaced whole, so a partial one
+    is refused as the document says too.
+    """
+    field = Assumptions.model_fields.get(key)
+    model = None if field is None else field.annotation
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return False
+    return all(not inner.is_required() for inner in model.model_fields.values())
 
 
 def merged_assumptions(
     base: dict[str, Any], changes: dict[str, Any], *, field: str
 ) -> dict[str, Any]:
-    """Apply assumption changes (nested objects merge); 422 names each bad field under `field`."""
+    """Apply assumption changes (see `_merges`); 422 names each bad field under `field`."""
     merged = dict(base)
     for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
+        if isinstance(value, dict) and isinstance(base.get(key), dict) and _merges(key):
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value
     try:
-        return Assumptions.model_validate(merged).model_dump(mode="json")
+        valid = Assumptions.model_validate(merged).model_dump(mode="json")
     except ValidationError as err:
         raise ValidationFailed(
             "One or more assumptions are invalid; see `errors`.",
             errors=validation_errors(err, prefix=f"{field}."),
         ) from err
+    check_tax_year(valid, field=field)
+    return valid
 
 
 def projection_seed(projection_id: uuid.UUID) -> int:
@@ -107,6 +150,9 @@ def _plan_profile(profile: dict[str, Any], overrides: Overrides | None) -> dict[
         "life_expectancy": profile["life_expectancy"],
         "sex": profile.get("sex", "unspecified"),
         "filing_status": profile.get("filing_status", "single"),
+        # A null `tax.regime` is resolved from it when the plan runs (DESIGN §6.4), so a user
+        # who changes currency gets the other regime on the next run (and a new inputs hash).
+        "currency": profile.get("currency"),
         "partner": None if partner is None else {k: v for k, v in partner.items() if k in _PARTNER},
     }
     if overrides is None:
@@ -282,6 +328,7 @@ def build_plan(
     records, names = _plan_records(snapshot, overrides)
     _check_partner_needed(plan_profile, records, names, overrides)
     chosen = dict(assumptions)
+    check_tax_year(chosen, field="assumptions")
     if overrides is not None:
         chosen = merged_assumptions(chosen, overrides.assumptions, field="overrides.assumptions")
     if chosen.get("seed") is None:

@@ -10,13 +10,16 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from projections.models import INPUTS_HASH
 
 _PERCENTILES = "Its 10th to 90th percentiles over the paths, in currency units (JSON numbers)."
 _SEED = "The Monte Carlo seed used; null in the other modes."
 _DATASET = "sha256 (hex) of the historical data file used; null outside historical mode."
+# The tax result's objects have a fixed shape: an undocumented field is an error in the e2e
+# OpenAPI check (tests/e2e/test_openapi.py), not silently accepted.
+_CLOSED = ConfigDict(extra="forbid")
 
 
 class Percentiles(BaseModel):
@@ -55,7 +58,20 @@ class YearRow(BaseModel):
     withdrawals: Percentiles = Field(
         description=f"Gross withdrawals from the portfolio, nominal. {_PERCENTILES}"
     )
-    taxes: Percentiles = Field(description=f"Income tax paid, nominal. {_PERCENTILES}")
+    taxes: Percentiles = Field(
+        description="Every tax paid that year, nominal: under `us` federal income tax, state, "
+        "payroll and IRMAA surcharges (`detail` splits them), the tax on Roth conversions "
+        f"included; under `flat` the flat income tax and its gross-up. {_PERCENTILES}"
+    )
+    rmd: Percentiles = Field(
+        description="Required minimum distributions from tax_deferred accounts, nominal "
+        "(included in `withdrawals`); 0 before each owner's RMD age and under `flat`. "
+        f"{_PERCENTILES}"
+    )
+    roth_conversions: Percentiles = Field(
+        description="Moved from tax_deferred to tax_free by `roth_conversion`, nominal (not a "
+        f"withdrawal: it stays in the portfolio); 0 under `flat`. {_PERCENTILES}"
+    )
     debt: Percentiles = Field(
         description="Debt outstanding, nominal (the same on every path, so every percentile "
         "is equal)."
@@ -98,6 +114,146 @@ class Lifespans(BaseModel):
     )
 
 
+class TaxLaw(BaseModel):
+    """Which tax rules the run applied (DESIGN §6.4, §6.6); part of `inputs_hash`."""
+
+    model_config = _CLOSED
+
+    regime: Literal["flat", "us"] = Field(
+        description="The regime used: the projection's `tax.regime`, or when that is null, "
+        "`us` for a profile in USD (or without a currency) and `flat` otherwise."
+    )
+    law_year: int | None = Field(
+        description="`us`: the year whose law applied (`tax.year`, or the latest shipped law "
+        "year not after the run year), indexed by inflation in later years; null under `flat`."
+    )
+    hash: str | None = Field(
+        description="`us`: sha256 (hex) of the engine's tax-law data files (federal law "
+        "generated from Tax-Calculator, and IRMAA tiers); null under `flat`."
+    )
+
+
+_MONEY = "Nominal, currency units, on the representative path"
+
+
+class IncomesByKind(BaseModel):
+    """One year's gross incomes of the representative path, by the ledger's income kinds."""
+
+    model_config = _CLOSED
+
+    salary: float = Field(description=f"Wages (`salary` incomes). {_MONEY}.")
+    social_security: float = Field(description=f"Social Security benefits received. {_MONEY}.")
+    pension: float = Field(description=f"Pensions. {_MONEY}.")
+    annuity: float = Field(description=f"Annuities. {_MONEY}.")
+    rental: float = Field(description=f"Rental income. {_MONEY}.")
+    other: float = Field(description=f"`other` incomes. {_MONEY}.")
+
+
+class ByAccountKind(BaseModel):
+    """An amount for each kind of liquid account."""
+
+    model_config = _CLOSED
+
+    cash: float = Field(description=f"Cash accounts. {_MONEY}.")
+    taxable: float = Field(description=f"Taxable (brokerage) accounts. {_MONEY}.")
+    tax_deferred: float = Field(description=f"Tax-deferred accounts (401(k), IRA). {_MONEY}.")
+    tax_free: float = Field(description=f"Tax-free accounts (Roth). {_MONEY}.")
+
+
+class TaxesByKind(BaseModel):
+    """One year's taxes of the representative path, each separately."""
+
+    model_config = _CLOSED
+
+    federal: float = Field(
+        description=f"Federal income tax (ordinary, qualified dividends and gains, AMT, NIIT). "
+        f"{_MONEY}."
+    )
+    state: float = Field(
+        description=f"State tax: `tax.state_rate` × (AGI − taxable Social Security). {_MONEY}."
+    )
+    payroll: float = Field(
+        description=f"Payroll tax on wages: Social Security to the wage base, Medicare, "
+        f"additional Medicare. {_MONEY}."
+    )
+    irmaa: float = Field(
+        description=f"Medicare IRMAA surcharges (Part B and D), from 65, on the MAGI of two "
+        f"years before. {_MONEY}."
+    )
+
+
+class DetailRow(BaseModel):
+    """One year of the representative path, every flow separately (DESIGN §6.6).
+
+    It adds up: income + withdrawals = spending + taxes + debt payments + contributions +
+    savings (− unfunded), where withdrawals include the RMDs.
+    """
+
+    model_config = _CLOSED
+
+    age: int = Field(description="The user's age in that year (whole years).")
+    partner_age: int | None = Field(
+        description="The partner's age in that year; null without a partner."
+    )
+    year: int = Field(description="The calendar year.")
+    incomes: IncomesByKind = Field(description="Gross incomes by kind.")
+    withdrawals: ByAccountKind = Field(
+        description="Taken out of each kind of account, RMDs included (Roth conversions are "
+        "not withdrawals)."
+    )
+    taxes: TaxesByKind = Field(description="Each tax separately; their sum is the year's taxes.")
+    balances: ByAccountKind = Field(
+        description="Each kind of account's balance at the start of the year, before its flows."
+    )
+    income: float = Field(description=f"Gross income, all kinds. {_MONEY}.")
+    rmd: float = Field(description=f"Required minimum distributions taken. {_MONEY}.")
+    roth_conversion: float = Field(
+        description=f"Converted from tax_deferred to tax_free. {_MONEY}."
+    )
+    realised_gains: float = Field(
+        description=f"Long-term gains realised: taxable accounts sold (average cost) and "
+        f"home sales beyond the exclusion. {_MONEY}."
+    )
+    dividends: float = Field(
+        description=f"Qualified dividends of taxable accounts (`dividend_yield` of their "
+        f"stock). {_MONEY}."
+    )
+    interest: float = Field(
+        description=f"Interest of taxable accounts (their bond share's return). {_MONEY}."
+    )
+    spending: float = Field(description=f"What was spent on living. {_MONEY}.")
+    unfunded: float = Field(
+        description=f"Spending the money could not cover (0 unless the plan fails). {_MONEY}."
+    )
+    debt_payments: float = Field(description=f"Debt payments, payoffs included. {_MONEY}.")
+    contributions: float = Field(
+        description=f"Contributions to accounts (pre-tax ones to tax_deferred included). {_MONEY}."
+    )
+    savings: float = Field(
+        description=f"Income left over and reinvested (in taxable, or cash), such as an RMD "
+        f"not spent, after tax. {_MONEY}."
+    )
+    agi: float = Field(description=f"Federal adjusted gross income. {_MONEY}.")
+    taxable_income: float = Field(
+        description=f"Federal taxable income (AGI less deductions). {_MONEY}."
+    )
+
+
+class Detail(BaseModel):
+    """The year-by-year breakdown of the representative path (DESIGN §6.6)."""
+
+    model_config = _CLOSED
+
+    path: int = Field(
+        description="Which path it is (0-based): the one whose final real portfolio is the "
+        "median (the lower middle one for an even count of paths)."
+    )
+    rows: list[DetailRow] = Field(
+        description="One row per year with flows: the ages of `years` but its last row (what "
+        "is left at the end, which has no flows)."
+    )
+
+
 class ProjectionResult(BaseModel):
     """What the engine computes for one plan (docs/ENGINE.md)."""
 
@@ -111,6 +267,7 @@ class ProjectionResult(BaseModel):
     inputs_hash: str = Field(description=INPUTS_HASH)
     engine_version: str = Field(description="The version of the engine that computed it.")
     dataset_hash: str | None = Field(description=_DATASET)
+    tax_law: TaxLaw = Field(description="The tax regime and law the run applied.")
     depletion_ages: dict[str, float] = Field(
         description="Age (a string key) → share of all paths, 0–1, that first fail in that "
         "age's year."
@@ -120,6 +277,11 @@ class ProjectionResult(BaseModel):
         "of paths whose money lasts as long as someone lives; null under fixed longevity."
     )
     years: list[YearRow] = Field(description="One row per year of the plan, youngest age first.")
+    detail: Detail | None = Field(
+        description="`us`: the representative path's year-by-year breakdown (incomes by kind, "
+        "withdrawals and balances by account kind, each tax, RMDs, conversions, gains); null "
+        "under `flat`."
+    )
 
 
 class RunResult(ProjectionResult):

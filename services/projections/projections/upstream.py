@@ -39,6 +39,9 @@ class UpstreamProfile(BaseModel):
     sex: Sex = "unspecified"
     filing_status: FilingStatus = "single"
     partner: UpstreamPartner | None = None
+    # The engine's default tax regime depends on it (DESIGN §6.4: `us` for USD); null = unset,
+    # which the engine reads as USD, accounts' own default.
+    currency: str | None = None
 
 
 class UpstreamSnapshot(BaseModel):

@@ -52,6 +52,7 @@ SELF_PROFILE = {
     "life_expectancy": 90,
     "sex": "female",
     "filing_status": "married_joint",
+    "currency": "USD",
 }
 
 

@@ -44,7 +44,12 @@ async def test_an_older_accounts_without_the_household_fields_plans_for_one_pers
 
     result = await api.run(me, projection["id"])
 
-    profile = {"birth_date": born_years_ago(60), "retirement_age": 65, "life_expectancy": 90}
+    profile = {
+        "birth_date": born_years_ago(60),
+        "retirement_age": 65,
+        "life_expectancy": 90,
+        "currency": "USD",
+    }
     expected = engine_plan(projection, profile, **records)
     assert result["inputs_hash"] == expected_inputs_hash(expected, today=date.today())
     single = {**profile, "sex": "unspecified", "filing_status": "single", "partner": None}
