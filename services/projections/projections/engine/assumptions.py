@@ -20,9 +20,9 @@ Longevity = Literal["fixed", "stochastic"]
 TaxRegime = Literal["flat", "us"]
 WithdrawalOrder = Literal["conventional", "proportional", "bracket_fill"]
 ReturnModel = Literal["lognormal", "student_t", "bootstrap"]
-Age = Annotated[int, Field(ge=0, le=120)]
+Age = Annotated[int, Field(strict=True, ge=0, le=120)]
 # Growth, return and inflation rates may be negative but never reach -100% a year.
-SignedRate = Annotated[float, Field(gt=-1.0, le=1.0)]
+SignedRate = Annotated[float, Field(strict=True, gt=-1.0, le=1.0)]
 # The US ordinary brackets' rates; a bracket is named by its rate (docs/ENGINE.md, Taxes).
 BRACKET_RATES = (0.10, 0.12, 0.22, 0.24, 0.32, 0.35, 0.37)
 
@@ -35,6 +35,7 @@ def _bracket_rate(value: float) -> float:
 
 BracketRate = Annotated[
     float,
+    Field(strict=True),
     AfterValidator(_bracket_rate),
     WithJsonSchema({"type": "number", "enum": list(BRACKET_RATES)}),
 ]
@@ -62,17 +63,17 @@ class Guardrails(_Model):
 
     _numbers_only = field_validator("*", mode="before")(refuse_booleans)
 
-    upper: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+    upper: Annotated[float, Field(strict=True, gt=0.0, le=1.0)] = Field(
         0.20,
         description="Capital preservation: when the withdrawal rate rises above the initial "
         "rate × (1 + upper), spending is cut. A fraction in (0, 1]; default 0.20.",
     )
-    lower: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+    lower: Annotated[float, Field(strict=True, gt=0.0, lt=1.0)] = Field(
         0.20,
         description="Prosperity: when the withdrawal rate falls below the initial rate × "
         "(1 − lower), spending is raised. A fraction in (0, 1); default 0.20.",
     )
-    adjustment: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+    adjustment: Annotated[float, Field(strict=True, gt=0.0, lt=1.0)] = Field(
         0.10,
         description="How much each cut or raise changes spending, as a fraction in (0, 1): "
         "0.10 = 10 %; default 0.10.",
@@ -82,12 +83,12 @@ class Guardrails(_Model):
 class Historical(_Model):
     """Restrict the historical series to a range of calendar years."""
 
-    first_year: Annotated[int, Field(ge=1800, le=2200)] | None = Field(
+    first_year: Annotated[int, Field(strict=True, ge=1800, le=2200)] | None = Field(
         None,
         description="The first calendar year a path may start in; null = the data's first "
         "complete year. Must lie within the historical data (a 422 says its range).",
     )
-    last_year: Annotated[int, Field(ge=1800, le=2200)] | None = Field(
+    last_year: Annotated[int, Field(strict=True, ge=1800, le=2200)] | None = Field(
         None,
         description="The last calendar year a path may use; null = the data's last complete "
         "year. Must lie within the historical data and not before `first_year`.",
@@ -112,12 +113,12 @@ class Tax(_Model):
         "in force in `year`) or `flat` (engine 1's single `income_tax_rate`). Null = `us` when "
         "the profile's currency is USD (or unset), `flat` otherwise.",
     )
-    year: Annotated[int, Field(ge=1900, le=2200, strict=True)] | None = Field(
+    year: Annotated[int, Field(strict=True, ge=1900, le=2200)] | None = Field(
         None,
         description="The year whose law applies (`us`); later years index it by each path's "
         "inflation. Null = the latest shipped law year not after the run year.",
     )
-    state_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+    state_rate: Annotated[float, Field(strict=True, ge=0.0, lt=1.0)] = Field(
         0.0,
         description="Flat state income tax on federal AGI less Social Security, a fraction in "
         "[0, 1): 0.05 = 5 %; default 0 (no state tax).",
@@ -155,12 +156,12 @@ class Assumptions(_Model):
         "`historical` (one path per start year of the data). Default `monte_carlo`.",
     )
     # Strict: `true` is not a path count or a seed.
-    paths: Annotated[int, Field(ge=1, le=MAX_PATHS, strict=True)] = Field(
+    paths: Annotated[int, Field(strict=True, ge=1, le=MAX_PATHS)] = Field(
         10_000,
         description=f"Monte Carlo paths, 1–{MAX_PATHS:,}; default 10,000 (ignored by the other "
         "modes).",
     )
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)] | None = Field(
+    seed: Annotated[int, Field(strict=True, ge=0, le=MAX_SEED)] | None = Field(
         None,
         description="Monte Carlo seed, 0–2^63−1, for reproducible paths; null = derived from the "
         "projection's id.",
@@ -169,7 +170,7 @@ class Assumptions(_Model):
         0.03,
         description=f"Mean annual inflation as a fraction {_SIGNED}: 0.03 = 3 %; default 0.03.",
     )
-    inflation_vol: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+    inflation_vol: Annotated[float, Field(strict=True, ge=0.0, le=1.0)] = Field(
         0.04, description="Standard deviation of annual inflation, a fraction 0–1; default 0.04."
     )
     stock_return: SignedRate = Field(
@@ -177,7 +178,7 @@ class Assumptions(_Model):
         description=f"Mean annual nominal stock return as a fraction {_SIGNED}: 0.10 = 10 %; "
         "default 0.10.",
     )
-    stock_vol: Annotated[float, Field(ge=0.0, le=2.0)] = Field(
+    stock_vol: Annotated[float, Field(strict=True, ge=0.0, le=2.0)] = Field(
         0.18, description="Volatility of annual stock returns, a fraction 0–2; default 0.18."
     )
     bond_return: SignedRate = Field(
@@ -185,13 +186,13 @@ class Assumptions(_Model):
         description=f"Mean annual nominal bond return as a fraction {_SIGNED}: 0.045 = 4.5 %; "
         "default 0.045.",
     )
-    bond_vol: Annotated[float, Field(ge=0.0, le=2.0)] = Field(
+    bond_vol: Annotated[float, Field(strict=True, ge=0.0, le=2.0)] = Field(
         0.06, description="Volatility of annual bond returns, a fraction 0–2; default 0.06."
     )
-    stock_bond_corr: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
+    stock_bond_corr: Annotated[float, Field(strict=True, ge=-1.0, le=1.0)] = Field(
         0.1, description="Correlation of annual stock and bond returns, −1–1; default 0.1."
     )
-    income_tax_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+    income_tax_rate: Annotated[float, Field(strict=True, ge=0.0, lt=1.0)] = Field(
         0.20,
         description="Flat tax on taxable income and tax-deferred withdrawals, a fraction in "
         "[0, 1): 0.20 = 20 %; default 0.20.",
@@ -202,7 +203,7 @@ class Assumptions(_Model):
         "require), `fixed_real` (the 4 % rule), `fixed_percentage` (a share of the portfolio) "
         "or `guardrails` (Guyton–Klinger). Default `needs`.",
     )
-    withdrawal_rate: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+    withdrawal_rate: Annotated[float, Field(strict=True, gt=0.0, le=1.0)] = Field(
         0.04,
         description="Initial withdrawal rate of the rate strategies, a fraction in (0, 1]: "
         "0.04 = 4 % of the portfolio at retirement; default 0.04.",
@@ -214,7 +215,7 @@ class Assumptions(_Model):
         Historical(), description="The range of calendar years `historical` mode draws from."
     )
     tax: Tax = Field(Tax(), description="The tax regime and its parameters.")
-    dividend_yield: Annotated[float, Field(ge=0.0, le=0.2)] = Field(
+    dividend_yield: Annotated[float, Field(strict=True, ge=0.0, le=0.2)] = Field(
         0.02,
         description="Share of the stock return paid as qualified dividends each year (taxed "
         "yearly in taxable accounts under `us`), a fraction 0–0.2; default 0.02.",
@@ -240,10 +241,10 @@ class Assumptions(_Model):
         "`student_t` (fat tails, same means and vols) or `bootstrap` (blocks of whole "
         "historical years). Default `lognormal`.",
     )
-    t_df: Annotated[float, Field(gt=2.0, le=1000.0)] = Field(
+    t_df: Annotated[float, Field(strict=True, gt=2.0, le=1000.0)] = Field(
         5.0, description="`student_t`: degrees of freedom, above 2; default 5."
     )
-    block_years: Annotated[int, Field(ge=1, le=50, strict=True)] = Field(
+    block_years: Annotated[int, Field(strict=True, ge=1, le=50)] = Field(
         5, description="`bootstrap`: the length of each block of historical years; default 5."
     )
     longevity: Longevity = Field(
@@ -252,7 +253,7 @@ class Assumptions(_Model):
         "`stochastic` (each path draws each person's year of death from the SSA period life "
         "table for their sex, given they are alive today). Default `fixed`.",
     )
-    selling_cost: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+    selling_cost: Annotated[float, Field(strict=True, ge=0.0, lt=1.0)] = Field(
         0.06,
         description="Share of a sold home's value lost to selling costs, a fraction in [0, 1): "
         "0.06 = 6 %; default 0.06.",

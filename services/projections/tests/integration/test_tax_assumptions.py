@@ -151,18 +151,23 @@ BAD_ASSUMPTIONS = [
     ({"roth_conversion": {"up_to_bracket": 0.22, "from_age": 60, "to": 70}}, "roth_conversion.to"),
     ({"roth_conversion": [0.22, 60, 70]}, "roth_conversion"),
 ]
-# A string age is read as an int (pydantic's lax mode, as for every rate of the assumptions):
-# engine/assumptions.py is the kernel helper's to make strict.
-LAX_AGES = [
-    pytest.param(
+# Numbers are JSON numbers (docs/API.md, Values): a string age or rate is refused, not read.
+STRINGS = [
+    (
         {"roth_conversion": {"up_to_bracket": 0.22, "from_age": 60, "to_age": "70"}},
         "roth_conversion.to_age",
-        marks=pytest.mark.xfail(strict=True, reason='RothConversion reads "70" as 70'),
     ),
+    (
+        {"roth_conversion": {"up_to_bracket": "0.22", "from_age": 60, "to_age": 70}},
+        "roth_conversion.up_to_bracket",
+    ),
+    ({"tax": {"state_rate": "0.05"}}, "tax.state_rate"),
+    ({"stock_return": "0.08"}, "stock_return"),
+    ({"dividend_yield": "0.02"}, "dividend_yield"),
 ]
 
 
-@pytest.mark.parametrize(("given", "field"), BAD_ASSUMPTIONS + LAX_AGES)
+@pytest.mark.parametrize(("given", "field"), BAD_ASSUMPTIONS + STRINGS)
 async def test_a_bad_tax_assumption_is_refused_naming_the_field(
     client, api, new_user, given, field
 ) -> None:
