@@ -296,6 +296,16 @@ class RunSummary(BaseModel):
     )
 
 
+class MedianPoint(BaseModel):
+    """One year of a run's median path, for a chart."""
+
+    age: int = Field(description="The user's age in that year (whole years).")
+    value: float = Field(
+        description="The median liquid portfolio at the start of that year, in today's money "
+        "(the run's `years[].portfolio_real.p50`)."
+    )
+
+
 class ComparedRun(BaseModel):
     """One column of a comparison."""
 
@@ -313,6 +323,11 @@ class ComparedRun(BaseModel):
     summary: RunSummary = Field(description="The run's headline figures.")
     difference: RunSummary | None = Field(
         None, description="This run minus the baseline, field by field; null for the baseline."
+    )
+    median_portfolio_real: list[MedianPoint] = Field(
+        default_factory=list,
+        description="The median liquid portfolio in today's money, year by year: what a chart "
+        "of the comparison needs, without fetching each run.",
     )
 
 

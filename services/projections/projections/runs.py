@@ -32,6 +32,7 @@ from projections.metrics import RunMetrics
 from projections.models import (
     ComparedRun,
     Comparison,
+    MedianPoint,
     OptimizeRequest,
     Overrides,
     SolveRequest,
@@ -267,6 +268,10 @@ async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.U
                 returns_group=groups[run.returns_key],
                 summary=summary,
                 difference=None if run.scenario_id is None else difference(summary, baseline),
+                median_portfolio_real=[
+                    MedianPoint(age=year["age"], value=year["portfolio_real"]["p50"])
+                    for year in row["result"]["years"]
+                ],
             )
             for run, row, summary in columns
         ],

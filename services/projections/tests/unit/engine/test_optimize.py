@@ -1,0 +1,138 @@
+"""Optimize: claiming ages ranked on shared paths, checked against a hand computation."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from typing import Any
+
+import pytest
+
+from projections.engine import run_projection
+from projections.engine.bench import BENCH_TODAY, couple_plan
+from projections.engine.optimize import NoCandidates, optimize
+
+TODAY = date(2026, 6, 1)
+# Born 2026 − 62 = 1964: full retirement age 67 (SSA, born 1960 or later).
+AGE, PLAN_TO, PIA, SPEND, START = 62, 95, 24_000.0, 40_000.0, 1_000_000.0
+# SSA's published factors for FRA 67 (ssa.gov/benefits/retirement/planner/agereduction.html
+# and delayedret.html): 70 % at 62 … 100 % at 67, then +8 % a year to 124 % at 70.
+SSA_FACTOR = {62: 0.70, 63: 0.75, 64: 0.80, 65: 0.8 + 2 / 30, 66: 0.9 + 1 / 30, 67: 1.0}
+SSA_FACTOR |= {68: 1.08, 69: 1.16, 70: 1.24}
+
+
+def single(growth: float) -> dict[str, Any]:
+    """Return a retired 62-year-old: one fund growing `growth` a year, a benefit, spending."""
+    return {
+        "profile": {"current_age": AGE, "retirement_age": AGE, "life_expectancy": PLAN_TO},
+        "assets": [
+            {"name": "fund", "kind": "taxable", "balance": f"{START:.2f}", "stock_allocation": 1.0}
+        ],
+        "incomes": [
+            {
+                "name": "Social Security",
+                "kind": "social_security",
+                "amount": f"{PIA:.2f}",
+                "start_age": 67,
+            }
+        ],
+        "expenses": [
+            {"name": "living", "amount": f"{SPEND:.2f}", "inflation_indexed": False}
+        ],
+        "assumptions": {
+            "mode": "deterministic",
+            "stock_return": growth,
+            "stock_vol": 0.0,
+            "inflation": 0.0,
+            "inflation_vol": 0.0,
+            "income_tax_rate": 0.0,
+            "tax": {"regime": "flat"},
+        },
+    }
+
+
+def estate_by_hand(claim: int, growth: float) -> float:
+    """B[t+1] = (B[t] + benefit − spending) × (1 + g), ages 62 to 94; the estate is B at 95."""
+    balance = START
+    for age in range(AGE, PLAN_TO):
+        benefit = PIA * SSA_FACTOR[claim] if age >= claim else 0.0
+        balance = (balance + benefit - SPEND) * (1.0 + growth)
+    return balance
+
+
+@pytest.mark.parametrize("growth", [0.02, 0.12])
+def test_the_ranking_by_estate_is_the_hand_computed_one(growth: float) -> None:
+    answer = optimize(
+        single(growth), decision="claiming_ages", objective="median_estate_real", today=TODAY
+    )
+
+    by_hand = {age: estate_by_hand(age, growth) for age in range(62, 71)}
+    expected = sorted(by_hand, key=lambda age: -by_hand[age])
+    ranked = answer["candidates"]
+    assert [c["choice"] for c in ranked] == [{"self": age} for age in expected]
+    for candidate in ranked:
+        age = candidate["choice"]["self"]
+        assert candidate["median_estate_real"] == pytest.approx(by_hand[age], abs=0.01)
+        assert candidate["success_rate"] == 1.0
+    assert [c["rank"] for c in ranked] == list(range(1, 10))
+    assert answer["best"] == ranked[0]
+    first, second = expected[:2]
+    assert answer["margin"] == pytest.approx(by_hand[first] - by_hand[second], abs=0.02)
+    assert (answer["evaluations"], answer["paths"]) == (9, 1)
+
+
+def test_claiming_at_70_maximises_the_estate_when_the_fund_earns_less_than_the_credits() -> None:
+    """Waiting from 69 to 70 gives up one payment of 1.16 × PIA and adds 0.08 × PIA to each of
+    the 25 payments from 70 to 94. At 2 % a year, valued at 95: the payment given up is worth
+    1.16 × 1.02^26 = 1.94 × PIA, the extra 0.08 × (1.02 + … + 1.02^25) = 0.08 × 32.67 =
+    2.61 × PIA; each earlier step gains more. So 70 is best and 69 runner-up, by
+    (2.61 − 1.94) × 24,000 ≈ 16,200 (exactly: estate_by_hand(70) − estate_by_hand(69))."""
+    answer = optimize(
+        single(0.02), decision="claiming_ages", objective="median_estate_real", today=TODAY
+    )
+    assert answer["best"]["choice"] == {"self": 70}
+    assert answer["candidates"][1]["choice"] == {"self": 69}
+    lost = 1.16 * PIA * 1.02**26
+    gained = 0.08 * PIA * sum(1.02**k for k in range(1, 26))
+    assert answer["margin"] == pytest.approx(gained - lost, abs=0.02)
+    assert 16_000 < answer["margin"] < 16_400
+
+
+def test_ties_in_success_rate_are_broken_by_the_estate() -> None:
+    answer = optimize(
+        single(0.02), decision="claiming_ages", objective="success_rate", today=TODAY
+    )
+    estates = [c["median_estate_real"] for c in answer["candidates"]]
+    assert {c["success_rate"] for c in answer["candidates"]} == {1.0}
+    assert estates == sorted(estates, reverse=True)
+    assert answer["best"]["choice"] == {"self": 70}
+    assert answer["margin"] == 0.0
+
+
+def test_a_couple_has_81_pairs_all_on_the_paths_of_a_run_of_the_plan() -> None:
+    plan = couple_plan("guardrails", 500)  # stochastic lifespans, Monte Carlo
+    answer = optimize(plan, decision="claiming_ages", objective="success_rate", today=BENCH_TODAY)
+    pairs = [(c["choice"]["self"], c["choice"]["partner"]) for c in answer["candidates"]]
+    assert sorted(pairs) == [(a, b) for a in range(62, 71) for b in range(62, 71)]
+    assert answer["evaluations"] == 81 and answer["paths"] == 500
+    # The ledger's own claims (70 and 62) are one of the candidates: on the same paths and
+    # lifespans as a run of the plan, it scores exactly what the run does.
+    own = next(c for c in answer["candidates"] if c["choice"] == {"self": 70, "partner": 62})
+    assert own["success_rate"] == run_projection(plan, today=BENCH_TODAY)["success_rate"]
+    rates = [c["success_rate"] for c in answer["candidates"]]
+    assert rates == sorted(rates, reverse=True)
+    assert answer["margin"] == pytest.approx(rates[0] - rates[1])
+
+
+def test_only_ages_still_to_come_are_candidates() -> None:
+    plan = copy.deepcopy(single(0.02))
+    plan["profile"]["current_age"] = 66
+    answer = optimize(plan, decision="claiming_ages", objective="success_rate", today=TODAY)
+    assert sorted(c["choice"]["self"] for c in answer["candidates"]) == [66, 67, 68, 69, 70]
+
+
+def test_a_plan_without_social_security_has_nothing_to_decide() -> None:
+    plan = single(0.02)
+    plan["incomes"] = []
+    with pytest.raises(NoCandidates, match="social_security"):
+        optimize(plan, decision="claiming_ages", objective="success_rate", today=TODAY)
