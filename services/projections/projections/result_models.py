@@ -164,10 +164,14 @@ class ClaimingChoice(BaseModel):
     """A claiming-age candidate: the age at which each person with a benefit claims."""
 
     self: int | None = Field(
-        None, description="The first person's claiming age (62–70); absent when they have none."
+        None,
+        description="The first person's claiming age (62–70); null when they have no benefit "
+        "or are past 70.",
     )
     partner: int | None = Field(
-        None, description="The partner's claiming age (62–70); absent when they have none."
+        None,
+        description="The partner's claiming age (62–70); null without a partner, a benefit, or "
+        "when past 70.",
     )
 
 

@@ -82,7 +82,11 @@ def claiming_candidates(plan: Plan, household: Household) -> list[Candidate]:
     choices: list[dict[str, int]] = [{}]
     for who, ages in claimants:
         choices = [{**choice, who: age} for choice in choices for age in ages]
-    return [Candidate(choice, _claiming(plan, choice)) for choice in choices]
+    # Both people are named in every choice (null: no benefit, or already past 70).
+    return [
+        Candidate({who: choice.get(who) for who in PEOPLE}, _claiming(plan, choice))
+        for choice in choices
+    ]
 
 
 def roth_candidates(plan: Plan, household: Household) -> list[Candidate]:

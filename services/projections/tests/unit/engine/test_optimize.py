@@ -36,9 +36,7 @@ def single(growth: float) -> dict[str, Any]:
                 "start_age": 67,
             }
         ],
-        "expenses": [
-            {"name": "living", "amount": f"{SPEND:.2f}", "inflation_indexed": False}
-        ],
+        "expenses": [{"name": "living", "amount": f"{SPEND:.2f}", "inflation_indexed": False}],
         "assumptions": {
             "mode": "deterministic",
             "stock_return": growth,
@@ -69,7 +67,7 @@ def test_the_ranking_by_estate_is_the_hand_computed_one(growth: float) -> None:
     by_hand = {age: estate_by_hand(age, growth) for age in range(62, 71)}
     expected = sorted(by_hand, key=lambda age: -by_hand[age])
     ranked = answer["candidates"]
-    assert [c["choice"] for c in ranked] == [{"self": age} for age in expected]
+    assert [c["choice"] for c in ranked] == [{"self": age, "partner": None} for age in expected]
     for candidate in ranked:
         age = candidate["choice"]["self"]
         assert candidate["median_estate_real"] == pytest.approx(by_hand[age], abs=0.01)
@@ -90,8 +88,8 @@ def test_claiming_at_70_maximises_the_estate_when_the_fund_earns_less_than_the_c
     answer = optimize(
         single(0.02), decision="claiming_ages", objective="median_estate_real", today=TODAY
     )
-    assert answer["best"]["choice"] == {"self": 70}
-    assert answer["candidates"][1]["choice"] == {"self": 69}
+    assert answer["best"]["choice"] == {"self": 70, "partner": None}
+    assert answer["candidates"][1]["choice"] == {"self": 69, "partner": None}
     lost = 1.16 * PIA * 1.02**26
     gained = 0.08 * PIA * sum(1.02**k for k in range(1, 26))
     assert answer["margin"] == pytest.approx(gained - lost, abs=0.02)
@@ -99,13 +97,11 @@ def test_claiming_at_70_maximises_the_estate_when_the_fund_earns_less_than_the_c
 
 
 def test_ties_in_success_rate_are_broken_by_the_estate() -> None:
-    answer = optimize(
-        single(0.02), decision="claiming_ages", objective="success_rate", today=TODAY
-    )
+    answer = optimize(single(0.02), decision="claiming_ages", objective="success_rate", today=TODAY)
     estates = [c["median_estate_real"] for c in answer["candidates"]]
     assert {c["success_rate"] for c in answer["candidates"]} == {1.0}
     assert estates == sorted(estates, reverse=True)
-    assert answer["best"]["choice"] == {"self": 70}
+    assert answer["best"]["choice"] == {"self": 70, "partner": None}
     assert answer["margin"] == 0.0
 
 
