@@ -55,6 +55,7 @@ psql: install
 # Historical cases use the series shipped in the engine, or $NESTEGG_HISTORICAL_DATA when set.
 bench-engine: install
 	$(VENV)/bin/nestegg-engine bench --repeat 11
+	$(VENV)/bin/nestegg-engine bench-decisions --repeat 5
 
 # One year of the US tax rules (federal, payroll, IRMAA, state, gross-up) on 10,000 paths.
 bench-tax: install
