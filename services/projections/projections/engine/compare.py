@@ -26,11 +26,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .api import Prepared, as_plan, evaluate, prepare, summarise
 from .household import resolve_household
 from .plan import Plan
 from .result import canonical_json
-from .returns import HistoricalSeries, draw_seed
+from .returns import HistoricalSeries, ReturnPaths, draw_seed
 
 # Assumptions that change a plan's flows and never its return matrices or lifespans.
 FLOW_ONLY = frozenset(
@@ -94,6 +96,31 @@ def prepared_for(base: Prepared, plan: Plan, today: date) -> Prepared:
     return dataclasses.replace(base, plan=plan, household=resolve_household(plan, today))
 
 
+def year_major(returns: ReturnPaths) -> ReturnPaths:
+    """Return the same matrices, laid out year by year, for several kernel runs to share.
+
+    The kernel walks the years, so it reads each (paths, years) matrix through a contiguous
+    (years, paths) copy it makes on every call (~4 ms at 10,000 × 65 for the three). A view
+    of a year-major array is that copy already: made once here, no run copies it again. The
+    numbers are the same, only their order in memory differs.
+    """
+
+    def laid_out(matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return np.ascontiguousarray(matrix.T).T
+
+    return dataclasses.replace(
+        returns,
+        stock=laid_out(returns.stock),
+        bond=laid_out(returns.bond),
+        inflation=laid_out(returns.inflation),
+    )
+
+
+def shared(prepared: Prepared) -> Prepared:
+    """Return a preparation ready for many kernel runs (its matrices year-major)."""
+    return dataclasses.replace(prepared, returns=year_major(prepared.returns))
+
+
 def grouped(plans: Sequence[Plan], today: date) -> list[list[int]]:
     """Return the plans' indices grouped by returns key, groups in order of first appearance."""
     groups: dict[str, list[int]] = {}
@@ -122,6 +149,7 @@ def compare_plans(
         base = prepare(
             valid[members[0]], today=today, historical_path=historical_path, historical=historical
         )
+        base = shared(base) if len(members) > 1 else base
         for index in members:
             ready = prepared_for(base, valid[index], today)
             results[index] = summarise(ready, evaluate(ready))

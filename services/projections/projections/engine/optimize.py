@@ -25,7 +25,7 @@ import numpy as np
 
 from .api import as_plan, evaluate, hash_inputs, prepare
 from .assumptions import BRACKET_RATES
-from .compare import prepared_for, with_shared_seed
+from .compare import prepared_for, shared, with_shared_seed
 from .household import Household, resolve_household
 from .kernel import KernelOutput
 from .plan import Plan, RothConversion
@@ -156,7 +156,9 @@ def optimize(
         candidates = roth_candidates(valid, household)
     else:
         raise ValueError(f"unknown decision {decision!r}")
-    base = prepare(valid, today=today, historical_path=historical_path, historical=historical)
+    base = shared(
+        prepare(valid, today=today, historical_path=historical_path, historical=historical)
+    )
     scores = []
     for candidate in candidates:
         output = evaluate(prepared_for(base, candidate.plan, today))
