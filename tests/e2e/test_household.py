@@ -130,6 +130,7 @@ ASSUMPTIONS = {
     "bond_return": 0.0,
     "bond_vol": 0.0,
     "income_tax_rate": 0,
+    "tax": {"regime": "flat"},
 }
 
 

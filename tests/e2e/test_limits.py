@@ -32,7 +32,7 @@ pytestmark = pytest.mark.e2e
 
 PASSWORD = "correct horse battery"
 MAX_BODY_BYTES = 1024 * 1024
-DETERMINISTIC = {"mode": "deterministic", "income_tax_rate": 0}
+DETERMINISTIC = {"mode": "deterministic", "income_tax_rate": 0, "tax": {"regime": "flat"}}
 
 
 def problem(response: httpx.Response, status: int) -> dict[str, Any]:

@@ -116,6 +116,7 @@ def test_a_whole_journey_ends_with_nothing_left(cluster: Cluster, http: httpx.Cl
         "stock_return": GROWTH,
         "inflation": 0.02,
         "income_tax_rate": 0,
+        "tax": {"regime": "flat"},
     }
     created = http.post(
         cluster.api("/projections"), json={"name": "Base", "assumptions": assumptions}, headers=auth

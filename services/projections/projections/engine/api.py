@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .detail import detail_rows
 from .household import Household, Lives, crossings, draw_lives, resolve_household
 from .inputs import kernel_inputs
 from .kernel import KernelOutput, simulate
@@ -27,6 +28,7 @@ from .returns import (
     monte_carlo_returns,
     repeat_paths,
 )
+from .us_inputs import resolve_regime, tax_law_info
 from .version import ENGINE_VERSION
 
 HISTORICAL_ENV = "NESTEGG_HISTORICAL_DATA"
@@ -176,6 +178,8 @@ def _inputs_digest(
         "plan": dumped,
         "engine_version": ENGINE_VERSION,
         "dataset_hash": dataset_hash,
+        # The regime and law a null `tax` resolves to, and the law files' hash.
+        "tax_law": tax_law_info(plan, household.first_year).as_json(),
         # A birth_date plan depends on the run date through the age and the calendar years.
         "resolved": {
             "ages": [person.age for person in household.people],
@@ -225,12 +229,27 @@ def summarise(
     """Build the result JSON for one kernel run."""
     household = prepared.household
     partner = household.partner
+    chosen = plan or prepared.plan
+    detail = None
+    if resolve_regime(chosen) == "us":
+        retiring = household if plan is None else _retiring(household, plan)
+        inputs = kernel_inputs(chosen, retiring, prepared.lives, annual_spending=annual_spending)
+        detail = detail_rows(
+            inputs,
+            prepared.returns,
+            output,
+            first_age=household.first.age,
+            partner_age=None if partner is None else partner.age,
+            first_year=household.first_year,
+        )
     return build_result(
         output,
         first_age=household.first.age,
         partner_age=None if partner is None else partner.age,
         first_year=household.first_year,
         lives=prepared.lives,
+        tax_law=tax_law_info(chosen, household.first_year).as_json(),
+        detail=detail,
         seed=prepared.seed,
         inputs_digest=hash_inputs(prepared, plan, annual_spending=annual_spending),
         engine_version=ENGINE_VERSION,

@@ -73,6 +73,8 @@ def bench_plan(mode: str, strategy: str, paths: int) -> dict[str, Any]:
             "paths": paths,
             "seed": 20250101,
             "withdrawal_strategy": strategy,
+            # The engine 1 and 2 figures are the flat regime's; the `us` case is its own row.
+            "tax": {"regime": "flat"},
         },
     }
 
@@ -141,6 +143,18 @@ def couple_plan(strategy: str, paths: int) -> dict[str, Any]:
     return plan
 
 
+def us_plan(paths: int, regime: str = "us") -> dict[str, Any]:
+    """Return the issue-16 plan: the couple under guardrails with US taxes and Roth conversions.
+
+    65 rows (57 and 55 to 120), a 401(k) with RMDs from 75, conversions to the top of the
+    12 % bracket from 65 to 72, a 5 % state tax. `regime="flat"` runs the same plan flat.
+    """
+    plan = couple_plan("guardrails", paths)
+    plan["assumptions"]["tax"] = {"regime": regime, "state_rate": 0.05}
+    plan["assumptions"]["roth_conversion"] = {"up_to_bracket": 0.12, "from_age": 65, "to_age": 72}
+    return plan
+
+
 def _interleaved_median_ms(actions: list[Callable[[], object]], repeat: int) -> list[float]:
     """Return each action's median wall time in milliseconds, after one warm-up each.
 
@@ -179,6 +193,9 @@ def run_bench(
     # The couple's kernel is compared with the single plan's from the same run (issue 15).
     for strategy in STRATEGIES:
         cases.append(("monte_carlo", strategy, "couple", couple_plan(strategy, paths)))
+    # Issue 16: the same couple plan with Roth conversions, flat and us, in the same run.
+    for regime in ("flat", "us"):
+        cases.append(("monte_carlo", "guardrails", f"couple {regime}", us_plan(paths, regime)))
     actions: list[Callable[[], object]] = []
     prepared_cases = []
     for _mode, _strategy, _household, plan in cases:
@@ -200,6 +217,7 @@ def run_bench(
     ):
         total, kernel = medians[2 * i], medians[2 * i + 1]
         path_years = prepared.returns.paths * prepared.household.rows
+        grossup = evaluate(prepared).grossup if household == "couple us" else None
         rows.append(
             {
                 "mode": mode,
@@ -211,6 +229,11 @@ def run_bench(
                 "total_ms": round(total, 1),
                 "kernel_path_years_per_s": round(path_years / kernel * 1000.0),
                 "total_path_years_per_s": round(path_years / total * 1000.0),
+                # us: the gross-up's tax evaluations per solved path-year (max, mean).
+                "grossup_max": None if grossup is None else grossup[0],
+                "grossup_mean": None
+                if grossup is None
+                else round(grossup[1] / max(grossup[2], 1), 2),
             }
         )
     return rows
@@ -232,6 +255,8 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         household = r["household"]
         if household == "couple" and single.get(r["strategy"]):
             household += f" ({r['kernel_ms'] / single[r['strategy']]:.2f}× single kernel)"
+        if r.get("grossup_max") is not None:
+            household += f" (gross-up: max {r['grossup_max']}, mean {r['grossup_mean']} evals)"
         lines.append(
             f"| {r['mode']} | {r['strategy']} | {household} | {r['paths']:,} × {r['years']} "
             f"| {r['kernel_ms']} "

@@ -31,6 +31,7 @@ from .kernel import (
     TAXABLE_INDEXED,
     TAXABLE_NOMINAL,
     BoolArray,
+    FloatArray,
     Flows,
     HomeSale,
     IntArray,
@@ -38,6 +39,7 @@ from .kernel import (
 )
 from .plan import Asset, Plan
 from .strategies import NEEDS, StrategyParams
+from .us_inputs import resolve_regime, us_inputs
 
 __all__ = ["completed_years", "kernel_inputs"]
 
@@ -62,11 +64,11 @@ def _flows(
     st: States,
     column: IntArray | None,
     spending: float | None,
+    benefit: tuple[FloatArray, FloatArray],
 ) -> Flows:
     """Return the plan's flow tables in record order (engine 1's order of summation)."""
     n, columns = household.rows, st.first.shape[1]
     table = np.zeros((n, KINDS, columns))
-    benefit = social_security(plan, household, alive)
     paid_people: set[int] = set()
     for income in plan.incomes:
         if income.kind == "social_security":
@@ -119,10 +121,16 @@ def _flows(
     )
 
 
-def _assets(plan: Plan) -> list[Asset]:
+def _assets(plan: Plan, us: bool) -> list[Asset]:
     """Return the plan's assets, liquid first, with a savings account when there is none."""
     assets = list(plan.assets)
     kinds = {a.kind for a in assets}
+    if us and "taxable" not in kinds and "tax_deferred" in kinds:
+        # An RMD's unspent part is reinvested in taxable after tax (DESIGN §6.4).
+        assets.append(Asset(name="brokerage", kind="taxable", balance=Decimal("0.00")))
+        kinds.add("taxable")
+    if us and "tax_free" not in kinds and plan.assumptions.roth_conversion is not None:
+        assets.append(Asset(name="roth conversions", kind="tax_free", balance=Decimal("0.00")))
     if "taxable" not in kinds and "cash" not in kinds:
         # Surplus needs somewhere to go; an empty cash account stands in for a bank account.
         assets.append(Asset(name="savings", kind="cash", balance=Decimal("0.00")))
@@ -157,7 +165,8 @@ def kernel_inputs(
     alive = _alive(household, lives)
     n = household.rows
     st = States(alive[FIRST][:n], alive[SECOND][:n])
-    assets = _assets(plan)
+    us = resolve_regime(plan) == "us"
+    assets = _assets(plan, us)
     kinds = [a.kind for a in assets]
     # Surplus is saved into the first taxable account, else the first cash account.
     savings = kinds.index("taxable") if "taxable" in kinds else kinds.index("cash")
@@ -169,6 +178,12 @@ def kernel_inputs(
     )
     assume = plan.assumptions
     both = alive[FIRST][:n] & alive[SECOND][:n]
+    joint = both if household.married_joint else np.zeros_like(both)
+    benefit = social_security(plan, household, alive)
+    flows = _flows(plan, assets, household, alive, st, lives.column, annual_spending, benefit)
+    taxes = (
+        us_inputs(plan, assets, household, st, joint, benefit, flows.contributions) if us else None
+    )
     return KernelInputs(
         years=n,
         retirement_index=household.retirement_index,
@@ -180,7 +195,7 @@ def kernel_inputs(
         tax_deferred=np.array([a.kind == "tax_deferred" for a in assets]),
         withdrawal_order=tuple(order),
         savings_index=savings,
-        flows=_flows(plan, assets, household, alive, st, lives.column, annual_spending),
+        flows=flows,
         income_tax_rate=assume.income_tax_rate,
         strategy=StrategyParams(
             name=assume.withdrawal_strategy,
@@ -192,8 +207,9 @@ def kernel_inputs(
         ),
         owners=np.array([OWNER_CODES[a.owner] for a in assets], dtype=np.int64),
         alive=alive[FIRST] | alive[SECOND],
-        joint_filing=both if household.married_joint else np.zeros_like(both),
+        joint_filing=joint,
         sales=_sales(assets, household),
         proceeds_index=kinds.index("taxable") if "taxable" in kinds else savings,
         selling_cost=assume.selling_cost,
+        us=taxes,
     )

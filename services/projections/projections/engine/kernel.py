@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from .returns import ReturnPaths
 from .strategies import NEEDS, StrategyParams, StrategyState, first_withdrawal, next_withdrawal
+
+if TYPE_CHECKING:
+    from .us_inputs import UsInputs
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -76,6 +80,8 @@ class KernelInputs:
     sales: tuple[HomeSale, ...] = ()
     proceeds_index: int = 0
     selling_cost: float = 0.0  # assumptions.selling_cost when there is a sale
+    # The `us` tax regime's tables (us_inputs.py); None = the flat regime (engine 1's rule).
+    us: UsInputs | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,12 @@ class KernelOutput:
     owners: IntArray  # (assets,): 0 self, 1 partner, 2 joint
     # (years, paths): a home sale's long-term gain beyond the §121 exclusion; None = no sale.
     home_sale_gains: FloatArray | None = None
+    # `us` only (None under flat): RMDs and Roth conversions per row and path, the gross-up's
+    # tax evaluations (max, sum, solved path-years), and the recorded detail of a 1-path run.
+    rmd: FloatArray | None = None
+    conversions: FloatArray | None = None
+    grossup: tuple[int, int, int] | None = None
+    record: dict[str, FloatArray] | None = None
 
     @property
     def success_rate(self) -> float:
@@ -139,7 +151,7 @@ def _withdraw(
     return gross, tax, np.maximum(remaining, 0.0)
 
 
-def _sell_homes(
+def sell_homes(
     inputs: KernelInputs,
     t: int,
     bal: FloatArray,
@@ -168,6 +180,10 @@ def _sell_homes(
 
 def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
     """Run every path of the return matrices through the plan's cash flows."""
+    if inputs.us is not None:
+        from .us_kernel import simulate_us  # the us kernel builds on this module
+
+        return simulate_us(inputs, returns)
     n, paths = inputs.years, returns.paths
     if returns.years < n:
         raise ValueError(f"return matrices cover {returns.years} years; the plan needs {n}")
@@ -212,7 +228,7 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
             someone = flow[ANYONE] > 0.0
         inc_nom, inc_idx, tax_nom, tax_idx, exp_nom, exp_idx, obligations = flow[:ANYONE]
         if t in sale_rows and gains is not None:
-            _sell_homes(inputs, t, bal, someone, gains)
+            sell_homes(inputs, t, bal, someone, gains)
         income = inc_nom + inc_idx * price
         income_tax = tau * (tax_nom + tax_idx * price)
         net_income = income - income_tax

@@ -14,6 +14,8 @@ from .kernel import BoolArray, FloatArray, IntArray, KernelOutput
 PERCENTILES = (10, 25, 50, 75, 90)
 PERCENTILE_KEYS = tuple(f"p{q}" for q in PERCENTILES)
 MONEY_FIELDS = ("portfolio", "portfolio_real", "income", "spending", "withdrawals", "taxes")
+# Rows' `us` fields: RMDs and Roth conversions (zero under the flat regime).
+TAX_FIELDS = {"rmd": "rmd", "roth_conversions": "conversions"}
 
 
 def canonical_json(value: Any) -> str:
@@ -113,10 +115,17 @@ def build_result(
     engine_version: str,
     dataset_hash: str | None,
     lives: Lives | None = None,
+    tax_law: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the result object in DESIGN §6's shape (`lives`: stochastic lifespans, else None)."""
     alive = None if output.column is None else output.on_paths(output.alive)
     columns = {name: _over_the_living(getattr(output, name), alive) for name in MONEY_FIELDS}
+    for name, attribute in TAX_FIELDS.items():
+        values = getattr(output, attribute)
+        if values is None:
+            values = np.zeros_like(output.taxes)
+        columns[name] = _over_the_living(values, alive)
     share = (output.alive if alive is None else alive).mean(axis=1)
     rows = len(output.debt)
     years: list[dict[str, Any]] = []
@@ -129,6 +138,7 @@ def build_result(
             "alive_share": float(share[t]),
         }
         row.update({name: columns[name][t] for name in MONEY_FIELDS})
+        row.update({name: columns[name][t] for name in TAX_FIELDS})
         row["debt"] = dict.fromkeys(PERCENTILE_KEYS, debt)
         years.append(row)
     people = ["self", "partner"][: len(lives.death_ages)] if lives is not None else []
@@ -139,7 +149,9 @@ def build_result(
         "inputs_hash": inputs_digest,
         "engine_version": engine_version,
         "dataset_hash": dataset_hash,
+        "tax_law": tax_law,
         "depletion_ages": depletion_ages(output, first_age),
         "lifespans": lifespans(output, lives, people),
         "years": years,
+        "detail": detail,
     }

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 # Deterministic plans: fixed returns, no income tax, 2% inflation (so real values differ).
-DETERMINISTIC: dict[str, Any] = {"mode": "deterministic", "income_tax_rate": 0, "inflation": 0.02}
+# No tax: the flat regime at 0 % (the `us` regime, the default since issue 16, taxes growth).
+DETERMINISTIC: dict[str, Any] = {
+    "mode": "deterministic",
+    "income_tax_rate": 0,
+    "tax": {"regime": "flat"},
+    "inflation": 0.02,
+}
 
 
 def born_years_ago(age: int) -> str:

@@ -48,6 +48,7 @@ def solve_grossup(
     *,
     cap: FloatArray | None = None,
     guess: FloatArray | None = None,
+    base: FloatArray | None = None,
     tolerance: float = TOLERANCE,
     max_iterations: int = MAX_ITERATIONS,
 ) -> GrossUp:
@@ -63,7 +64,8 @@ def solve_grossup(
     first trial draw, the need itself; a good one saves about one evaluation.
     """
     need = np.maximum(np.asarray(need, dtype=np.float64), 0.0)
-    base = tax_at(np.zeros_like(need))
+    # `base` (tax_at at a zero draw) saves an evaluation when the caller has it already.
+    base = tax_at(np.zeros_like(need)) if base is None else base
 
     def excess(draw: FloatArray) -> tuple[FloatArray, FloatArray]:
         delta = tax_at(draw) - base

@@ -30,6 +30,7 @@ FLAT = {
     "bond_return": 0.0,
     "inflation": 0.0,
     "income_tax_rate": 0.0,
+    "tax": {"regime": "flat"},  # hand-built schedules without tax: the flat regime at 0 %
 }
 
 

@@ -13,7 +13,17 @@ from projections.engine.inputs import completed_years
 
 TODAY = date(2025, 6, 1)
 PERCENTILE_KEYS = {"p10", "p25", "p50", "p75", "p90"}
-MONEY = {"portfolio", "portfolio_real", "income", "spending", "withdrawals", "taxes", "debt"}
+MONEY = {
+    "portfolio",
+    "portfolio_real",
+    "income",
+    "spending",
+    "withdrawals",
+    "taxes",
+    "debt",
+    "rmd",
+    "roth_conversions",
+}
 
 
 def test_an_unknown_field_is_rejected(make_plan):
@@ -104,7 +114,11 @@ def test_the_result_has_designs_exact_shape(make_plan):
         "depletion_ages",
         "lifespans",
         "years",
+        "tax_law",
+        "detail",
     }
+    assert result["tax_law"] == {"regime": "flat", "law_year": None, "hash": None}
+    assert result["detail"] is None  # the flat regime has no per-tax breakdown
     assert result["lifespans"] is None  # fixed longevity
     assert result["engine_version"] == ENGINE_VERSION
     assert result["paths"] == 100
@@ -113,7 +127,7 @@ def test_the_result_has_designs_exact_shape(make_plan):
     # Funded years are ages 65 .. 94, plus a last row at 95 showing what is left.
     assert [row["age"] for row in result["years"]] == list(range(65, 96))
     for row in result["years"]:
-        assert set(row) == {"age", "partner_age", "year", "alive_share"} | MONEY
+        assert set(row) == {"age", "partner_age", "year", "alive_share", *MONEY}
         assert row["partner_age"] is None
         for field in MONEY:
             assert set(row[field]) == PERCENTILE_KEYS
