@@ -294,10 +294,9 @@ def compute_operations() -> list[Operation]:
                 **_COMPUTE_ERRORS,
                 404: "No such projection or scenario for this user, or the account is gone.",
                 422: str(_COMPUTE_ERRORS[422])
-                + " Or the plan has nothing to decide, or the decision cannot be optimised yet "
-                "(`errors` names `decision`: no `social_security` income still to claim at 70 "
-                "or younger; no tax_deferred account; Roth conversions not yet carried out by "
-                "the engine).",
+                + " Or the plan has nothing to decide (`errors` names `decision`: no "
+                "`social_security` income still to claim at 70 or younger; for Roth "
+                "conversions, no tax_deferred account or a `flat` tax regime).",
             },
         ),
     ]

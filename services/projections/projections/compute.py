@@ -70,10 +70,6 @@ class NothingToDecide(Exception):
     """The plan offers no candidate for the decision; carries the engine's reason."""
 
 
-class NotYetImplemented(Exception):
-    """The decision needs something the engine does not do yet; carries its reason."""
-
-
 def _optimize(
     plan: dict[str, Any],
     decision: str,
@@ -91,8 +87,6 @@ def _optimize(
         )
     except NoCandidates as err:
         raise NothingToDecide(str(err)) from None
-    except NotImplementedError as err:
-        raise NotYetImplemented(str(err)) from None
     except ValueError as err:
         raise EngineRejected(str(err)) from None
 

@@ -20,7 +20,6 @@ from projections.compute import (
     Computation,
     Engine,
     NothingToDecide,
-    NotYetImplemented,
     UserLimiter,
 )
 from projections.engine import expected_inputs_hash, load_historical
@@ -306,19 +305,10 @@ async def optimize(
             answer = await computation.optimize(
                 planned.plan, decision=body.decision, objective=body.objective, today=date.today()
             )
-        except (NothingToDecide, NotYetImplemented) as err:
-            not_yet = isinstance(err, NotYetImplemented)
+        except NothingToDecide as err:
             raise ValidationFailed(
-                f"This plan has nothing to decide for `{body.decision}`: {err}."
-                if not not_yet
-                else f"`{body.decision}` cannot be optimised yet: {err}.",
-                errors=[
-                    {
-                        "field": "decision",
-                        "message": str(err),
-                        "type": "not_implemented" if not_yet else "no_candidates",
-                    }
-                ],
+                f"This plan has nothing to decide for `{body.decision}`: {err}.",
+                errors=[{"field": "decision", "message": str(err), "type": "no_candidates"}],
             ) from err
     return {
         "projection_id": str(projection_id),

@@ -31,6 +31,7 @@ from .kernel import KernelOutput
 from .plan import Plan, RothConversion
 from .returns import HistoricalSeries
 from .rmd import rmd_start_age
+from .us_inputs import resolve_regime
 from .version import ENGINE_VERSION
 
 Decision = Literal["claiming_ages", "roth_conversions"]
@@ -39,9 +40,6 @@ OBJECTIVES: tuple[Objective, Objective] = ("success_rate", "median_estate_real")
 EARLIEST_CLAIM, LATEST_CLAIM = 62, 70
 # Converting "up to the top of the 37 % bracket" has no top: the candidates stop at 35 %.
 ROTH_BRACKETS = tuple(rate for rate in BRACKET_RATES if rate < 0.37)
-# Whether the kernel carries out `roth_conversion` (DESIGN §6.4). Until it does, every Roth
-# candidate would give the same result, and the decision is refused rather than answered.
-ROTH_CONVERSIONS_IN_KERNEL = False
 PEOPLE = ("self", "partner")
 
 
@@ -91,10 +89,11 @@ def claiming_candidates(plan: Plan, household: Household) -> list[Candidate]:
 
 def roth_candidates(plan: Plan, household: Household) -> list[Candidate]:
     """Return no conversion, then each bracket × end age from retirement to before RMDs."""
-    if not ROTH_CONVERSIONS_IN_KERNEL:
-        raise NotImplementedError(
-            "Roth conversions are not carried out by this engine yet, so every candidate "
-            "would give the same result"
+    if resolve_regime(plan) != "us":
+        # The flat regime has no brackets to fill: every candidate would score the same.
+        raise NoCandidates(
+            "Roth conversions fill a bracket of the `us` tax regime, and this plan's "
+            "`tax.regime` is flat"
         )
     if not any(asset.kind == "tax_deferred" for asset in plan.assets):
         raise NoCandidates("the plan has no tax_deferred account to convert from")

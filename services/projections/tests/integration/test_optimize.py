@@ -126,10 +126,30 @@ async def test_a_plan_without_social_security_has_nothing_to_decide(
     assert "social_security" in body["detail"]
 
 
-async def test_roth_conversions_say_clearly_that_they_are_not_carried_out_yet(api, retiree) -> None:
-    projection = await api.create_projection(retiree, "Base", **FLAT_AND_STEADY)
+async def test_roth_conversions_rank_each_bracket_and_end_age(api, new_user, upstream) -> None:
+    me = new_user()
+    upstream.person(
+        me.id,
+        age=AGE,
+        retire_at=AGE,
+        plan_to=PLAN_TO,
+        assets=[asset(900_000, kind="tax_deferred"), asset(150_000)],
+        expenses=[expense(SPEND)],
+        incomes=[income(PIA, kind="social_security", start_age=67)],
+    )
+    steady_us = {**FLAT_AND_STEADY, "tax": {"regime": "us"}}
+    projection = await api.create_projection(me, "Base", **steady_us)
     body = {"decision": "roth_conversions", "objective": "median_estate_real"}
-    response = await api.post(retiree, f"/projections/{projection['id']}/optimize", body)
+    answer = await optimized(api, me, projection["id"], body)
+    # 62 and retired; RMDs from 75 (born 1963 or later): end ages 62 … 74, six brackets.
+    assert answer["evaluations"] == len(answer["candidates"]) == 1 + 6 * 13
+    assert None in [c["choice"] for c in answer["candidates"]]
+    estates = [c["median_estate_real"] for c in answer["candidates"]]
+    assert estates == sorted(estates, reverse=True)
+    assert answer["margin"] == pytest.approx(estates[0] - estates[1], abs=0.011)
+
+    flat = await api.create_projection(me, "Flat", **FLAT_AND_STEADY)
+    response = await api.post(me, f"/projections/{flat['id']}/optimize", body)
     problem = await api.problem(response, 422)
-    assert [(e["field"], e["type"]) for e in problem["errors"]] == [("decision", "not_implemented")]
-    assert "not carried out by this engine yet" in problem["detail"]
+    assert [(e["field"], e["type"]) for e in problem["errors"]] == [("decision", "no_candidates")]
+    assert "flat" in problem["detail"]

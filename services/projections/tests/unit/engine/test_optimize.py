@@ -132,3 +132,61 @@ def test_a_plan_without_social_security_has_nothing_to_decide() -> None:
     plan["incomes"] = []
     with pytest.raises(NoCandidates, match="social_security"):
         optimize(plan, decision="claiming_ages", objective="success_rate", today=TODAY)
+
+
+def saver(**assumptions: Any) -> dict[str, Any]:
+    """Return a retired 60-year-old with most savings in a 401(k), under the `us` regime."""
+    return {
+        "profile": {"current_age": 60, "retirement_age": 60, "life_expectancy": 90},
+        "assets": [
+            {"name": "401k", "kind": "tax_deferred", "balance": "900000.00"},
+            {"name": "brokerage", "kind": "taxable", "balance": "150000.00"},
+            {"name": "roth", "kind": "tax_free", "balance": "0.00"},
+        ],
+        "incomes": [
+            {"name": "SS", "kind": "social_security", "amount": "30000.00", "start_age": 67}
+        ],
+        "expenses": [{"name": "living", "amount": "45000.00"}],
+        "assumptions": {"paths": 200, "seed": 5, "tax": {"regime": "us"}, **assumptions},
+    }
+
+
+def with_conversion(plan: dict[str, Any], choice: dict[str, Any] | None) -> dict[str, Any]:
+    changed = copy.deepcopy(plan)
+    changed["assumptions"]["roth_conversion"] = choice
+    return changed
+
+
+def test_roth_candidates_are_each_bracket_and_end_age_scored_as_their_own_runs() -> None:
+    plan = saver()
+    answer = optimize(plan, decision="roth_conversions", objective="success_rate", today=TODAY)
+    # Born 1966: RMDs from 75, so conversions from 60 (retired) ending at 60 … 74: 15 end
+    # ages × the six brackets 10–35 %, and no conversion.
+    choices = [c["choice"] for c in answer["candidates"]]
+    assert answer["evaluations"] == len(choices) == 1 + 6 * 15
+    assert None in choices
+    assert {(c["up_to_bracket"], c["from_age"]) for c in choices if c} == {
+        (rate, 60) for rate in (0.10, 0.12, 0.22, 0.24, 0.32, 0.35)
+    }
+    assert sorted({c["to_age"] for c in choices if c}) == list(range(60, 75))
+    # Each candidate scores exactly what a run of the plan with that conversion does: the
+    # same paths, the same kernel.
+    by_choice = {str(c["choice"]): c for c in answer["candidates"]}
+    for choice in (None, {"up_to_bracket": 0.12, "from_age": 60, "to_age": 66}):
+        run = run_projection(with_conversion(plan, choice), today=TODAY)
+        scored = by_choice[str(choice)]
+        assert scored["success_rate"] == run["success_rate"]
+        assert scored["median_estate_real"] == run["years"][-1]["portfolio_real"]["p50"]
+    assert len({c["median_estate_real"] for c in answer["candidates"]}) > 10  # they differ
+    keys = [(c["success_rate"], c["median_estate_real"]) for c in answer["candidates"]]
+    assert keys == sorted(keys, reverse=True)
+
+
+def test_roth_conversions_need_the_us_regime_and_a_tax_deferred_account() -> None:
+    flat = saver(tax={"regime": "flat"})
+    with pytest.raises(NoCandidates, match="flat"):
+        optimize(flat, decision="roth_conversions", objective="success_rate", today=TODAY)
+    nothing = saver()
+    nothing["assets"] = nothing["assets"][1:]
+    with pytest.raises(NoCandidates, match="tax_deferred"):
+        optimize(nothing, decision="roth_conversions", objective="success_rate", today=TODAY)
