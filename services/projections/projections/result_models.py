@@ -186,14 +186,21 @@ class RothChoice(BaseModel):
 class RankedCandidate(BaseModel):
     """One candidate of a decision with both objectives, evaluated on the shared paths."""
 
-    rank: int = Field(description="1 = the best by the objective (ties: see `objective`).")
+    rank: int = Field(
+        description="1 = the best by the objective (ties: see `objective`); finalists of a "
+        "screening come before the candidates screened out."
+    )
     choice: ClaimingChoice | RothChoice | None = Field(
         description="The candidate: claiming ages, a Roth conversion, or null for no conversion."
     )
     success_rate: float = Field(description="Share of paths that never fail, a fraction 0–1.")
     median_estate_real: float = Field(
         description="The median liquid portfolio when the last person dies, in today's money "
-        "(currency units); 0 on paths that failed."
+        "(currency units; tax_deferred at face value); 0 on paths that failed."
+    )
+    paths: int = Field(
+        description="How many paths these scores are over: all of them, or for a candidate "
+        "screened out early, the screening paths (`screening_paths`)."
     )
 
 
@@ -216,7 +223,16 @@ class OptimizeAnswer(BaseModel):
         "for `success_rate`, currency units for `median_estate_real`); null with one candidate."
     )
     candidates: list[RankedCandidate] = Field(description="Every candidate, best first.")
-    evaluations: int = Field(description="How many candidates were evaluated.")
+    evaluations: int = Field(
+        description="How many kernel runs were made: one per candidate, plus one per finalist "
+        "when candidates were screened."
+    )
+    screening_paths: int | None = Field(
+        description="Early stopping: with more than twice 1,000 paths, every candidate is "
+        "first scored on 1,000 evenly spread paths and the 8 best again on all of them "
+        "(ranked first, by those scores; the others follow by their screening scores). Null "
+        "when every candidate was scored on every path."
+    )
     paths: int = Field(description="How many paths every candidate was evaluated on.")
     seed: int | None = Field(description=_SEED)
     inputs_hash: str = Field(description=INPUTS_HASH + " (of the plan as it stands)")

@@ -10,11 +10,16 @@ Every candidate changes only cash flows, so the return matrices and lifespans ar
 once and each candidate is one kernel run on them (compare.prepared_for): the ranking
 compares the decisions on the same market histories and the same lifetimes, free of sampling
 noise. Candidates are ranked by the objective, ties broken by the other objective, then by
-the candidate's place in the list (docs/ENGINE.md, "Optimize").
+the candidate's place in the list (docs/ENGINE.md, "Compare and optimize").
+
+Early stopping: with more than 2 × SCREEN_PATHS paths, every candidate is scored on an evenly
+spread SCREEN_PATHS of them, and the FINALISTS best are scored again on all of them; the best,
+the runner-up and the margin come from the finalists' scores on every path.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -23,13 +28,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .api import as_plan, evaluate, hash_inputs, prepare
+from .api import Prepared, as_plan, evaluate, hash_inputs, prepare
 from .assumptions import BRACKET_RATES
 from .compare import prepared_for, shared, with_shared_seed
-from .household import Household, resolve_household
+from .household import Household, Lives, resolve_household
 from .kernel import KernelOutput
 from .plan import Plan, RothConversion
-from .returns import HistoricalSeries
+from .returns import HistoricalSeries, ReturnPaths
 from .rmd import rmd_start_age
 from .us_inputs import resolve_regime
 from .version import ENGINE_VERSION
@@ -41,6 +46,10 @@ EARLIEST_CLAIM, LATEST_CLAIM = 62, 70
 # Converting "up to the top of the 37 % bracket" has no top: the candidates stop at 35 %.
 ROTH_BRACKETS = tuple(rate for rate in BRACKET_RATES if rate < 0.37)
 PEOPLE = ("self", "partner")
+# Early stopping: a plan of more than twice SCREEN_PATHS paths has every candidate scored on
+# SCREEN_PATHS of them first, and only the FINALISTS best scored again on all of them.
+SCREEN_PATHS = 1_000
+FINALISTS = 8
 
 
 class NoCandidates(ValueError):
@@ -128,10 +137,67 @@ def median_estate_real(output: KernelOutput) -> float:
     return round(float(np.median(estate)), 2)
 
 
-def _ranked(scores: list[dict[str, Any]], objective: Objective) -> list[dict[str, Any]]:
+def _order(scores: list[dict[str, Any]], objective: Objective) -> list[int]:
+    """Return the indices of `scores` best first: the objective, the other, the list's order."""
     other = OBJECTIVES[1] if objective == OBJECTIVES[0] else OBJECTIVES[0]
-    order = sorted(range(len(scores)), key=lambda i: (-scores[i][objective], -scores[i][other], i))
-    return [{"rank": rank + 1, **scores[i]} for rank, i in enumerate(order)]
+    return sorted(range(len(scores)), key=lambda i: (-scores[i][objective], -scores[i][other], i))
+
+
+def subset(prepared: Prepared, count: int) -> Prepared:
+    """Return the preparation on `count` of its paths, evenly spread (every k-th path).
+
+    Spread rather than the first ones: historical paths come grouped by start year (each
+    crossed with its lifespan draws), so a prefix would be a few start years only.
+    """
+    returns, lives = prepared.returns, prepared.lives
+    index = np.arange(count, dtype=np.intp) * (returns.paths // count)
+    starts = returns.start_years
+    picked = ReturnPaths(
+        stock=returns.stock[index],
+        bond=returns.bond[index],
+        inflation=returns.inflation[index],
+        start_years=None if starts is None else tuple(starts[i] for i in index),
+    )
+    if lives is not None:
+        lives = Lives.of(tuple(ages[index] for ages in lives.death_ages), shared=False)
+    return dataclasses.replace(prepared, returns=picked, lives=lives)
+
+
+def _score(prepared: Prepared, candidate: Candidate, today: date) -> dict[str, Any]:
+    output = evaluate(prepared_for(prepared, candidate.plan, today))
+    return {
+        "choice": candidate.choice,
+        "success_rate": output.success_rate,
+        "median_estate_real": median_estate_real(output),
+        "paths": prepared.returns.paths,
+    }
+
+
+def _scored(
+    full: Prepared,
+    candidates: list[Candidate],
+    objective: Objective,
+    today: date,
+    screen_paths: int | None,
+) -> tuple[list[dict[str, Any]], int, int | None]:
+    """Return the candidates' scores best first, the kernel runs made and the screening size.
+
+    With many paths, every candidate is first scored on `screen_paths` of them and only the
+    FINALISTS best go on to all paths (early stopping): the finalists are ranked on every
+    path, the others after them on the screening paths.
+    """
+    screening = screen_paths is not None and full.returns.paths > 2 * screen_paths
+    if not screening or len(candidates) <= FINALISTS:
+        scores = [_score(full, candidate, today) for candidate in candidates]
+        return [scores[i] for i in _order(scores, objective)], len(candidates), None
+    assert screen_paths is not None
+    sample = shared(subset(full, screen_paths))
+    screened = [_score(sample, candidate, today) for candidate in candidates]
+    order = _order(screened, objective)
+    finals = [_score(full, candidates[i], today) for i in order[:FINALISTS]]
+    ranked = [finals[i] for i in _order(finals, objective)]
+    ranked += [screened[i] for i in order[FINALISTS:]]
+    return ranked, len(candidates) + FINALISTS, screen_paths
 
 
 def optimize(
@@ -142,8 +208,13 @@ def optimize(
     today: date | None = None,
     historical_path: str | Path | None = None,
     historical: HistoricalSeries | None = None,
+    screen_paths: int | None = SCREEN_PATHS,
 ) -> dict[str, Any]:
-    """Evaluate every candidate of the decision on the plan's paths and rank them."""
+    """Evaluate every candidate of the decision on the plan's paths and rank them.
+
+    `screen_paths`: above twice this many paths, candidates are screened on this many first
+    (None: every candidate on every path).
+    """
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}")
     today = today or date.today()
@@ -158,17 +229,8 @@ def optimize(
     base = shared(
         prepare(valid, today=today, historical_path=historical_path, historical=historical)
     )
-    scores = []
-    for candidate in candidates:
-        output = evaluate(prepared_for(base, candidate.plan, today))
-        scores.append(
-            {
-                "choice": candidate.choice,
-                "success_rate": output.success_rate,
-                "median_estate_real": median_estate_real(output),
-            }
-        )
-    ranked = _ranked(scores, objective)
+    scores, evaluations, screened = _scored(base, candidates, objective, today, screen_paths)
+    ranked = [{"rank": rank, **score} for rank, score in enumerate(scores, start=1)]
     best = ranked[0]
     margin = None if len(ranked) < 2 else best[objective] - ranked[1][objective]
     return {
@@ -179,7 +241,8 @@ def optimize(
         if margin is None
         else round(margin, 10 if objective == "success_rate" else 2),
         "candidates": ranked,
-        "evaluations": len(candidates),
+        "evaluations": evaluations,
+        "screening_paths": screened,
         "paths": base.returns.paths,
         "seed": base.seed,
         "inputs_hash": hash_inputs(base),

@@ -190,3 +190,25 @@ def test_roth_conversions_need_the_us_regime_and_a_tax_deferred_account() -> Non
     nothing["assets"] = nothing["assets"][1:]
     with pytest.raises(NoCandidates, match="tax_deferred"):
         optimize(nothing, decision="roth_conversions", objective="success_rate", today=TODAY)
+
+
+def test_screening_keeps_the_exact_best_and_margin_of_a_full_evaluation() -> None:
+    plan = couple_plan("guardrails", 3_000)  # more than 2 × 1,000 paths: screened
+    exact = optimize(
+        plan,
+        decision="claiming_ages",
+        objective="median_estate_real",
+        today=BENCH_TODAY,
+        screen_paths=None,
+    )
+    fast = optimize(
+        plan, decision="claiming_ages", objective="median_estate_real", today=BENCH_TODAY
+    )
+    assert (exact["evaluations"], exact["screening_paths"]) == (81, None)
+    assert (fast["evaluations"], fast["screening_paths"]) == (81 + 8, 1_000)
+    assert [c["paths"] for c in fast["candidates"]] == [3_000] * 8 + [1_000] * 73
+    # The finalists' scores are their scores on every path: the best, the runner-up and the
+    # margin are the exhaustive search's.
+    assert fast["candidates"][:2] == exact["candidates"][:2]
+    assert fast["best"] == exact["best"] and fast["margin"] == exact["margin"]
+    assert exact["margin"] > 0

@@ -150,6 +150,8 @@ def test_the_command_line_times_compare_and_optimize(capsys):
     assert [(r["case"], r["household"], r["plans"]) for r in rows] == [
         ("compare", "single", 6),
         ("compare", "couple", 6),
+        ("compare", "couple us", 6),
         ("optimize claiming_ages", "couple", 81),
+        ("optimize claiming_ages", "couple us", 81),
     ]
     assert all(r["ms"] > 0 and r["paths"] == 50 for r in rows)
