@@ -127,7 +127,7 @@ class Tax(_Model):
 class RothConversion(_Model):
     """Convert tax_deferred to tax_free each year of an age window, up to a bracket's top."""
 
-    _numbers_only = field_validator("up_to_bracket", mode="before")(refuse_booleans)
+    _numbers_only = field_validator("*", mode="before")(refuse_booleans)
 
     up_to_bracket: BracketRate = Field(
         description="Convert until ordinary taxable income reaches the top of the bracket with "

@@ -8,11 +8,19 @@ up so that spending after all taxes is met. The flat regime never comes here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 
 import numpy as np
 
-from .kernel import ANYONE, BoolArray, FloatArray, KernelInputs, KernelOutput, sell_homes
+from .kernel import (
+    ANYONE,
+    BoolArray,
+    FloatArray,
+    KernelInputs,
+    KernelOutput,
+    sell_homes,
+)
 from .returns import ReturnPaths
 from .strategies import NEEDS, StrategyState, first_withdrawal, next_withdrawal
 from .tax.federal import Ages
@@ -41,18 +49,16 @@ from .us_inputs import (
     WAGE1_NOM,
 )
 from .us_taxes import YearBase, bracket_room
-from .withdrawals import Segment, apply, free_prefix, income_of, segments
+from .withdrawals import (
+    apply,
+    draw_taxes,
+    free_prefix,
+    income_of,
+    segments,
+    take_in_turn,
+)
 
 KIND_NAMES = {CASH: "cash", TAXABLE: "taxable", DEFERRED: "tax_deferred", FREE: "tax_free"}
-
-
-def _take_sequential(bal: FloatArray, rows: list[int], amount: FloatArray) -> None:
-    """Take an amount from accounts in turn, in place (a conversion from tax_deferred)."""
-    left = amount
-    for j in rows:
-        take = np.minimum(left, bal[j])
-        bal[j] -= take
-        left = left - take
 
 
 def _ages(value: FloatArray | np.float64) -> Ages:
@@ -109,6 +115,7 @@ def simulate_us(
     iterations = [0, 0, 0]  # max, sum, solved path-years
     rec: dict[str, list[FloatArray]] = defaultdict(list)
     someone: BoolArray | None = None
+    zeros = np.zeros(paths)  # read-only: never written in place
 
     for t in range(n):
         port = bal[liquid_rows].sum(axis=0)
@@ -180,7 +187,7 @@ def simulate_us(
             index=index,
             age_head=_ages(tx[AGE_HEAD]),
             age_spouse=_ages(tx[AGE_SPOUSE]),
-            wages=wages0 + wages1 - deferred_pay + np.zeros(paths),
+            wages=wages0 + wages1 - deferred_pay + zeros,
             interest=interest,
             ordinary=tx[ORDINARY_NOM] + tx[ORDINARY_IDX] * price + rmd,
             dividends=dividends,
@@ -191,29 +198,36 @@ def simulate_us(
 
         # Roth conversions fill the chosen bracket with the income known before the draw.
         converted = np.zeros(paths)
+        before_conversion: FloatArray | None = None
         if us.convert_rows[t] and us.conversion_target >= 0 and deferred_rows:
+            before_conversion = base.variable()
             cap = bal[deferred_rows].sum(axis=0)
             if someone is not None:
                 cap = np.where(someone, cap, 0.0)
             converted = bracket_room(base, us.convert_top, cap)
-            _take_sequential(bal, deferred_rows, converted)
+            take_in_turn(bal, deferred_rows, converted)
             bal[us.conversion_target] += converted
-            base = YearBase(**{**base.__dict__, "ordinary": base.ordinary + converted})
+            base = dataclasses.replace(base, ordinary=base.ordinary + converted)
 
-        payroll = payroll_tax(
-            law, base.status, index, wages_head=wages0 + np.zeros(paths), wages_spouse=wages1
-        ).total
+        # Retired and pre-Medicare rows skip the rules that cannot apply on any path.
+        payroll = zeros
+        if np.any(tx[WAGE0_NOM] + tx[WAGE0_IDX] + tx[WAGE1_NOM] + tx[WAGE1_IDX]):
+            payroll = payroll_tax(
+                law, base.status, index, wages_head=wages0 + zeros, wages_spouse=wages1
+            ).total
         at_zero = base.federal()
         if not magi:
             # Before the plan: the first row's AGI before the draw stands for the two years.
             magi = [at_zero.agi, at_zero.agi]
-        irmaa = irmaa_surcharge(
-            us.irmaa,
-            base.status,
-            index,
-            magi_two_years_before=magi[-2],
-            enrollees=np.broadcast_to(tx[ENROLLEES], (paths,)),
-        )
+        irmaa = zeros
+        if np.any(tx[ENROLLEES]):
+            irmaa = irmaa_surcharge(
+                us.irmaa,
+                base.status,
+                index,
+                magi_two_years_before=magi[-2],
+                enrollees=np.broadcast_to(tx[ENROLLEES], (paths,)),
+            )
         fixed = payroll + irmaa
         tax0 = at_zero.total + state_tax(
             us.state_rate, at_zero.agi, at_zero.taxable_social_security
@@ -246,24 +260,24 @@ def simulate_us(
         if savings_taxable:
             basis[inputs.savings_index] += save
 
+        # The conversion's tax (the tax it adds at a zero draw) comes from cash, then taxable.
+        first = None
+        if before_conversion is not None:
+            first = np.where(converted > 0.0, np.maximum(tax0 - before_conversion, 0.0), 0.0)
         room = None
         if order == "bracket_fill" and deferred_rows:
             room = bracket_room(base, us.fill_top, bal[deferred_rows].sum(axis=0))
-        segs = segments(order, bal, basis, kinds, room)
+        segs = segments(order, bal, basis, kinds, room, first)
         draw = need.copy()
         capped = np.zeros(paths, dtype=np.bool_)
         solve = np.flatnonzero(need > free_prefix(segs))
         if solve.size:
             sub = base.subset(solve)
             sub_room = None if room is None else room[solve]
-            sub_segs = segments(order, bal[:, solve], basis[:, solve], kinds, sub_room)
+            sub_first = None if first is None else first[solve]
+            sub_segs = segments(order, bal[:, solve], basis[:, solve], kinds, sub_room, sub_first)
 
-            def tax_at(
-                extra: FloatArray, sub: YearBase = sub, segs: list[Segment] = sub_segs
-            ) -> FloatArray:
-                ordinary, gain = income_of(segs, extra)
-                return sub.variable(ordinary, gain)
-
+            tax_at, restrict = draw_taxes(sub, sub_segs)
             cap = bal[liquid_rows][:, solve].sum(axis=0)
             solved = solve_grossup(
                 need[solve],
@@ -271,6 +285,7 @@ def simulate_us(
                 cap=cap,
                 guess=need[solve] * ratio[solve],
                 base=tax0[solve],
+                restrict=restrict,
             )
             draw[solve] = solved.draw
             capped[solve] = solved.capped
@@ -286,16 +301,20 @@ def simulate_us(
         realised = np.zeros(paths)
         taxable_income = at_zero.taxable_income
         if solve.size:
+            # The solver's last evaluation is the draw's federal + state tax; only the AGI
+            # (for the state's share and IRMAA's history) is worked out again, without brackets.
             drawn_ordinary, drawn_gains = income_of(sub_segs, draw[solve])
-            final = sub.federal(drawn_ordinary, drawn_gains)
-            federal, agi, taxable_ss, taxable_income = (
-                a.copy() for a in (federal, agi, taxable_ss, taxable_income)
+            agi_s, taxable_ss_s = sub.agi(drawn_ordinary, drawn_gains)
+            federal, agi, taxable_ss = (a.copy() for a in (federal, agi, taxable_ss))
+            agi[solve] = agi_s
+            taxable_ss[solve] = taxable_ss_s
+            federal[solve] = (
+                tax0[solve] + solved.tax_delta - state_tax(us.state_rate, agi_s, taxable_ss_s)
             )
-            federal[solve] = final.total
-            agi[solve] = final.agi
-            taxable_ss[solve] = final.taxable_social_security
-            taxable_income[solve] = final.taxable_income
             realised[solve] = drawn_gains
+            if record:
+                taxable_income = taxable_income.copy()
+                taxable_income[solve] = sub.federal(drawn_ordinary, drawn_gains).taxable_income
         taken = apply(segs, draw, bal, basis, kinds)
         state_due = state_tax(us.state_rate, agi, taxable_ss)
         taxes = federal + state_due + fixed

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from .tax.federal import Ages, FederalTax, by_status, federal_tax
+from .tax.federal import Ages, FederalTax, by_status, federal_tax, taxable_social_security
 from .tax.grossup import solve_grossup
 from .tax.law import YearLaw
 from .tax.state import state_tax
@@ -91,6 +91,17 @@ class YearBase:
             self.state_rate, fed.agi, fed.taxable_social_security
         )
         return total
+
+    def agi(
+        self, ordinary: FloatArray | float = 0.0, gains: FloatArray | float = 0.0
+    ) -> tuple[FloatArray, FloatArray]:
+        """Return AGI and taxable Social Security with a draw's extra income (no brackets)."""
+        loss_limit = by_status(self.law.capital_loss_limit, self.status)
+        net_gains = np.maximum(self.gains + gains, -loss_limit)
+        other = self.wages + self.interest + self.ordinary + ordinary + self.dividends + net_gains
+        taxable_ss = taxable_social_security(self.law, self.status, other, self.social_security)
+        agi: FloatArray = other + taxable_ss
+        return agi, taxable_ss
 
     def ordinary_taxable(self, ordinary: FloatArray | float = 0.0) -> FloatArray:
         """Return the ordinary part of taxable income (what the brackets apply to)."""

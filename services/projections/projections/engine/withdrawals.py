@@ -15,12 +15,14 @@ continuous, piecewise-linear function of G, which is what the gross-up needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from .us_inputs import CASH, DEFERRED, FREE, TAXABLE
+from .us_taxes import YearBase
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -39,11 +41,36 @@ class Segment:
     shares: tuple[FloatArray | float, ...]
 
 
+def subset(segs: list[Segment], rows: IntArray) -> list[Segment]:
+    """Return the segments of a subset of the paths (per-path arrays sliced, scalars kept)."""
+
+    def pick(value: FloatArray | float) -> FloatArray | float:
+        return value if isinstance(value, float) else value[rows]
+
+    return [
+        Segment(
+            seg.cap[rows],
+            pick(seg.ordinary),
+            pick(seg.gain),
+            seg.accounts,
+            tuple(pick(share) for share in seg.shares),
+        )
+        for seg in segs
+    ]
+
+
 def gain_fraction(balance: FloatArray, basis: FloatArray) -> FloatArray:
     """Return the realised gain per dollar sold at average cost: 1 − basis / value."""
     out = np.zeros_like(balance)
     np.divide(basis, balance, out=out, where=balance > 0.0)
     return 1.0 - out
+
+
+def _basis_share(balance: FloatArray, basis: FloatArray) -> FloatArray:
+    """Return basis / value (1 where the account is empty): a sale's basis per dollar."""
+    out = np.ones_like(balance)
+    np.divide(basis, balance, out=out, where=balance > 0.0)
+    return out
 
 
 def _single(j: int, kind: int, cap: FloatArray, basis: FloatArray) -> Segment:
@@ -57,8 +84,24 @@ def segments(
     basis: FloatArray,
     kinds: IntArray,
     room: FloatArray | None = None,
+    first: FloatArray | None = None,
 ) -> list[Segment]:
-    """Return the draw's segments for balances `bal` (assets, paths) and their bases."""
+    """Return the draw's segments for balances `bal` (assets, paths) and their bases.
+
+    `first` (a Roth conversion's tax) is taken from cash, then taxable, before the order
+    applies to what is left (DESIGN §6.4: conversion tax is paid from cash/taxable).
+    """
+    if first is not None:
+        prefix: list[Segment] = []
+        rest, rest_basis, left = bal.copy(), basis.copy(), first.copy()
+        for j in (int(j) for k in (CASH, TAXABLE) for j in np.flatnonzero(kinds == k)):
+            cap = np.minimum(bal[j], left)
+            left -= cap
+            prefix.append(_single(j, int(kinds[j]), cap, cap * _basis_share(bal[j], basis[j])))
+            kept = 1.0 - np.divide(cap, bal[j], out=np.zeros_like(cap), where=bal[j] > 0.0)
+            rest[j] -= cap
+            rest_basis[j] *= kept
+        return prefix + segments(order, rest, rest_basis, kinds, room)
     liquid = [int(j) for k in KIND_ORDER for j in np.flatnonzero(kinds == k)]
     if order == "proportional":
         total = bal[liquid].sum(axis=0)
@@ -134,3 +177,38 @@ def apply(
     bal -= taken
     np.maximum(bal, 0.0, out=bal)
     return taken
+
+
+def take_in_turn(bal: FloatArray, rows: list[int], amount: FloatArray) -> None:
+    """Take an amount from accounts in turn, in place (a Roth conversion from tax_deferred)."""
+    left = amount
+    for j in rows:
+        take = np.minimum(left, bal[j])
+        bal[j] -= take
+        left = left - take
+
+
+TaxAt = Callable[[FloatArray], FloatArray]
+
+
+def draw_taxes(sub: YearBase, segs: list[Segment]) -> tuple[TaxAt, Callable[[IntArray], TaxAt]]:
+    """Return the gross-up's tax functions: `tax_at` and `restrict`.
+
+    `tax_at(draw)` is the federal + state tax with the draw on these paths; `restrict(rows)`
+    the same on some of them (solve_grossup evaluates only the unconverged paths with it).
+    """
+
+    def tax_at(extra: FloatArray, sub: YearBase = sub, segs: list[Segment] = segs) -> FloatArray:
+        ordinary, gain = income_of(segs, extra)
+        return sub.variable(ordinary, gain)
+
+    def restrict(rows: IntArray) -> TaxAt:
+        fewer, few_segs = sub.subset(rows), subset(segs, rows)
+
+        def tax_on(extra: FloatArray) -> FloatArray:
+            ordinary, gain = income_of(few_segs, extra)
+            return fewer.variable(ordinary, gain)
+
+        return tax_on
+
+    return tax_at, restrict

@@ -207,11 +207,16 @@ def federal_tax(
     # The AMT can bind only where the exemption phases out (a test sweeps the rest), so most
     # years skip it.
     amti = agi * scale
-    if (amti > by_status(law.amt_phaseout_start, status)).any():
-        tentative = tentative_minimum_tax(law, status, amti, plain, preferred_all)
-        amt = np.maximum(tentative - income_tax, 0.0) * index
-    else:
-        amt = np.zeros_like(agi)
+    high = np.flatnonzero(amti > by_status(law.amt_phaseout_start, status))
+    amt = np.zeros_like(agi)
+    if high.size:
+        # Only those paths: in a projection a few rich paths would otherwise cost every path.
+        sub_status = status if np.ndim(status) == 0 else np.asarray(status)[high]
+        tentative = tentative_minimum_tax(
+            law, sub_status, amti[high], plain[high], preferred_all[high]
+        )
+        scale_high = np.broadcast_to(index, agi.shape)[high]
+        amt[high] = np.maximum(tentative - income_tax[high], 0.0) * scale_high
     income_tax = income_tax * index
     plain_tax = np.minimum(regular_plain * index, income_tax)
 

@@ -49,6 +49,7 @@ def solve_grossup(
     cap: FloatArray | None = None,
     guess: FloatArray | None = None,
     base: FloatArray | None = None,
+    restrict: Callable[[IntArray], Callable[[FloatArray], FloatArray]] | None = None,
     tolerance: float = TOLERANCE,
     max_iterations: int = MAX_ITERATIONS,
 ) -> GrossUp:
@@ -65,6 +66,8 @@ def solve_grossup(
     """
     need = np.maximum(np.asarray(need, dtype=np.float64), 0.0)
     # `base` (tax_at at a zero draw) saves an evaluation when the caller has it already.
+    # `restrict(rows)` returns tax_at for those paths alone: once most paths have converged,
+    # each step evaluates only the others (most converge at the first, warm-started, draw).
     base = tax_at(np.zeros_like(need)) if base is None else base
 
     def excess(draw: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -93,8 +96,16 @@ def solve_grossup(
         fallback = np.where(bounded, 0.5 * (lo + hi), lo + 2.0 * np.maximum(-flo, 1.0))
         x2 = np.minimum(np.where(inside, step, fallback), limit)
         x2 = np.where(done, x1, x2)
-        f2, d2 = excess(x2)
-        f2, d2 = np.where(done, f1, f2), np.where(done, delta, d2)
+        active = np.flatnonzero(~done)
+        if restrict is not None and 2 * active.size < need.size:
+            d_active = restrict(active)(x2[active]) - base[active]
+            d2 = delta.copy()
+            d2[active] = d_active
+            f2 = f1.copy()
+            f2[active] = x2[active] - d_active - need[active]
+        else:
+            f2, d2 = excess(x2)
+            f2, d2 = np.where(done, f1, f2), np.where(done, delta, d2)
         iterations += ~done
         below, above = f2 <= 0.0, f2 >= 0.0
         lo, flo = np.where(below & (x2 > lo), x2, lo), np.where(below & (x2 > lo), f2, flo)

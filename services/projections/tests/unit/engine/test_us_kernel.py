@@ -309,3 +309,77 @@ def test_the_gross_up_meets_spending_to_under_a_dollar_on_every_path() -> None:
         assert gap.max() < 1.0, t
     assert output.grossup is not None
     assert output.grossup[0] <= 12
+
+
+def test_after_a_death_the_survivor_takes_the_rmds_at_their_own_age() -> None:
+    # Spousal rollover: the IRA of the first person (80, born 1946: RMDs since 72) passes at
+    # their death (life expectancy 82: not alive from row 2) to the partner (70 now, born
+    # 1956: RMDs from 73), who is 72 in row 2 — no RMD — and 73 in row 3. Periods: 80 → 20.2,
+    # 81 → 19.4, 73 → 26.5 (Uniform Lifetime Table).
+    plan = {
+        "profile": {
+            "current_age": 80,
+            "retirement_age": 65,
+            "life_expectancy": 82,
+            "filing_status": "married_joint",
+            "partner": {"current_age": 70, "retirement_age": 65, "life_expectancy": 95},
+        },
+        "assets": [_ira("1000000.00")],
+        "assumptions": dict(ZERO),
+    }
+    rows = _rows(plan, date(2026, 6, 1))
+    first = 1_000_000 / 20.2
+    second = (1_000_000 - first) / 19.4
+    left = 1_000_000 - first - second
+    assert [r["rmd"] for r in rows[:4]] == pytest.approx(
+        [first, second, 0.0, left / 26.5], abs=0.01
+    )
+
+
+@pytest.mark.parametrize(
+    ("currency", "regime"), [(None, "us"), ("USD", "us"), ("EUR", "flat"), ("GBP", "flat")]
+)
+def test_a_null_regime_is_us_for_dollars_and_flat_otherwise(
+    currency: str | None, regime: str
+) -> None:
+    plan = _plan(assets=[_ira("1000.00")])
+    del plan["assumptions"]["tax"]
+    plan["profile"]["currency"] = currency
+    result = run_projection(plan, today=IN_2027)
+    assert result["tax_law"]["regime"] == regime
+    assert (result["detail"] is None) is (regime == "flat")
+
+
+def test_a_law_year_that_is_not_shipped_is_refused() -> None:
+    plan = _plan(assets=[_ira("1000.00")], tax={"regime": "us", "year": 2019})
+    with pytest.raises(ValueError, match=r"tax\.year 2019"):
+        run_projection(plan, today=IN_2027)
+
+
+@pytest.mark.parametrize("field", ["from_age", "to_age", "up_to_bracket"])
+def test_a_roth_conversion_refuses_booleans(field: str) -> None:
+    conversion: dict[str, Any] = {"up_to_bracket": 0.12, "from_age": 60, "to_age": 70}
+    conversion[field] = False
+    plan = _plan(assets=[_ira("1000.00")], roth_conversion=conversion)
+    with pytest.raises(ValueError, match="not true or false"):
+        run_projection(plan, today=IN_2027)
+
+
+def test_a_conversions_tax_comes_from_cash_whatever_the_order() -> None:
+    # Proportional order, no spending: the only draw is the conversion's tax (5,800, as in
+    # the 12 % test above), and it comes from cash, not pro rata from the IRA and the Roth.
+    plan = _plan(
+        assets=[
+            {"name": "cash", "kind": "cash", "balance": "100000.00"},
+            _ira("1000000.00"),
+            {"name": "roth", "kind": "tax_free", "balance": "100000.00", "stock_allocation": 0.0},
+        ],
+        roth_conversion={"up_to_bracket": 0.12, "from_age": 67, "to_age": 67},
+        withdrawal_order="proportional",
+    )
+    row = _rows(plan, IN_2027)[0]
+    assert row["roth_conversion"] == pytest.approx(74_550.0, abs=0.02)
+    assert row["taxes"]["federal"] == pytest.approx(5_800.0, abs=0.01)
+    assert row["withdrawals"] == pytest.approx(
+        {"cash": 5_800.0, "taxable": 0.0, "tax_deferred": 0.0, "tax_free": 0.0}, abs=0.01
+    )
