@@ -15,8 +15,8 @@ from nestegg_common.problems import Handler
 LEDGER_COLLECTIONS = ("assets", "debts", "incomes", "expenses")
 PROJECTION = f"{PUBLIC_PREFIX}/projections/{{projection_id}}"
 SCENARIO = f"{PROJECTION}/scenarios/{{scenario_id}}"
-# The compute routes (DESIGN §4): optimize joins them when the service has it.
-COMPUTE_ACTIONS = ("run", "compare", "solve")
+# The compute routes (DESIGN §4).
+COMPUTE_ACTIONS = ("run", "compare", "solve", "optimize")
 
 
 def setup_routes(
@@ -31,7 +31,7 @@ def setup_routes(
 ) -> None:
     """Register the public routes; nothing else (in particular no `/internal/`) is reachable.
 
-    Run, compare and solve may take the service's whole compute budget: they are given
+    Run, compare, solve and optimize may take the service's whole compute budget: they are given
     `compute_timeout_s` (GatewaySettings.compute_timeout_s), the other routes the usual timeout,
     and a client leaving them cancels the forwarded request.
     """

@@ -25,7 +25,7 @@ class GatewaySettings(CommonSettings):
     # Empty (default): no CORS at all.
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     # The projections service's budget per computation: the same NESTEGG_COMPUTE_BUDGET_S it
-    # reads, so the two cannot disagree. Run, compare and solve are given the budget plus
+    # reads, so the two cannot disagree. Run, compare, solve and optimize get the budget plus
     # this margin (for the request's way in and out); every other route upstream_timeout_s.
     compute_budget_s: float = Field(30.0, gt=0, le=3600)
     gateway_compute_margin_s: float = Field(10.0, ge=1, le=600)
@@ -52,7 +52,7 @@ class GatewaySettings(CommonSettings):
 
     @property
     def compute_timeout_s(self) -> float:
-        """Return how long run, compare and solve may take: the budget plus the margin."""
+        """Return how long the compute routes may take: the budget plus the margin."""
         return self.compute_budget_s + self.gateway_compute_margin_s
 
     @property

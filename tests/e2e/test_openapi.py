@@ -272,7 +272,7 @@ def test_the_docs_page_is_html_that_refers_to_no_other_host(
             assert f'id="op-{operation["operationId"]}"' in page.text, path
 
 
-def test_runs_comparisons_solves_and_aggregates_of_a_plannable_user_answer_as_documented(
+def test_runs_comparisons_solves_optimizations_and_aggregates_answer_as_documented(
     cluster: Cluster, http: httpx.Client, document: dict[str, Any], access_token: str
 ) -> None:
     """The sample calls above stop at 422 (no birth date); here every 200 body is checked too."""
@@ -295,6 +295,14 @@ def test_runs_comparisons_solves_and_aggregates_of_a_plannable_user_answer_as_do
     assert call("post", "/assets", "/assets", asset).status_code == 201
     expense = {"name": "Living", "category": "home", "amount": "2000.00", "frequency": "monthly"}
     assert call("post", "/expenses", "/expenses", expense).status_code == 201
+    benefit = {
+        "name": "Social Security",
+        "kind": "social_security",
+        "amount": "1800.00",
+        "frequency": "monthly",
+        "start_age": 67,
+    }
+    assert call("post", "/incomes", "/incomes", benefit).status_code == 201
     projection = call(
         "post", "/projections", "/projections", {"name": "Plan", "assumptions": {"paths": 200}}
     )
@@ -332,6 +340,13 @@ def test_runs_comparisons_solves_and_aggregates_of_a_plannable_user_answer_as_do
             {"target": target, "success_rate": 0.8},
         )
         assert solved.status_code == 200 and solved.json()["target"] == target
+    optimized = call(
+        "post",
+        "/projections/{projection_id}/optimize",
+        f"/projections/{pid}/optimize",
+        {"decision": "claiming_ages", "objective": "success_rate"},
+    )
+    assert optimized.status_code == 200 and len(optimized.json()["candidates"]) == 9
     dashboard = call("get", "/dashboard", "/dashboard")
     assert dashboard.json()["latest_run"]["projection_id"] == pid
     export = call("get", "/me/export", "/me/export")

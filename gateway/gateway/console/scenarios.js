@@ -149,13 +149,12 @@ export class ScenariosView {
     this.progress.start(`Comparing “${projection.name}” with ${this.scenarios.length} scenario(s)…`);
     try {
       const api = this.ctx.api;
+      // One computation: the comparison carries each run's medians, so no run is fetched.
       const comparison = (await api.send("POST", `/projections/${projection.id}/compare`)).data;
-      // The compared runs are stored, so these answer from the store: the medians to overlay.
-      const series = [];
-      for (const run of comparison.runs) {
-        const result = (await api.send("POST", `/projections/${projection.id}/run`, { body: { scenario_id: run.scenario_id } })).data;
-        series.push({ name: run.scenario_id ? run.name : `${run.name} (baseline)`, points: result.years.map((y) => [y.age, y.portfolio_real.p50]) });
-      }
+      const series = comparison.runs.map((run) => ({
+        name: run.scenario_id ? run.name : `${run.name} (baseline)`,
+        points: run.median_portfolio_real.map((p) => [p.age, p.value]),
+      }));
       this.render(comparison, series);
       this.output.dataset.projection = projection.id;
       announce("Comparison ready.", "success");

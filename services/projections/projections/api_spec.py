@@ -6,6 +6,7 @@ from nestegg_common.openapi import Operation, Reply, fragment_handler, page_mode
 from nestegg_common.pagination import PageQuery
 from projections.models import (
     Comparison,
+    OptimizeRequest,
     ProjectionIn,
     ProjectionOut,
     RunRequest,
@@ -13,7 +14,7 @@ from projections.models import (
     ScenarioOut,
     SolveRequest,
 )
-from projections.result_models import RunResult, SolveAnswer
+from projections.result_models import OptimizeAnswer, RunResult, SolveAnswer
 
 PREFIX = "/api/v1"
 TAGS = {
@@ -231,7 +232,7 @@ def scenario_operations() -> list[Operation]:
 
 
 def compute_operations() -> list[Operation]:
-    """List run, compare and solve."""
+    """List run, compare, solve and optimize."""
     return [
         Operation(
             "post",
@@ -255,7 +256,12 @@ def compute_operations() -> list[Operation]:
             "Run the baseline and every scenario and put their summaries side by side",
             _TAGS,
             {200: Reply("The baseline first, then each scenario.", Comparison)},
-            description=f"No body. {_CACHING}",
+            description="No body. One computation whatever the number of scenarios (one of "
+            "the user's per-minute computations, one compute budget, cancelled as a whole): "
+            "every plan not already stored is evaluated in one engine call, on return paths "
+            "drawn once per `returns_group` (a scenario that changes mode, paths, seed, return "
+            "or inflation assumptions, longevity, or the plan's length gets paths of its own). "
+            f"Each result is stored as a run of its own. {_CACHING}",
             path_params=_PROJECTION_ID,
             errors={
                 **_COMPUTE_ERRORS,
@@ -277,6 +283,29 @@ def compute_operations() -> list[Operation]:
             errors={
                 **_COMPUTE_ERRORS,
                 404: "No such projection or scenario for this user, or the account is gone.",
+            },
+        ),
+        Operation(
+            "post",
+            f"{PROJECTION}/optimize",
+            "optimizeDecision",
+            "Rank every candidate of a decision (claiming ages, Roth conversions)",
+            _TAGS,
+            {200: Reply("Every candidate ranked, the best and its margin.", OptimizeAnswer)},
+            description="Every candidate is evaluated on the same return paths and lifespans "
+            "(those of a run of the same plan), in one computation: one of the user's "
+            "per-minute computations and one compute budget. Not stored. A candidate replaces "
+            "the decision's inputs of the plan (the claiming age of each `social_security` "
+            "income; `assumptions.roth_conversion`).",
+            request=OptimizeRequest,
+            path_params=_PROJECTION_ID,
+            errors={
+                **_COMPUTE_ERRORS,
+                404: "No such projection or scenario for this user, or the account is gone.",
+                422: str(_COMPUTE_ERRORS[422])
+                + " Or the plan has nothing to decide (`errors` names `decision`: no "
+                "`social_security` income still to claim at 70 or younger; for Roth "
+                "conversions, no tax_deferred account or a `flat` tax regime).",
             },
         ),
     ]

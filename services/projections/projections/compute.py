@@ -14,16 +14,19 @@ from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from nestegg_common.errors import ServiceUnavailable, TooManyRequests, ValidationFailed
 from projections.engine import run_projection, solve
+from projections.engine.compare import compare_plans
 from projections.engine.household import plan_rows
+from projections.engine.optimize import NoCandidates, optimize
 from projections.engine.plan import Plan
 from projections.metrics import RunMetrics
 from projections.workers import PoolClosed, WorkerDied, WorkerOutOfMemory, WorkerPool
 
 _LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
 # When every place is taken, places free up as computations end: a few seconds, not the budget.
 FULL_RETRY_AFTER_S = 5
 
@@ -50,6 +53,40 @@ def _solve(
             today=today,
             historical_path=historical_path,
         )
+    except ValueError as err:
+        raise EngineRejected(str(err)) from None
+
+
+def _compare(
+    plans: list[dict[str, Any]], today: date, historical_path: str | None
+) -> list[dict[str, Any]]:
+    try:
+        return compare_plans(plans, today=today, historical_path=historical_path)
+    except ValueError as err:
+        raise EngineRejected(str(err)) from None
+
+
+class NothingToDecide(Exception):
+    """The plan offers no candidate for the decision; carries the engine's reason."""
+
+
+def _optimize(
+    plan: dict[str, Any],
+    decision: str,
+    objective: str,
+    today: date,
+    historical_path: str | None,
+) -> dict[str, Any]:
+    try:
+        return optimize(
+            plan,
+            decision=decision,  # type: ignore[arg-type]  # validated by OptimizeRequest
+            objective=objective,  # type: ignore[arg-type]
+            today=today,
+            historical_path=historical_path,
+        )
+    except NoCandidates as err:
+        raise NothingToDecide(str(err)) from None
     except ValueError as err:
         raise EngineRejected(str(err)) from None
 
@@ -192,7 +229,7 @@ class Engine:
                 ],
             )
 
-    async def run(self, function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run an engine function in a worker; its failures become problems."""
         try:
             return await self._workers.run(function, *args)
@@ -243,4 +280,19 @@ class Computation:
         self._admit(plan, today)
         return await self._engine.run(
             _solve, plan, target, success_rate, today, self._engine.historical_path
+        )
+
+    async def compare(self, plans: list[dict[str, Any]], *, today: date) -> list[dict[str, Any]]:
+        """Return the results of several plans from one worker job, on shared return paths."""
+        for plan in plans:  # each plan is held alone (its output is dropped before the next)
+            self._admit(plan, today)
+        return await self._engine.run(_compare, plans, today, self._engine.historical_path)
+
+    async def optimize(
+        self, plan: dict[str, Any], *, decision: str, objective: str, today: date
+    ) -> dict[str, Any]:
+        """Return the engine's ranking of a decision's candidates for a plan."""
+        self._admit(plan, today)
+        return await self._engine.run(
+            _optimize, plan, decision, objective, today, self._engine.historical_path
         )

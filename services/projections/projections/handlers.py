@@ -18,7 +18,14 @@ from nestegg_common.idempotency import create_once
 from nestegg_common.pagination import CursorCodec, PageQuery
 from projections import runs, usecases
 from projections.historical_range import available_series, check_historical_range
-from projections.models import CompareRequest, ProjectionIn, RunRequest, ScenarioIn, SolveRequest
+from projections.models import (
+    CompareRequest,
+    OptimizeRequest,
+    ProjectionIn,
+    RunRequest,
+    ScenarioIn,
+    SolveRequest,
+)
 from projections.runs import Projections
 
 
@@ -228,6 +235,18 @@ async def solve_target(request: web.Request) -> web.StreamResponse:
     answer = await unless_disconnected(
         request,
         runs.solve(
+            request.app[PROJECTIONS], user_id=current_user_id(request), projection_id=pid, body=body
+        ),
+    )
+    return json_response(answer)
+
+
+async def optimize_decision(request: web.Request) -> web.StreamResponse:
+    """Rank every candidate of a decision (claiming ages, Roth conversions) on shared paths."""
+    pid, body = projection_id(request), await read_body_model(request, OptimizeRequest)
+    answer = await unless_disconnected(
+        request,
+        runs.optimize(
             request.app[PROJECTIONS], user_id=current_user_id(request), projection_id=pid, body=body
         ),
     )

@@ -23,7 +23,7 @@ class RunMetrics:
         )
         self.cache_misses = Counter(
             "nestegg_projection_cache_misses",
-            "Runs the engine had to compute.",
+            "Computations the engine had to do (a compare of any number of plans is one).",
             registry=registry,
         )
         self.run_duration = Histogram(

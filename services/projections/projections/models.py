@@ -259,6 +259,32 @@ class CompareRequest(Strict):
     """Compare takes no options yet: it runs the baseline and every scenario."""
 
 
+class OptimizeRequest(Strict):
+    """Which decision to optimise, by which objective, for the baseline or a scenario."""
+
+    model_config = _examples(
+        {"decision": "claiming_ages", "objective": "success_rate"},
+        {"decision": "roth_conversions", "objective": "median_estate_real", "scenario_id": None},
+    )
+
+    decision: Literal["claiming_ages", "roth_conversions"] = Field(
+        description="`claiming_ages`: each person with a `social_security` income claims at "
+        "every whole age from 62 (or their age today) to 70 — 9 candidates for one person, 81 "
+        "pairs for a couple. `roth_conversions`: no conversion, and conversions up to the top "
+        "of each bracket (10 % to 35 %) from the first person's retirement to each end age "
+        "before their required minimum distributions start."
+    )
+    objective: Literal["success_rate", "median_estate_real"] = Field(
+        description="What ranks the candidates: `success_rate` (the share of paths that never "
+        "fail) or `median_estate_real` (the median liquid portfolio, in today's money, when "
+        "the last person dies). Ties are broken by the other objective, then by the "
+        "candidates' order."
+    )
+    scenario_id: uuid.UUID | None = Field(
+        None, description="Optimise with this scenario applied; null or omitted = the baseline."
+    )
+
+
 class SolveRequest(Strict):
     """What to solve for, and the success rate to reach."""
 
@@ -292,6 +318,16 @@ class RunSummary(BaseModel):
     )
 
 
+class MedianPoint(BaseModel):
+    """One year of a run's median path, for a chart."""
+
+    age: int = Field(description="The user's age in that year (whole years).")
+    value: float = Field(
+        description="The median liquid portfolio at the start of that year, in today's money "
+        "(the run's `years[].portfolio_real.p50`)."
+    )
+
+
 class ComparedRun(BaseModel):
     """One column of a comparison."""
 
@@ -299,9 +335,21 @@ class ComparedRun(BaseModel):
     name: str = Field(description="The projection's name for the baseline, else the scenario's.")
     run_id: uuid.UUID = Field(description="The stored run these figures come from.")
     inputs_hash: str = Field(description=INPUTS_HASH)
+    returns_group: int = Field(
+        0,
+        description="Runs with the same number were computed on the very same return paths "
+        "and lifespans (0 = the baseline's). A scenario that changes what the paths depend on "
+        "(mode, paths, seed, return or inflation assumptions, longevity, or the plan's length "
+        "through a life expectancy) gets paths of its own, drawn from the same seed.",
+    )
     summary: RunSummary = Field(description="The run's headline figures.")
     difference: RunSummary | None = Field(
         None, description="This run minus the baseline, field by field; null for the baseline."
+    )
+    median_portfolio_real: list[MedianPoint] = Field(
+        default_factory=list,
+        description="The median liquid portfolio in today's money, year by year: what a chart "
+        "of the comparison needs, without fetching each run.",
     )
 
 

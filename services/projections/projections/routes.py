@@ -27,6 +27,7 @@ def setup_routes(app: web.Application) -> None:
             web.post(P + "/run", handlers.run_projection),
             web.post(P + "/compare", handlers.compare_scenarios),
             web.post(P + "/solve", handlers.solve_target),
+            web.post(P + "/optimize", handlers.optimize_decision),
             web.get("/internal/users/{user_id}/latest-run", handlers.get_latest_run),
             web.get("/internal/users/{user_id}/export", handlers.export_user),
             web.post("/internal/events", handlers.receive_event),

@@ -1,4 +1,4 @@
-"""Run, compare and solve: fetch the user's data, build plans, reuse or compute results."""
+"""Run, compare, solve and optimize: fetch the user's data, build plans, reuse or compute."""
 
 from __future__ import annotations
 
@@ -16,12 +16,26 @@ from nestegg_common.errors import NotFound, ValidationFailed
 from nestegg_common.events import Event, apply_once
 from nestegg_common.values import json_timestamp
 from projections import repository
-from projections.compute import Computation, Engine, UserLimiter
+from projections.compute import (
+    Computation,
+    Engine,
+    NothingToDecide,
+    UserLimiter,
+)
 from projections.engine import expected_inputs_hash, load_historical
+from projections.engine.compare import returns_key
+from projections.engine.plan import Plan
 from projections.hash_memo import InputsHashMemo
 from projections.historical_range import check_historical_range
 from projections.metrics import RunMetrics
-from projections.models import ComparedRun, Comparison, Overrides, SolveRequest
+from projections.models import (
+    ComparedRun,
+    Comparison,
+    MedianPoint,
+    OptimizeRequest,
+    Overrides,
+    SolveRequest,
+)
 from projections.planning import build_plan, difference, projection_seed, summarise_result
 from projections.upstream import Upstreams
 
@@ -49,6 +63,7 @@ class PlannedRun:
     name: str
     plan: dict[str, Any]
     inputs_hash: str
+    returns_key: str = ""  # engine.compare.returns_key: equal keys share return paths
 
 
 def _inputs_hash(ctx: Projections, plan: dict[str, Any], today: date) -> str:
@@ -105,18 +120,16 @@ async def _plans(
             today=today,
         )
         name = projection["name"] if sid is None else scenarios[sid]["name"]
-        planned.append(PlannedRun(sid, name, plan, _inputs_hash(ctx, plan, today)))
+        inputs_hash = _inputs_hash(ctx, plan, today)  # refuses (422) a plan it cannot hash
+        key = returns_key(Plan.model_validate(plan), today)
+        planned.append(PlannedRun(sid, name, plan, inputs_hash, key))
     return planned
 
 
-async def _result_of(
-    ctx: Projections,
-    computation: Computation,
-    user_id: uuid.UUID,
-    projection_id: uuid.UUID,
-    run: PlannedRun,
-) -> tuple[asyncpg.Record, bool]:
-    """Return the stored run of these inputs, computing and storing it first if there is none."""
+async def _stored(
+    ctx: Projections, user_id: uuid.UUID, projection_id: uuid.UUID, run: PlannedRun
+) -> asyncpg.Record | None:
+    """Return the stored run of these inputs, if there is one."""
     async with ctx.pool.acquire() as conn:
         stored = await repository.find_run(
             conn,
@@ -127,9 +140,17 @@ async def _result_of(
         )
     if stored is not None:
         ctx.metrics.cache_hits.inc()
-        return stored, True
-    with ctx.metrics.computing():
-        result = await computation.project(run.plan, today=date.today())
+    return stored
+
+
+async def _store(
+    ctx: Projections,
+    user_id: uuid.UUID,
+    projection_id: uuid.UUID,
+    run: PlannedRun,
+    result: dict[str, Any],
+) -> asyncpg.Record:
+    """Store a computed result (or find the same inputs stored meanwhile) and return its row."""
     if result["inputs_hash"] != run.inputs_hash:  # the date turned over mid-request, say
         _LOGGER.warning("inputs hash changed during a run; storing under the engine's hash")
     async with ctx.pool.acquire() as conn, conn.transaction():
@@ -159,7 +180,23 @@ async def _result_of(
                 inputs_hash=result["inputs_hash"],
             )
     assert row is not None
-    return row, False
+    return row
+
+
+async def _result_of(
+    ctx: Projections,
+    computation: Computation,
+    user_id: uuid.UUID,
+    projection_id: uuid.UUID,
+    run: PlannedRun,
+) -> tuple[asyncpg.Record, bool]:
+    """Return the stored run of these inputs, computing and storing it first if there is none."""
+    stored = await _stored(ctx, user_id, projection_id, run)
+    if stored is not None:
+        return stored, True
+    with ctx.metrics.computing():
+        result = await computation.project(run.plan, today=date.today())
+    return await _store(ctx, user_id, projection_id, run, result), False
 
 
 def run_out(row: asyncpg.Record, *, cached: bool) -> dict[str, Any]:
@@ -186,7 +223,13 @@ async def run_projection(
 
 
 async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.UUID) -> Comparison:
-    """Run the baseline and every scenario and put their summaries side by side."""
+    """Run the baseline and every scenario on shared paths and put their summaries side by side.
+
+    One computation whatever the number of scenarios: one slot of the user's, one place in the
+    engine, one budget and one worker job, which evaluates every plan not already stored on
+    return matrices prepared once per returns key (engine/compare.py); cancelling it (budget
+    spent, client gone) cancels the whole compare, and nothing of it is stored.
+    """
     async with ctx.limiter.slot(user_id), ctx.engine.budget() as computation:
         async with ctx.pool.acquire() as conn:
             scenarios = await repository.list_all_scenarios(
@@ -194,13 +237,24 @@ async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.U
             )
             ids: list[uuid.UUID | None] = [None, *(s["id"] for s in scenarios)]
             planned = await _plans(ctx, conn, user_id, projection_id, ids)
-        columns = []
-        for run in planned:
-            row, _ = await _result_of(ctx, computation, user_id, projection_id, run)
-            summary = summarise_result(
-                row["result"], retirement_age=run.plan["profile"]["retirement_age"]
-            )
-            columns.append((run, row, summary))
+        rows = [await _stored(ctx, user_id, projection_id, run) for run in planned]
+        missing = [i for i, row in enumerate(rows) if row is None]
+        if missing:
+            with ctx.metrics.computing():
+                results = await computation.compare(
+                    [planned[i].plan for i in missing], today=date.today()
+                )
+            for i, result in zip(missing, results, strict=True):
+                rows[i] = await _store(ctx, user_id, projection_id, planned[i], result)
+    # Runs with equal keys were (or would have been) computed on the same return paths.
+    groups = {key: n for n, key in enumerate(dict.fromkeys(run.returns_key for run in planned))}
+    columns = []
+    for run, row in zip(planned, rows, strict=True):
+        assert row is not None
+        summary = summarise_result(
+            row["result"], retirement_age=run.plan["profile"]["retirement_age"]
+        )
+        columns.append((run, row, summary))
     baseline = columns[0][2]
     return Comparison(
         projection_id=projection_id,
@@ -210,8 +264,13 @@ async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.U
                 name=run.name,
                 run_id=row["id"],
                 inputs_hash=run.inputs_hash,
+                returns_group=groups[run.returns_key],
                 summary=summary,
                 difference=None if run.scenario_id is None else difference(summary, baseline),
+                median_portfolio_real=[
+                    MedianPoint(age=year["age"], value=year["portfolio_real"]["p50"])
+                    for year in row["result"]["years"]
+                ],
             )
             for run, row, summary in columns
         ],
@@ -228,6 +287,29 @@ async def solve(
         answer = await computation.solve(
             planned.plan, target=body.target, success_rate=body.success_rate, today=date.today()
         )
+    return {
+        "projection_id": str(projection_id),
+        "scenario_id": body.scenario_id and str(body.scenario_id),
+        **answer,
+    }
+
+
+async def optimize(
+    ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.UUID, body: OptimizeRequest
+) -> dict[str, Any]:
+    """Rank every candidate of a decision on the plan's paths (one computation, not stored)."""
+    async with ctx.limiter.slot(user_id), ctx.engine.budget() as computation:
+        async with ctx.pool.acquire() as conn:
+            (planned,) = await _plans(ctx, conn, user_id, projection_id, [body.scenario_id])
+        try:
+            answer = await computation.optimize(
+                planned.plan, decision=body.decision, objective=body.objective, today=date.today()
+            )
+        except NothingToDecide as err:
+            raise ValidationFailed(
+                f"This plan has nothing to decide for `{body.decision}`: {err}.",
+                errors=[{"field": "decision", "message": str(err), "type": "no_candidates"}],
+            ) from err
     return {
         "projection_id": str(projection_id),
         "scenario_id": body.scenario_id and str(body.scenario_id),

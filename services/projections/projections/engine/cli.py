@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from .api import run_projection
 from .bench import format_table, run_bench
+from .bench_decisions import format_decisions, run_decision_bench
 from .solve import solve
 
 
@@ -46,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeat", type=int, default=7)
     bench.add_argument("--historical-data")
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    decisions = sub.add_parser(
+        "bench-decisions", help="time compare (baseline + 5 scenarios) and optimize (81 pairs)"
+    )
+    decisions.add_argument("--paths", type=int, default=10_000)
+    decisions.add_argument("--repeat", type=int, default=5)
+    decisions.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
 
 
@@ -65,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 today=args.today,
                 historical_path=args.historical_data,
             )
+        elif args.command == "bench-decisions":
+            rows = run_decision_bench(paths=args.paths, repeat=args.repeat)
+            print(json.dumps(rows, indent=2) if args.json else format_decisions(rows))
+            return 0
         else:
             rows = run_bench(
                 paths=args.paths, repeat=args.repeat, historical_path=args.historical_data

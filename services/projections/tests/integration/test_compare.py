@@ -128,3 +128,31 @@ async def test_a_compare_that_fails_upstream_stores_nothing(api, planner, upstre
     await api.problem(response, 502)
     upstream.down.discard(planner.id)
     assert await api.count("runs", planner.id) == 0
+
+
+async def test_the_compared_figures_are_those_of_separate_runs(api, new_user, upstream) -> None:
+    me = new_user()
+    upstream.person(
+        me.id,
+        age=50,
+        retire_at=60,
+        plan_to=90,
+        assets=[asset(800_000, stock_allocation=0.6)],
+        expenses=[expense(45_000, indexed=True)],
+    )
+    projection = await api.create_projection(me, "Base", paths=300, seed=11)
+    pid = projection["id"]
+    later = await api.create_scenario(me, pid, "Later", retirement_age=63)
+    response = await api.post(me, f"/projections/{pid}/compare")
+    runs = (await response.json())["runs"]
+    # Delete the stored runs: the runs below compute afresh, one by one.
+    await api.pool.execute("DELETE FROM runs WHERE user_id = $1", me.id)
+    upstream_runs = [await api.run(me, pid), await api.run(me, pid, later["id"])]
+    for column, run in zip(runs, upstream_runs, strict=True):
+        assert run["cached"] is False
+        assert column["inputs_hash"] == run["inputs_hash"]
+        assert column["summary"]["success_rate"] == run["success_rate"]
+        assert column["summary"]["median_portfolio_at_end"] == run["years"][-1]["portfolio"]["p50"]
+        assert column["median_portfolio_real"] == [
+            {"age": y["age"], "value": y["portfolio_real"]["p50"]} for y in run["years"]
+        ]

@@ -16,7 +16,7 @@ from nestegg_common.testing.services import ServerAsDeployed
 from projections.app import create_app
 from projections.handlers import PROJECTIONS
 
-from .helpers import DETERMINISTIC, asset, expense
+from .helpers import DETERMINISTIC, asset, expense, income
 
 BUDGET_S = 1.0
 # 100,000 paths × 60 years (the most allowed): a solve needs 3 s of CPU or more.
@@ -163,3 +163,36 @@ async def test_paths_times_years_past_the_bound_is_a_422_naming_paths(
         assert [e["field"] for e in body["errors"]] == ["assumptions.paths"], path
         assert "at most 60000 paths" in body["detail"]
     assert await api.count("runs", me.id) == 0
+
+
+@pytest.mark.parametrize("action", ["compare", "optimize"])
+async def test_a_compare_or_optimize_past_its_budget_is_a_503_stopped_as_a_whole(
+    api, new_user, upstream, engine, action
+) -> None:
+    me = new_user()
+    upstream.person(
+        me.id,
+        age=35,
+        retire_at=65,
+        plan_to=95,
+        assets=[asset(5_000_000)],
+        expenses=[expense(40_000)],
+        incomes=[income(2_000, kind="social_security", start_age=67)],
+    )
+    heavy = await api.create_projection(me, "Heavy", **HEAVY)
+    for age in (60, 62):
+        await api.create_scenario(me, heavy["id"], f"Retire at {age}", retirement_age=age)
+    body = (
+        {"decision": "claiming_ages", "objective": "success_rate"} if action == "optimize" else {}
+    )
+    started = time.monotonic()
+    answer = asyncio.ensure_future(api.post(me, f"/projections/{heavy['id']}/{action}", body))
+    busy = await busy_worker(engine)
+    problem = await api.problem(await answer, 503)
+    assert "budget of 1 s" in problem["detail"]
+    # The one worker job computing every plan (or candidate) is killed: nothing goes on.
+    stopped_after = await asyncio.to_thread(seconds_until_idle, [busy], since=started + BUDGET_S)
+    assert stopped_after < 1.0, stopped_after
+    assert not running(busy)
+    assert engine.admitted == 0
+    assert await api.count("runs", me.id) == 0  # a compare stopped stores nothing

@@ -30,6 +30,10 @@ def computations(pid: str) -> dict[str, tuple[str, dict]]:
         "run": (f"/projections/{pid}/run", {}),
         "compare": (f"/projections/{pid}/compare", {}),
         "solve": (f"/projections/{pid}/solve", SOLVE),
+        "optimize": (
+            f"/projections/{pid}/optimize",
+            {"decision": "claiming_ages", "objective": "success_rate"},
+        ),
     }
 
 
@@ -39,7 +43,7 @@ async def assert_too_many(api, response) -> int:
     return int(response.headers["Retry-After"])
 
 
-@pytest.mark.parametrize("fourth", ["run", "compare", "solve"])
+@pytest.mark.parametrize("fourth", ["run", "compare", "solve", "optimize"])
 async def test_the_fourth_computation_within_a_minute_is_a_429_with_retry_after(
     api, planner, new_user, upstream, fourth
 ) -> None:

@@ -142,3 +142,16 @@ def test_the_command_line_benchmark_prints_every_strategy(capsys):
     couples = [row for row in rows if row["household"] == "couple"]
     assert {row["strategy"] for row in couples} == strategies
     assert {(row["paths"], row["years"]) for row in couples} == {(50, 65)}
+
+
+def test_the_command_line_times_compare_and_optimize(capsys):
+    assert main(["bench-decisions", "--paths", "50", "--repeat", "1", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["case"], r["household"], r["plans"]) for r in rows] == [
+        ("compare", "single", 6),
+        ("compare", "couple", 6),
+        ("compare", "couple us", 6),
+        ("optimize claiming_ages", "couple", 81),
+        ("optimize claiming_ages", "couple us", 81),
+    ]
+    assert all(r["ms"] > 0 and r["paths"] == 50 for r in rows)

@@ -1,0 +1,123 @@
+"""Time compare and optimize (issue 17, Speed): `nestegg-engine bench-decisions`.
+
+Compare: the baseline and 5 scenarios at 10,000 paths in one call (compare.compare_plans)
+against one run of the baseline (run_projection) and against six separate runs (what a
+compare cost before). Optimize: the 81 claiming-age pairs of a couple on one core.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from .api import run_projection
+from .bench import BENCH_TODAY, _interleaved_median_ms, bench_plan, couple_plan, us_plan
+from .compare import compare_plans
+from .optimize import optimize
+
+Change = Callable[[dict[str, Any]], None]
+# Five scenarios people compare: retire earlier or later, spend more, another strategy, taxes.
+SCENARIOS: tuple[tuple[str, Change], ...] = (
+    ("retire 3 years earlier", lambda p: p["profile"].update(retirement_age=62)),
+    ("retire 2 years later", lambda p: p["profile"].update(retirement_age=67)),
+    (
+        "travel 5,000 a year",
+        lambda p: p["expenses"].append({"name": "travel", "amount": "5000.00"}),
+    ),
+    ("guardrails", lambda p: p["assumptions"].update(withdrawal_strategy="guardrails")),
+    ("flat tax 25 %", lambda p: p["assumptions"].update(income_tax_rate=0.25)),
+)
+
+
+def compare_case(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the baseline and its five scenarios."""
+    plans = [plan]
+    for _name, change in SCENARIOS:
+        scenario = copy.deepcopy(plan)
+        change(scenario)
+        plans.append(scenario)
+    return plans
+
+
+def run_decision_bench(*, paths: int = 10_000, repeat: int = 5) -> list[dict[str, Any]]:
+    """Time one run, the six-plan compare and six separate runs, and the 81-pair optimize.
+
+    Households: the single plan and the couple (flat regime, as the engine table), and the
+    couple under `us` taxes with Roth conversions (bench.us_plan).
+    """
+    cases = {
+        "single": bench_plan("monte_carlo", "needs", paths),
+        "couple": couple_plan("needs", paths),
+        "couple us": us_plan(paths),
+    }
+    actions: list[Callable[[], object]] = []
+    for plan in cases.values():
+        plans = compare_case(plan)
+
+        def one_run(plan: dict[str, Any] = plan) -> object:
+            return run_projection(plan, today=BENCH_TODAY)
+
+        def compared(plans: list[dict[str, Any]] = plans) -> object:
+            return compare_plans(plans, today=BENCH_TODAY)
+
+        def separately(plans: list[dict[str, Any]] = plans) -> object:
+            return [run_projection(p, today=BENCH_TODAY) for p in plans]
+
+        actions += [one_run, compared, separately]
+    couples = [name for name in cases if name.startswith("couple")]
+    for name in couples:
+
+        def optimized(plan: dict[str, Any] = cases[name]) -> object:
+            return optimize(
+                plan, decision="claiming_ages", objective="success_rate", today=BENCH_TODAY
+            )
+
+        actions.append(optimized)
+    medians = _interleaved_median_ms(actions, repeat)
+    rows: list[dict[str, Any]] = []
+    runs = {}
+    for i, household in enumerate(cases):
+        run_ms, compare_ms, separate_ms = medians[3 * i : 3 * i + 3]
+        runs[household] = run_ms
+        rows.append(
+            {
+                "case": "compare",
+                "household": household,
+                "paths": paths,
+                "plans": 1 + len(SCENARIOS),
+                "run_ms": round(run_ms, 1),
+                "ms": round(compare_ms, 1),
+                "separate_runs_ms": round(separate_ms, 1),
+                "times_one_run": round(compare_ms / run_ms, 2),
+            }
+        )
+    for name, optimize_ms in zip(couples, medians[3 * len(cases) :], strict=True):
+        rows.append(
+            {
+                "case": "optimize claiming_ages",
+                "household": name,
+                "paths": paths,
+                "plans": 81,
+                "run_ms": round(runs[name], 1),
+                "ms": round(optimize_ms, 1),
+                "separate_runs_ms": None,
+                "times_one_run": round(optimize_ms / runs[name], 2),
+            }
+        )
+    return rows
+
+
+def format_decisions(rows: list[dict[str, Any]]) -> str:
+    """Render the rows as a Markdown table."""
+    lines = [
+        "| case | household | paths | plans | one run ms | ms | separate runs ms | × one run |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        separate = "" if r["separate_runs_ms"] is None else r["separate_runs_ms"]
+        lines.append(
+            f"| {r['case']} | {r['household']} | {r['paths']:,} | {r['plans']} | {r['run_ms']} "
+            f"| {r['ms']} | {separate} | {r['times_one_run']} |"
+        )
+    return "\n".join(lines)
