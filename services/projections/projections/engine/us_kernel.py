@@ -15,14 +15,18 @@ import numpy as np
 
 from .kernel import (
     ANYONE,
+    DISCRETIONARY_INDEXED,
+    DISCRETIONARY_NOMINAL,
     BoolArray,
     FloatArray,
     KernelInputs,
     KernelOutput,
+    policy_period,
     sell_homes,
 )
 from .returns import ReturnPaths
-from .strategies import NEEDS, StrategyState, first_withdrawal, next_withdrawal
+from .spending import Outcome, Policy
+from .strategies import RESEARCH, StrategyState, first_withdrawal, next_withdrawal
 from .tax.federal import Ages
 from .tax.grossup import solve_grossup
 from .tax.irmaa import irmaa_surcharge
@@ -109,6 +113,9 @@ def simulate_us(
     failed = np.zeros(paths, dtype=np.bool_)
     depletion = np.full(paths, -1, dtype=np.int64)
     state: StrategyState | None = None
+    policy = Policy(strat, paths)
+    outcome = Outcome(n + 1, paths)
+    research = strat.name in RESEARCH
     last_return = np.zeros(paths)
     ratio = np.ones(paths)  # last year's draw ÷ need: the gross-up's warm start
     magi: list[FloatArray] = []  # AGI of each past row (IRMAA looks two years back)
@@ -233,8 +240,25 @@ def simulate_us(
             us.state_rate, at_zero.agi, at_zero.taxable_social_security
         )
 
-        if t < inputs.retirement_index or strat.name == NEEDS:
-            target = exp_nom + exp_idx * price
+        stated = exp_nom + exp_idx * price
+        stated_disc = flow[DISCRETIONARY_NOMINAL] + flow[DISCRETIONARY_INDEXED] * price
+        retired = t >= inputs.retirement_index
+        if not (retired and research):
+            # Income left for spending before any draw: after the taxes owed at a zero draw
+            # (an RMD counts toward a rule's draw, as it leaves the portfolio).
+            target, target_disc = policy.targets(
+                retired=retired,
+                total=stated,
+                discretionary=stated_disc,
+                available=income - tax0 - fixed,
+                obligations=obligations,
+                portfolio=port,
+                price=price,
+                years_left=n - t,
+                period=policy_period(inputs, t),
+            )
+            essential_target = target - target_disc
+            must_fund = essential_target
         else:
             if state is None:
                 state = first_withdrawal(strat, port, price)
@@ -252,6 +276,7 @@ def simulate_us(
             target = state.withdrawal + np.maximum(income - obligations - tax0 - fixed, 0.0)
             if someone is not None:
                 target = np.where(someone, target, 0.0)
+            essential_target, must_fund = stated - stated_disc, target
         need = target + obligations - income - rmd + tax0 + fixed
         save = np.maximum(-need, 0.0)
         need = np.maximum(need, 0.0)
@@ -320,10 +345,21 @@ def simulate_us(
         taxes = federal + state_due + fixed
         magi.append(agi)
 
-        newly = capped & ~failed
+        spent = income + rmd + draw - taxes - obligations - save
+        # A capped draw (assets exhausted) leaves part of the target unfunded: discretionary
+        # spending first, then essential spending (a failure; research modes: the rule's draw).
+        unfunded = np.where(capped, np.maximum(must_fund - spent, 0.0), 0.0)
+        short = outcome.record(
+            t,
+            spent=np.maximum(spent, 0.0),
+            essential_target=essential_target,
+            stated_discretionary=stated_disc,
+            unfunded=unfunded,
+            price=price,
+        )
+        newly = short & ~failed
         depletion[newly] = t
         failed |= newly
-        spent = income + rmd + draw - taxes - obligations - save
         income_out[t] = income
         withdrawals_out[t] = rmd + draw
         taxes_out[t] = taxes
@@ -352,6 +388,8 @@ def simulate_us(
                 ("payroll", payroll),
                 ("irmaa", irmaa),
                 ("spending", np.maximum(spent, 0.0)),
+                ("essential_spending", outcome.essential[t]),
+                ("discretionary_spending", outcome.discretionary[t]),
                 ("unfunded", np.maximum(-spent, 0.0)),
                 ("contributions", contributed),
                 ("debt_payments", obligations - contributed),
@@ -391,4 +429,5 @@ def simulate_us(
         conversions=conversions_out,
         grossup=(iterations[0], iterations[1], iterations[2]),
         record={name: np.stack(values) for name, values in rec.items()} if record else None,
+        outcome=outcome,
     )

@@ -1,0 +1,213 @@
+"""The spending policy (DESIGN §6.3): what each path spends in a year, for both tax regimes.
+
+Expenses are essential (the floor) or discretionary. Both kernels (kernel.py, us_kernel.py)
+ask `Policy.targets` for the year's spending target and record the outcome with `Outcome`, so
+every rule is written once:
+
+- `needs`: every stated expense is spent;
+- `guardrails`: Guyton & Klinger (2006) on the discretionary part only — a factor per path,
+  cut by `adjustment` when the current withdrawal rate is above initial × (1 + upper) (not in
+  the last 15 years), raised by it below initial × (1 − lower), never above 1 (the stated
+  amount); essential spending is never cut by the rule;
+- `vpw`, `floor_ceiling`, `rmd_based`: the rule sets the portfolio draw; spending is that draw
+  plus the income available after obligations and the taxes it owes, never below the
+  essential floor (a path whose assets cannot fund the floor fails).
+
+`fixed_real` and `fixed_percentage` are research modes with engine 1's arithmetic
+(strategies.py); the kernels keep their own branch for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from .strategies import (
+    FLOOR_CEILING,
+    GUARDRAILS,
+    NEEDS,
+    NO_CUT_FINAL_YEARS,
+    RMD_BASED,
+    RULE_DRAWS,
+    VPW,
+    StrategyParams,
+)
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+# Discretionary spending this far below the stated amount is rounding, not an adjustment.
+ADJUSTED_TOLERANCE = 1e-6
+
+
+def pmt_begin(rate: float, periods: int, present: FloatArray) -> FloatArray:
+    """Return the level payment at the start of each of `periods` years that spends `present`.
+
+    numpy-financial's pmt(rate, periods, -present, when="begin"): present × r ÷ ((1 + r) ×
+    (1 − (1 + r)^−n)); present ÷ n at r = 0.
+    """
+    if periods <= 0:
+        return present.copy()
+    if rate == 0.0:
+        return present / periods
+    growth = (1.0 + rate) ** -periods
+    return present * rate / ((1.0 + rate) * (1.0 - growth))
+
+
+def _rate(draw: FloatArray, portfolio: FloatArray) -> FloatArray:
+    out = np.full_like(draw, np.inf)
+    np.divide(draw, portfolio, out=out, where=portfolio > 0.0)
+    return out
+
+
+@dataclass
+class Policy:
+    """Carry each path's policy state from year to year (one instance per kernel run)."""
+
+    params: StrategyParams
+    paths: int
+    factor: FloatArray | None = None  # guardrails: discretionary spent ÷ stated
+    initial_rate: FloatArray | None = None
+    first_real: FloatArray | None = None  # floor_ceiling: the first year's draw, today's money
+
+    def targets(
+        self,
+        *,
+        retired: bool,
+        total: FloatArray,
+        discretionary: FloatArray,
+        available: FloatArray,
+        obligations: FloatArray,
+        portfolio: FloatArray,
+        price: FloatArray,
+        years_left: int,
+        period: FloatArray | float,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Return the year's spending target and its discretionary part.
+
+        `total` and `discretionary` are the stated expenses; `available` is the income left
+        for spending before any draw (after the taxes it owes); `period` the rmd_based
+        divisor. The essential target is always total − discretionary of the stated amounts.
+        """
+        name = self.params.name
+        if not retired or name == NEEDS:
+            return total, discretionary
+        essential = total - discretionary
+        if name == GUARDRAILS:
+            return self._guardrails(
+                essential, discretionary, available, obligations, portfolio, years_left
+            )
+        draw = self._draw(name, portfolio, price, years_left, period)
+        spend = np.maximum(draw + available - obligations, essential)
+        return spend, spend - essential
+
+    def _guardrails(
+        self,
+        essential: FloatArray,
+        discretionary: FloatArray,
+        available: FloatArray,
+        obligations: FloatArray,
+        portfolio: FloatArray,
+        years_left: int,
+    ) -> tuple[FloatArray, FloatArray]:
+        p = self.params
+        if self.factor is None:
+            self.factor = np.ones(self.paths)
+            draw = np.maximum(essential + discretionary + obligations - available, 0.0)
+            self.initial_rate = _rate(draw, portfolio)
+        else:
+            assert self.initial_rate is not None
+            draw = np.maximum(
+                essential + self.factor * discretionary + obligations - available, 0.0
+            )
+            current = _rate(draw, portfolio)
+            if years_left > NO_CUT_FINAL_YEARS:
+                cut = current > self.initial_rate * (1.0 + p.upper)
+                self.factor = np.where(cut, self.factor * (1.0 - p.adjustment), self.factor)
+            raise_ = current < self.initial_rate * (1.0 - p.lower)
+            self.factor = np.where(
+                raise_, np.minimum(self.factor * (1.0 + p.adjustment), 1.0), self.factor
+            )
+        flexed = self.factor * discretionary
+        return essential + flexed, flexed
+
+    def _draw(
+        self,
+        name: str,
+        portfolio: FloatArray,
+        price: FloatArray,
+        years_left: int,
+        period: FloatArray | float,
+    ) -> FloatArray:
+        p = self.params
+        if name == VPW:
+            return pmt_begin(p.vpw_real_return, years_left, portfolio)
+        if name == RMD_BASED:
+            return portfolio / period
+        assert name == FLOOR_CEILING
+        draw = p.rate * portfolio
+        if self.first_real is None:
+            first = draw if p.initial_withdrawal is None else p.initial_withdrawal * price
+            self.first_real = first / price
+            return first
+        base = self.first_real * price
+        return np.clip(draw, p.floor * base, p.ceiling * base)
+
+
+@dataclass
+class Outcome:
+    """Accumulate each path's failure and adjustment measures (DESIGN §6.6 `shortfall`)."""
+
+    rows: int
+    paths: int
+    essential: FloatArray = field(init=False)
+    discretionary: FloatArray = field(init=False)
+    unfunded_real: FloatArray = field(init=False)
+    years_short: FloatArray = field(init=False)
+    adjusted: BoolArray = field(init=False)
+    deepest_cut: FloatArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Allocate the per-row spending split and the per-path measures."""
+        self.essential = np.zeros((self.rows, self.paths))
+        self.discretionary = np.zeros((self.rows, self.paths))
+        self.unfunded_real = np.zeros(self.paths)
+        self.years_short = np.zeros(self.paths)
+        self.adjusted = np.zeros(self.paths, dtype=np.bool_)
+        self.deepest_cut = np.zeros(self.paths)
+
+    def record(
+        self,
+        t: int,
+        *,
+        spent: FloatArray,
+        essential_target: FloatArray,
+        stated_discretionary: FloatArray,
+        unfunded: FloatArray,
+        price: FloatArray,
+    ) -> BoolArray:
+        """Record row t's outcome; return the paths short of essential spending this year.
+
+        `unfunded` is what the year could not fund of its essential spending, debt payments
+        and taxes (zero where nobody is alive).
+        """
+        essential = np.minimum(spent, essential_target)
+        discretionary = spent - essential
+        self.essential[t] = essential
+        self.discretionary[t] = discretionary
+        short = unfunded > ADJUSTED_TOLERANCE
+        self.unfunded_real += np.where(short, unfunded / price, 0.0)
+        self.years_short += short
+        gap = stated_discretionary - discretionary
+        cut = gap > ADJUSTED_TOLERANCE
+        if cut.any():
+            self.adjusted |= cut
+            share = np.divide(
+                gap, stated_discretionary, out=np.zeros_like(gap), where=stated_discretionary > 0.0
+            )
+            self.deepest_cut = np.maximum(self.deepest_cut, np.where(cut, share, 0.0))
+        return short
+
+
+__all__ = ["RULE_DRAWS", "Outcome", "Policy", "pmt_begin"]
