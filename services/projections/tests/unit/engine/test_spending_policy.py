@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from projections.engine import run_projection
+from projections.engine import run_projection, solve
 from projections.engine.api import evaluate, prepare
 from projections.engine.household import resolve_household
 from projections.engine.inputs import kernel_inputs
@@ -217,3 +217,32 @@ def test_the_solver_keeps_the_plans_essential_share_under_guardrails(make_plan) 
     out = evaluate(dataclasses.replace(prepared), annual_spending=100_000.0)
     assert out.outcome.discretionary[0, 0] == pytest.approx(25_000.0)
     assert out.outcome.essential[0, 0] == pytest.approx(75_000.0)
+
+
+@pytest.mark.parametrize("strategy", ["vpw", "rmd_based"])
+def test_the_spending_solver_refuses_the_rules_that_set_every_draw(make_plan, strategy):
+    plan = make_plan(assets=_assets("1000000.00"), expenses=EXPENSES, withdrawal_strategy=strategy)
+    with pytest.raises(ValueError, match="no spending"):
+        solve(plan, target="annual_spending", success_rate=0.9, today=TODAY)
+
+
+@pytest.mark.parametrize(("stocks", "percent"), [(1.0, 95.93), (0.75, 96.75), (0.5, 95.12)])
+def test_the_historical_4_percent_rule_is_unchanged(stocks: float, percent: float) -> None:
+    # Engine 1's published figures on the shipped Shiller series (issue 17): research modes
+    # keep engine 1's arithmetic under the spending policy.
+    plan = {
+        "profile": {"current_age": 65, "retirement_age": 65, "life_expectancy": 95},
+        "assets": [
+            {"name": "p", "kind": "taxable", "balance": "1000000.00", "stock_allocation": stocks}
+        ],
+        "debts": [],
+        "incomes": [],
+        "expenses": [],
+        "assumptions": {
+            "mode": "historical",
+            "withdrawal_strategy": "fixed_real",
+            "tax": {"regime": "flat"},
+        },
+    }
+    result = run_projection(plan, today=TODAY)
+    assert round(result["success_rate"] * 100, 2) == percent
