@@ -12,6 +12,7 @@ from .returns import ReturnPaths
 from .spending import Outcome, Policy
 from .strategies import (
     RESEARCH,
+    RMD_BASED,
     StrategyParams,
     StrategyState,
     first_withdrawal,
@@ -228,6 +229,7 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
     policy = Policy(strat, paths)
     outcome = Outcome(n + 1, paths)
     research = strat.name in RESEARCH
+    rmd_based = strat.name == RMD_BASED
     last_return = np.zeros(paths)
     zeros = np.zeros(paths)
     someone: BoolArray | None = None
@@ -258,7 +260,7 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
         stated_disc = flow[DISCRETIONARY_NOMINAL] + flow[DISCRETIONARY_INDEXED] * price
         retired = t >= inputs.retirement_index
         if not (retired and research):
-            period = policy_period(inputs, t)
+            period = policy_period(inputs, t) if rmd_based else 1.0
             target, target_disc = policy.targets(
                 retired=retired,
                 total=stated,
@@ -305,7 +307,7 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
             unfunded = np.maximum(shortfall - target_disc, 0.0)
         short = outcome.record(
             t,
-            spent=np.maximum(spent, 0.0),
+            spent=np.maximum(spent, 0.0, out=spending_out[t]),
             essential_target=essential_target,
             stated_discretionary=stated_disc,
             unfunded=unfunded,
@@ -317,7 +319,6 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
         income_out[t] = income
         withdrawals_out[t] = gross
         taxes_out[t] = income_tax + withdrawal_tax
-        spending_out[t] = np.maximum(spent, 0.0)
 
         before = bal[:n_liquid].sum(axis=0) if leading else bal[liquid_rows].sum(axis=0)
         # Rebalancing to each asset's allocation every year makes its return the weighted mix.
@@ -355,4 +356,5 @@ def policy_period(inputs: KernelInputs, t: int) -> FloatArray | float:
         return 1.0
     if inputs.flows.column is None or table.shape[1] == 1:
         return float(table[t, 0])
-    return table[t, inputs.flows.column]
+    per_path: FloatArray = table[t, inputs.flows.column]
+    return per_path

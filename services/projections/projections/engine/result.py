@@ -48,21 +48,30 @@ def _percentile_rows(values: FloatArray) -> list[dict[str, float]]:
     ]
 
 
-def _over_the_living(values: FloatArray, alive: BoolArray | None) -> list[dict[str, float]]:
-    """Return each row's percentiles over the paths on which someone is alive.
+def _over_the_living(
+    fields: list[FloatArray], alive: BoolArray | None
+) -> list[list[dict[str, float]]]:
+    """Return each field's rows' percentiles over the paths on which someone is alive.
 
-    `alive` is (rows, paths), or None when every row but the last has everyone alive (fixed
-    longevity). The final row ("what is left") is over all paths, as is a row in which nobody
-    is alive on any path.
+    `fields` are (rows, paths) arrays; `alive` is (rows, paths), or None when every row but
+    the last has everyone alive (fixed longevity). The final row ("what is left") is over all
+    paths, as is a row in which nobody is alive on any path. A row with some paths alive
+    takes every field in one call (each row's percentiles are its own, so the numbers are
+    those of one field at a time, with a tenth of the calls).
     """
     if alive is None:
-        return _percentile_rows(values)
+        return [_percentile_rows(values) for values in fields]
+    rows = len(fields[0])
     whole: BoolArray = np.asarray(alive.all(axis=1) | ~alive.any(axis=1))
     whole[-1] = True
-    rows = dict(zip(np.flatnonzero(whole).tolist(), _percentile_rows(values[whole]), strict=True))
+    at = np.flatnonzero(whole).tolist()
+    found = [dict(zip(at, _percentile_rows(values[whole]), strict=True)) for values in fields]
     for t in np.flatnonzero(~whole).tolist():
-        rows[t] = _percentile_rows(values[t, alive[t]][None, :])[0]
-    return [rows[t] for t in range(len(values))]
+        living = alive[t]
+        together = np.stack([values[t, living] for values in fields])
+        for f, row in enumerate(_percentile_rows(together)):
+            found[f][t] = row
+    return [[found[f][t] for t in range(rows)] for f in range(len(fields))]
 
 
 def _percentiles(values: FloatArray) -> dict[str, float] | None:
@@ -165,17 +174,14 @@ def build_result(
 ) -> dict[str, Any]:
     """Build the result object in DESIGN §6's shape (`lives`: stochastic lifespans, else None)."""
     alive = None if output.column is None else output.on_paths(output.alive)
-    columns = {name: _over_the_living(getattr(output, name), alive) for name in MONEY_FIELDS}
+    named: dict[str, FloatArray] = {name: getattr(output, name) for name in MONEY_FIELDS}
     for name in SPLIT_FIELDS:
         split = getattr(output.outcome, name, None)
-        columns[f"{name}_spending"] = _over_the_living(
-            np.zeros_like(output.spending) if split is None else split, alive
-        )
+        named[f"{name}_spending"] = np.zeros_like(output.spending) if split is None else split
     for name, attribute in TAX_FIELDS.items():
         values = getattr(output, attribute)
-        if values is None:
-            values = np.zeros_like(output.taxes)
-        columns[name] = _over_the_living(values, alive)
+        named[name] = np.zeros_like(output.taxes) if values is None else values
+    columns = dict(zip(named, _over_the_living(list(named.values()), alive), strict=True))
     share = (output.alive if alive is None else alive).mean(axis=1)
     rows = len(output.debt)
     years: list[dict[str, Any]] = []

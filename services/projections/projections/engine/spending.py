@@ -68,7 +68,9 @@ class Policy:
     params: StrategyParams
     paths: int
     factor: FloatArray | None = None  # guardrails: discretionary spent ÷ stated
-    initial_rate: FloatArray | None = None
+    # guardrails: the rates initial × (1 + upper) and initial × (1 − lower), per path.
+    cut_above: FloatArray | None = None
+    raise_below: FloatArray | None = None
     first_real: FloatArray | None = None  # floor_ceiling: the first year's draw, today's money
 
     def targets(
@@ -115,20 +117,26 @@ class Policy:
         if self.factor is None:
             self.factor = np.ones(self.paths)
             draw = np.maximum(essential + discretionary + obligations - available, 0.0)
-            self.initial_rate = _rate(draw, portfolio)
-        else:
-            assert self.initial_rate is not None
-            draw = np.maximum(
-                essential + self.factor * discretionary + obligations - available, 0.0
-            )
-            current = _rate(draw, portfolio)
+            initial = _rate(draw, portfolio)
+            self.cut_above = initial * (1.0 + p.upper)
+            self.raise_below = initial * (1.0 - p.lower)
+            return essential + discretionary, discretionary
+        assert self.cut_above is not None and self.raise_below is not None
+        draw = essential + self.factor * discretionary
+        draw += obligations - available
+        np.maximum(draw, 0.0, out=draw)
+        # rate > limit, written draw > limit × portfolio: no division (an empty portfolio
+        # with a positive draw is above any finite limit, as its infinite rate would be).
+        # A path whose portfolio was empty at retirement has an infinite initial rate: its
+        # limit × an empty portfolio is NaN, which neither cuts nor raises.
+        with np.errstate(invalid="ignore"):
             if years_left > NO_CUT_FINAL_YEARS:
-                cut = current > self.initial_rate * (1.0 + p.upper)
-                self.factor = np.where(cut, self.factor * (1.0 - p.adjustment), self.factor)
-            raise_ = current < self.initial_rate * (1.0 - p.lower)
-            self.factor = np.where(
-                raise_, np.minimum(self.factor * (1.0 + p.adjustment), 1.0), self.factor
-            )
+                cut = draw > self.cut_above * portfolio
+                np.multiply(self.factor, 1.0 - p.adjustment, out=self.factor, where=cut)
+            raise_ = draw < self.raise_below * portfolio
+        if raise_.any():
+            raised = np.minimum(self.factor * (1.0 + p.adjustment), 1.0)
+            np.copyto(self.factor, raised, where=raise_)
         flexed = self.factor * discretionary
         return essential + flexed, flexed
 
@@ -192,13 +200,12 @@ class Outcome:
         `unfunded` is what the year could not fund of its essential spending, debt payments
         and taxes (zero where nobody is alive).
         """
-        essential = np.minimum(spent, essential_target)
-        discretionary = spent - essential
-        self.essential[t] = essential
-        self.discretionary[t] = discretionary
+        essential = np.minimum(spent, essential_target, out=self.essential[t])
+        discretionary = np.subtract(spent, essential, out=self.discretionary[t])
         short = unfunded > ADJUSTED_TOLERANCE
-        self.unfunded_real += np.where(short, unfunded / price, 0.0)
-        self.years_short += short
+        if short.any():
+            self.unfunded_real += np.where(short, unfunded / price, 0.0)
+            self.years_short += short
         gap = stated_discretionary - discretionary
         cut = gap > ADJUSTED_TOLERANCE
         if cut.any():

@@ -26,7 +26,7 @@ from .kernel import (
 )
 from .returns import ReturnPaths
 from .spending import Outcome, Policy
-from .strategies import RESEARCH, StrategyState, first_withdrawal, next_withdrawal
+from .strategies import NEEDS, RESEARCH, RMD_BASED, StrategyState, first_withdrawal, next_withdrawal
 from .tax.federal import Ages
 from .tax.grossup import solve_grossup
 from .tax.irmaa import irmaa_surcharge
@@ -116,6 +116,7 @@ def simulate_us(
     policy = Policy(strat, paths)
     outcome = Outcome(n + 1, paths)
     research = strat.name in RESEARCH
+    rmd_based = strat.name == RMD_BASED
     last_return = np.zeros(paths)
     ratio = np.ones(paths)  # last year's draw ÷ need: the gross-up's warm start
     magi: list[FloatArray] = []  # AGI of each past row (IRMAA looks two years back)
@@ -243,6 +244,7 @@ def simulate_us(
         stated = exp_nom + exp_idx * price
         stated_disc = flow[DISCRETIONARY_NOMINAL] + flow[DISCRETIONARY_INDEXED] * price
         retired = t >= inputs.retirement_index
+        acts = retired and strat.name != NEEDS
         if not (retired and research):
             # Income left for spending before any draw: after the taxes owed at a zero draw
             # (an RMD counts toward a rule's draw, as it leaves the portfolio).
@@ -250,12 +252,12 @@ def simulate_us(
                 retired=retired,
                 total=stated,
                 discretionary=stated_disc,
-                available=income - tax0 - fixed,
+                available=income - tax0 - fixed if acts else zeros,
                 obligations=obligations,
                 portfolio=port,
                 price=price,
                 years_left=n - t,
-                period=policy_period(inputs, t),
+                period=policy_period(inputs, t) if rmd_based else 1.0,
             )
             essential_target = target - target_disc
             must_fund = essential_target
@@ -348,10 +350,12 @@ def simulate_us(
         spent = income + rmd + draw - taxes - obligations - save
         # A capped draw (assets exhausted) leaves part of the target unfunded: discretionary
         # spending first, then essential spending (a failure; research modes: the rule's draw).
-        unfunded = np.where(capped, np.maximum(must_fund - spent, 0.0), 0.0)
+        unfunded = zeros
+        if capped.any():
+            unfunded = np.where(capped, np.maximum(must_fund - spent, 0.0), 0.0)
         short = outcome.record(
             t,
-            spent=np.maximum(spent, 0.0),
+            spent=np.maximum(spent, 0.0, out=spending_out[t]),
             essential_target=essential_target,
             stated_discretionary=stated_disc,
             unfunded=unfunded,
@@ -365,7 +369,6 @@ def simulate_us(
         taxes_out[t] = taxes
         rmd_out[t] = rmd
         conversions_out[t] = converted
-        spending_out[t] = np.maximum(spent, 0.0)
         if record:
             gathered = (
                 us.detail_table[t, :, 0][:, None]

@@ -18,6 +18,8 @@ MONEY = {
     "portfolio_real",
     "income",
     "spending",
+    "essential_spending",
+    "discretionary_spending",
     "withdrawals",
     "taxes",
     "debt",
