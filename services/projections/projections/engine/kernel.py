@@ -223,11 +223,11 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
     portfolio, portfolio_real = np.zeros(shape), np.zeros(shape)
     income_out, spending_out = np.zeros(shape), np.zeros(shape)
     withdrawals_out, taxes_out = np.zeros(shape), np.zeros(shape)
+    outcome = Outcome(spending_out)
     failed = np.zeros(paths, dtype=np.bool_)
     depletion = np.full(paths, -1, dtype=np.int64)
     state: StrategyState | None = None
     policy = Policy(strat, paths)
-    outcome = Outcome(n + 1, paths)
     research = strat.name in RESEARCH
     rmd_based = strat.name == RMD_BASED
     last_return = np.zeros(paths)

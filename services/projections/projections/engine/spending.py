@@ -167,9 +167,10 @@ class Policy:
 class Outcome:
     """Accumulate each path's failure and adjustment measures (DESIGN §6.6 `shortfall`)."""
 
-    rows: int
-    paths: int
-    essential: FloatArray = field(init=False)
+    # The kernel's spending per row and path, (rows, paths): the essential part is spending
+    # less the discretionary part, so only the latter is stored (a run's memory is per
+    # path-year, and workers are bounded: settings.compute_worker_memory_mb).
+    spending: FloatArray
     discretionary: FloatArray = field(init=False)
     unfunded_real: FloatArray = field(init=False)
     years_short: FloatArray = field(init=False)
@@ -177,13 +178,19 @@ class Outcome:
     deepest_cut: FloatArray = field(init=False)
 
     def __post_init__(self) -> None:
-        """Allocate the per-row spending split and the per-path measures."""
-        self.essential = np.zeros((self.rows, self.paths))
-        self.discretionary = np.zeros((self.rows, self.paths))
-        self.unfunded_real = np.zeros(self.paths)
-        self.years_short = np.zeros(self.paths)
-        self.adjusted = np.zeros(self.paths, dtype=np.bool_)
-        self.deepest_cut = np.zeros(self.paths)
+        """Allocate the discretionary spending and the per-path measures."""
+        paths = self.spending.shape[1]
+        self.discretionary = np.zeros_like(self.spending)
+        self.unfunded_real = np.zeros(paths)
+        self.years_short = np.zeros(paths)
+        self.adjusted = np.zeros(paths, dtype=np.bool_)
+        self.deepest_cut = np.zeros(paths)
+
+    @property
+    def essential(self) -> FloatArray:
+        """Return the essential spending, (rows, paths): spending less its discretionary part."""
+        out: FloatArray = self.spending - self.discretionary
+        return out
 
     def record(
         self,
@@ -200,7 +207,7 @@ class Outcome:
         `unfunded` is what the year could not fund of its essential spending, debt payments
         and taxes (zero where nobody is alive).
         """
-        essential = np.minimum(spent, essential_target, out=self.essential[t])
+        essential = np.minimum(spent, essential_target)
         discretionary = np.subtract(spent, essential, out=self.discretionary[t])
         short = unfunded > ADJUSTED_TOLERANCE
         if short.any():

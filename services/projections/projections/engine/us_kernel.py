@@ -82,9 +82,11 @@ def simulate_us(
     n, paths = inputs.years, returns.paths
     if returns.years < n:
         raise ValueError(f"return matrices cover {returns.years} years; the plan needs {n}")
-    stock = np.ascontiguousarray(returns.stock[:, :n].T)
-    bond = np.ascontiguousarray(returns.bond[:, :n].T)
-    infl = np.ascontiguousarray(returns.inflation[:, :n].T)
+    # Each year's returns are gathered as the year starts (a few strided reads a year, small
+    # beside the year's tax work) rather than copied year-major up front as the flat kernel
+    # does: the copies' 24 bytes a path-year are what the largest plans cannot spare
+    # (settings.compute_worker_memory_mb).
+    last_infl = np.zeros(paths)
     fl, strat = inputs.flows, inputs.strategy
     order = ORDERS[us.order]
     kinds = us.kinds
@@ -110,11 +112,11 @@ def simulate_us(
     income_out, spending_out = np.zeros(shape), np.zeros(shape)
     withdrawals_out, taxes_out = np.zeros(shape), np.zeros(shape)
     rmd_out, conversions_out = np.zeros(shape), np.zeros(shape)
+    outcome = Outcome(spending_out)
     failed = np.zeros(paths, dtype=np.bool_)
     depletion = np.full(paths, -1, dtype=np.int64)
     state: StrategyState | None = None
     policy = Policy(strat, paths)
-    outcome = Outcome(n + 1, paths)
     research = strat.name in RESEARCH
     rmd_based = strat.name == RMD_BASED
     last_return = np.zeros(paths)
@@ -126,6 +128,9 @@ def simulate_us(
     zeros = np.zeros(paths)  # read-only: never written in place
 
     for t in range(n):
+        stock_t = np.ascontiguousarray(returns.stock[:, t])
+        bond_t = np.ascontiguousarray(returns.bond[:, t])
+        infl_t = np.ascontiguousarray(returns.inflation[:, t])
         port = bal[liquid_rows].sum(axis=0)
         portfolio[t] = port
         portfolio_real[t] = port / price
@@ -159,8 +164,8 @@ def simulate_us(
         # negative); cash earns inflation as interest. Reinvested, it adds to the basis.
         held = bal[taxable_rows]
         acc_dividends = held * dividend_w
-        acc_interest = held * bond_w * np.maximum(bond[t], 0.0)
-        cash_interest = bal[cash_rows].sum(axis=0) * np.maximum(infl[t], 0.0)
+        acc_interest = held * bond_w * np.maximum(bond_t, 0.0)
+        cash_interest = bal[cash_rows].sum(axis=0) * np.maximum(infl_t, 0.0)
         if someone is not None:
             acc_dividends = np.where(someone, acc_dividends, 0.0)
             acc_interest = np.where(someone, acc_interest, 0.0)
@@ -269,7 +274,7 @@ def simulate_us(
                     strat,
                     state,
                     portfolio=port,
-                    last_inflation=infl[t - 1],
+                    last_inflation=last_infl,
                     last_return=last_return,
                     years_left=n - t,
                 )
@@ -391,7 +396,7 @@ def simulate_us(
                 ("payroll", payroll),
                 ("irmaa", irmaa),
                 ("spending", np.maximum(spent, 0.0)),
-                ("essential_spending", outcome.essential[t]),
+                ("essential_spending", spending_out[t] - outcome.discretionary[t]),
                 ("discretionary_spending", outcome.discretionary[t]),
                 ("unfunded", np.maximum(-spent, 0.0)),
                 ("contributions", contributed),
@@ -403,10 +408,11 @@ def simulate_us(
                 rec[name].append(np.broadcast_to(value, (paths,)).copy())
 
         before = bal[liquid_rows].sum(axis=0)
-        bal *= 1.0 + (sw * stock[t] + bw * bond[t] + iw * infl[t])
+        bal *= 1.0 + (sw * stock_t + bw * bond_t + iw * infl_t)
         after = bal[liquid_rows].sum(axis=0)
         last_return = np.divide(after, before, out=np.ones(paths), where=before > 0.0) - 1.0
-        price = price * (1.0 + infl[t])
+        price = price * (1.0 + infl_t)
+        last_infl = infl_t
 
     port = bal[liquid_rows].sum(axis=0)
     portfolio[n] = port
