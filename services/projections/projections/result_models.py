@@ -55,6 +55,17 @@ class YearRow(BaseModel):
     )
     income: Percentiles = Field(description=f"Gross income, nominal. {_PERCENTILES}")
     spending: Percentiles = Field(description=f"What was spent, nominal. {_PERCENTILES}")
+    essential_spending: Percentiles | None = Field(
+        None,
+        description="The part of `spending` that is essential (at most the stated essential "
+        f"expenses), nominal; absent from runs of engines before 2.2. {_PERCENTILES}",
+    )
+    discretionary_spending: Percentiles | None = Field(
+        None,
+        description="The part of `spending` beyond the essential (discretionary; under vpw, "
+        "floor_ceiling and rmd_based it may exceed the stated discretionary expenses), "
+        f"nominal; absent from runs of engines before 2.2. {_PERCENTILES}",
+    )
     withdrawals: Percentiles = Field(
         description=f"Gross withdrawals from the portfolio, nominal. {_PERCENTILES}"
     )
@@ -222,6 +233,12 @@ class DetailRow(BaseModel):
         description=f"Interest of taxable accounts (their bond share's return). {_MONEY}."
     )
     spending: float = Field(description=f"What was spent on living. {_MONEY}.")
+    essential_spending: float | None = Field(
+        None, description=f"The essential part of `spending` (engine 2.2 on). {_MONEY}."
+    )
+    discretionary_spending: float | None = Field(
+        None, description=f"The discretionary part of `spending` (engine 2.2 on). {_MONEY}."
+    )
     unfunded: float = Field(
         description=f"Spending the money could not cover (0 unless the plan fails). {_MONEY}."
     )
@@ -254,10 +271,51 @@ class Detail(BaseModel):
     )
 
 
+class Shortfall(BaseModel):
+    """How bad failure and adjustment are (DESIGN §6.6 `shortfall`)."""
+
+    model_config = _CLOSED
+
+    failing_paths: int = Field(
+        description="Paths that fail: a year whose essential spending, debt payments or taxes "
+        "the assets could not fund while someone was alive."
+    )
+    unfunded_real: Percentiles | None = Field(
+        description="Over the failing paths: the essential spending (with debt payments and "
+        "taxes) left unfunded, summed over the years, in today's money. Null when none fail. "
+        + _PERCENTILES
+    )
+    years_short: Percentiles | None = Field(
+        description="Over the failing paths: the number of years with unfunded essential "
+        "spending (percentiles of a count). Null when none fail."
+    )
+    adjusted_paths: int = Field(
+        description="Paths with a year whose discretionary spending is below the stated amount."
+    )
+    deepest_cut: Percentiles | None = Field(
+        description="Over the adjusted paths: the deepest cut of discretionary spending in any "
+        "year, a fraction 0–1 of the stated amount (1 = none spent). Null when none adjust."
+    )
+
+
 class ProjectionResult(BaseModel):
     """What the engine computes for one plan (docs/ENGINE.md)."""
 
-    success_rate: float = Field(description="Share of paths that never fail, a fraction 0–1.")
+    success_rate: float = Field(
+        description="Share of paths that never fail (essential spending, debt payments and "
+        "taxes funded every year someone is alive), a fraction 0–1."
+    )
+    adjustment_rate: float | None = Field(
+        None,
+        description="Share of paths with a year whose discretionary spending is below the "
+        "stated amount, a fraction 0–1; absent from runs of engines before 2.2.",
+    )
+    shortfall: Shortfall | None = Field(
+        None,
+        description="How bad failure is: unfunded essential spending and years short over the "
+        "failing paths, the deepest discretionary cut over the adjusted paths; absent from runs "
+        "of engines before 2.2.",
+    )
     paths: int = Field(
         description="How many paths were simulated: return paths, each with its own drawn "
         "lifespans under stochastic longevity (deterministic and historical returns are then "

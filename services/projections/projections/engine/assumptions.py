@@ -15,7 +15,9 @@ from pydantic import (
 )
 
 Mode = Literal["deterministic", "monte_carlo", "historical"]
-Strategy = Literal["needs", "fixed_real", "fixed_percentage", "guardrails"]
+Strategy = Literal[
+    "needs", "fixed_real", "fixed_percentage", "guardrails", "vpw", "floor_ceiling", "rmd_based"
+]
 Longevity = Literal["fixed", "stochastic"]
 TaxRegime = Literal["flat", "us"]
 WithdrawalOrder = Literal["conventional", "proportional", "bracket_fill"]
@@ -199,14 +201,35 @@ class Assumptions(_Model):
     )
     withdrawal_strategy: Strategy = Field(
         "needs",
-        description="How much is taken out each retirement year: `needs` (what expenses "
-        "require), `fixed_real` (the 4 % rule), `fixed_percentage` (a share of the portfolio) "
-        "or `guardrails` (Guyton–Klinger). Default `needs`.",
+        description="How much is spent each retirement year (DESIGN §6.3): `needs` (every "
+        "stated expense), `guardrails` (Guyton–Klinger on discretionary expenses only), `vpw` "
+        "(the PMT of the portfolio over the remaining years at `vpw_real_return`), "
+        "`floor_ceiling` (`withdrawal_rate` × portfolio between `floor` and `ceiling` × the "
+        "first year's draw), `rmd_based` (portfolio ÷ the IRS Uniform Lifetime period of the "
+        "older person) — these three set the draw, spending is the draw plus net income, never "
+        "below the essential expenses — or the research modes `fixed_real` (the 4 % rule) and "
+        "`fixed_percentage` (a share of the portfolio), which ignore the stated expenses. "
+        "Default `needs`.",
     )
     withdrawal_rate: Annotated[float, Field(strict=True, gt=0.0, le=1.0)] = Field(
         0.04,
         description="Initial withdrawal rate of the rate strategies, a fraction in (0, 1]: "
         "0.04 = 4 % of the portfolio at retirement; default 0.04.",
+    )
+    vpw_real_return: Annotated[float, Field(strict=True, ge=0.0, le=0.2)] = Field(
+        0.04,
+        description="`vpw`: the real return the PMT of the portfolio assumes, a fraction 0–0.2: "
+        "0.04 = 4 %; default 0.04 (Bogleheads VPW's balanced-portfolio rate).",
+    )
+    floor: Annotated[float, Field(strict=True, gt=0.0, le=1.0)] = Field(
+        0.90,
+        description="`floor_ceiling`: the lowest draw as a fraction of the first year's draw "
+        "(in today's money), in (0, 1]; default 0.90 (Bengen's floor: 10 % below).",
+    )
+    ceiling: Annotated[float, Field(strict=True, ge=1.0, le=10.0)] = Field(
+        1.25,
+        description="`floor_ceiling`: the highest draw as a multiple of the first year's draw "
+        "(in today's money), 1–10; default 1.25 (Bengen's ceiling: 25 % above).",
     )
     guardrails: Guardrails = Field(
         Guardrails(), description="The `guardrails` strategy's thresholds."

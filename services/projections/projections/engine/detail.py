@@ -25,6 +25,8 @@ SCALARS = (
     "dividends",
     "interest",
     "spending",
+    "essential_spending",
+    "discretionary_spending",
     "unfunded",
     "debt_payments",
     "contributions",

@@ -22,6 +22,8 @@ from .flows import (
 from .household import FIRST, SECOND, Household, Lives, completed_years, fixed_lives
 from .kernel import (
     ANYONE,
+    DISCRETIONARY_INDEXED,
+    DISCRETIONARY_NOMINAL,
     EXPENSE_INDEXED,
     EXPENSE_NOMINAL,
     INCOME_INDEXED,
@@ -38,11 +40,14 @@ from .kernel import (
     KernelInputs,
 )
 from .plan import Asset, Plan
-from .strategies import NEEDS, StrategyParams
+from .rmd import distribution_period
+from .strategies import GUARDRAILS, NEEDS, StrategyParams
 from .us_inputs import resolve_regime, us_inputs
 
 __all__ = ["completed_years", "kernel_inputs"]
 
+# Policies that spend the stated expenses; the spending solver replaces those expenses.
+STATED_POLICIES = frozenset({NEEDS, GUARDRAILS})
 LIQUID_ORDER = ("cash", "taxable", "tax_deferred", "tax_free")
 # Cash and real estate keep pace with inflation; the other kinds earn their stock/bond mix.
 INFLATION_KINDS = frozenset({"cash", "real_estate"})
@@ -96,13 +101,20 @@ def _flows(
             annual(float(expense.amount), expense.frequency), 0.0, active_rows(expense, household)
         )
         kind = EXPENSE_INDEXED if expense.inflation_indexed else EXPENSE_NOMINAL
-        table[:, kind] += sched[:, None] * expense_weight(expense, st)
+        flow = sched[:, None] * expense_weight(expense, st)
+        table[:, kind] += flow
+        if not expense.essential:
+            table[:, kind + DISCRETIONARY_NOMINAL - EXPENSE_NOMINAL] += flow
     anyone = st.anyone.astype(np.float64)
-    if spending is not None and plan.assumptions.withdrawal_strategy == NEEDS:
-        # The spending solver replaces retirement expenses with one indexed amount.
+    if spending is not None and plan.assumptions.withdrawal_strategy in STATED_POLICIES:
+        # The spending solver replaces retirement expenses with one indexed amount, split
+        # essential/discretionary as the stated expenses of the first retirement year are.
         start = household.retirement_index
+        share = _discretionary_share(table, start)
         table[start:, EXPENSE_NOMINAL] = 0.0
         table[start:, EXPENSE_INDEXED] = spending * anyone[start:]
+        table[start:, DISCRETIONARY_NOMINAL] = 0.0
+        table[start:, DISCRETIONARY_INDEXED] = spending * share * anyone[start:]
     debt_payment, debt_balance = np.zeros(n), np.zeros(n + 1)
     for debt in plan.debts:
         paid_debt, owed = amortise(debt, n, event_row(debt.payoff_age, debt.owner, household))
@@ -119,6 +131,34 @@ def _flows(
         column=column,
         debt_balance=debt_balance,
     )
+
+
+def _discretionary_share(table: FloatArray, row: int) -> float:
+    """Return the discretionary share of a row's stated expenses (first column; 0 if none)."""
+    if row >= table.shape[0]:
+        return 0.0
+    total = table[row, EXPENSE_NOMINAL, 0] + table[row, EXPENSE_INDEXED, 0]
+    disc = table[row, DISCRETIONARY_NOMINAL, 0] + table[row, DISCRETIONARY_INDEXED, 0]
+    return float(disc / total) if total > 0.0 else 0.0
+
+
+def _policy_period(household: Household, st: States) -> FloatArray:
+    """Return rmd_based's divisor per row and column: the older living person's period.
+
+    Below the Uniform Lifetime Table's first age the period grows by a year for each year
+    younger (the table's own step near its start), so a draw exists before RMD age.
+    """
+    n = household.rows
+    age0 = household.ages(FIRST)[:n, None].astype(np.float64)
+    older = np.broadcast_to(age0, st.first.shape)
+    if household.partner is not None:
+        age1 = household.ages(SECOND)[:n, None].astype(np.float64)
+        both = np.maximum(age0, age1)
+        older = np.where(st.first & st.second, both, np.where(st.second, age1, age0))
+    first_age = int(np.flatnonzero(np.isfinite(distribution_period(np.arange(121))))[0])
+    at_first = float(distribution_period(first_age))
+    below = at_first + (first_age - older)
+    return np.where(older < first_age, below, distribution_period(older.astype(np.int64)))
 
 
 def _assets(plan: Plan, us: bool) -> list[Asset]:
@@ -203,8 +243,14 @@ def kernel_inputs(
             upper=assume.guardrails.upper,
             lower=assume.guardrails.lower,
             adjustment=assume.guardrails.adjustment,
-            initial_withdrawal=None if assume.withdrawal_strategy == NEEDS else annual_spending,
+            vpw_real_return=assume.vpw_real_return,
+            floor=assume.floor,
+            ceiling=assume.ceiling,
+            initial_withdrawal=None
+            if assume.withdrawal_strategy in STATED_POLICIES
+            else annual_spending,
         ),
+        policy_period=_policy_period(household, st),
         owners=np.array([OWNER_CODES[a.owner] for a in assets], dtype=np.int64),
         alive=alive[FIRST] | alive[SECOND],
         joint_filing=joint,

@@ -9,7 +9,15 @@ import numpy as np
 import numpy.typing as npt
 
 from .returns import ReturnPaths
-from .strategies import NEEDS, StrategyParams, StrategyState, first_withdrawal, next_withdrawal
+from .spending import Outcome, Policy
+from .strategies import (
+    RESEARCH,
+    RMD_BASED,
+    StrategyParams,
+    StrategyState,
+    first_withdrawal,
+    next_withdrawal,
+)
 
 if TYPE_CHECKING:
     from .us_inputs import UsInputs
@@ -19,10 +27,12 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 # The kinds of flow in a table row (Flows.table's middle axis): income, taxable income and
-# expenses, each nominal or indexed; debt payments plus contributions; 1 where someone lives.
+# expenses, each nominal or indexed; debt payments plus contributions; 1 where someone lives;
+# the discretionary part of the expenses (included in the expenses), nominal or indexed.
 INCOME_NOMINAL, INCOME_INDEXED, TAXABLE_NOMINAL, TAXABLE_INDEXED = 0, 1, 2, 3
 EXPENSE_NOMINAL, EXPENSE_INDEXED, OBLIGATIONS, ANYONE = 4, 5, 6, 7
-KINDS = 8
+DISCRETIONARY_NOMINAL, DISCRETIONARY_INDEXED = 8, 9
+KINDS = 10
 # IRC §121: the gain excluded on selling a main home, filing single and married filing jointly.
 EXCLUSION_SINGLE, EXCLUSION_JOINT = 250_000.0, 500_000.0
 # A shortfall below a millionth of a currency unit is floating-point noise, not a failure.
@@ -82,6 +92,8 @@ class KernelInputs:
     selling_cost: float = 0.0  # assumptions.selling_cost when there is a sale
     # The `us` tax regime's tables (us_inputs.py); None = the flat regime (engine 1's rule).
     us: UsInputs | None = None
+    # (rows, columns): rmd_based's divisor, the Uniform Lifetime period of the older living person.
+    policy_period: FloatArray = field(default_factory=lambda: np.ones((1, 1)))
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,9 @@ class KernelOutput:
     conversions: FloatArray | None = None
     grossup: tuple[int, int, int] | None = None
     record: dict[str, FloatArray] | None = None
+    # The spending policy's outcome (spending.Outcome): the spending split per row and the
+    # per-path failure and adjustment measures; None only for outputs built elsewhere.
+    outcome: Outcome | None = None
 
     @property
     def success_rate(self) -> float:
@@ -208,9 +223,13 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
     portfolio, portfolio_real = np.zeros(shape), np.zeros(shape)
     income_out, spending_out = np.zeros(shape), np.zeros(shape)
     withdrawals_out, taxes_out = np.zeros(shape), np.zeros(shape)
+    outcome = Outcome(spending_out)
     failed = np.zeros(paths, dtype=np.bool_)
     depletion = np.full(paths, -1, dtype=np.int64)
     state: StrategyState | None = None
+    policy = Policy(strat, paths)
+    research = strat.name in RESEARCH
+    rmd_based = strat.name == RMD_BASED
     last_return = np.zeros(paths)
     zeros = np.zeros(paths)
     someone: BoolArray | None = None
@@ -237,11 +256,27 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
                 bal += fl.contributions[:, t, 0, None]
             else:
                 bal += np.take(fl.contributions[:, t], fl.column, axis=1)
-        if t < inputs.retirement_index or strat.name == NEEDS:
-            need = exp_nom + exp_idx * price + obligations - net_income
+        stated = exp_nom + exp_idx * price
+        stated_disc = flow[DISCRETIONARY_NOMINAL] + flow[DISCRETIONARY_INDEXED] * price
+        retired = t >= inputs.retirement_index
+        if not (retired and research):
+            period = policy_period(inputs, t) if rmd_based else 1.0
+            target, target_disc = policy.targets(
+                retired=retired,
+                total=stated,
+                discretionary=stated_disc,
+                available=net_income,
+                obligations=obligations,
+                portfolio=port,
+                price=price,
+                years_left=n - t,
+                period=period,
+            )
+            need = target + obligations - net_income
             save = np.maximum(-need, 0.0)
             bal[inputs.savings_index] += save
             draw = np.maximum(need, 0.0)
+            essential_target = target - target_disc
         else:
             if state is None:
                 state = first_withdrawal(strat, port, price)
@@ -259,17 +294,31 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
             if someone is not None:
                 draw = np.where(someone, draw, 0.0)
             save = zeros
+            essential_target, target_disc = stated - stated_disc, stated_disc
         gross, withdrawal_tax, shortfall = _withdraw(
             bal, draw, inputs.withdrawal_order, inputs.tax_deferred, tau
         )
-        newly = (shortfall > SHORTFALL_TOLERANCE) & ~failed
+        spent = net_income + gross - withdrawal_tax - obligations - save
+        # Research modes fail when the rule's draw is unfunded; the policies when essential
+        # spending, debt payments or taxes are (a discretionary shortfall is an adjustment).
+        # The draw's shortfall falls on discretionary spending first.
+        unfunded = shortfall
+        if not (research and retired):
+            unfunded = np.maximum(shortfall - target_disc, 0.0)
+        short = outcome.record(
+            t,
+            spent=np.maximum(spent, 0.0, out=spending_out[t]),
+            essential_target=essential_target,
+            stated_discretionary=stated_disc,
+            unfunded=unfunded,
+            price=price,
+        )
+        newly = short & ~failed
         depletion[newly] = t
         failed |= newly
         income_out[t] = income
         withdrawals_out[t] = gross
         taxes_out[t] = income_tax + withdrawal_tax
-        spent = net_income + gross - withdrawal_tax - obligations - save
-        spending_out[t] = np.maximum(spent, 0.0)
 
         before = bal[:n_liquid].sum(axis=0) if leading else bal[liquid_rows].sum(axis=0)
         # Rebalancing to each asset's allocation every year makes its return the weighted mix.
@@ -296,4 +345,16 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
         column=fl.column,
         owners=inputs.owners,
         home_sale_gains=gains,
+        outcome=outcome,
     )
+
+
+def policy_period(inputs: KernelInputs, t: int) -> FloatArray | float:
+    """Return row t's rmd_based divisor per path (one number when every path shares it)."""
+    table = inputs.policy_period
+    if table.shape[0] <= t:
+        return 1.0
+    if inputs.flows.column is None or table.shape[1] == 1:
+        return float(table[t, 0])
+    per_path: FloatArray = table[t, inputs.flows.column]
+    return per_path

@@ -15,6 +15,8 @@ PERCENTILES = (10, 25, 50, 75, 90)
 PERCENTILE_KEYS = tuple(f"p{q}" for q in PERCENTILES)
 MONEY_FIELDS = ("portfolio", "portfolio_real", "income", "spending", "withdrawals", "taxes")
 # Rows' `us` fields: RMDs and Roth conversions (zero under the flat regime).
+# Rows' spending split (spending.Outcome): essential_spending, discretionary_spending.
+SPLIT_FIELDS = ("essential", "discretionary")
 TAX_FIELDS = {"rmd": "rmd", "roth_conversions": "conversions"}
 
 
@@ -46,21 +48,73 @@ def _percentile_rows(values: FloatArray) -> list[dict[str, float]]:
     ]
 
 
-def _over_the_living(values: FloatArray, alive: BoolArray | None) -> list[dict[str, float]]:
-    """Return each row's percentiles over the paths on which someone is alive.
+def _over_the_living(
+    fields: list[FloatArray], alive: BoolArray | None
+) -> list[list[dict[str, float]]]:
+    """Return each field's rows' percentiles over the paths on which someone is alive.
 
-    `alive` is (rows, paths), or None when every row but the last has everyone alive (fixed
-    longevity). The final row ("what is left") is over all paths, as is a row in which nobody
-    is alive on any path.
+    `fields` are (rows, paths) arrays; `alive` is (rows, paths), or None when every row but
+    the last has everyone alive (fixed longevity). The final row ("what is left") is over all
+    paths, as is a row in which nobody is alive on any path. A row with some paths alive
+    takes every field in one call (each row's percentiles are its own, so the numbers are
+    those of one field at a time, with a tenth of the calls).
     """
     if alive is None:
-        return _percentile_rows(values)
+        return [_percentile_rows(values) for values in fields]
+    rows = len(fields[0])
     whole: BoolArray = np.asarray(alive.all(axis=1) | ~alive.any(axis=1))
     whole[-1] = True
-    rows = dict(zip(np.flatnonzero(whole).tolist(), _percentile_rows(values[whole]), strict=True))
+    at = np.flatnonzero(whole).tolist()
+    found = [dict(zip(at, _percentile_rows(values[whole]), strict=True)) for values in fields]
     for t in np.flatnonzero(~whole).tolist():
-        rows[t] = _percentile_rows(values[t, alive[t]][None, :])[0]
-    return [rows[t] for t in range(len(values))]
+        living = alive[t]
+        together = np.stack([values[t, living] for values in fields])
+        for f, row in enumerate(_percentile_rows(together)):
+            found[f][t] = row
+    return [[found[f][t] for t in range(rows)] for f in range(len(fields))]
+
+
+def _percentiles(values: FloatArray) -> dict[str, float] | None:
+    """Return {p10..p90} of a 1-D array rounded to cents, or None when it is empty."""
+    if values.size == 0:
+        return None
+    quantiles = np.percentile(values, PERCENTILES)
+    return dict(zip(PERCENTILE_KEYS, (round(float(q), 2) for q in quantiles), strict=True))
+
+
+def adjustment_rate(output: KernelOutput) -> float:
+    """Return the share of paths with a year whose discretionary spending is below stated."""
+    if output.outcome is None:
+        return 0.0
+    return float(np.count_nonzero(output.outcome.adjusted)) / output.failed.size
+
+
+def shortfall(output: KernelOutput) -> dict[str, Any]:
+    """Return DESIGN §6.6 `shortfall`: how bad failure and adjustment are.
+
+    Over the failing paths: the essential spending (with debt payments and taxes) left
+    unfunded, summed over the years in today's money, and the number of years short; over the
+    adjusted paths: the deepest discretionary cut, a fraction of the stated amount.
+    """
+    out = output.outcome
+    if out is None:
+        return {
+            "failing_paths": 0,
+            "unfunded_real": None,
+            "years_short": None,
+            "adjusted_paths": 0,
+            "deepest_cut": None,
+        }
+    failing = output.failed
+    adjusted = out.adjusted
+    cut = _percentiles(out.deepest_cut[adjusted])
+    return {
+        "failing_paths": int(np.count_nonzero(failing)),
+        "unfunded_real": _percentiles(out.unfunded_real[failing]),
+        "years_short": _percentiles(out.years_short[failing]),
+        "adjusted_paths": int(np.count_nonzero(adjusted)),
+        "deepest_cut": None if cut is None else {k: round(v, 4) for k, v in cut.items()},
+    }
 
 
 def depletion_ages(output: KernelOutput, first_age: int) -> dict[str, float]:
@@ -120,12 +174,14 @@ def build_result(
 ) -> dict[str, Any]:
     """Build the result object in DESIGN §6's shape (`lives`: stochastic lifespans, else None)."""
     alive = None if output.column is None else output.on_paths(output.alive)
-    columns = {name: _over_the_living(getattr(output, name), alive) for name in MONEY_FIELDS}
+    named: dict[str, FloatArray] = {name: getattr(output, name) for name in MONEY_FIELDS}
+    for name in SPLIT_FIELDS:
+        split = getattr(output.outcome, name, None)
+        named[f"{name}_spending"] = np.zeros_like(output.spending) if split is None else split
     for name, attribute in TAX_FIELDS.items():
         values = getattr(output, attribute)
-        if values is None:
-            values = np.zeros_like(output.taxes)
-        columns[name] = _over_the_living(values, alive)
+        named[name] = np.zeros_like(output.taxes) if values is None else values
+    columns = dict(zip(named, _over_the_living(list(named.values()), alive), strict=True))
     share = (output.alive if alive is None else alive).mean(axis=1)
     rows = len(output.debt)
     years: list[dict[str, Any]] = []
@@ -139,11 +195,13 @@ def build_result(
         }
         row.update({name: columns[name][t] for name in MONEY_FIELDS})
         row.update({name: columns[name][t] for name in TAX_FIELDS})
+        row.update({f"{name}_spending": columns[f"{name}_spending"][t] for name in SPLIT_FIELDS})
         row["debt"] = dict.fromkeys(PERCENTILE_KEYS, debt)
         years.append(row)
     people = ["self", "partner"][: len(lives.death_ages)] if lives is not None else []
     return {
         "success_rate": output.success_rate,
+        "adjustment_rate": adjustment_rate(output),
         "paths": int(output.failed.size),
         "seed": seed,
         "inputs_hash": inputs_digest,
@@ -151,6 +209,7 @@ def build_result(
         "dataset_hash": dataset_hash,
         "tax_law": tax_law,
         "depletion_ages": depletion_ages(output, first_age),
+        "shortfall": shortfall(output),
         "lifespans": lifespans(output, lives, people),
         "years": years,
         "detail": detail,

@@ -14,7 +14,7 @@ from .api import Prepared, evaluate, hash_inputs, prepare, summarise
 from .kernel import KernelOutput
 from .plan import Plan
 from .returns import HistoricalSeries
-from .strategies import FIXED_PERCENTAGE, FIXED_REAL, NEEDS
+from .strategies import FIXED_PERCENTAGE, FIXED_REAL, NEEDS, RMD_BASED, VPW
 from .version import ENGINE_VERSION
 
 Target = Literal["retirement_age", "annual_spending"]
@@ -226,6 +226,11 @@ def _solve_spending(prepared: Prepared, success_rate: float) -> tuple[_Search, i
     strategy = prepared.plan.assumptions.withdrawal_strategy
     if strategy == FIXED_PERCENTAGE:
         raise ValueError("fixed_percentage never runs out, so it has no highest spending")
+    if strategy in (VPW, RMD_BASED):
+        raise ValueError(
+            f"{strategy} sets every year's draw from the portfolio, so there is no spending "
+            "to solve for"
+        )
     if success_rate == 0.0:
         raise ValueError(
             "success_rate: must be above 0 to solve for annual_spending (every spending "

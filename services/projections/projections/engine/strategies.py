@@ -13,7 +13,15 @@ NEEDS = "needs"
 FIXED_REAL = "fixed_real"
 FIXED_PERCENTAGE = "fixed_percentage"
 GUARDRAILS = "guardrails"
-STRATEGIES = (NEEDS, FIXED_REAL, FIXED_PERCENTAGE, GUARDRAILS)
+VPW = "vpw"
+FLOOR_CEILING = "floor_ceiling"
+RMD_BASED = "rmd_based"
+STRATEGIES = (NEEDS, FIXED_REAL, FIXED_PERCENTAGE, GUARDRAILS, VPW, FLOOR_CEILING, RMD_BASED)
+# Research modes (Trinity/Bengen family): the rule sets the draw whatever the stated expenses
+# are, with engine 1's arithmetic (below). The others are spending policies (spending.py).
+RESEARCH = frozenset({FIXED_REAL, FIXED_PERCENTAGE})
+# Policies whose rule sets the portfolio draw (spending = draw + net income, floored).
+RULE_DRAWS = frozenset({VPW, FLOOR_CEILING, RMD_BASED})
 
 # Guyton & Klinger (2006) stop applying the capital-preservation cut in the last 15 years.
 NO_CUT_FINAL_YEARS = 15
@@ -28,6 +36,9 @@ class StrategyParams:
     upper: float = 0.20
     lower: float = 0.20
     adjustment: float = 0.10
+    vpw_real_return: float = 0.04
+    floor: float = 0.90
+    ceiling: float = 1.25
     # Year-one withdrawal in today's money; replaces rate × portfolio (used by the spending solver).
     initial_withdrawal: float | None = None
 

@@ -15,14 +15,18 @@ import numpy as np
 
 from .kernel import (
     ANYONE,
+    DISCRETIONARY_INDEXED,
+    DISCRETIONARY_NOMINAL,
     BoolArray,
     FloatArray,
     KernelInputs,
     KernelOutput,
+    policy_period,
     sell_homes,
 )
 from .returns import ReturnPaths
-from .strategies import NEEDS, StrategyState, first_withdrawal, next_withdrawal
+from .spending import Outcome, Policy
+from .strategies import NEEDS, RESEARCH, RMD_BASED, StrategyState, first_withdrawal, next_withdrawal
 from .tax.federal import Ages
 from .tax.grossup import solve_grossup
 from .tax.irmaa import irmaa_surcharge
@@ -78,9 +82,11 @@ def simulate_us(
     n, paths = inputs.years, returns.paths
     if returns.years < n:
         raise ValueError(f"return matrices cover {returns.years} years; the plan needs {n}")
-    stock = np.ascontiguousarray(returns.stock[:, :n].T)
-    bond = np.ascontiguousarray(returns.bond[:, :n].T)
-    infl = np.ascontiguousarray(returns.inflation[:, :n].T)
+    # Each year's returns are gathered as the year starts (a few strided reads a year, small
+    # beside the year's tax work) rather than copied year-major up front as the flat kernel
+    # does: the copies' 24 bytes a path-year are what the largest plans cannot spare
+    # (settings.compute_worker_memory_mb).
+    last_infl = np.zeros(paths)
     fl, strat = inputs.flows, inputs.strategy
     order = ORDERS[us.order]
     kinds = us.kinds
@@ -106,9 +112,13 @@ def simulate_us(
     income_out, spending_out = np.zeros(shape), np.zeros(shape)
     withdrawals_out, taxes_out = np.zeros(shape), np.zeros(shape)
     rmd_out, conversions_out = np.zeros(shape), np.zeros(shape)
+    outcome = Outcome(spending_out)
     failed = np.zeros(paths, dtype=np.bool_)
     depletion = np.full(paths, -1, dtype=np.int64)
     state: StrategyState | None = None
+    policy = Policy(strat, paths)
+    research = strat.name in RESEARCH
+    rmd_based = strat.name == RMD_BASED
     last_return = np.zeros(paths)
     ratio = np.ones(paths)  # last year's draw ÷ need: the gross-up's warm start
     magi: list[FloatArray] = []  # AGI of each past row (IRMAA looks two years back)
@@ -118,6 +128,9 @@ def simulate_us(
     zeros = np.zeros(paths)  # read-only: never written in place
 
     for t in range(n):
+        stock_t = np.ascontiguousarray(returns.stock[:, t])
+        bond_t = np.ascontiguousarray(returns.bond[:, t])
+        infl_t = np.ascontiguousarray(returns.inflation[:, t])
         port = bal[liquid_rows].sum(axis=0)
         portfolio[t] = port
         portfolio_real[t] = port / price
@@ -151,8 +164,8 @@ def simulate_us(
         # negative); cash earns inflation as interest. Reinvested, it adds to the basis.
         held = bal[taxable_rows]
         acc_dividends = held * dividend_w
-        acc_interest = held * bond_w * np.maximum(bond[t], 0.0)
-        cash_interest = bal[cash_rows].sum(axis=0) * np.maximum(infl[t], 0.0)
+        acc_interest = held * bond_w * np.maximum(bond_t, 0.0)
+        cash_interest = bal[cash_rows].sum(axis=0) * np.maximum(infl_t, 0.0)
         if someone is not None:
             acc_dividends = np.where(someone, acc_dividends, 0.0)
             acc_interest = np.where(someone, acc_interest, 0.0)
@@ -233,8 +246,26 @@ def simulate_us(
             us.state_rate, at_zero.agi, at_zero.taxable_social_security
         )
 
-        if t < inputs.retirement_index or strat.name == NEEDS:
-            target = exp_nom + exp_idx * price
+        stated = exp_nom + exp_idx * price
+        stated_disc = flow[DISCRETIONARY_NOMINAL] + flow[DISCRETIONARY_INDEXED] * price
+        retired = t >= inputs.retirement_index
+        acts = retired and strat.name != NEEDS
+        if not (retired and research):
+            # Income left for spending before any draw: after the taxes owed at a zero draw
+            # (an RMD counts toward a rule's draw, as it leaves the portfolio).
+            target, target_disc = policy.targets(
+                retired=retired,
+                total=stated,
+                discretionary=stated_disc,
+                available=income - tax0 - fixed if acts else zeros,
+                obligations=obligations,
+                portfolio=port,
+                price=price,
+                years_left=n - t,
+                period=policy_period(inputs, t) if rmd_based else 1.0,
+            )
+            essential_target = target - target_disc
+            must_fund = essential_target
         else:
             if state is None:
                 state = first_withdrawal(strat, port, price)
@@ -243,7 +274,7 @@ def simulate_us(
                     strat,
                     state,
                     portfolio=port,
-                    last_inflation=infl[t - 1],
+                    last_inflation=last_infl,
                     last_return=last_return,
                     years_left=n - t,
                 )
@@ -252,6 +283,7 @@ def simulate_us(
             target = state.withdrawal + np.maximum(income - obligations - tax0 - fixed, 0.0)
             if someone is not None:
                 target = np.where(someone, target, 0.0)
+            essential_target, must_fund = stated - stated_disc, target
         need = target + obligations - income - rmd + tax0 + fixed
         save = np.maximum(-need, 0.0)
         need = np.maximum(need, 0.0)
@@ -320,16 +352,28 @@ def simulate_us(
         taxes = federal + state_due + fixed
         magi.append(agi)
 
-        newly = capped & ~failed
+        spent = income + rmd + draw - taxes - obligations - save
+        # A capped draw (assets exhausted) leaves part of the target unfunded: discretionary
+        # spending first, then essential spending (a failure; research modes: the rule's draw).
+        unfunded = zeros
+        if capped.any():
+            unfunded = np.where(capped, np.maximum(must_fund - spent, 0.0), 0.0)
+        short = outcome.record(
+            t,
+            spent=np.maximum(spent, 0.0, out=spending_out[t]),
+            essential_target=essential_target,
+            stated_discretionary=stated_disc,
+            unfunded=unfunded,
+            price=price,
+        )
+        newly = short & ~failed
         depletion[newly] = t
         failed |= newly
-        spent = income + rmd + draw - taxes - obligations - save
         income_out[t] = income
         withdrawals_out[t] = rmd + draw
         taxes_out[t] = taxes
         rmd_out[t] = rmd
         conversions_out[t] = converted
-        spending_out[t] = np.maximum(spent, 0.0)
         if record:
             gathered = (
                 us.detail_table[t, :, 0][:, None]
@@ -352,6 +396,8 @@ def simulate_us(
                 ("payroll", payroll),
                 ("irmaa", irmaa),
                 ("spending", np.maximum(spent, 0.0)),
+                ("essential_spending", spending_out[t] - outcome.discretionary[t]),
+                ("discretionary_spending", outcome.discretionary[t]),
                 ("unfunded", np.maximum(-spent, 0.0)),
                 ("contributions", contributed),
                 ("debt_payments", obligations - contributed),
@@ -362,10 +408,11 @@ def simulate_us(
                 rec[name].append(np.broadcast_to(value, (paths,)).copy())
 
         before = bal[liquid_rows].sum(axis=0)
-        bal *= 1.0 + (sw * stock[t] + bw * bond[t] + iw * infl[t])
+        bal *= 1.0 + (sw * stock_t + bw * bond_t + iw * infl_t)
         after = bal[liquid_rows].sum(axis=0)
         last_return = np.divide(after, before, out=np.ones(paths), where=before > 0.0) - 1.0
-        price = price * (1.0 + infl[t])
+        price = price * (1.0 + infl_t)
+        last_infl = infl_t
 
     port = bal[liquid_rows].sum(axis=0)
     portfolio[n] = port
@@ -391,4 +438,5 @@ def simulate_us(
         conversions=conversions_out,
         grossup=(iterations[0], iterations[1], iterations[2]),
         record={name: np.stack(values) for name, values in rec.items()} if record else None,
+        outcome=outcome,
     )

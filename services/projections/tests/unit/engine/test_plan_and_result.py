@@ -18,6 +18,8 @@ MONEY = {
     "portfolio_real",
     "income",
     "spending",
+    "essential_spending",
+    "discretionary_spending",
     "withdrawals",
     "taxes",
     "debt",
@@ -114,12 +116,14 @@ def test_the_result_has_designs_exact_shape(make_plan):
     result = run_projection(make_plan(mode="monte_carlo", paths=100, seed=1), today=TODAY)
     assert set(result) == {
         "success_rate",
+        "adjustment_rate",
         "paths",
         "seed",
         "inputs_hash",
         "engine_version",
         "dataset_hash",
         "depletion_ages",
+        "shortfall",
         "lifespans",
         "years",
         "tax_law",

@@ -138,7 +138,15 @@ def test_the_command_line_benchmark_prints_every_strategy(capsys):
     assert main(["bench", "--paths", "50", "--repeat", "1", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     strategies = {row["strategy"] for row in rows if row["mode"] == "monte_carlo"}
-    assert strategies == {"needs", "fixed_real", "fixed_percentage", "guardrails"}
+    assert strategies == {
+        "needs",
+        "fixed_real",
+        "fixed_percentage",
+        "guardrails",
+        "vpw",
+        "floor_ceiling",
+        "rmd_based",
+    }
     couples = [row for row in rows if row["household"] == "couple"]
     assert {row["strategy"] for row in couples} == strategies
     assert {(row["paths"], row["years"]) for row in couples} == {(50, 65)}

@@ -17,10 +17,15 @@ TODAY = date(2025, 6, 1)
 
 
 def _sixty_forty_guardrails(make_plan: Any) -> dict[str, Any]:
-    # Issue 17's case: $1M, 60/40, 30 years, historical, guardrails, 100 % success.
+    # Issue 17's case: $1M, 60/40, 30 years, historical, guardrails, 100 % success; since
+    # engine 2.2 guardrails flex the discretionary half of the expenses (DESIGN §6.3).
     return make_plan(
         assets=[
             {"name": "roth", "kind": "tax_free", "balance": "1000000.00", "stock_allocation": 0.6}
+        ],
+        expenses=[
+            {"name": "living", "amount": "20000.00"},
+            {"name": "travel", "amount": "20000.00", "essential": False},
         ],
         mode="historical",
         withdrawal_strategy="guardrails",
@@ -38,14 +43,17 @@ def test_the_spending_solver_returns_the_highest_passing_spending_where_success_
     def reaches(spending: int) -> bool:
         return evaluate(prepared, annual_spending=float(spending)).success_rate >= 1.0
 
-    # Brute force, every $100 from 50,000 to 80,000: success is not monotone here.
-    passing = [s for s in range(50_000, 80_001, 100) if reaches(s)]
-    assert reaches(56_200) and not reaches(56_300) and reaches(56_400)
+    # Brute force, every $100 from 30,000 to 80,000. Engine 1's guardrails (on the whole
+    # withdrawal) passed at 56,200, failed at 56,300 and passed again up to 57,400; engine
+    # 2.2's (on discretionary spending) happens to be monotone here, and the answer is still
+    # the highest passing spending.
+    passing = [s for s in range(30_000, 80_001, 100) if reaches(s)]
     answer = solve(plan, target="annual_spending", success_rate=1.0, today=TODAY)
-    assert answer["value"] == max(passing) == 57_400
+    assert answer["value"] == max(passing)
     assert answer["achieved_success_rate"] == 1.0
     # The contract's window: nothing passes in the LOOKAHEAD_STEPS steps above the answer.
-    assert not any(reaches(57_400 + 100 * k) for k in range(1, LOOKAHEAD_STEPS + 1))
+    top = max(passing)
+    assert not any(reaches(top + 100 * k) for k in range(1, LOOKAHEAD_STEPS + 1))
 
 
 def test_success_rate_zero_is_refused_for_spending_naming_the_field(make_plan):

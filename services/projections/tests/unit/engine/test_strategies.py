@@ -28,35 +28,55 @@ def _run(plan_dict, stock, inflation):
     return simulate(kernel_inputs(plan, household), returns)
 
 
+# Engine 2.2 (DESIGN §6.3): guardrails flex the discretionary expenses only. $1,000,000 and
+# 20,000 essential + 20,000 discretionary: an initial withdrawal rate of 4 %.
+HALF_DISCRETIONARY = [
+    {"name": "living", "amount": "20000.00"},
+    {"name": "travel", "amount": "20000.00", "essential": False},
+]
+
+
 def test_guardrails_cut_spending_after_a_crash(make_plan):
-    plan = make_plan(withdrawal_strategy="guardrails")
+    plan = make_plan(withdrawal_strategy="guardrails", expenses=HALF_DISCRETIONARY)
     output = _run(plan, stock=[-0.40], inflation=[0.03])
-    # Year 1: (1,000,000 − 40,000) × 0.6 = 576,000; the losing year freezes 40,000 and
-    # 40,000 / 576,000 = 6.9% > 4% × 1.2, so the capital-preservation rule cuts it by 10%.
+    # Year 1: (1,000,000 − 40,000) × 0.6 = 576,000; the stated 41,200 is 7.15 % of it,
+    # above 4 % × 1.2: discretionary 20,600 is cut by 10 % to 18,540; essential stays 20,600.
     assert output.portfolio[1, 0] == pytest.approx(576_000.0)
-    assert output.withdrawals[1, 0] == pytest.approx(36_000.0)
+    assert output.withdrawals[1, 0] == pytest.approx(20_600.0 + 18_540.0)
+    assert output.outcome.essential[1, 0] == pytest.approx(20_600.0)
 
 
-def test_guardrails_raise_spending_after_a_boom(make_plan):
-    plan = make_plan(withdrawal_strategy="guardrails")
+def test_guardrails_never_raise_above_the_stated_amount(make_plan):
+    plan = make_plan(withdrawal_strategy="guardrails", expenses=HALF_DISCRETIONARY)
     output = _run(plan, stock=[0.50], inflation=[0.03])
-    # 960,000 × 1.5 = 1,440,000; 40,000 × 1.03 = 41,200 is 2.86% < 4% × 0.8: raise by 10%.
-    assert output.withdrawals[1, 0] == pytest.approx(45_320.0)
+    # 960,000 × 1.5 = 1,440,000; 41,200 is 2.86 % < 4 % × 0.8, but the stated amount caps it.
+    assert output.withdrawals[1, 0] == pytest.approx(41_200.0)
+
+
+def test_guardrails_raise_back_after_a_cut(make_plan):
+    plan = make_plan(withdrawal_strategy="guardrails", expenses=HALF_DISCRETIONARY)
+    output = _run(plan, stock=[-0.40, 1.0], inflation=[0.0, 0.0])
+    # Year 1: 40,000 / 576,000 = 6.9 %: discretionary 20,000 → 18,000 (spend 38,000).
+    # Year 2: (576,000 − 38,000) × 2 = 1,076,000; 38,000 / 1,076,000 = 3.5 %: no raise
+    # (not below 3.2 %). Year 3 at zero return: 1,038,000; 38,000 / 1,038,000 = 3.66 %: none.
+    assert output.withdrawals[1, 0] == pytest.approx(38_000.0)
+    assert output.withdrawals[2, 0] == pytest.approx(38_000.0)
+    boom = _run(plan, stock=[-0.40, 2.0], inflation=[0.0, 0.0])
+    # Year 2: 538,000 × 3 = 1,614,000; 38,000 / 1,614,000 = 2.35 % < 3.2 %: 18,000 × 1.1 =
+    # 19,800.
+    assert boom.withdrawals[2, 0] == pytest.approx(39_800.0)
 
 
 def test_guardrails_never_cut_in_the_final_15_years(make_plan):
     plan = make_plan(
-        current_age=80, retirement_age=80, life_expectancy=95, withdrawal_strategy="guardrails"
+        current_age=80,
+        retirement_age=80,
+        life_expectancy=95,
+        withdrawal_strategy="guardrails",
+        expenses=HALF_DISCRETIONARY,
     )
     output = _run(plan, stock=[-0.40], inflation=[0.03])
-    # Frozen for the losing year but not cut: 15 years are left at age 81 ... 94 + this one.
-    assert output.withdrawals[1, 0] == pytest.approx(40_000.0)
-
-
-def test_guardrails_give_the_inflation_raise_after_a_gaining_year(make_plan):
-    plan = make_plan(withdrawal_strategy="guardrails")
-    output = _run(plan, stock=[0.05], inflation=[0.03])
-    # 960,000 × 1.05 = 1,008,000; 41,200 / 1,008,000 = 4.09%, inside both guardrails.
+    # 14 years are left at 81 (81 … 94): no cut, the stated 41,200 is spent.
     assert output.withdrawals[1, 0] == pytest.approx(41_200.0)
 
 

@@ -100,7 +100,18 @@ def _random_plan(rng: random.Random) -> dict[str, Any]:
                 "monthly_payment": money(800, 3_000),
             }
         )
-    strategy = rng.choice(["needs", "needs", "guardrails", "fixed_real", "fixed_percentage"])
+    strategy = rng.choice(
+        [
+            "needs",
+            "needs",
+            "guardrails",
+            "fixed_real",
+            "fixed_percentage",
+            "vpw",
+            "floor_ceiling",
+            "rmd_based",
+        ]
+    )
     assumptions: dict[str, Any] = {
         "mode": rng.choice(["monte_carlo", "deterministic"]),
         "paths": 200,
@@ -131,7 +142,7 @@ def _random_plan(rng: random.Random) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", range(80))
 def test_detail_adds_up_on_every_row(seed: int) -> None:
     plan = _random_plan(random.Random(seed))  # noqa: S311 (test data, not secrets)
     result = run_projection(plan, today=TODAY)
@@ -149,6 +160,8 @@ def test_detail_adds_up_on_every_row(seed: int) -> None:
         # Each of the ~15 figures is rounded to the cent.
         assert sources == pytest.approx(uses, abs=0.1), row
         assert sum(row["incomes"].values()) == pytest.approx(row["income"], abs=0.1), row
+        split = row["essential_spending"] + row["discretionary_spending"]
+        assert split == pytest.approx(row["spending"], abs=0.02), row
         assert min(row["balances"].values()) >= 0.0
 
 
