@@ -15,8 +15,9 @@ from nestegg_common.idempotency import purge_context
 from nestegg_common.metrics import METRICS
 from nestegg_common.pagination import CursorCodec
 from nestegg_common.service import HTTP_CLIENT, POOL, new_service_app
-from projections.compute import Engine, UserLimiter
+from projections.compute import Engine
 from projections.handlers import CURSORS, PROJECTIONS, QUOTAS, Quotas
+from projections.limits import UserLimiter
 from projections.metrics import RunMetrics
 from projections.routes import setup_routes
 from projections.runs import Projections
@@ -24,6 +25,8 @@ from projections.settings import ProjectionsSettings
 from projections.upstream import Upstreams
 from projections.workers import WorkerPool
 
+# How long past the compute budget a lease of a replica that died mid-computation still counts.
+LEASE_MARGIN_S = 10.0
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -71,8 +74,11 @@ def create_app(
             pool=app[POOL],
             engine=engine,
             limiter=UserLimiter(
+                app[POOL],
                 in_flight=settings.runs_in_flight_per_user,
                 per_minute=settings.runs_per_minute_per_user,
+                # A lease outlives its request's budget only if its replica died holding it.
+                lease_s=settings.compute_budget_s + LEASE_MARGIN_S,
             ),
             upstreams=Upstreams(
                 client=app[HTTP_CLIENT],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nestegg_common.dbops.catalog import ERASURE, HEALTH, IDEMPOTENCY, QUOTA_LOCK, CatalogQuery
 from nestegg_common.events import RECORD_PROCESSED_EVENT
+from projections import limits
 from projections import repository as repo
 
 _USER = "SELECT user_id FROM projections ORDER BY id LIMIT 1"
@@ -86,6 +87,20 @@ CATALOG = (
         repo._SELECT_RUN,
         "SELECT user_id, projection_id, scenario_id, inputs_hash FROM runs ORDER BY id LIMIT 1",
     ),
+    CatalogQuery(
+        "runs.find_json",
+        repo._SELECT_RUN_JSON,
+        "SELECT user_id, projection_id, scenario_id, inputs_hash FROM runs ORDER BY id LIMIT 1",
+    ),
+    # run, compare, solve, optimize when they compute: the per-user limits (limits.py)
+    CatalogQuery("compute_leases.forget", limits._FORGET, _USER),
+    CatalogQuery("compute_leases.count", limits._COUNT, _USER),
+    CatalogQuery(
+        "compute_leases.take",
+        limits._TAKE,
+        f"SELECT gen_random_uuid(), user_id, 40.0 FROM ({_USER}) u",
+    ),
+    CatalogQuery("compute_leases.release", limits._RELEASE, "SELECT gen_random_uuid()"),
     CatalogQuery(
         "runs.insert",
         repo._INSERT_RUN,

@@ -90,6 +90,12 @@ SELECT {_RUN_COLUMNS} FROM runs
 WHERE user_id = $1 AND projection_id = $2 AND scenario_id IS NOT DISTINCT FROM $3
   AND inputs_hash = $4
 """
+# A cached run's answer: the result as the JSON text PostgreSQL holds, served without decoding.
+_SELECT_RUN_JSON = """
+SELECT id, projection_id, scenario_id, created_at, result::text AS result_json FROM runs
+WHERE user_id = $1 AND projection_id = $2 AND scenario_id IS NOT DISTINCT FROM $3
+  AND inputs_hash = $4
+"""
 _INSERT_RUN = f"""
 INSERT INTO runs (id, projection_id, scenario_id, user_id, inputs_hash, engine_version,
                   dataset_hash, seed, success_rate, result)
@@ -132,6 +138,7 @@ _EXPORT_RUNS = f"SELECT {_RUN_COLUMNS} FROM runs WHERE user_id = $1 ORDER BY cre
 _ERASE_USER = (
     "DELETE FROM projections WHERE user_id = $1",
     "DELETE FROM idempotency_keys WHERE user_id = $1",
+    "DELETE FROM compute_leases WHERE user_id = $1",
 )
 
 Row = asyncpg.Record
@@ -295,6 +302,21 @@ async def find_run(
     """Return the stored run of these exact inputs, if any."""
     row: Row | None = await conn.fetchrow(
         _SELECT_RUN, user_id, projection_id, scenario_id, inputs_hash
+    )
+    return row
+
+
+async def find_run_json(
+    conn: Connection,
+    *,
+    user_id: uuid.UUID,
+    projection_id: uuid.UUID,
+    scenario_id: uuid.UUID | None,
+    inputs_hash: str,
+) -> Row | None:
+    """Return the stored run of these inputs with its result as JSON text (`result_json`)."""
+    row: Row | None = await conn.fetchrow(
+        _SELECT_RUN_JSON, user_id, projection_id, scenario_id, inputs_hash
     )
     return row
 
