@@ -92,6 +92,16 @@ CATALOG = (
         repo._SELECT_RUN_JSON,
         "SELECT user_id, projection_id, scenario_id, inputs_hash FROM runs ORDER BY id LIMIT 1",
     ),
+    CatalogQuery(
+        "runs.find_current_json",
+        repo._SELECT_CURRENT_RUN_JSON,
+        "SELECT user_id, projection_id, scenario_id, inputs_version FROM runs ORDER BY id LIMIT 1",
+    ),
+    CatalogQuery(
+        "runs.tag",
+        repo._TAG_RUN,
+        "SELECT id, 'x', 1, NULL::integer FROM runs ORDER BY id LIMIT 1",
+    ),
     # run, compare, solve, optimize when they compute: the per-user limits (limits.py)
     CatalogQuery("compute_leases.forget", limits._FORGET, _USER),
     CatalogQuery("compute_leases.count", limits._COUNT, _USER),
@@ -105,7 +115,8 @@ CATALOG = (
         "runs.insert",
         repo._INSERT_RUN,
         "SELECT gen_random_uuid(), projection_id, scenario_id, user_id, inputs_hash, "
-        "engine_version, dataset_hash, seed, success_rate, result FROM runs ORDER BY id LIMIT 1",
+        "engine_version, dataset_hash, seed, success_rate, result, 'x', 1, NULL::integer "
+        "FROM runs ORDER BY id LIMIT 1",
     ),
     CatalogQuery(
         "runs.evict_old",

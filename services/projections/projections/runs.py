@@ -9,7 +9,6 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
-import orjson
 
 from nestegg_common.db import Connection
 from nestegg_common.erasure import ErasedUsers, guard_user_write
@@ -34,6 +33,7 @@ from projections.models import (
     SolveRequest,
 )
 from projections.planning import build_plan, difference, projection_seed, summarise_result
+from projections.stored import inputs_version, stored_run_json
 from projections.upstream import Upstreams
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class PlannedRun:
     plan: dict[str, Any]
     inputs_hash: str
     today: date
+    versions: repository.RunVersions = (None, 0, None)  # what it is built from (stored.py)
 
     def returns_key(self) -> str:
         """Return engine.compare.returns_key: equal keys share return paths (compare only).
@@ -110,8 +111,14 @@ async def _plans(
         scenarios = {row["id"]: row for row in rows if row["id"] in wanted}
     if len(scenarios) != len(wanted):
         raise NotFound("No such scenario.")
-    profile, snapshot = await ctx.upstreams.plan_inputs(user_id)
+    inputs = await ctx.upstreams.plan_inputs(user_id)
+    profile, snapshot = inputs.profile, inputs.snapshot
     today, seed = date.today(), projection_seed(projection_id)
+    version = (
+        None
+        if inputs.versions is None
+        else inputs_version(inputs.versions, today, ctx.engine.historical_path)
+    )
     planned = []
     for sid in scenario_ids:
         overrides = None if sid is None else Overrides.model_validate(scenarios[sid]["overrides"])
@@ -125,7 +132,12 @@ async def _plans(
         )
         name = projection["name"] if sid is None else scenarios[sid]["name"]
         inputs_hash = _inputs_hash(ctx, plan, today)  # refuses (422) a plan it cannot hash
-        planned.append(PlannedRun(sid, name, plan, inputs_hash, today))
+        versions = (
+            version,
+            projection["version"],
+            None if sid is None else scenarios[sid]["version"],
+        )
+        planned.append(PlannedRun(sid, name, plan, inputs_hash, today, versions))
     return planned
 
 
@@ -166,6 +178,7 @@ async def _store(
                     projection_id=projection_id,
                     scenario_id=run.scenario_id,
                     result=result,
+                    versions=run.versions,
                 )
                 if row is not None:
                     await repository.evict_old_runs(
@@ -198,26 +211,6 @@ def run_out(row: asyncpg.Record, *, cached: bool) -> dict[str, Any]:
     }
 
 
-def stored_run_json(row: asyncpg.Record) -> bytes:
-    """Return a stored run as `run_out(row, cached=True)` would show it, without decoding it.
-
-    The result stays the JSON text PostgreSQL holds (a run is 40-200 KB: decoding and encoding
-    it again was most of a cached run's CPU); the run's own fields are appended to its object.
-    The engine's result never has these keys (tests/integration/test_stored_reads.py).
-    """
-    own = orjson.dumps(
-        {
-            "run_id": str(row["id"]),
-            "projection_id": str(row["projection_id"]),
-            "scenario_id": None if row["scenario_id"] is None else str(row["scenario_id"]),
-            "created_at": json_timestamp(row["created_at"]),
-            "cached": True,
-        }
-    )
-    result: str = row["result_json"]
-    return result.rstrip()[:-1].encode() + b", " + own[1:]
-
-
 async def run_projection(
     ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.UUID, scenario_id: uuid.UUID | None
 ) -> dict[str, Any] | bytes:
@@ -227,7 +220,20 @@ async def run_projection(
     user's slots (limits.py) and a place in the engine.
     """
     async with ctx.engine.budget() as computation:
+        upstream = await ctx.upstreams.versions(user_id)
         async with ctx.pool.acquire() as conn:
+            if upstream is not None:  # the stored run, if nothing it was made from changed
+                version = inputs_version(upstream, date.today(), ctx.engine.historical_path)
+                stored = await repository.find_current_run_json(
+                    conn,
+                    user_id=user_id,
+                    projection_id=projection_id,
+                    scenario_id=scenario_id,
+                    inputs_version=version,
+                )
+                if stored is not None:
+                    ctx.metrics.cache_hits.inc()
+                    return stored_run_json(stored)
             (planned,) = await _plans(ctx, conn, user_id, projection_id, [scenario_id])
             stored = await repository.find_run_json(
                 conn,
@@ -236,6 +242,9 @@ async def run_projection(
                 scenario_id=planned.scenario_id,
                 inputs_hash=planned.inputs_hash,
             )
+            if stored is not None and planned.versions[0] is not None:
+                # Same inputs: the next read finds it by these versions, without fetching them.
+                await repository.tag_run(conn, run_id=stored["id"], versions=planned.versions)
         if stored is not None:
             ctx.metrics.cache_hits.inc()
             return stored_run_json(stored)

@@ -77,3 +77,17 @@ async def test_any_changed_input_computes_again_instead_of_serving_the_stored_ru
     )
     assert changed.status == 200, await changed.text()  # the scenario
     await fresh(scenario["id"])
+
+
+async def test_a_stored_read_fetches_only_the_versions_of_its_inputs(
+    api, planner, upstream, pool
+) -> None:
+    projection = await api.create_projection(planner, "Base", **DETERMINISTIC)
+    first = await api.run(planner, projection["id"])
+    # A run stored before versions were recorded is found by inputs hash, then tagged.
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE runs SET inputs_version = NULL WHERE id = $1", first["run_id"])
+    for _ in range(2):
+        upstream.calls.clear()
+        assert (await api.run(planner, projection["id"]))["run_id"] == first["run_id"]
+    assert sorted(what for what, _ in upstream.calls) == ["profile-version", "snapshot-version"]

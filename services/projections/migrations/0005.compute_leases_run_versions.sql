@@ -17,3 +17,16 @@ COMMENT ON COLUMN compute_leases.user_id IS 'The user computing (no foreign key:
 COMMENT ON COLUMN compute_leases.started_at IS 'When the computation was admitted (database clock); counts for the per-minute limit for 60 s.';
 COMMENT ON COLUMN compute_leases.expires_at IS 'In flight at most until then (the compute budget plus a margin), so a replica that died holding it frees the slot.';
 COMMENT ON COLUMN compute_leases.released_at IS 'When the computation ended; null while it runs.';
+
+-- Stored results read without fetching their inputs (issue 19): what a run was computed from,
+-- by version. A cached run asks accounts and ledger only for the versions of the profile and
+-- the ledger snapshot, and serves the run whose versions (and the projection's and scenario's,
+-- compared in the query) are all current; null for runs stored before, which are found by
+-- inputs hash as before and then tagged.
+ALTER TABLE runs
+    ADD COLUMN inputs_version text,
+    ADD COLUMN projection_version integer,
+    ADD COLUMN scenario_version integer;
+COMMENT ON COLUMN runs.inputs_version IS 'Digest of the profile version, ledger snapshot version, day and code the run''s inputs came from; null if unknown.';
+COMMENT ON COLUMN runs.projection_version IS 'The projection''s version when its assumptions were read for this run.';
+COMMENT ON COLUMN runs.scenario_version IS 'The scenario''s version when its overrides were read for this run; null for the baseline.';
