@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import aiohttp
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from nestegg_common.errors import NotFound, UpstreamUnavailable
 from nestegg_common.tasks import all_or_nothing
 from nestegg_common.upstream import json_of, upstream_errors
+from nestegg_common.upstream_client import send
 from projections.engine.plan import FilingStatus, Sex
 
 
@@ -74,6 +77,7 @@ class Upstreams:
     accounts_url: str
     ledger_url: str
     internal_token: str
+    session: Callable[[], aiohttp.ClientSession]
 
     async def _get(self, service: str, url: str) -> tuple[Any, str | None]:
         """Return the answer's JSON and its ETag (None from a service that sends none)."""
@@ -110,8 +114,13 @@ class Upstreams:
         return PlanInputs(profile, snapshot, _versions(profile_version, snapshot_version))
 
     async def _version(self, service: str, url: str) -> str | None:
-        answer, _ = await self._get(service, url)
-        version = answer.get("version") if isinstance(answer, dict) else None
+        # aiohttp's client: on every cached run, where httpx cost 37 % of the CPU (stored.py).
+        headers = {"Authorization": f"Bearer {self.internal_token}"}
+        answer = await send(self.session(), service, "GET", url, headers=headers)
+        if answer.status == 404:
+            raise NotFound("This account no longer exists.")
+        body = json_of(answer.status, answer.body, service)
+        version = body.get("version") if isinstance(body, dict) else None
         return version if isinstance(version, str) else None
 
     async def versions(self, user_id: uuid.UUID) -> str | None:
