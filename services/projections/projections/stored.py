@@ -30,7 +30,9 @@ def code_identity(historical_path: str | None) -> str:
     tagged by older code are found by inputs hash again (and re-tagged), never trusted blindly.
     """
     digest = hashlib.sha256()
-    for path in sorted(_PACKAGE.rglob("*.py")):
+    # Every file of the package: the code, and the engine's data (tax law, tables, series).
+    files = (p for p in _PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in sorted(files):
         digest.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes())
     if historical_path:
         digest.update(Path(historical_path).read_bytes())
