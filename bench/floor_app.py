@@ -21,8 +21,8 @@ import uvloop
 from aiohttp import web
 from yarl import URL
 
-from gateway.upstream_client import new_upstream_session
 from nestegg_common.settings import CommonSettings
+from nestegg_common.upstream_client import new_upstream_session
 
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 

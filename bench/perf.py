@@ -390,6 +390,40 @@ class Bench:
                 **pyspy.summarise(raw[name]),
             }
         self.say("profiled: " + report.profile_brief(self.out["profile"]))
+        self.profile_stored_reads()
+
+    def profile_stored_reads(self) -> None:
+        """Profile projections and the gateway during cached runs at 16 connections (issue 19)."""
+        duration, name = self.args.duration, "POST /projections/{id}/run (cached)"
+        raw = {
+            n: RESULTS / f"perf-{self.stamp}-cached-run-{n}.pyspy.txt"
+            for n in ("projections", "gateway")
+        }
+        recorders = {
+            n: pyspy.start_recording(self.cluster.pid(n), path, max(1, duration - 1))
+            for n, path in raw.items()
+        }
+        row = self.load("gateway", name, self.targets[name], 16)
+        profile: dict[str, Any] = {"load_while_profiling": row}
+        for n, recorder in recorders.items():
+            if recorder is None:
+                continue
+            recorder.communicate(timeout=duration + 30)
+            if recorder.returncode == 0 and raw[n].exists():
+                profile[n] = {"raw": str(raw[n].relative_to(ROOT)), **pyspy.summarise(raw[n])}
+        self.out["profile_cached_run"] = profile
+        self.say("profiled cached runs: " + report.profile_brief(profile))
+
+    def probe(
+        self, via: str, endpoint: str, connections: int, duration: int, cluster: Cluster
+    ) -> dict[str, Any]:
+        """Load one probe point; a read probe goes through the gateway, labelled `via`."""
+        target = self.targets[endpoint]
+        if endpoint == "GET /assets":
+            return self.load(via, endpoint, target, connections, duration, cluster)
+        base = cluster.url("gateway") + "/api/v1"
+        row = self.load("gateway", endpoint, target, connections, duration, cluster, base)
+        return {**row, "via": via}
 
     def compare_tunings(self) -> None:
         """Measure each tuning against the unchanged code, both running side by side.
@@ -425,7 +459,8 @@ class Bench:
         reverse: bool,
     ) -> dict[str, Any]:
         """Run the probe points in pairs against a second set of processes, as `variant` says."""
-        target = self.targets["GET /assets"]
+        # Revisions are also compared on the stored-result reads (issue 19), through the gateway.
+        reads = READ_PROBES if reverse else ()
         folder = self.cluster.logs_dir / name.replace(" ", "_")
         tuned = Cluster(self.cluster.pg, folder, secrets=self.cluster.secrets)
         tuned.logs_dir.mkdir()
@@ -434,17 +469,25 @@ class Bench:
             self.warm_up(tuned)
             pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
             for round_ in range(self.args.tuning_rounds):
-                for via, connections in points:
+                probes = [(via, "GET /assets", c) for via, c in points]
+                probes += [(label, e, c) for label, e in reads for _, c in points[::2]]
+                for via, endpoint, connections in probes:
                     order = [self.cluster, tuned] if round_ % 2 == 0 else [tuned, self.cluster]
                     rows = {
-                        id(c): self.load(via, "GET /assets", target, connections, duration, c)
-                        for c in order
+                        id(c): self.probe(via, endpoint, connections, duration, c) for c in order
                     }
                     pair = (rows[id(self.cluster)], rows[id(tuned)])
                     pairs.append(pair[::-1] if reverse else pair)
         finally:
             tuned.stop()
         return report.tuning_effect(name, asdict(variant), pairs)
+
+
+# (label, endpoint) of the stored-result reads a revision is also compared on.
+READ_PROBES = (
+    ("run (cached)", "POST /projections/{id}/run (cached)"),
+    ("dashboard", "GET /dashboard"),
+)
 
 
 def machine_info(args: argparse.Namespace, wrk: str | None) -> dict[str, Any]:

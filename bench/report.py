@@ -132,7 +132,7 @@ def _verdict(value: float | None, met: bool) -> dict[str, Any]:
 def profile_brief(profile: dict[str, Any]) -> str:
     """Return the top layers of each profiled process in one line."""
     parts = []
-    for name in ("ledger", "gateway"):
+    for name in ("ledger", "projections", "gateway"):
         layers = profile.get(name, {}).get("self_by_layer_pct")
         if layers:
             parts.append(f"{name}: " + ", ".join(f"{k} {v}%" for k, v in layers[:5]))

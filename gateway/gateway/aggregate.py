@@ -14,12 +14,12 @@ import aiohttp
 from aiohttp import web
 
 from gateway.proxy import Upstream
-from gateway.upstream_client import send
 from nestegg_common.auth import JwtVerifier, bearer_token
 from nestegg_common.http import json_response
 from nestegg_common.problems import REQUEST_ID_HEADER, current_request_id
 from nestegg_common.tasks import all_or_nothing
 from nestegg_common.upstream import json_of
+from nestegg_common.upstream_client import send
 from nestegg_common.values import json_timestamp
 
 _LOGGER = logging.getLogger(__name__)

@@ -13,7 +13,6 @@ from gateway.openapi import API_DOCUMENT, ApiDocument
 from gateway.proxy import Upstream
 from gateway.routes import setup_routes
 from gateway.settings import GatewaySettings
-from gateway.upstream_client import UPSTREAM_SESSION, upstream_session_context
 from nestegg_common.auth import JwtVerifier, internal_auth_middleware
 from nestegg_common.erasure import ErasedUsers
 from nestegg_common.health import healthz
@@ -24,6 +23,7 @@ from nestegg_common.service import (
     jwks_over_http,
     new_app,
 )
+from nestegg_common.upstream_client import UPSTREAM_SESSION, upstream_session_context
 
 
 def create_app(

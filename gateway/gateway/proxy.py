@@ -9,7 +9,6 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
-from gateway.upstream_client import send
 from nestegg_common.auth import JwtVerifier, bearer_token
 from nestegg_common.disconnect import unless_disconnected
 from nestegg_common.errors import (
@@ -19,6 +18,7 @@ from nestegg_common.errors import (
 )
 from nestegg_common.forwarding import vouch_for_client
 from nestegg_common.problems import REQUEST_ID_HEADER, current_request_id
+from nestegg_common.upstream_client import send
 
 PUBLIC_PREFIX = "/api/v1"
 

@@ -8,9 +8,9 @@ from gateway import openapi
 from gateway.aggregate import Backends, dashboard_handler, export_handler
 from gateway.console import console_routes
 from gateway.proxy import PUBLIC_PREFIX, Upstream, proxy_handler
-from gateway.upstream_client import UPSTREAM_SESSION
 from nestegg_common.auth import JwtVerifier
 from nestegg_common.problems import Handler
+from nestegg_common.upstream_client import UPSTREAM_SESSION
 
 LEDGER_COLLECTIONS = ("assets", "debts", "incomes", "expenses")
 PROJECTION = f"{PUBLIC_PREFIX}/projections/{{projection_id}}"

@@ -239,12 +239,24 @@ def test_run_compare_and_solve_past_the_rate_limit_are_429_with_retry_after(
         headers=auth,
     )
     pid = created.json()["id"]
-    for _ in range(30):  # NESTEGG_RUNS_PER_MINUTE_PER_USER's default; cached runs count too
+    run = http.post(cluster.api(f"/projections/{pid}/run"), json={}, headers=auth)
+    assert run.status_code == 200 and run.json()["cached"] is False, run.text
+    for n in range(29):  # with the run, NESTEGG_RUNS_PER_MINUTE_PER_USER's default (30)
+        body = {"target": "retirement_age", "success_rate": 0.5 + n / 100}
+        solved = http.post(cluster.api(f"/projections/{pid}/solve"), json=body, headers=auth)
+        assert solved.status_code == 200, solved.text
+    for _ in range(5):  # issue 19: reading a stored result is not a computation
         run = http.post(cluster.api(f"/projections/{pid}/run"), json={}, headers=auth)
-        assert run.status_code == 200, run.text
+        assert run.status_code == 200 and run.json()["cached"] is True, run.text
+    scenario = http.post(
+        cluster.api(f"/projections/{pid}/scenarios"),
+        json={"name": "Later", "overrides": {"retirement_age": 64}},
+        headers=auth,
+    )
+    assert scenario.status_code == 201, scenario.text
     computations = {
-        "run": {},
-        "compare": {},
+        "run": {"scenario_id": scenario.json()["id"]},  # not stored: a computation
+        "compare": {},  # the scenario is not stored
         "solve": {"target": "retirement_age", "success_rate": 0.9},
     }
     for name, body in computations.items():

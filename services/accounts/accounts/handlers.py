@@ -130,9 +130,15 @@ def path_user_id(request: web.Request) -> uuid.UUID:
 
 
 async def get_user_profile(request: web.Request) -> web.Response:
-    """Give another service a user's profile (internal)."""
-    profile, _ = await usecases.get_profile(request.app[ACCOUNTS], path_user_id(request))
-    return json_response(profile)
+    """Give another service a user's profile, its version as ETag (internal)."""
+    profile, version = await usecases.get_profile(request.app[ACCOUNTS], path_user_id(request))
+    return json_response(profile, headers={"ETag": etag_for(version)})
+
+
+async def get_user_profile_version(request: web.Request) -> web.Response:
+    """Give the projections service the version of a user's profile, cheaply (internal)."""
+    version = await usecases.get_profile_version(request.app[ACCOUNTS], path_user_id(request))
+    return json_response({"version": etag_for(version)})
 
 
 async def export_user(request: web.Request) -> web.Response:

@@ -71,6 +71,8 @@ CATALOG = (
     # GET /me, GET/PUT/PATCH /me/profile, GET /internal/users/{id}/profile and /export, DELETE /me
     CatalogQuery("users.with_profile", repo._SELECT_USER_WITH_PROFILE, _USER),
     CatalogQuery("profiles.select", repo._SELECT_PROFILE, _USER),
+    # GET /internal/users/{id}/profile-version (projections' check of a stored result)
+    CatalogQuery("profiles.version", repo._SELECT_PROFILE_VERSION, _USER),
     CatalogQuery("profiles.lock", repo._SELECT_PROFILE_FOR_UPDATE, _USER),
     CatalogQuery(
         "profiles.replace",

@@ -47,6 +47,9 @@ FROM profiles
 WHERE user_id = $1
 """
 
+# Projections' check of a stored result: every change of the profile bumps its version.
+_SELECT_PROFILE_VERSION = "SELECT version FROM profiles WHERE user_id = $1"
+
 # PATCH reads, merges and writes back in one transaction: the lock keeps a concurrent change
 # from being overwritten by a merge made on the older profile.
 _SELECT_PROFILE_FOR_UPDATE = """
@@ -174,6 +177,12 @@ async def get_profile(conn: Connection, *, user_id: uuid.UUID) -> asyncpg.Record
     """Return the user's profile with its version."""
     row: asyncpg.Record | None = await conn.fetchrow(_SELECT_PROFILE, user_id)
     return row
+
+
+async def get_profile_version(conn: Connection, *, user_id: uuid.UUID) -> int | None:
+    """Return the version of the user's profile, None when there is no such user."""
+    version: int | None = await conn.fetchval(_SELECT_PROFILE_VERSION, user_id)
+    return version
 
 
 async def lock_profile(conn: Connection, *, user_id: uuid.UUID) -> asyncpg.Record | None:

@@ -26,6 +26,7 @@ def setup_routes(app: web.Application) -> None:
             web.put("/me/profile", handlers.replace_profile),
             web.patch("/me/profile", handlers.patch_profile),
             web.get("/internal/users/{user_id}/profile", handlers.get_user_profile),
+            web.get("/internal/users/{user_id}/profile-version", handlers.get_user_profile_version),
             web.get("/internal/users/{user_id}/export", handlers.export_user),
             web.get(ERASED_USERS_PATH, handlers.list_erased_users),
             web.get("/internal/openapi.json", api_spec.get_openapi_fragment),

@@ -283,6 +283,15 @@ async def get_profile(accounts: Accounts, user_id: uuid.UUID) -> tuple[Profile, 
     return profile_from_row(row), int(row["version"])
 
 
+async def get_profile_version(accounts: Accounts, user_id: uuid.UUID) -> int:
+    """Return the profile's version alone (what a stored projection result was made from)."""
+    async with accounts.pool.acquire() as conn:
+        version = await repository.get_profile_version(conn, user_id=user_id)
+    if version is None:
+        raise NotFound("This account no longer exists.")
+    return version
+
+
 async def _store_profile(
     conn: Connection, user_id: uuid.UUID, body: ProfileUpdate, *, expected_version: int | None
 ) -> tuple[Profile, int]:

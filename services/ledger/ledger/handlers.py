@@ -117,13 +117,23 @@ async def get_summary(request: web.Request) -> web.StreamResponse:
     return json_response(summary)
 
 
-async def get_user_snapshot(request: web.Request) -> web.StreamResponse:
-    """Give the projections service every record of a user (internal)."""
+def _path_user(request: web.Request) -> uuid.UUID:
     try:
-        user_id = uuid.UUID(request.match_info["user_id"])
+        return uuid.UUID(request.match_info["user_id"])
     except ValueError as err:
         raise NotFound("No such user.") from err
-    return json_response(await usecases.get_snapshot(request.app[POOL], user_id=user_id))
+
+
+async def get_user_snapshot(request: web.Request) -> web.StreamResponse:
+    """Give the projections service every record of a user, its version as ETag (internal)."""
+    snapshot, version = await usecases.get_snapshot(request.app[POOL], user_id=_path_user(request))
+    return json_response(snapshot, headers={"ETag": f'"{version}"'})
+
+
+async def get_user_snapshot_version(request: web.Request) -> web.StreamResponse:
+    """Give the projections service the version of a user's snapshot, cheaply (internal)."""
+    version = await usecases.get_snapshot_version(request.app[POOL], user_id=_path_user(request))
+    return json_response({"version": version})
 
 
 async def receive_event(request: web.Request) -> web.StreamResponse:

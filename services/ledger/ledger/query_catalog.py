@@ -57,6 +57,8 @@ CATALOG = (
     *(q for c in COLLECTIONS for q in _collection_queries(c)),
     # GET /summary
     CatalogQuery("summary", repo._SUMMARY, _USER),
+    # GET /internal/users/{id}/snapshot-version (projections' check of a stored result)
+    CatalogQuery("records.versions_of_user", repo.RECORD_VERSIONS, _USER),
     # POST /internal/events
     CatalogQuery(
         "processed_events.record",

@@ -187,6 +187,18 @@ async def list_all_records(
     return list(await conn.fetch(SQL[c.name].select_all_for_user, user_id))
 
 
+# What the snapshot's version is made of: every record's (collection, id, version). Every change
+# of a record bumps its version and ids are never reused, so the set names the contents.
+RECORD_VERSIONS = " UNION ALL ".join(
+    f"SELECT '{c.name}' AS kind, id, version FROM {c.table} WHERE user_id = $1" for c in COLLECTIONS
+)
+
+
+async def record_versions(conn: Connection, *, user_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Return (kind, id, version) of every record of the user."""
+    return list(await conn.fetch(RECORD_VERSIONS, user_id))
+
+
 async def erase_user(conn: Connection, *, user_id: uuid.UUID) -> None:
     """Delete every row the user owns in this database."""
     for c in COLLECTIONS:

@@ -23,6 +23,7 @@ def setup_routes(app: web.Application) -> None:
     routes += [
         web.get("/ledger/summary", handlers.get_summary),
         web.get("/internal/users/{user_id}/snapshot", handlers.get_user_snapshot),
+        web.get("/internal/users/{user_id}/snapshot-version", handlers.get_user_snapshot_version),
         web.post("/internal/events", handlers.receive_event),
         web.get("/internal/openapi.json", api_spec.get_openapi_fragment),
     ]

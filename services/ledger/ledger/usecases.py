@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import asyncpg
@@ -169,18 +171,34 @@ async def get_summary(pool: asyncpg.Pool, *, user_id: uuid.UUID) -> Summary:
     )
 
 
+def snapshot_version(records: Iterable[tuple[str, uuid.UUID, int]]) -> str:
+    """Return the version of a user's snapshot: a digest of every record's (kind, id, version).
+
+    Equal versions mean equal snapshots (a record's version goes up with every change, ids are
+    never reused), so projections may serve a result stored for this version without fetching
+    the snapshot again (docs/ARCHITECTURE.md, Stored results).
+    """
+    lines = sorted(f"{kind}:{record_id}:{version}" for kind, record_id, version in records)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+
+
 async def get_snapshot(
     pool: asyncpg.Pool, *, user_id: uuid.UUID
-) -> dict[str, list[dict[str, Any]]]:
-    """Return every record of the user, one statement per collection, from one snapshot."""
+) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    """Return every record of the user and the snapshot's version, from one snapshot."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        return {
-            c.name: [
-                record_out(c, row)
-                for row in await repository.list_all_records(conn, c, user_id=user_id)
-            ]
-            for c in COLLECTIONS
-        }
+        rows = {c: await repository.list_all_records(conn, c, user_id=user_id) for c in COLLECTIONS}
+    version = snapshot_version(
+        (c.name, row["id"], row["version"]) for c, records in rows.items() for row in records
+    )
+    return {c.name: [record_out(c, row) for row in records] for c, records in rows.items()}, version
+
+
+async def get_snapshot_version(pool: asyncpg.Pool, *, user_id: uuid.UUID) -> str:
+    """Return the version `get_snapshot` would give, reading only ids and versions."""
+    async with pool.acquire() as conn:
+        rows = await repository.record_versions(conn, user_id=user_id)
+    return snapshot_version((row["kind"], row["id"], row["version"]) for row in rows)
 
 
 async def apply_event(pool: asyncpg.Pool, event: Event, *, erased: ErasedUsers) -> bool:

@@ -15,8 +15,10 @@ from nestegg_common.idempotency import purge_context
 from nestegg_common.metrics import METRICS
 from nestegg_common.pagination import CursorCodec
 from nestegg_common.service import HTTP_CLIENT, POOL, new_service_app
-from projections.compute import Engine, UserLimiter
+from nestegg_common.upstream_client import UPSTREAM_SESSION, upstream_session_context
+from projections.compute import Engine
 from projections.handlers import CURSORS, PROJECTIONS, QUOTAS, Quotas
+from projections.limits import UserLimiter
 from projections.metrics import RunMetrics
 from projections.routes import setup_routes
 from projections.runs import Projections
@@ -24,6 +26,8 @@ from projections.settings import ProjectionsSettings
 from projections.upstream import Upstreams
 from projections.workers import WorkerPool
 
+# How long past the compute budget a lease of a replica that died mid-computation still counts.
+LEASE_MARGIN_S = 10.0
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -71,14 +75,18 @@ def create_app(
             pool=app[POOL],
             engine=engine,
             limiter=UserLimiter(
+                app[POOL],
                 in_flight=settings.runs_in_flight_per_user,
                 per_minute=settings.runs_per_minute_per_user,
+                # A lease outlives its request's budget only if its replica died holding it.
+                lease_s=settings.compute_budget_s + LEASE_MARGIN_S,
             ),
             upstreams=Upstreams(
                 client=app[HTTP_CLIENT],
                 accounts_url=settings.accounts_url,
                 ledger_url=settings.ledger_url,
                 internal_token=settings.internal_token.get_secret_value(),
+                session=lambda: app[UPSTREAM_SESSION],
             ),
             metrics=run_metrics,
             runs_kept=settings.runs_kept_per_projection,
@@ -86,6 +94,7 @@ def create_app(
         yield
         await engine.close()
 
+    app.cleanup_ctx.append(upstream_session_context(settings))
     app.cleanup_ctx.append(projections_ctx)
     app.cleanup_ctx.append(purge_context(lambda a: a[POOL]))
     setup_routes(app)

@@ -1,4 +1,4 @@
-"""Run the engine in worker processes: per-user limits, one budget per request, a global bound.
+"""Run the engine in worker processes: one budget per request, a global bound.
 
 docs/ARCHITECTURE.md ("Compute") says how the pieces fit; projections/workers.py holds the
 processes that can be killed mid-computation.
@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-import uuid
-from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any, TypeVar
 
-from nestegg_common.errors import ServiceUnavailable, TooManyRequests, ValidationFailed
+from nestegg_common.errors import ServiceUnavailable, ValidationFailed
 from projections.engine import run_projection, solve
 from projections.engine.compare import compare_plans
 from projections.engine.household import plan_rows
@@ -89,55 +86,6 @@ def _optimize(
         raise NothingToDecide(str(err)) from None
     except ValueError as err:
         raise EngineRejected(str(err)) from None
-
-
-class UserLimiter:
-    """Per user: at most `in_flight` computations at once and `per_minute` started a minute.
-
-    The state is this replica's own; with N replicas a user gets at most N times the limits.
-    """
-
-    def __init__(
-        self, *, in_flight: int, per_minute: int, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._in_flight_limit, self._per_minute = in_flight, per_minute
-        self._clock = clock
-        self._running: dict[uuid.UUID, int] = defaultdict(int)
-        self._started: dict[uuid.UUID, deque[float]] = defaultdict(deque)
-
-    @asynccontextmanager
-    async def slot(self, user_id: uuid.UUID) -> AsyncIterator[None]:
-        """Hold one of the user's slots for the duration; 429 when none is free."""
-        now, started = self._clock(), self._started[user_id]
-        while started and started[0] <= now - 60.0:
-            started.popleft()
-        if len(started) >= self._per_minute:
-            raise TooManyRequests(
-                f"At most {self._per_minute} projection computations a minute; wait a moment.",
-                retry_after_s=int(started[0] + 60.0 - now) + 1,
-            )
-        if self._running[user_id] >= self._in_flight_limit:
-            raise TooManyRequests(
-                f"At most {self._in_flight_limit} projection computations at once; "
-                "wait for one to finish.",
-                retry_after_s=1,
-            )
-        started.append(now)
-        self._running[user_id] += 1
-        try:
-            yield
-        finally:
-            self._running[user_id] -= 1
-            if not self._running[user_id]:
-                del self._running[user_id]
-            self._forget_idle()
-
-    def _forget_idle(self) -> None:
-        # Users with nothing running and nothing started in the last minute need no state.
-        horizon = self._clock() - 60.0
-        for user_id in [u for u, s in self._started.items() if not s or s[-1] <= horizon]:
-            if user_id not in self._running:
-                del self._started[user_id]
 
 
 class Engine:

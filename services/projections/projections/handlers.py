@@ -211,6 +211,8 @@ async def run_projection(request: web.Request) -> web.StreamResponse:
             scenario_id=body.scenario_id,
         ),
     )
+    if isinstance(result, bytes):  # a stored result, already JSON
+        return web.Response(body=result, content_type="application/json")
     return json_response(result)
 
 

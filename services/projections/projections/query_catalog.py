@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nestegg_common.dbops.catalog import ERASURE, HEALTH, IDEMPOTENCY, QUOTA_LOCK, CatalogQuery
 from nestegg_common.events import RECORD_PROCESSED_EVENT
+from projections import limits
 from projections import repository as repo
 
 _USER = "SELECT user_id FROM projections ORDER BY id LIMIT 1"
@@ -87,10 +88,35 @@ CATALOG = (
         "SELECT user_id, projection_id, scenario_id, inputs_hash FROM runs ORDER BY id LIMIT 1",
     ),
     CatalogQuery(
+        "runs.find_json",
+        repo._SELECT_RUN_JSON,
+        "SELECT user_id, projection_id, scenario_id, inputs_hash FROM runs ORDER BY id LIMIT 1",
+    ),
+    CatalogQuery(
+        "runs.find_current_json",
+        repo._SELECT_CURRENT_RUN_JSON,
+        "SELECT user_id, projection_id, scenario_id, inputs_version FROM runs ORDER BY id LIMIT 1",
+    ),
+    CatalogQuery(
+        "runs.tag",
+        repo._TAG_RUN,
+        "SELECT id, 'x', 1, NULL::integer FROM runs ORDER BY id LIMIT 1",
+    ),
+    # run, compare, solve, optimize when they compute: the per-user limits (limits.py)
+    CatalogQuery("compute_leases.forget", limits._FORGET, _USER),
+    CatalogQuery("compute_leases.count", limits._COUNT, _USER),
+    CatalogQuery(
+        "compute_leases.take",
+        limits._TAKE,
+        f"SELECT gen_random_uuid(), user_id, 40.0 FROM ({_USER}) u",
+    ),
+    CatalogQuery("compute_leases.release", limits._RELEASE, "SELECT gen_random_uuid()"),
+    CatalogQuery(
         "runs.insert",
         repo._INSERT_RUN,
         "SELECT gen_random_uuid(), projection_id, scenario_id, user_id, inputs_hash, "
-        "engine_version, dataset_hash, seed, success_rate, result FROM runs ORDER BY id LIMIT 1",
+        "engine_version, dataset_hash, seed, success_rate, result, 'x', 1, NULL::integer "
+        "FROM runs ORDER BY id LIMIT 1",
     ),
     CatalogQuery(
         "runs.evict_old",

@@ -90,10 +90,34 @@ SELECT {_RUN_COLUMNS} FROM runs
 WHERE user_id = $1 AND projection_id = $2 AND scenario_id IS NOT DISTINCT FROM $3
   AND inputs_hash = $4
 """
+# A cached run's answer: the result as the JSON text PostgreSQL holds, served without decoding.
+_SELECT_RUN_JSON = """
+SELECT id, projection_id, scenario_id, created_at, result::text AS result_json FROM runs
+WHERE user_id = $1 AND projection_id = $2 AND scenario_id IS NOT DISTINCT FROM $3
+  AND inputs_hash = $4
+"""
+# A cached run without its inputs: the run made from these versions of the profile and ledger
+# (`inputs_version`, with the day and code) whose projection and scenario are still at the
+# versions it was made from. Any newer version of any of them misses (docs/ARCHITECTURE.md).
+_SELECT_CURRENT_RUN_JSON = """
+SELECT r.id, r.projection_id, r.scenario_id, r.created_at, r.result::text AS result_json
+FROM runs r
+JOIN projections p ON p.id = r.projection_id AND p.version = r.projection_version
+LEFT JOIN scenarios s ON s.id = r.scenario_id
+WHERE r.user_id = $1 AND r.projection_id = $2 AND r.scenario_id IS NOT DISTINCT FROM $3
+  AND r.inputs_version = $4 AND (r.scenario_id IS NULL OR s.version = r.scenario_version)
+ORDER BY r.created_at DESC
+LIMIT 1
+"""
+_TAG_RUN = """
+UPDATE runs SET inputs_version = $2, projection_version = $3, scenario_version = $4
+WHERE id = $1
+"""
 _INSERT_RUN = f"""
 INSERT INTO runs (id, projection_id, scenario_id, user_id, inputs_hash, engine_version,
-                  dataset_hash, seed, success_rate, result)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                  dataset_hash, seed, success_rate, result, inputs_version, projection_version,
+                  scenario_version)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT ON CONSTRAINT runs_one_per_inputs DO NOTHING
 RETURNING {_RUN_COLUMNS}
 """
@@ -132,9 +156,12 @@ _EXPORT_RUNS = f"SELECT {_RUN_COLUMNS} FROM runs WHERE user_id = $1 ORDER BY cre
 _ERASE_USER = (
     "DELETE FROM projections WHERE user_id = $1",
     "DELETE FROM idempotency_keys WHERE user_id = $1",
+    "DELETE FROM compute_leases WHERE user_id = $1",
 )
 
 Row = asyncpg.Record
+# (inputs_version, projection_version, scenario_version) of a run; inputs_version None = unknown.
+RunVersions = tuple[str | None, int, int | None]
 After = tuple[datetime, uuid.UUID] | None
 
 
@@ -299,6 +326,21 @@ async def find_run(
     return row
 
 
+async def find_run_json(
+    conn: Connection,
+    *,
+    user_id: uuid.UUID,
+    projection_id: uuid.UUID,
+    scenario_id: uuid.UUID | None,
+    inputs_hash: str,
+) -> Row | None:
+    """Return the stored run of these inputs with its result as JSON text (`result_json`)."""
+    row: Row | None = await conn.fetchrow(
+        _SELECT_RUN_JSON, user_id, projection_id, scenario_id, inputs_hash
+    )
+    return row
+
+
 async def insert_run(
     conn: Connection,
     *,
@@ -306,6 +348,7 @@ async def insert_run(
     projection_id: uuid.UUID,
     scenario_id: uuid.UUID | None,
     result: dict[str, Any],
+    versions: RunVersions,
 ) -> Row | None:
     """Store a result; None when the same inputs were stored meanwhile (a concurrent run)."""
     row: Row | None = await conn.fetchrow(
@@ -320,8 +363,29 @@ async def insert_run(
         result["seed"],
         result["success_rate"],
         result,
+        *versions,
     )
     return row
+
+
+async def find_current_run_json(
+    conn: Connection,
+    *,
+    user_id: uuid.UUID,
+    projection_id: uuid.UUID,
+    scenario_id: uuid.UUID | None,
+    inputs_version: str,
+) -> Row | None:
+    """Return the run made from these input versions if nothing it was made from changed."""
+    row: Row | None = await conn.fetchrow(
+        _SELECT_CURRENT_RUN_JSON, user_id, projection_id, scenario_id, inputs_version
+    )
+    return row
+
+
+async def tag_run(conn: Connection, *, run_id: uuid.UUID, versions: RunVersions) -> None:
+    """Record what versions of its inputs a stored run was (found to be) made from."""
+    await conn.execute(_TAG_RUN, run_id, *versions)
 
 
 async def evict_old_runs(

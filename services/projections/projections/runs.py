@@ -16,17 +16,13 @@ from nestegg_common.errors import NotFound, ValidationFailed
 from nestegg_common.events import Event, apply_once
 from nestegg_common.values import json_timestamp
 from projections import repository
-from projections.compute import (
-    Computation,
-    Engine,
-    NothingToDecide,
-    UserLimiter,
-)
+from projections.compute import Engine, NothingToDecide
 from projections.engine import expected_inputs_hash, load_historical
 from projections.engine.compare import returns_key
 from projections.engine.plan import Plan
 from projections.hash_memo import InputsHashMemo
 from projections.historical_range import check_historical_range
+from projections.limits import UserLimiter
 from projections.metrics import RunMetrics
 from projections.models import (
     ComparedRun,
@@ -37,6 +33,7 @@ from projections.models import (
     SolveRequest,
 )
 from projections.planning import build_plan, difference, projection_seed, summarise_result
+from projections.stored import inputs_version, stored_run_json
 from projections.upstream import Upstreams
 
 _LOGGER = logging.getLogger(__name__)
@@ -63,7 +60,15 @@ class PlannedRun:
     name: str
     plan: dict[str, Any]
     inputs_hash: str
-    returns_key: str = ""  # engine.compare.returns_key: equal keys share return paths
+    today: date
+    versions: repository.RunVersions = (None, 0, None)  # what it is built from (stored.py)
+
+    def returns_key(self) -> str:
+        """Return engine.compare.returns_key: equal keys share return paths (compare only).
+
+        Not computed for every run: it validates the whole plan, the cost `hash_memo` saves.
+        """
+        return returns_key(Plan.model_validate(self.plan), self.today)
 
 
 def _inputs_hash(ctx: Projections, plan: dict[str, Any], today: date) -> str:
@@ -106,8 +111,14 @@ async def _plans(
         scenarios = {row["id"]: row for row in rows if row["id"] in wanted}
     if len(scenarios) != len(wanted):
         raise NotFound("No such scenario.")
-    profile, snapshot = await ctx.upstreams.plan_inputs(user_id)
+    inputs = await ctx.upstreams.plan_inputs(user_id)
+    profile, snapshot = inputs.profile, inputs.snapshot
     today, seed = date.today(), projection_seed(projection_id)
+    version = (
+        None
+        if inputs.versions is None
+        else inputs_version(inputs.versions, today, ctx.engine.historical_path)
+    )
     planned = []
     for sid in scenario_ids:
         overrides = None if sid is None else Overrides.model_validate(scenarios[sid]["overrides"])
@@ -121,8 +132,12 @@ async def _plans(
         )
         name = projection["name"] if sid is None else scenarios[sid]["name"]
         inputs_hash = _inputs_hash(ctx, plan, today)  # refuses (422) a plan it cannot hash
-        key = returns_key(Plan.model_validate(plan), today)
-        planned.append(PlannedRun(sid, name, plan, inputs_hash, key))
+        versions = (
+            version,
+            projection["version"],
+            None if sid is None else scenarios[sid]["version"],
+        )
+        planned.append(PlannedRun(sid, name, plan, inputs_hash, today, versions))
     return planned
 
 
@@ -163,6 +178,7 @@ async def _store(
                     projection_id=projection_id,
                     scenario_id=run.scenario_id,
                     result=result,
+                    versions=run.versions,
                 )
                 if row is not None:
                     await repository.evict_old_runs(
@@ -183,22 +199,6 @@ async def _store(
     return row
 
 
-async def _result_of(
-    ctx: Projections,
-    computation: Computation,
-    user_id: uuid.UUID,
-    projection_id: uuid.UUID,
-    run: PlannedRun,
-) -> tuple[asyncpg.Record, bool]:
-    """Return the stored run of these inputs, computing and storing it first if there is none."""
-    stored = await _stored(ctx, user_id, projection_id, run)
-    if stored is not None:
-        return stored, True
-    with ctx.metrics.computing():
-        result = await computation.project(run.plan, today=date.today())
-    return await _store(ctx, user_id, projection_id, run, result), False
-
-
 def run_out(row: asyncpg.Record, *, cached: bool) -> dict[str, Any]:
     """Return a stored run as the API shows it: the engine result plus where it came from."""
     return {
@@ -213,13 +213,46 @@ def run_out(row: asyncpg.Record, *, cached: bool) -> dict[str, Any]:
 
 async def run_projection(
     ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.UUID, scenario_id: uuid.UUID | None
-) -> dict[str, Any]:
-    """Run the baseline or one scenario; unchanged inputs return the stored result."""
-    async with ctx.limiter.slot(user_id), ctx.engine.budget() as computation:
+) -> dict[str, Any] | bytes:
+    """Run the baseline or one scenario; unchanged inputs return the stored result as JSON.
+
+    Reading the stored result is not a computation: only a run that computes takes one of the
+    user's slots (limits.py) and a place in the engine.
+    """
+    async with ctx.engine.budget() as computation:
+        upstream = await ctx.upstreams.versions(user_id)
         async with ctx.pool.acquire() as conn:
+            if upstream is not None:  # the stored run, if nothing it was made from changed
+                version = inputs_version(upstream, date.today(), ctx.engine.historical_path)
+                stored = await repository.find_current_run_json(
+                    conn,
+                    user_id=user_id,
+                    projection_id=projection_id,
+                    scenario_id=scenario_id,
+                    inputs_version=version,
+                )
+                if stored is not None:
+                    ctx.metrics.cache_hits.inc()
+                    return stored_run_json(stored)
             (planned,) = await _plans(ctx, conn, user_id, projection_id, [scenario_id])
-        row, cached = await _result_of(ctx, computation, user_id, projection_id, planned)
-    return run_out(row, cached=cached)
+            stored = await repository.find_run_json(
+                conn,
+                user_id=user_id,
+                projection_id=projection_id,
+                scenario_id=planned.scenario_id,
+                inputs_hash=planned.inputs_hash,
+            )
+            if stored is not None and planned.versions[0] is not None:
+                # Same inputs: the next read finds it by these versions, without fetching them.
+                await repository.tag_run(conn, run_id=stored["id"], versions=planned.versions)
+        if stored is not None:
+            ctx.metrics.cache_hits.inc()
+            return stored_run_json(stored)
+        async with ctx.limiter.slot(user_id):
+            with ctx.metrics.computing():
+                result = await computation.project(planned.plan, today=date.today())
+        row = await _store(ctx, user_id, projection_id, planned, result)
+    return run_out(row, cached=False)
 
 
 async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.UUID) -> Comparison:
@@ -230,7 +263,7 @@ async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.U
     return matrices prepared once per returns key (engine/compare.py); cancelling it (budget
     spent, client gone) cancels the whole compare, and nothing of it is stored.
     """
-    async with ctx.limiter.slot(user_id), ctx.engine.budget() as computation:
+    async with ctx.engine.budget() as computation:
         async with ctx.pool.acquire() as conn:
             scenarios = await repository.list_all_scenarios(
                 conn, user_id=user_id, projection_id=projection_id
@@ -239,15 +272,17 @@ async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.U
             planned = await _plans(ctx, conn, user_id, projection_id, ids)
         rows = [await _stored(ctx, user_id, projection_id, run) for run in planned]
         missing = [i for i, row in enumerate(rows) if row is None]
-        if missing:
-            with ctx.metrics.computing():
-                results = await computation.compare(
-                    [planned[i].plan for i in missing], today=date.today()
-                )
+        if missing:  # every plan stored: a read, not a computation (no slot taken)
+            async with ctx.limiter.slot(user_id):
+                with ctx.metrics.computing():
+                    results = await computation.compare(
+                        [planned[i].plan for i in missing], today=date.today()
+                    )
             for i, result in zip(missing, results, strict=True):
                 rows[i] = await _store(ctx, user_id, projection_id, planned[i], result)
     # Runs with equal keys were (or would have been) computed on the same return paths.
-    groups = {key: n for n, key in enumerate(dict.fromkeys(run.returns_key for run in planned))}
+    keys = [run.returns_key() for run in planned]
+    groups = {key: n for n, key in enumerate(dict.fromkeys(keys))}
     columns = []
     for run, row in zip(planned, rows, strict=True):
         assert row is not None
@@ -264,7 +299,7 @@ async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.U
                 name=run.name,
                 run_id=row["id"],
                 inputs_hash=run.inputs_hash,
-                returns_group=groups[run.returns_key],
+                returns_group=groups[key],
                 summary=summary,
                 difference=None if run.scenario_id is None else difference(summary, baseline),
                 median_portfolio_real=[
@@ -272,7 +307,7 @@ async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.U
                     for year in row["result"]["years"]
                 ],
             )
-            for run, row, summary in columns
+            for (run, row, summary), key in zip(columns, keys, strict=True)
         ],
     )
 

@@ -20,7 +20,8 @@ class ProjectionsSettings(ServiceSettings):
     # one user may hold (runs_in_flight_per_user), so a newcomer finds one free and the OS
     # time-slices the CPU between users instead of queueing them one after another.
     projection_workers: int = Field(4, ge=1, le=64)
-    # Per user and per replica: runs, compares and solves in progress at once, and per minute.
+    # Per user, across replicas (limits.py): computations in progress at once, and per minute.
+    # Reading a stored result is not one.
     runs_in_flight_per_user: int = Field(1, ge=1)
     runs_per_minute_per_user: int = Field(30, ge=1)
     # One budget per request (a compare of N scenarios is one), from its start to its answer;

@@ -5,6 +5,7 @@ and ledger served on its own socket, whose per-user answers each test controls."
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -104,17 +105,27 @@ class StandIn:
                 return web.Response(
                     text="<html>upstream says hello</html>", content_type="text/html"
                 )
-            if what == "profile":
-                if user_id not in self.profiles:
-                    return web.json_response({"detail": "no such user"}, status=404)
-                return web.json_response(self.profiles[user_id])
             empty: dict[str, list[Any]] = {
                 k: [] for k in ("assets", "debts", "incomes", "expenses")
             }
-            return web.json_response(self.snapshots.get(user_id, empty))
+            if what.startswith("profile") and user_id not in self.profiles:
+                return web.json_response({"detail": "no such user"}, status=404)
+            data = (
+                self.profiles[user_id]
+                if what.startswith("profile")
+                else self.snapshots.get(user_id, empty)
+            )
+            # Versions as accounts and ledger give them: equal versions, equal contents.
+            version = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+            if what.endswith("-version"):
+                return web.json_response({"version": f'"{version}"'})
+            return web.json_response(data, headers={"ETag": f'"{version}"'})
 
         app = web.Application()
-        app.router.add_get("/internal/users/{user_id}/{what:profile|snapshot}", answer)
+        app.router.add_get(
+            "/internal/users/{user_id}/{what:profile|snapshot|profile-version|snapshot-version}",
+            answer,
+        )
         return app
 
 

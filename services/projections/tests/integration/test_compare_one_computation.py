@@ -67,9 +67,18 @@ async def test_a_compare_of_31_scenarios_is_one_computation_and_stores_each_run(
     assert [r["scenario_id"] for r in runs] == [None, *(s["id"] for s in scenarios)]
     assert [r["returns_group"] for r in runs] == [0] * SCENARIOS + [1]
     assert await api.count("runs", planner.id) == SCENARIOS + 1
-    # The second computation of the minute is allowed; a third is not: the compare was one.
+    # Reading what the compare stored is no computation; the second computation of the minute
+    # is allowed, a third is not: the compare was one.
     rerun = await api.run(planner, pid, scenarios[3]["id"])
     assert rerun["cached"] is True and rerun["run_id"] == runs[4]["run_id"]
-    third = await api.post(planner, f"/projections/{pid}/run", {})
+    assert (await api.run(planner, pid))["cached"] is True
+    new = [
+        await api.create_scenario(
+            planner, pid, f"New {n}", assumptions={"inflation": 0.02 + n / 100}
+        )
+        for n in (1, 2)
+    ]
+    assert (await api.run(planner, pid, new[0]["id"]))["cached"] is False
+    third = await api.post(planner, f"/projections/{pid}/run", {"scenario_id": new[1]["id"]})
     body = await api.problem(third, 429)
     assert "a minute" in body["detail"]

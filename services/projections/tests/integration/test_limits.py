@@ -6,6 +6,8 @@ import asyncio
 
 import pytest
 
+from projections.limits import UserLimiter
+
 from .helpers import DETERMINISTIC, asset, expense
 
 SOLVE = {"target": "annual_spending", "success_rate": 0.9}
@@ -49,10 +51,10 @@ async def test_the_fourth_computation_within_a_minute_is_a_429_with_retry_after(
 ) -> None:
     projection = await api.create_projection(planner, "Base", **DETERMINISTIC)
     paths = computations(projection["id"])
-    for name in ("run", "compare", "solve"):
-        path, body = paths[name]
-        response = await api.post(planner, path, body)
-        assert response.status == 200, (name, await response.text())
+    for success_rate in (0.5, 0.6, 0.7):  # three computations; nothing stored for run/compare
+        path, body = paths["solve"]
+        response = await api.post(planner, path, {**body, "success_rate": success_rate})
+        assert response.status == 200, await response.text()
     path, body = paths[fourth]
     retry_after = await assert_too_many(api, await api.post(planner, path, body))
     assert 58 <= retry_after <= 61  # the first of the three started moments ago
@@ -63,32 +65,50 @@ async def test_the_fourth_computation_within_a_minute_is_a_429_with_retry_after(
     assert (await api.run(other, theirs["id"]))["cached"] is False
 
 
-async def test_a_cached_run_still_counts_towards_the_minute(api, planner) -> None:
+async def test_reading_stored_results_is_not_a_computation(api, planner) -> None:
+    """Issue 19: the 31st cached read of a minute was a 429; a read takes no slot at all."""
     projection = await api.create_projection(planner, "Base", **DETERMINISTIC)
-    for _ in range(3):
-        await api.run(planner, projection["id"])
-    response = await api.post(planner, f"/projections/{projection['id']}/run")
-    await assert_too_many(api, response)
+    pid = projection["id"]
+    assert (await api.run(planner, pid))["cached"] is False  # 1 computation of 3
+    for _ in range(10):  # far past the 3 a minute: stored results, read
+        assert (await api.run(planner, pid))["cached"] is True
+    compared = await api.post(planner, f"/projections/{pid}/compare")  # baseline stored: a read
+    assert compared.status == 200, await compared.text()
+    for success_rate in (0.5, 0.6):  # computations 2 and 3
+        response = await api.post(
+            planner, f"/projections/{pid}/solve", {**SOLVE, "success_rate": success_rate}
+        )
+        assert response.status == 200, await response.text()
+    await assert_too_many(api, await api.post(planner, f"/projections/{pid}/solve", SOLVE))
+    assert (await api.run(planner, pid))["cached"] is True  # reads go on
     assert await api.count("runs", planner.id) == 1
 
 
-async def test_a_second_computation_while_one_is_in_flight_is_a_429(api, planner, upstream) -> None:
+async def test_a_slot_held_by_another_replica_refuses_a_computation_not_a_read(
+    api, planner, pool
+) -> None:
+    """The in-flight limit lives in the database: another replica's computation counts."""
     projection = await api.create_projection(planner, "Base", **DETERMINISTIC)
-    upstream.delay_s[planner.id] = 0.6  # below the client's timeout, long enough to overlap
-    arrived = upstream.arrival(planner.id)
-    first = asyncio.create_task(api.post(planner, f"/projections/{projection['id']}/run"))
-    await asyncio.wait_for(arrived.wait(), 5)  # the first run is fetching its inputs
+    pid = projection["id"]
+    assert (await api.run(planner, pid))["cached"] is False
+    other_replica = UserLimiter(pool, in_flight=1, per_minute=1000, lease_s=30)
+    async with other_replica.slot(planner.id):
+        assert (await api.run(planner, pid))["cached"] is True  # a read needs no slot
+        response = await api.post(planner, f"/projections/{pid}/solve", SOLVE)
+        assert await assert_too_many(api, response) == 1
+    response = await api.post(planner, f"/projections/{pid}/solve", SOLVE)  # released
+    assert response.status == 200, await response.text()
+
+
+async def test_a_lease_of_a_replica_that_died_expires(api, planner, pool) -> None:
+    projection = await api.create_projection(planner, "Base", **DETERMINISTIC)
+    dead_replica = UserLimiter(pool, in_flight=1, per_minute=1000, lease_s=0.5)
+    held = dead_replica.slot(planner.id)
+    await held.__aenter__()  # never released: the replica died holding it
     response = await api.post(planner, f"/projections/{projection['id']}/run")
-    assert await assert_too_many(api, response) == 1
-    response = await api.post(
-        planner, f"/projections/{projection['id']}/solve", {**SOLVE, "success_rate": 0.5}
-    )
     await assert_too_many(api, response)
-    finished = await first
-    assert finished.status == 200, await finished.text()
-    del upstream.delay_s[planner.id]
-    # The slot is free again (and the rejected attempts did not use up the minute).
-    assert (await api.run(planner, projection["id"]))["cached"] is True
+    await asyncio.sleep(0.6)
+    assert (await api.run(planner, projection["id"]))["cached"] is False
 
 
 async def test_a_computation_that_fails_frees_its_slot(api, planner, upstream) -> None:

@@ -1,8 +1,10 @@
-"""The gateway's client for the services behind it: one aiohttp session per process.
+"""An aiohttp client session for calls on a hot path: one session per process.
 
 The services call each other with httpx (DESIGN §1). The gateway forwards every public request,
-and there httpx/httpcore cost 0.6–1.3 ms of CPU per call against aiohttp's 0.1 ms
-(bench/client_cost.py; docs/BENCHMARKS.md, "What changed in session 2").
+and projections checks the versions of a stored result's inputs on every cached run; there
+httpx/httpcore cost 0.6–1.3 ms of CPU per call against aiohttp's 0.1 ms (bench/client_cost.py;
+docs/BENCHMARKS.md, "What changed in session 2"; issue 19's profile: httpcore 37 % of
+projections' CPU on cached runs).
 """
 
 from __future__ import annotations
