@@ -68,14 +68,18 @@ def _mismatches(old: Any, new: Any, where: str = "") -> list[str]:
     return [] if old == new and type(old) is type(new) else [f"{where}: {old!r} became {new!r}"]
 
 
-@pytest.mark.parametrize("case", GOLDENS, ids=[case["name"] for case in GOLDENS])
+# Engine 2.2 deliberately changed `guardrails` (DESIGN §6.3: it flexes discretionary expenses
+# only; docs/ENGINE.md "What engine 2 changes"), so its goldens are no longer engine 2's answer;
+# every other stored-style plan must still give engine 1's numbers bit for bit.
+UNCHANGED = [c for c in GOLDENS if c["plan"]["assumptions"]["withdrawal_strategy"] != "guardrails"]
+
+
+@pytest.mark.parametrize("case", UNCHANGED, ids=[case["name"] for case in UNCHANGED])
 def test_engine_2_reproduces_engine_1(case: dict[str, Any]) -> None:
     today = date.fromisoformat(case["today"])
     # Stored projections keep engine 1's flat tax (the service's migration sets it, issue 16).
     plan = case["plan"]
     plan = plan | {"assumptions": plan["assumptions"] | {"tax": {"regime": "flat"}}}
-    if plan["assumptions"]["withdrawal_strategy"] == "guardrails":
-        pytest.skip("guardrails acts on discretionary expenses since engine 2.2 (DESIGN §6.3)")
     plan = plan | {"expenses": [e | {"essential": True} for e in plan["expenses"]]}
     if plan["assumptions"]["mode"] == "deterministic":
         plan = plan | {"assumptions": plan["assumptions"] | ZERO_VOLATILITY}
