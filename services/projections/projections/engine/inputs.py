@@ -19,7 +19,7 @@ from .flows import (
     schedule,
     social_security,
 )
-from .household import FIRST, SECOND, Household, Lives, completed_years, fixed_lives
+from .household import FIRST, SECOND, Household, Lives, fixed_lives
 from .kernel import (
     ANYONE,
     DISCRETIONARY_INDEXED,
@@ -43,8 +43,6 @@ from .plan import Asset, Plan
 from .rmd import distribution_period
 from .strategies import GUARDRAILS, NEEDS, StrategyParams
 from .us_inputs import resolve_regime, us_inputs
-
-__all__ = ["completed_years", "kernel_inputs"]
 
 # Policies that spend the stated expenses; the spending solver replaces those expenses.
 STATED_POLICIES = frozenset({NEEDS, GUARDRAILS})

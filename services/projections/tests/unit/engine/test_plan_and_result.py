@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from projections.engine import ENGINE_VERSION, Plan, run_projection
-from projections.engine.inputs import completed_years
+from projections.engine.household import completed_years
 
 TODAY = date(2025, 6, 1)
 PERCENTILE_KEYS = {"p10", "p25", "p50", "p75", "p90"}
