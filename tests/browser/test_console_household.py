@@ -67,6 +67,8 @@ class Journey:
     def check_page(self, name: str) -> None:
         """No serious accessibility violation; at phone width, nothing off to the side."""
         results = AXE.run(self.page)
+        assert results.response["testEngine"]["name"] == "axe-core"
+        assert results.response["passes"], "axe checked nothing"  # it really ran on this page
         blocking = [
             f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
             for v in results.response["violations"]
@@ -358,8 +360,8 @@ def test_a_couple_plans_together_and_manages_the_account(
     journey.go("scenarios")
     journey.check_page("scenarios")
     journey.go("overview")
-    expect(overview).to_contain_text("Income a year while working")
-    expect(overview).to_contain_text("Income a year in retirement")
+    expect(overview).to_contain_text("Income a year, working")
+    expect(overview).to_contain_text("Income a year, retired")
     journey.check_page("overview with data")
     journey.shot("overview")
 

@@ -4,7 +4,7 @@ import { Api } from "./api.js";
 import { $, announce, h, money, percent, replace, setCurrency } from "./dom.js";
 import { describeError, Form } from "./forms.js";
 import { AccountView } from "./account.js";
-import { incomeTotals } from "./household.js";
+import { incomeTotals, TOTALS_NOTE } from "./household.js";
 import { LedgerView } from "./ledger.js";
 import { PlanView } from "./plan.js";
 import { buildProfile } from "./profile.js";
@@ -179,7 +179,7 @@ function buildOverview() {
             // Salary and Social Security never flow together: two totals, never their sum.
             ...(() => {
               const t = incomeTotals(incomes, board.profile);
-              return [["Income a year while working", money(t.working)], ["Income a year in retirement", money(t.retired)]];
+              return [["Income a year, working", money(t.working)], ["Income a year, retired", money(t.retired)]];
             })(),
             ["Expenses a year", money(summary.annual_expenses)],
           ]
@@ -203,7 +203,10 @@ function buildOverview() {
           { class: "card", "aria-labelledby": "figures-title" },
           h("h2", { id: "figures-title", text: "Your numbers" }),
           figures.length
-            ? h("dl", { class: "figures" }, figures.map(([k, v]) => h("div", {}, h("dt", { text: k }), h("dd", { text: v }))))
+            ? [
+                h("dl", { class: "figures" }, figures.map(([k, v]) => h("div", {}, h("dt", { text: k }), h("dd", { text: v })))),
+                h("p", { class: "hint", text: `Incomes in today's money. ${TOTALS_NOTE}` }),
+              ]
             : h("p", { class: "empty", text: "The ledger summary is unavailable right now." }),
           run
             ? h("p", {}, `Latest run (“${run.projection_name}”): success rate `, h("strong", { text: percent(run.success_rate) }), ".")

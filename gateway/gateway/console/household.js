@@ -3,7 +3,7 @@
 
 export const OWNERS = [
   ["self", "Me"],
-  ["partner", "My partner"],
+  ["partner", "Partner"],
   ["joint", "Joint"],
 ];
 

@@ -161,6 +161,12 @@ class CollectionView {
 
   async load(profile) {
     this.profile = profile;
+    // The owner choices carry the household's names ("Me (Alex)", "Partner (Sam)").
+    for (const option of this.form.input("owner").options) {
+      const name = ownerLabel(profile, option.value);
+      const base = OWNERS.find(([value]) => value === option.value)[1];
+      option.textContent = option.value === "joint" || name === base ? base : `${base} (${name})`;
+    }
     this.rows = await this.api.all(`/${this.spec.path}`);
     this.render();
   }

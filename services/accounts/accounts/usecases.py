@@ -369,7 +369,7 @@ async def change_password(
                 errors=[
                     {
                         "field": "current_password",
-                        "message": "is not your current password",
+                        "message": "this is not your current password",
                         "type": "value_error",
                     }
                 ],
