@@ -160,7 +160,8 @@ function buildOverview() {
   const root = $("#overview-body");
   return {
     async load() {
-      const [board, incomes] = await Promise.all([api.get("/dashboard"), api.all("/incomes")]);
+      // The incomes give the two income totals; without them (ledger down) those show "—".
+      const [board, incomes] = await Promise.all([api.get("/dashboard"), api.all("/incomes").catch(() => null)]);
       if (board.profile) state.profile = board.profile;
       const summary = board.ledger_summary;
       const run = board.latest_run;
@@ -178,7 +179,7 @@ function buildOverview() {
             ["Debts", money(summary.total_debts)],
             // Salary and Social Security never flow together: two totals, never their sum.
             ...(() => {
-              const t = incomeTotals(incomes, board.profile);
+              const t = incomes ? incomeTotals(incomes, board.profile) : { working: null, retired: null };
               return [["Income a year, working", money(t.working)], ["Income a year, retired", money(t.retired)]];
             })(),
             ["Expenses a year", money(summary.annual_expenses)],
