@@ -231,6 +231,8 @@ def test_a_couple_plans_together_and_manages_the_account(
         "income",
         {"name": "Alex's salary", "kind": "salary", "amount": "90000"},
     )
+    page.select_option("#income-form-kind", "social_security")  # its From age is the claiming age
+    expect(page.locator("label[for='income-form-start_age']")).to_have_text("Claiming age")
     journey.add(
         "incomes",
         "income",

@@ -187,6 +187,7 @@ export class Form {
       else input.value = String(value);
     }
     this.applyConditions();
+    this.onFill?.(); // a view's own reaction to new values (e.g. a label that follows the kind)
   }
 
   reset() {

@@ -144,6 +144,15 @@ class CollectionView {
     this.formBox = h("details", { class: "add-form" }, this.formTitle, this.form.el);
     this.cancelButton = h("button", { type: "button", text: "Cancel edit", hidden: true, onclick: () => this.stopEditing() });
     this.form.actions.append(this.cancelButton);
+    if (spec.path === "incomes") {
+      // Social Security's "From age" is its claiming age: say so while that kind is chosen.
+      const kind = this.form.input("kind");
+      const label = this.form.el.querySelector(`label[for="${this.form.input("start_age").id}"]`);
+      this.form.onFill = () => {
+        label.textContent = kind.value === "social_security" ? "Claiming age" : "From age";
+      };
+      kind.addEventListener("change", this.form.onFill);
+    }
     this.form.reset();
     this.el = h(
       "section",

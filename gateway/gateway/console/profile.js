@@ -52,7 +52,7 @@ export function buildProfile({ api, state }, card, loadProfile) {
     },
   });
   card.append(form.el);
-  card.append(h("p", { class: "hint", text: "Social Security claiming ages are set on each Social Security income in the Ledger (its “From age”)." }));
+  card.append(h("p", { class: "hint note", text: "Social Security claiming ages are set on each Social Security income in the Ledger (its “From age”)." }));
   return {
     async load() {
       await loadProfile();
