@@ -2,12 +2,12 @@
 
 Every operation but `DELETE /me`, `POST /auth/logout` and `POST /me/password` (they would end
 the session, or count wrong guesses against the user's login throttle; the e2e, accounts and
-browser suites cover them) gets examples, coverage (boundary values) and random cases, valid
-and invalid, and each answer must be no 5xx, a documented status, content type, headers and
-body, and invalid data must be refused. A stateful phase follows the links schemathesis infers from the
-`Location` headers of creations. Valid cases are aimed at records that exist, so they reach the
-handlers rather than stopping at a 404; run, compare and solve get a plannable profile and at
-most 200 paths. The whole run is bounded by case counts (about 2,700 cases, 1.5–2 minutes).
+browser suites cover them) gets examples, coverage (boundary values) and random cases, valid and
+invalid, and each answer must be no 5xx, a documented status, content type, headers and body,
+and invalid data must be refused. A stateful phase follows the links schemathesis infers from
+the `Location` headers of creations. Valid cases are aimed at records that exist, so they reach
+the handlers rather than stopping at a 404; run, compare and solve get a plannable profile and
+at most 200 paths. The whole run is bounded by case counts (about 2,700 cases, 1.5–2 minutes).
 """
 
 from __future__ import annotations
