@@ -63,6 +63,7 @@ def setup_routes(
             web.get(f"{PUBLIC_PREFIX}/me/profile", to(accounts, authenticated=True)),
             web.put(f"{PUBLIC_PREFIX}/me/profile", to(accounts, authenticated=True)),
             web.patch(f"{PUBLIC_PREFIX}/me/profile", to(accounts, authenticated=True)),
+            web.post(f"{PUBLIC_PREFIX}/me/password", to(accounts, authenticated=True)),
             web.get(f"{PUBLIC_PREFIX}/ledger/summary", to(ledger, authenticated=True)),
             web.get(f"{PUBLIC_PREFIX}/projections", to(projections, authenticated=True)),
             web.post(f"{PUBLIC_PREFIX}/projections", to(projections, authenticated=True)),

@@ -147,7 +147,7 @@ def test_a_new_user_plans_a_retirement_in_the_browser(console: Console) -> None:
     console.go("plan")
     expect(page.locator("#projection-form-assumptions-mode")).to_have_value("monte_carlo")
     expect(page.locator("#projection-form-assumptions-paths")).to_have_value("10000")
-    expect(page.locator("#projection-form-assumptions-withdrawal_rate")).to_have_value("0.04")
+    expect(page.locator("#projection-form-assumptions-withdrawal_rate")).to_have_value("4")  # 4 %
     page.fill("#projection-form-name", "Base plan")
     page.fill("#projection-form-assumptions-paths", "500")
     page.click("#projection-form button[type=submit]")

@@ -3,23 +3,27 @@
 import { Api } from "./api.js";
 import { $, announce, h, money, percent, replace, setCurrency } from "./dom.js";
 import { describeError, Form } from "./forms.js";
+import { AccountView } from "./account.js";
+import { incomeTotals, TOTALS_NOTE } from "./household.js";
 import { LedgerView } from "./ledger.js";
 import { PlanView } from "./plan.js";
+import { buildProfile } from "./profile.js";
 import { ScenariosView } from "./scenarios.js";
 
-const SECTIONS = ["overview", "profile", "ledger", "plan", "scenarios"];
+const SECTIONS = ["overview", "profile", "ledger", "plan", "scenarios", "account"];
 const PASSWORD_HINT = "12 to 256 characters.";
 const FLASH_KEY = "nestegg.flash";
 
 const api = new Api();
 const state = { me: null, profile: null, profileEtag: null, projections: null, projection: null, scenarios: [] };
-const ctx = { api, state, confirm: confirmDialog };
+const ctx = { api, state, confirm: confirmDialog, leave: (message) => leaveApp(message) };
 let views = null;
 
 // A modal yes/no question (the native <dialog> traps focus and closes on Escape).
-function confirmDialog(question) {
+function confirmDialog(question, okLabel = "Delete") {
   const dialog = $("#confirm");
   $("#confirm-text").textContent = question;
+  $("#confirm-ok").textContent = okLabel;
   return new Promise((resolve) => {
     const done = (answer) => {
       dialog.close();
@@ -150,53 +154,14 @@ async function loadProfile() {
   setCurrency(data.currency);
 }
 
-function buildProfile() {
-  const form = new Form({
-    id: "profile-form",
-    fields: [
-      { name: "display_name", label: "Name (optional)", type: "text", nullable: true, sendNull: true, autocomplete: "name" },
-      { name: "birth_date", label: "Birth date", type: "date", nullable: true, sendNull: true, hint: "Needed to run a projection: your age sets the timeline." },
-      { name: "retirement_age", label: "Retirement age", type: "int", hint: "30–100." },
-      { name: "life_expectancy", label: "Plan until age", type: "int", hint: "50–120; above the retirement age. The money must last until this birthday." },
-      { name: "currency", label: "Currency", type: "upper", hint: "Three-letter code, e.g. USD, EUR, GBP." },
-    ],
-    submitLabel: "Save profile",
-    onSubmit: async () => {
-      const headers = state.profileEtag ? { "If-Match": state.profileEtag } : {};
-      try {
-        // PATCH, not PUT: the form shows only some fields, and a PUT would reset the others
-        // (the household's sex, filing status and partner) to their defaults.
-        const { data, etag } = await api.send("PATCH", "/me/profile", { body: form.read(), headers });
-        state.profile = data;
-        state.profileEtag = etag;
-        setCurrency(data.currency);
-        announce("Profile saved.", "success");
-      } catch (err) {
-        if (err.status === 412) {
-          await loadProfile();
-          form.fill(state.profile);
-        }
-        throw err;
-      }
-    },
-  });
-  $("#profile-card").append(form.el);
-  return {
-    async load() {
-      await loadProfile();
-      form.clearErrors();
-      form.fill(state.profile);
-    },
-  };
-}
-
 // Overview ------------------------------------------------------------------------------------
 
 function buildOverview() {
   const root = $("#overview-body");
   return {
     async load() {
-      const board = await api.get("/dashboard");
+      // The incomes give the two income totals; without them (ledger down) those show "—".
+      const [board, incomes] = await Promise.all([api.get("/dashboard"), api.all("/incomes").catch(() => null)]);
       if (board.profile) state.profile = board.profile;
       const summary = board.ledger_summary;
       const run = board.latest_run;
@@ -212,7 +177,11 @@ function buildOverview() {
             ["Net worth", money(summary.net_worth)],
             ["Assets", money(summary.total_assets)],
             ["Debts", money(summary.total_debts)],
-            ["Income a year", money(summary.annual_income)],
+            // Salary and Social Security never flow together: two totals, never their sum.
+            ...(() => {
+              const t = incomes ? incomeTotals(incomes, board.profile) : { working: null, retired: null };
+              return [["Income a year, working", money(t.working)], ["Income a year, retired", money(t.retired)]];
+            })(),
             ["Expenses a year", money(summary.annual_expenses)],
           ]
         : [];
@@ -235,7 +204,10 @@ function buildOverview() {
           { class: "card", "aria-labelledby": "figures-title" },
           h("h2", { id: "figures-title", text: "Your numbers" }),
           figures.length
-            ? h("dl", { class: "figures" }, figures.map(([k, v]) => h("div", {}, h("dt", { text: k }), h("dd", { text: v }))))
+            ? [
+                h("dl", { class: "figures" }, figures.map(([k, v]) => h("div", {}, h("dt", { text: k }), h("dd", { text: v })))),
+                h("p", { class: "hint", text: `Incomes in today's money. ${TOTALS_NOTE}` }),
+              ]
             : h("p", { class: "empty", text: "The ledger summary is unavailable right now." }),
           run
             ? h("p", {}, `Latest run (“${run.projection_name}”): success rate `, h("strong", { text: percent(run.success_rate) }), ".")
@@ -253,10 +225,11 @@ async function start() {
   const ledger = new LedgerView(api, $("#ledger-body"), confirmDialog);
   views = {
     overview: buildOverview(),
-    profile: buildProfile(),
+    profile: buildProfile(ctx, $("#profile-card"), loadProfile),
     ledger,
     plan: new PlanView(ctx, $("#plan-body")),
     scenarios: new ScenariosView(ctx, $("#scenarios-body")),
+    account: new AccountView(ctx, $("#account-body")),
   };
   api.onSignedOut = () => leaveApp("Your session has ended. Please log in again.");
   $("#logout").addEventListener("click", async () => {

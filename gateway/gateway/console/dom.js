@@ -80,6 +80,18 @@ export function percent(share, digits = 1) {
   return `${(share * 100).toFixed(digits)}%`;
 }
 
+// Percentages: people type 6.9 for 6.9 %; the API keeps fractions (0.069). Every form converts
+// through these two, so a value typed, stored and shown again is the same number. Twelve
+// significant digits drop binary noise (6.9 / 100 = 0.06900000000000001) without losing input.
+export function fractionFromPercent(typed) {
+  return Number((Number(typed) / 100).toPrecision(12));
+}
+
+export function percentFromFraction(value) {
+  if (value === null || value === undefined || value === "") return "";
+  return String(Number((Number(value) * 100).toPrecision(12)));
+}
+
 export function signed(text, value) {
   if (value === null || value === undefined) return "—";
   return value > 0 ? `+${text}` : text;

@@ -1,13 +1,20 @@
 // Forms built from field specs: a label on every input, a hint and an error slot tied to it by
 // aria-describedby, and the API's 422 `errors[].field` shown next to the matching input.
 //
+// Field types: text, email, password, date, upper, int, float, money, checkbox, select and
+// percent — typed as a percentage (6.9 means 6.9 %), sent and stored as a fraction (0.069). A
+// select with `numeric` sends its value as a number. `when: {field, in: [...]}` shows a field
+// only while another field has one of those values (a checkbox's are "yes" and "no"; a hidden
+// field is not sent). A `local` field is never sent; `fillFrom(values)` computes what it shows. `group` names
+// an object that is null unless its `groupKey` field is filled (e.g. Roth conversions).
+//
 // A field's `name` is its dotted path in the request body ("balance",
 // "assumptions.guardrails.upper", "overrides.retirement_age"), which is also how the API names
 // it in `errors[].field`. Forms do no validation of their own (`novalidate`): the API's rules
 // are the only rules, and its messages are the ones shown.
 
 import { ApiError } from "./api.js";
-import { h, replace, uniqueId } from "./dom.js";
+import { fractionFromPercent, h, percentFromFraction, replace, uniqueId } from "./dom.js";
 
 const INTEGER = /^-?\d+$/;
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i;
@@ -34,6 +41,10 @@ function convert(field, raw) {
       return INTEGER.test(raw) ? Number(raw) : raw;
     case "float":
       return NUMBER.test(raw) ? Number(raw) : raw;
+    case "percent":
+      return NUMBER.test(raw) ? fractionFromPercent(raw) : raw;
+    case "select":
+      return field.numeric && NUMBER.test(raw) ? Number(raw) : raw;
     case "upper":
       return raw.toUpperCase();
     default:
@@ -51,7 +62,11 @@ export class Form {
     this.actions = h("div", { class: "actions" }, this.submitButton);
     const body = h("div", { class: columns ? "fields" : "fields single" });
     const more = h("div", { class: "fields" });
-    for (const field of fields) (field.advanced ? more : body).append(this.buildField(id, field));
+    for (const field of fields) {
+      const target = field.advanced ? more : body;
+      if (field.section) target.append(h("h4", { class: "fields-section", text: field.section }));
+      target.append(this.buildField(id, field));
+    }
     this.details = more.childElementCount
       ? h("details", { class: "advanced" }, h("summary", { text: moreLabel }), more)
       : null;
@@ -65,6 +80,25 @@ export class Form {
       this.actions,
     );
     this.title = this.el.querySelector(".form-title");
+    this.applyConditions();
+    for (const field of fields) {
+      if (!field.when) continue;
+      this.inputs.get(field.when.field).input.addEventListener("change", () => this.applyConditions());
+    }
+  }
+
+  // Show each conditional field only while the field it depends on has a matching value.
+  applyConditions() {
+    for (const { field, input } of this.inputs.values()) {
+      if (!field.when) continue;
+      const control = this.inputs.get(field.when.field).input;
+      const value = control.type === "checkbox" ? (control.checked ? "yes" : "no") : control.value;
+      input.closest(".field").hidden = !field.when.in.includes(value);
+    }
+  }
+
+  shown(name) {
+    return !this.inputs.get(name).input.closest(".field").hidden;
   }
 
   buildField(formId, field) {
@@ -76,14 +110,14 @@ export class Form {
     if (field.type === "select") {
       input = h(
         "select",
-        { id, name: field.name, "aria-describedby": describedBy },
+        { id, name: field.name, "aria-describedby": describedBy || null },
         field.options.map(([value, label]) => h("option", { value, text: label })),
       );
     } else if (field.type === "checkbox") {
       input = h("input", { id, name: field.name, type: "checkbox", "aria-describedby": describedBy });
     } else {
       const type = { email: "email", password: "password", date: "date" }[field.type] || "text";
-      const inputmode = { money: "decimal", float: "decimal", int: "numeric" }[field.type];
+      const inputmode = { money: "decimal", float: "decimal", percent: "decimal", int: "numeric" }[field.type];
       input = h("input", {
         id,
         name: field.name,
@@ -99,6 +133,7 @@ export class Form {
     const error = h("p", { class: "field-error", id: errorId, hidden: true });
     this.inputs.get(field.name).error = error;
     const label = h("label", { for: id, text: field.label });
+    if (field.type === "percent") label.append(h("span", { class: "unit", text: " (%)" }));
     const hint = hintId ? h("p", { class: "hint", id: hintId, text: field.hint }) : null;
     const wrap =
       field.type === "checkbox"
@@ -116,8 +151,19 @@ export class Form {
   // field is left out so the API applies its default.
   read({ patch = false } = {}) {
     const body = {};
+    const emptyGroups = new Set();
     for (const { field, input } of this.inputs.values()) {
-      if (field.readonly) continue;
+      if (field.groupKey && input.value.trim() === "") emptyGroups.add(field.group);
+    }
+    for (const group of emptyGroups) setPath(body, group, null);
+    for (const { field, input } of this.inputs.values()) {
+      if (field.readonly || field.local || emptyGroups.has(field.group)) continue;
+      if (field.when && !this.shown(field.name)) {
+        // Not applicable to what is chosen: cleared on an edit so the record stays consistent.
+        if (patch && field.nullable) setPath(body, field.name, null);
+        else if (patch && "offValue" in field) setPath(body, field.name, field.offValue);
+        continue;
+      }
       if (field.type === "checkbox") {
         setPath(body, field.name, input.checked);
         continue;
@@ -134,11 +180,14 @@ export class Form {
 
   fill(values) {
     for (const { field, input } of this.inputs.values()) {
-      const value = getPath(values, field.name);
+      const value = field.fillFrom ? field.fillFrom(values) : getPath(values, field.name);
       if (field.type === "checkbox") input.checked = Boolean(value ?? field.default);
       else if (value === null || value === undefined) input.value = field.default ?? "";
+      else if (field.type === "percent") input.value = percentFromFraction(value);
       else input.value = String(value);
     }
+    this.applyConditions();
+    this.onFill?.(); // a view's own reaction to new values (e.g. a label that follows the kind)
   }
 
   reset() {

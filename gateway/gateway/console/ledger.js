@@ -2,19 +2,23 @@
 
 import { announce, h, money, percent, replace } from "./dom.js";
 import { describeError, Form } from "./forms.js";
+import { incomeTotals, OWNERS, ownerLabel, TOTALS_NOTE, whenText } from "./household.js";
 
 const FREQUENCY = [
   ["annual", "Yearly"],
   ["monthly", "Monthly"],
+  ["once", "Once (in the year of “From age”)"],
 ];
+const FREQUENCY_SHORT = { annual: "yearly", monthly: "monthly", once: "once" };
+const OWNER = (hint) => ({ name: "owner", label: "Whose", type: "select", options: OWNERS, default: "self", hint });
 const AGES = [
-  { name: "start_age", label: "From age", type: "int", nullable: true, hint: "Empty: from now." },
+  { name: "start_age", label: "From age", type: "int", nullable: true, hint: "The owner's age (a joint record: yours). Empty: from now." },
   { name: "end_age", label: "Until age (inclusive)", type: "int", nullable: true, hint: "Empty: until the plan ends." },
 ];
-const ages = (r) =>
-  r.start_age === null && r.end_age === null ? "Always" : `${r.start_age ?? "now"}–${r.end_age ?? "end"}`;
 const yesNo = (v) => (v ? "Yes" : "No");
 const kinds = (...names) => names.map((n) => [n, n.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase())]);
+const KIND_LABELS = { tax_deferred: "tax-deferred (401k, IRA)", tax_free: "tax-free (Roth)", social_security: "Social Security", real_estate: "real estate", credit_card: "credit card" };
+const kindText = (kind) => KIND_LABELS[kind] || kind.replaceAll("_", " ");
 
 export const COLLECTIONS = [
   {
@@ -24,15 +28,19 @@ export const COLLECTIONS = [
     intro: "What you own: savings, investments, retirement accounts, property.",
     fields: [
       { name: "name", label: "Name", type: "text" },
-      { name: "kind", label: "Kind", type: "select", options: kinds("cash", "taxable", "tax_deferred", "tax_free", "real_estate", "other"), default: "taxable" },
+      OWNER("Joint: cash, taxable, real estate and other only; a retirement account belongs to one person."),
+      { name: "kind", label: "Kind", type: "select", options: [["cash", "Cash"], ["taxable", "Taxable (brokerage)"], ["tax_deferred", "Tax-deferred (401k, IRA)"], ["tax_free", "Tax-free (Roth)"], ["real_estate", "Real estate"], ["other", "Other"]], default: "taxable" },
       { name: "balance", label: "Balance", type: "money", hint: "Today's value, e.g. 25000.00." },
-      { name: "annual_contribution", label: "Yearly contribution", type: "money", hint: "Empty: 0." },
+      { name: "annual_contribution", label: "Yearly contribution", type: "money", hint: "Empty: 0. Into tax-deferred it is pre-tax." },
       { name: "contribution_end_age", label: "Contributions stop at age", type: "int", nullable: true, hint: "Empty: until retirement." },
-      { name: "stock_allocation", label: "Share in stocks (0–1)", type: "float", hint: "0.6 = 60% stocks, 40% bonds. Empty: the default for the kind." },
+      { name: "stock_allocation", label: "Share in stocks", type: "percent", hint: "60 = 60 % stocks, the rest bonds. Empty: the default for the kind." },
+      { name: "cost_basis", label: "Cost basis", type: "money", nullable: true, when: { field: "kind", in: ["taxable", "real_estate"] }, hint: "What you paid; the gain above it is taxed when sold. Empty: the balance." },
+      { name: "sell_age", label: "Sell at age", type: "int", nullable: true, when: { field: "kind", in: ["real_estate"] }, hint: "The proceeds, less selling costs, go to taxable. Empty: never sold." },
     ],
     columns: [
       ["Name", (r) => r.name],
-      ["Kind", (r) => r.kind.replaceAll("_", " ")],
+      ["Whose", (r, p) => ownerLabel(p, r.owner)],
+      ["Kind", (r) => kindText(r.kind) + (r.sell_age != null ? `, sold at ${r.sell_age}` : "")],
       ["Balance", (r) => money(r.balance), "num"],
       ["Yearly contribution", (r) => money(r.annual_contribution), "num"],
       ["Stocks", (r) => percent(Number(r.stock_allocation), 0), "num"],
@@ -45,40 +53,48 @@ export const COLLECTIONS = [
     intro: "What you owe: mortgage, loans, cards.",
     fields: [
       { name: "name", label: "Name", type: "text" },
+      OWNER("Whose debt it is; a debt may be joint."),
       { name: "kind", label: "Kind", type: "select", options: kinds("mortgage", "student", "auto", "credit_card", "personal", "other"), default: "mortgage" },
       { name: "balance", label: "Balance owed", type: "money" },
-      { name: "interest_rate", label: "Interest rate (0–1)", type: "float", hint: "0.045 = 4.5% a year." },
+      { name: "interest_rate", label: "Interest rate", type: "percent", hint: "4.5 = 4.5 % a year." },
       { name: "monthly_payment", label: "Monthly payment", type: "money" },
+      { name: "payoff_age", label: "Pay off at age", type: "int", nullable: true, hint: "What is still owed is paid from savings in that year. Empty: paid down by the monthly payment." },
     ],
     columns: [
       ["Name", (r) => r.name],
-      ["Kind", (r) => r.kind.replaceAll("_", " ")],
+      ["Whose", (r, p) => ownerLabel(p, r.owner)],
+      ["Kind", (r) => kindText(r.kind)],
       ["Balance", (r) => money(r.balance), "num"],
       ["Rate", (r) => percent(Number(r.interest_rate), 2), "num"],
       ["Monthly payment", (r) => money(r.monthly_payment), "num"],
+      ["Paid off", (r) => (r.payoff_age == null ? "by payments" : `at ${r.payoff_age}`)],
     ],
   },
   {
     path: "incomes",
     singular: "income",
     title: "Incomes",
-    intro: "Salary now, pensions and social security later.",
+    intro: "Salary now, pensions and Social Security later. A salary stops at its owner's retirement.",
     fields: [
       { name: "name", label: "Name", type: "text" },
-      { name: "kind", label: "Kind", type: "select", options: kinds("salary", "pension", "social_security", "rental", "annuity", "other"), default: "salary" },
-      { name: "amount", label: "Amount", type: "money" },
+      OWNER("Joint: rental and other incomes only; a salary, pension or benefit belongs to one person."),
+      { name: "kind", label: "Kind", type: "select", options: [["salary", "Salary"], ["pension", "Pension"], ["social_security", "Social Security"], ["rental", "Rental"], ["annuity", "Annuity"], ["other", "Other"]], default: "salary" },
+      { name: "amount", label: "Amount", type: "money", hint: "Social Security: the benefit at full retirement age (your SSA statement), in today's money." },
       { name: "frequency", label: "Frequency", type: "select", options: FREQUENCY, default: "annual" },
-      ...AGES,
-      { name: "growth_rate", label: "Yearly growth (−0.5–0.5)", type: "float", hint: "0.02 = grows 2% a year. Empty: 0." },
-      { name: "inflation_indexed", label: "Rises with inflation", type: "checkbox", default: false },
+      { ...AGES[0], hint: "The owner's age. Social Security: the claiming age, 62–70 (empty: full retirement age). Empty: from now." },
+      AGES[1],
+      { name: "growth_rate", label: "Yearly growth", type: "percent", hint: "2 = grows 2 % a year. Empty: 0." },
+      { name: "survivor_fraction", label: "Paid to the survivor", type: "percent", when: { field: "kind", in: ["pension", "annuity"] }, offValue: 0, hint: "Share paid to the partner after the owner's death, e.g. 50. Empty: 0." },
+      { name: "inflation_indexed", label: "Rises with inflation", type: "checkbox", default: false, hint: "Social Security always does." },
       { name: "taxable", label: "Taxable", type: "checkbox", default: true },
     ],
     columns: [
       ["Name", (r) => r.name],
-      ["Kind", (r) => r.kind.replaceAll("_", " ")],
+      ["Whose", (r, p) => ownerLabel(p, r.owner)],
+      ["Kind", (r) => kindText(r.kind)],
       ["Amount", (r) => money(r.amount), "num"],
-      ["Frequency", (r) => r.frequency],
-      ["Ages", ages],
+      ["Frequency", (r) => FREQUENCY_SHORT[r.frequency] || r.frequency],
+      ["When", (r, p) => whenText(r, p)],
     ],
   },
   {
@@ -88,20 +104,22 @@ export const COLLECTIONS = [
     intro: "What you spend, now and in retirement.",
     fields: [
       { name: "name", label: "Name", type: "text" },
+      OWNER("An expense of one person stops at their death; a joint one goes on."),
       { name: "category", label: "Category", type: "text", placeholder: "e.g. housing" },
       { name: "amount", label: "Amount", type: "money" },
       { name: "frequency", label: "Frequency", type: "select", options: FREQUENCY, default: "monthly" },
       ...AGES,
       { name: "inflation_indexed", label: "Rises with inflation", type: "checkbox", default: true },
-      { name: "essential", label: "Essential", type: "checkbox", default: true },
+      { name: "essential", label: "Essential", type: "checkbox", default: true, hint: "Must be paid: the plan fails below it. Untick for discretionary spending a flexible strategy may cut." },
     ],
     columns: [
       ["Name", (r) => r.name],
+      ["Whose", (r, p) => ownerLabel(p, r.owner)],
       ["Category", (r) => r.category],
       ["Amount", (r) => money(r.amount), "num"],
-      ["Frequency", (r) => r.frequency],
-      ["Ages", ages],
-      ["Essential", (r) => yesNo(r.essential)],
+      ["Frequency", (r) => FREQUENCY_SHORT[r.frequency] || r.frequency],
+      ["When", (r, p) => whenText(r, p, "expense")],
+      ["Kind", (r) => (r.essential ? "essential" : "discretionary")],
     ],
   },
 ];
@@ -126,6 +144,15 @@ class CollectionView {
     this.formBox = h("details", { class: "add-form" }, this.formTitle, this.form.el);
     this.cancelButton = h("button", { type: "button", text: "Cancel edit", hidden: true, onclick: () => this.stopEditing() });
     this.form.actions.append(this.cancelButton);
+    if (spec.path === "incomes") {
+      // Social Security's "From age" is its claiming age: say so while that kind is chosen.
+      const kind = this.form.input("kind");
+      const label = this.form.el.querySelector(`label[for="${this.form.input("start_age").id}"]`);
+      this.form.onFill = () => {
+        label.textContent = kind.value === "social_security" ? "Claiming age" : "From age";
+      };
+      kind.addEventListener("change", this.form.onFill);
+    }
     this.form.reset();
     this.el = h(
       "section",
@@ -141,7 +168,14 @@ class CollectionView {
     return `Add ${/^[aeiou]/.test(this.spec.singular) ? "an" : "a"} ${this.spec.singular}`;
   }
 
-  async load() {
+  async load(profile) {
+    this.profile = profile;
+    // The owner choices carry the household's names ("Me (Alex)", "Partner (Sam)").
+    for (const option of this.form.input("owner").options) {
+      const name = ownerLabel(profile, option.value);
+      const base = OWNERS.find(([value]) => value === option.value)[1];
+      option.textContent = option.value === "joint" || name === base ? base : `${base} (${name})`;
+    }
     this.rows = await this.api.all(`/${this.spec.path}`);
     this.render();
   }
@@ -161,12 +195,14 @@ class CollectionView {
       h(
         "tr",
         {},
-        this.spec.columns.map(([, get, cls], i) =>
-          i === 0 ? h("th", { scope: "row", text: get(row) }) : h("td", { class: cls, text: get(row) }),
+        this.spec.columns.map(([label, get, cls], i) =>
+          i === 0
+            ? h("th", { scope: "row", text: get(row, this.profile) })
+            : h("td", { class: cls, "data-label": label, text: get(row, this.profile) }),
         ),
         h(
           "td",
-          { class: "row-actions" },
+          { class: "row-actions", "data-label": "Actions" },
           h("button", { type: "button", class: "small", text: "Edit", "aria-label": `Edit ${row.name}`, onclick: () => this.startEditing(row.id) }),
           h("button", { type: "button", class: "small danger", text: "Delete", "aria-label": `Delete ${row.name}`, onclick: () => this.remove(row) }),
         ),
@@ -174,7 +210,24 @@ class CollectionView {
     );
     replace(
       this.table,
-      h("table", {}, h("caption", { class: "visually-hidden", text: this.spec.title }), h("thead", {}, head), h("tbody", {}, body)),
+      h("table", { class: "stack" }, h("caption", { class: "visually-hidden", text: this.spec.title }), h("thead", {}, head), h("tbody", {}, body)),
+      this.spec.path === "incomes" ? this.totals() : null,
+    );
+  }
+
+  // Yearly income while working and once retired, never the two added together.
+  totals() {
+    const t = incomeTotals(this.rows, this.profile);
+    return h(
+      "div",
+      { class: "totals", id: "income-totals" },
+      h(
+        "dl",
+        { class: "figures" },
+        h("div", {}, h("dt", { text: "Yearly income while working" }), h("dd", { text: money(t.working) })),
+        h("div", {}, h("dt", { text: "Yearly income in retirement" }), h("dd", { text: money(t.retired) })),
+      ),
+      h("p", { class: "hint", text: `In today's money. ${TOTALS_NOTE}` }),
     );
   }
 
@@ -219,7 +272,7 @@ class CollectionView {
       announce(`Added ${this.spec.singular} “${body.name ?? ""}”.`, "success");
       this.form.reset();
     }
-    await this.load();
+    await this.load(this.profile);
     this.onChange?.();
   }
 
@@ -229,7 +282,7 @@ class CollectionView {
       await this.api.send("DELETE", `/${this.spec.path}/${row.id}`);
       if (this.editing?.id === row.id) this.stopEditing();
       announce(`Deleted ${this.spec.singular} “${row.name}”.`, "success");
-      await this.load();
+      await this.load(this.profile);
       this.onChange?.();
     } catch (err) {
       announce(describeError(err), "error");
@@ -239,6 +292,7 @@ class CollectionView {
 
 export class LedgerView {
   constructor(api, root, confirmDelete) {
+    this.api = api;
     this.views = COLLECTIONS.map((spec) => new CollectionView(api, spec, confirmDelete));
     const jump = h(
       "nav",
@@ -266,6 +320,8 @@ export class LedgerView {
   }
 
   async load() {
-    await Promise.all(this.views.map((view) => view.load()));
+    // Owners' names and retirement ages decide what the tables say ("until retirement (65)").
+    const profile = await this.api.get("/me/profile");
+    await Promise.all(this.views.map((view) => view.load(profile)));
   }
 }

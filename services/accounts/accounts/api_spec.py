@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from accounts.models import Credentials, Me, RefreshRequest, Registration, TokenPair, User
+from accounts.models import (
+    Credentials,
+    Me,
+    PasswordChange,
+    RefreshRequest,
+    Registration,
+    TokenPair,
+    User,
+)
 from accounts.profile_models import Profile, ProfilePatch, ProfileUpdate
 from nestegg_common.openapi import Operation, Reply, fragment_handler
 
@@ -41,6 +49,14 @@ _PATCH_PROFILE = (
     "PUT), nested objects merge: `partner: {retirement_age: 63}` changes that member of the "
     "stored partner, `partner: null` removes the partner (422 naming `filing_status` while it "
     "is `married_joint`). The result is validated as a whole, like a PUT body."
+)
+
+
+_CHANGE_LOGIN_DOC = (
+    "Checks `current_password` (a wrong one: 403 naming `current_password`; guesses count "
+    "against the login throttle, 429 with `Retry-After`), applies the registration rules to "
+    "`new_password` (422 naming it), then revokes every refresh token of the user and answers "
+    "a new pair. Access tokens already issued stay valid until they expire (15 minutes)."
 )
 
 
@@ -115,6 +131,21 @@ def operations() -> list[Operation]:
             ("me",),
             {204: Reply("Erased; the other services follow through the outbox.")},
             errors=_GONE,
+        ),
+        Operation(
+            "post",
+            f"{PREFIX}/me/password",
+            "changePassword",
+            "Change the password; every session ends and a new token pair is answered",
+            ("me",),
+            {200: Reply("The new password is set; a fresh token pair for this client.", TokenPair)},
+            description=_CHANGE_LOGIN_DOC,
+            request=PasswordChange,
+            errors={
+                **_GONE,
+                403: "`current_password` is not the account's password.",
+                429: "Too many wrong passwords; wait `Retry-After` seconds.",
+            },
         ),
         Operation(
             "get",

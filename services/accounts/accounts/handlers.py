@@ -8,7 +8,7 @@ from aiohttp import web
 
 from accounts import erasure, usecases
 from accounts.erasure import ErasedSinceQuery
-from accounts.models import Credentials, RefreshRequest, Registration
+from accounts.models import Credentials, PasswordChange, RefreshRequest, Registration
 from accounts.outbox import OUTBOX_DISPATCHER
 from accounts.profile_models import ProfilePatch, ProfileUpdate
 from accounts.usecases import Accounts
@@ -75,6 +75,18 @@ async def delete_me(request: web.Request) -> web.Response:
     if dispatcher is not None:  # the others before the 204 (docs/ARCHITECTURE.md, Erasure)
         await dispatcher.deliver_now(event_id, wait_s=accounts.settings.outbox_push_wait_s)
     return web.Response(status=204)
+
+
+async def change_password(request: web.Request) -> web.Response:
+    """Replace the signed-in user's password; every other session ends."""
+    body = await read_body_model(request, PasswordChange)
+    pair = await usecases.change_password(
+        request.app[ACCOUNTS],
+        current_user_id(request),
+        body,
+        client_address=client_address(request),
+    )
+    return json_response(pair, headers={"Cache-Control": "no-store"})
 
 
 async def list_erased_users(request: web.Request) -> web.Response:

@@ -63,6 +63,39 @@ class Registration(Credentials):
         return value
 
 
+class PasswordChange(Strict):
+    """The signed-in user's current password and the one to replace it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "current_password": "correct horse battery",
+                    "new_password": "staple gun lighthouse",
+                }
+            ]
+        }
+    )
+
+    current_password: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=PASSWORD_MAX_LENGTH,
+            description="The account's password now, exactly as it was set.",
+        ),
+    ]
+    new_password: Annotated[
+        str,
+        Field(
+            min_length=PASSWORD_MIN_LENGTH,
+            max_length=PASSWORD_MAX_LENGTH,
+            description=f"The new password: {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} "
+            "characters, hard to guess (the rules of registration).",
+        ),
+    ]
+
+
 class RefreshRequest(Strict):
     """A refresh token to rotate or revoke."""
 

@@ -32,6 +32,13 @@ CATALOG = (
         repo._UPDATE_PASSWORD_HASH,
         f"SELECT id, {_HASH} FROM users ORDER BY id LIMIT 1",
     ),
+    # POST /me/password (also users.update_password_hash, refresh_tokens.insert above and below)
+    CatalogQuery("users.lock_credentials", repo._SELECT_CREDENTIALS_BY_ID, _USER),
+    CatalogQuery(
+        "refresh_tokens.revoke_user",
+        repo._REVOKE_USER_TOKENS,
+        "SELECT user_id FROM refresh_tokens ORDER BY id LIMIT 1",
+    ),
     CatalogQuery(
         "login_failures.count",
         repo._COUNT_ATTEMPT,

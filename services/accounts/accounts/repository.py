@@ -29,6 +29,16 @@ _UPDATE_PASSWORD_HASH = """
 UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1
 """
 
+_SELECT_CREDENTIALS_BY_ID = """
+SELECT email, password_hash FROM users WHERE id = $1 FOR UPDATE
+"""
+
+# A new password ends every session: all the user's live refresh tokens, every family.
+_REVOKE_USER_TOKENS = """
+UPDATE refresh_tokens SET revoked_at = now()
+WHERE user_id = $1 AND revoked_at IS NULL
+"""
+
 _SELECT_USER_WITH_PROFILE = """
 SELECT u.id, u.email, u.created_at,
        p.display_name, p.birth_date, p.sex, p.retirement_age, p.life_expectancy, p.currency,
@@ -165,6 +175,16 @@ async def get_credentials(conn: Connection, *, email_key: str) -> asyncpg.Record
 async def update_password_hash(conn: Connection, *, user_id: uuid.UUID, password_hash: str) -> None:
     """Store a re-hashed password (after the hashing cost was raised)."""
     await conn.execute(_UPDATE_PASSWORD_HASH, user_id, password_hash)
+
+
+async def lock_credentials(conn: Connection, *, user_id: uuid.UUID) -> asyncpg.Record | None:
+    """Return the user's email and password hash, locked until the transaction ends."""
+    return await conn.fetchrow(_SELECT_CREDENTIALS_BY_ID, user_id)
+
+
+async def revoke_user_tokens(conn: Connection, *, user_id: uuid.UUID) -> None:
+    """Revoke every live refresh token of the user."""
+    await conn.execute(_REVOKE_USER_TOKENS, user_id)
 
 
 async def get_user_with_profile(conn: Connection, *, user_id: uuid.UUID) -> asyncpg.Record | None:

@@ -25,6 +25,7 @@ def setup_routes(app: web.Application) -> None:
             web.get("/me/profile", handlers.get_profile),
             web.put("/me/profile", handlers.replace_profile),
             web.patch("/me/profile", handlers.patch_profile),
+            web.post("/me/password", handlers.change_password),
             web.get("/internal/users/{user_id}/profile", handlers.get_user_profile),
             web.get("/internal/users/{user_id}/profile-version", handlers.get_user_profile_version),
             web.get("/internal/users/{user_id}/export", handlers.export_user),

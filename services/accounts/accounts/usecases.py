@@ -23,12 +23,13 @@ from accounts.models import (
     AccountExport,
     Credentials,
     Me,
+    PasswordChange,
     Registration,
     Session,
     TokenPair,
     User,
 )
-from accounts.passwords import Passwords
+from accounts.passwords import Passwords, weak_password_reason
 from accounts.profile_models import Profile, ProfilePartner, ProfilePatch, ProfileUpdate
 from accounts.settings import AccountsSettings
 from accounts.throttling import LoginSubjects
@@ -36,9 +37,11 @@ from accounts.tokens import SigningKey, issue_access_token, new_refresh_token, r
 from nestegg_common.db import Connection
 from nestegg_common.errors import (
     Conflict,
+    Forbidden,
     NotFound,
     PreconditionFailed,
     Unauthorized,
+    ValidationFailed,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -325,6 +328,58 @@ async def patch_profile(
             raise PreconditionFailed(_STALE_PROFILE)
         body = profiles.patched_profile(profile_from_row(stored), patch)
         return await _store_profile(conn, user_id, body, expected_version=None)
+
+
+async def change_password(
+    accounts: Accounts, user_id: uuid.UUID, body: PasswordChange, *, client_address: str
+) -> TokenPair:
+    """Replace the password after checking the current one; end every session, start a new one.
+
+    Guesses of the current password count against the same throttle as logins (by account and
+    by address), so a stolen access token does not open an unthrottled password oracle.
+    """
+    async with accounts.pool.acquire() as conn:
+        row = await repository.get_user_with_profile(conn, user_id=user_id)
+    if row is None:
+        raise NotFound("This account no longer exists.")
+    subjects = LoginSubjects.of(email_key(row["email"]), client_address)
+    await throttling.count_attempt(
+        accounts.pool, throttling.login_limits(accounts.settings, subjects)
+    )
+    reason = weak_password_reason(body.new_password, email=row["email"])
+    if reason is not None:
+        raise ValidationFailed(
+            "The new password is too easy to guess.",
+            errors=[
+                {
+                    "field": "new_password",
+                    "message": f"the password {reason}",
+                    "type": "value_error",
+                }
+            ],
+        )
+    new_hash = await accounts.passwords.hash(body.new_password)  # before the lock: it is slow
+    async with accounts.pool.acquire() as conn, conn.transaction():
+        stored = await repository.lock_credentials(conn, user_id=user_id)
+        if stored is None:
+            raise NotFound("This account no longer exists.")
+        if not await accounts.passwords.verify(stored["password_hash"], body.current_password):
+            raise Forbidden(
+                "The current password is not correct.",
+                errors=[
+                    {
+                        "field": "current_password",
+                        "message": "this is not your current password",
+                        "type": "value_error",
+                    }
+                ],
+            )
+        await throttling.forget_login(conn, subjects)
+        await repository.update_password_hash(conn, user_id=user_id, password_hash=new_hash)
+        await repository.revoke_user_tokens(conn, user_id=user_id)
+        pair, _ = await _issue_pair(accounts, conn, user_id=user_id, family_id=uuid.uuid4())
+    _LOGGER.info("password changed")
+    return pair
 
 
 async def delete_account(
