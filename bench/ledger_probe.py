@@ -1,0 +1,139 @@
+"""Issue 19, goal 2 alone: `GET /assets` on the floor, the ledger and the gateway, in ~2 minutes.
+
+The same cluster, dataset and wrk load as `make bench --smoke`, but only the one endpoint of
+goal 2: the bare aiohttp server with the page's bytes (floor), the ledger direct and the gateway,
+each at `--connections`; `--profile` samples the ledger and the gateway with py-spy at the
+busiest level; `--baseline REV` runs that revision's processes beside this code's and loads them
+in pairs (alternating which goes first), so a change is measured against the code before it
+at the same moment on a shared machine. Prints report.goal2's lines.
+
+    .venv/bin/python bench/ledger_probe.py --profile
+    .venv/bin/python bench/ledger_probe.py --baseline HEAD~1 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import perf
+import pyspy
+import report
+from cluster import ROOT, Cluster, CodeAt, ScratchPostgres
+
+ENDPOINT = "GET /assets"
+
+
+def _profile(bench: perf.Bench, via: str, connections: int, duration: int) -> dict[str, Any]:
+    """Load `via` with py-spy on the ledger and (through the gateway) the gateway too."""
+    names = ("ledger", "gateway") if via == "gateway" else ("ledger",)
+    raw = {n: perf.RESULTS / f"probe-{bench.stamp}-{via}-{n}.pyspy.txt" for n in names}
+    perf.RESULTS.mkdir(exist_ok=True)
+    recorders = {
+        n: pyspy.start_recording(bench.cluster.pid(n), p, max(1, duration - 1))
+        for n, p in raw.items()
+    }
+    row = bench.load(via, ENDPOINT, bench.targets[ENDPOINT], connections, duration)
+    out: dict[str, Any] = {"load_while_profiling": row}
+    for n, recorder in recorders.items():
+        if recorder is None:
+            return {"error": "py-spy is not installed"}
+        recorder.communicate(timeout=duration + 30)
+        if recorder.returncode == 0 and raw[n].exists():
+            out[n] = {"raw": str(raw[n].relative_to(ROOT)), **pyspy.summarise(raw[n], top=25)}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the probe and print the rows, the pairs and goal 2."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=5, help="seconds per point (5)")
+    parser.add_argument("--connections", type=lambda s: [int(x) for x in s.split(",")])
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--baseline", metavar="REV", help="a revision to compare side by side")
+    parser.add_argument("--rounds", type=int, default=3, help="pairs per point with --baseline")
+    args = parser.parse_args(argv)
+    connections = args.connections or [16, 64]
+    options = ["--smoke", "--tunings", "none", "--duration", str(args.duration)]
+    bench = perf.Bench(
+        perf.parse_args([*options, "--connections", ",".join(map(str, connections))])
+    )
+    bench.t0 = time.monotonic()
+    bench.out["meta"] = {"stamp": bench.stamp, **perf.machine_info(bench.args, bench.wrk)}
+    pg = ScratchPostgres.start()
+    logs = Path(pg.folder.name) / "logs"
+    logs.mkdir()
+    bench.cluster = Cluster(pg, logs)
+    tree = CodeAt(args.baseline) if args.baseline else None
+    other: Cluster | None = None
+    try:
+        bench.cluster.migrate()
+        bench.cluster.start()
+        bench.prepare_dataset()
+        bench.targets = {
+            ENDPOINT: perf.targets(bench.asset_ids, bench.projection_id)[ENDPOINT],
+            "GET /assets/{id}": perf.targets(bench.asset_ids, bench.projection_id)[
+                "GET /assets/{id}"
+            ],
+        }
+        bench.warm_up()
+        bench.measure_floor()
+        for c in connections:
+            for via in ("ledger", "gateway"):
+                row = bench.load(via, ENDPOINT, bench.targets[ENDPOINT], c)
+                bench.out["api"].append(row)
+                bench.say(report.line(row))
+        if args.profile:
+            peak = 16 if 16 in connections else max(connections)
+            bench.out["profile"] = {
+                via: _profile(bench, via, peak, args.duration) for via in ("ledger", "gateway")
+            }
+        if tree is not None:
+            other = Cluster(pg, logs / "baseline", secrets=bench.cluster.secrets)
+            other.logs_dir.mkdir()
+            other.start(tree.env())
+            bench.warm_up(other)
+            bench.out["pairs"] = pairs = []
+            for round_ in range(args.rounds):
+                for c in connections:
+                    for via in ("ledger", "gateway"):
+                        order = [bench.cluster, other][:: 1 if round_ % 2 == 0 else -1]
+                        rows = {
+                            id(k): bench.load(via, ENDPOINT, bench.targets[ENDPOINT], c, cluster=k)
+                            for k in order
+                        }
+                        pair = {"via": via, "connections": c, "this": rows[id(bench.cluster)]}
+                        pair["baseline"] = rows[id(other)]
+                        pairs.append(pair)
+                        bench.say(report.pair_line(args.baseline, pair))
+    finally:
+        if other is not None:
+            other.stop()
+        bench.cluster.stop()
+        pg.stop()
+        if tree is not None:
+            tree.remove()
+    bench.out["meta"]["load_average_end"] = os.getloadavg()
+    bench.out["ceiling"] = []
+    bench.out["ratios"] = {"goal2": report.goal2(bench.out)}
+    path = perf.RESULTS / f"probe-{bench.stamp}.json"
+    path.write_text(json.dumps(bench.out, indent=2, default=str) + "\n")
+    meta = bench.out["meta"]
+    print(
+        f"\ncommit {meta['commit']}, load average {meta['load_average_start']} → "
+        f"{meta['load_average_end']}"
+    )
+    if "pairs" in bench.out:
+        print(report.render_pairs(args.baseline, bench.out["pairs"]))
+    print("\n".join(report.render_goal2(bench.out["ratios"]["goal2"])))
+    print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
