@@ -76,7 +76,7 @@ async def list_records_page(
             conn, c, user_id=user_id, limit=limit + 1, after=after_position(cursor, codec)
         )
     page, next_cursor = page_of(rows, limit, codec)
-    return [record_out(c, row) for row in page], next_cursor
+    return [dict(row) for row in page], next_cursor  # already JSON values (shown_columns)
 
 
 class _PartnerUnchecked(Exception):
