@@ -49,13 +49,48 @@ def _profile(bench: perf.Bench, via: str, connections: int, duration: int) -> di
     return out
 
 
+def _pairs(
+    bench: perf.Bench, tree: CodeAt, connections: list[int], rounds: int
+) -> list[dict[str, Any]]:
+    """Run `tree`'s processes beside this code's; load both in turn, which first alternating."""
+    other = Cluster(
+        bench.cluster.pg, bench.cluster.logs_dir / tree.rev, secrets=bench.cluster.secrets
+    )
+    other.logs_dir.mkdir()
+    pairs: list[dict[str, Any]] = []
+    try:
+        other.start(tree.env())
+        bench.warm_up(other)
+        for round_ in range(rounds):
+            for c in connections:
+                for via in ("ledger", "gateway"):
+                    order = [bench.cluster, other][:: 1 if round_ % 2 == 0 else -1]
+                    rows = {
+                        id(k): bench.load(via, ENDPOINT, bench.targets[ENDPOINT], c, cluster=k)
+                        for k in order
+                    }
+                    pair = {"via": via, "connections": c, "this": rows[id(bench.cluster)]}
+                    pair["baseline"] = rows[id(other)]
+                    pairs.append(pair)
+                    bench.say(report.pair_line(tree.rev, pair))
+    finally:
+        other.stop()
+    return pairs
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the probe and print the rows, the pairs and goal 2."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=5, help="seconds per point (5)")
     parser.add_argument("--connections", type=lambda s: [int(x) for x in s.split(",")])
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--baseline", metavar="REV", help="a revision to compare side by side")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV[,REV...]",
+        type=lambda s: s.split(","),
+        default=[],
+        help="revisions to compare side by side, each in turn against this code",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="pairs per point with --baseline")
     args = parser.parse_args(argv)
     connections = args.connections or [16, 64]
@@ -69,18 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     logs = Path(pg.folder.name) / "logs"
     logs.mkdir()
     bench.cluster = Cluster(pg, logs)
-    tree = CodeAt(args.baseline) if args.baseline else None
-    other: Cluster | None = None
+    trees = [CodeAt(rev) for rev in args.baseline]
     try:
         bench.cluster.migrate()
         bench.cluster.start()
         bench.prepare_dataset()
-        bench.targets = {
-            ENDPOINT: perf.targets(bench.asset_ids, bench.projection_id)[ENDPOINT],
-            "GET /assets/{id}": perf.targets(bench.asset_ids, bench.projection_id)[
-                "GET /assets/{id}"
-            ],
-        }
+        every = perf.targets(bench.asset_ids, bench.projection_id)
+        bench.targets = {name: every[name] for name in (ENDPOINT, "GET /assets/{id}")}
         bench.warm_up()
         bench.measure_floor()
         for c in connections:
@@ -93,30 +123,11 @@ def main(argv: list[str] | None = None) -> int:
             bench.out["profile"] = {
                 via: _profile(bench, via, peak, args.duration) for via in ("ledger", "gateway")
             }
-        if tree is not None:
-            other = Cluster(pg, logs / "baseline", secrets=bench.cluster.secrets)
-            other.logs_dir.mkdir()
-            other.start(tree.env())
-            bench.warm_up(other)
-            bench.out["pairs"] = pairs = []
-            for round_ in range(args.rounds):
-                for c in connections:
-                    for via in ("ledger", "gateway"):
-                        order = [bench.cluster, other][:: 1 if round_ % 2 == 0 else -1]
-                        rows = {
-                            id(k): bench.load(via, ENDPOINT, bench.targets[ENDPOINT], c, cluster=k)
-                            for k in order
-                        }
-                        pair = {"via": via, "connections": c, "this": rows[id(bench.cluster)]}
-                        pair["baseline"] = rows[id(other)]
-                        pairs.append(pair)
-                        bench.say(report.pair_line(args.baseline, pair))
+        bench.out["pairs"] = {t.rev: _pairs(bench, t, connections, args.rounds) for t in trees}
     finally:
-        if other is not None:
-            other.stop()
         bench.cluster.stop()
         pg.stop()
-        if tree is not None:
+        for tree in trees:
             tree.remove()
     bench.out["meta"]["load_average_end"] = os.getloadavg()
     bench.out["ceiling"] = []
@@ -128,8 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\ncommit {meta['commit']}, load average {meta['load_average_start']} → "
         f"{meta['load_average_end']}"
     )
-    if "pairs" in bench.out:
-        print(report.render_pairs(args.baseline, bench.out["pairs"]))
+    for rev, pairs in bench.out["pairs"].items():
+        print(report.render_pairs(rev, pairs))
     print("\n".join(report.render_goal2(bench.out["ratios"]["goal2"])))
     print(f"wrote {path.relative_to(ROOT)}")
     return 0
