@@ -14,9 +14,10 @@ from typing import Any
 import asyncpg
 import orjson
 
-from ledger import repository
+from ledger import repository, usecases
 from ledger.collections import COLLECTIONS, Collection
 from ledger.domain import fields_to_store, record_out
+from nestegg_common.pagination import CursorCodec
 
 MAX_MONEY = "999999999999.99"
 
@@ -123,6 +124,7 @@ async def test_a_page_reads_rows_as_the_bytes_record_out_shows(
 ) -> None:
     # Pages are read with the values already JSON (`shown_columns`: uuid and money as text,
     # rates as float8, timestamps written with "Z") instead of converting each row in Python.
+    codec = CursorCodec("a test secret")
     for c in COLLECTIONS:
         stored = await stored_rows(pool, c)
         async with pool.acquire() as conn:
@@ -130,15 +132,21 @@ async def test_a_page_reads_rows_as_the_bytes_record_out_shows(
                 f"SELECT user_id FROM {c.table} WHERE id = $1",  # noqa: S608 (a known table)
                 stored[0]["id"],
             )
-            page = await repository.list_records_page(
-                conn, c, user_id=user_id, limit=10, after=None
-            )
         by_id = {str(row["id"]): row for row in stored}
-        assert len(page) == len(stored)
-        for row in page:
-            shown, expected = dict(row), out_model_dump(c, by_id[row["id"]])
-            assert list(shown) == list(expected), c.name  # the same keys in the same order
-            assert orjson.dumps(shown, option=orjson.OPT_UTC_Z) == orjson.dumps(expected), c.name
+        seen: list[str] = []
+        cursor = None
+        while True:  # pages of 2, so the next-page statement and the cursor are read too
+            page, cursor = await usecases.list_records_page(
+                pool, c, user_id=user_id, limit=2, cursor=cursor, codec=codec
+            )
+            for shown in page:
+                expected = out_model_dump(c, by_id[shown["id"]])
+                assert list(shown) == list(expected), c.name  # the same keys in the same order
+                assert orjson.dumps(shown, option=orjson.OPT_UTC_Z) == orjson.dumps(expected)
+                seen.append(shown["id"])
+            if cursor is None:
+                break
+        assert seen == [str(row["id"]) for row in reversed(stored)], c.name  # newest first
 
 
 async def test_every_rate_a_column_can_hold_reads_as_the_float_python_makes_of_it(
