@@ -27,6 +27,39 @@ import report
 from cluster import ROOT, Cluster, CodeAt, ScratchPostgres
 
 ENDPOINT = "GET /assets"
+_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(cluster: Cluster) -> dict[str, float]:
+    """Return the CPU seconds (user + system) each process of `cluster` has used so far."""
+    used = {}
+    for name, copies in cluster.processes.items():
+        total = 0.0
+        for process in copies:
+            # /proc/<pid>/stat: the 14th and 15th fields, after the parenthesised command.
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rpartition(")")[2].split()
+            total += (int(fields[11]) + int(fields[12])) * _TICK_S
+        used[name] = total
+    return used
+
+
+def _measured(
+    bench: perf.Bench, via: str, connections: int, cluster: Cluster | None = None
+) -> dict[str, Any]:
+    """Load one point and add the CPU each process spent per request, in µs.
+
+    CPU per request hardly moves with what else runs on the machine, unlike req/s: it is the
+    figure to compare side by side on a shared machine.
+    """
+    cluster = cluster or bench.cluster
+    before = _cpu_s(cluster)
+    row = bench.load(via, ENDPOINT, bench.targets[ENDPOINT], connections, cluster=cluster)
+    after = _cpu_s(cluster)
+    served = max(1, row.get("requests") or round(row["rps"] * bench.args.duration))
+    row["cpu_us_per_request"] = {
+        n: round((after[n] - before[n]) / served * 1e6, 1) for n in ("ledger", "gateway")
+    }
+    return row
 
 
 def _profile(bench: perf.Bench, via: str, connections: int, duration: int) -> dict[str, Any]:
@@ -65,10 +98,7 @@ def _pairs(
             for c in connections:
                 for via in ("ledger", "gateway"):
                     order = [bench.cluster, other][:: 1 if round_ % 2 == 0 else -1]
-                    rows = {
-                        id(k): bench.load(via, ENDPOINT, bench.targets[ENDPOINT], c, cluster=k)
-                        for k in order
-                    }
+                    rows = {id(k): _measured(bench, via, c, k) for k in order}
                     pair = {"via": via, "connections": c, "this": rows[id(bench.cluster)]}
                     pair["baseline"] = rows[id(other)]
                     pairs.append(pair)
@@ -115,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.measure_floor()
         for c in connections:
             for via in ("ledger", "gateway"):
-                row = bench.load(via, ENDPOINT, bench.targets[ENDPOINT], c)
+                row = _measured(bench, via, c)
                 bench.out["api"].append(row)
                 bench.say(report.line(row))
         if args.profile:

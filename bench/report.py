@@ -324,10 +324,11 @@ def render_goal2(goals: dict[str, Any]) -> list[str]:
 def pair_line(rev: str, pair: dict[str, Any]) -> str:
     """Return one side-by-side pair: this code's and `rev`'s req/s and p99."""
     this, base = pair["this"], pair["baseline"]
+    cpu = this.get("cpu_us_per_request", {}), base.get("cpu_us_per_request", {})
     return (
         f"{pair['via']}@{pair['connections']}: this {this['rps']:.0f} req/s p99 "
-        f"{_ms(this['p99_ms'])} | {rev} {base['rps']:.0f} req/s p99 {_ms(base['p99_ms'])} | "
-        f"x{this['rps'] / max(base['rps'], 1e-9):.2f}"
+        f"{_ms(this['p99_ms'])} cpu {cpu[0]} | {rev} {base['rps']:.0f} req/s p99 "
+        f"{_ms(base['p99_ms'])} cpu {cpu[1]} | x{this['rps'] / max(base['rps'], 1e-9):.2f}"
     )
 
 
@@ -342,8 +343,15 @@ def render_pairs(rev: str, pairs: list[dict[str, Any]]) -> str:
         ]
         this = _median([p["this"]["rps"] for p in mine])
         base = _median([p["baseline"]["rps"] for p in mine])
+        cpu = ""
+        if "cpu_us_per_request" in mine[0]["this"]:
+            # CPU per request of the process that serves the point (the ledger direct, else both)
+            for name in ("ledger", "gateway") if via == "gateway" else ("ledger",):
+                t = _median([p["this"]["cpu_us_per_request"][name] for p in mine])
+                b = _median([p["baseline"]["cpu_us_per_request"][name] for p in mine])
+                cpu += f", {name} CPU {b:.0f} → {t:.0f} µs/request (x{t / max(b, 1e-9):.2f})"
         lines.append(
             f"  {via}@{c}: {base:,.0f} → {this:,.0f} req/s, x{_median(rps):.2f} "
-            f"[{min(rps):.2f}-{max(rps):.2f}], p99 x{_median(p99):.2f}"
+            f"[{min(rps):.2f}-{max(rps):.2f}], p99 x{_median(p99):.2f}{cpu}"
         )
     return "\n".join(lines)
