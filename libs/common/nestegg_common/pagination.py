@@ -99,4 +99,8 @@ def page_of(rows: Sequence[RowT], limit: int, codec: CursorCodec) -> tuple[list[
     if len(rows) <= limit:
         return page, None
     last: Any = page[-1]
-    return page, codec.encode(Position(last["created_at"], last["id"]))
+    last_id = last["id"]  # a page read as JSON values has it as text
+    position = Position(
+        last["created_at"], last_id if isinstance(last_id, uuid.UUID) else uuid.UUID(last_id)
+    )
+    return page, codec.encode(position)

@@ -61,7 +61,7 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
             cursor=query.cursor,
             codec=request.app[CURSORS],
         )
-        return json_response({"items": items, "next_cursor": next_cursor})
+        return json_response({"items": items, "next_cursor": next_cursor}, utc_as_z=True)
 
     async def create(request: web.Request) -> web.StreamResponse:
         record = await read_body_model(request, c.model)

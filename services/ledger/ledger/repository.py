@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from ledger.collections import COLLECTIONS, Collection
+from ledger.domain import shown_columns
 from nestegg_common.db import Connection
 
 
@@ -39,7 +40,10 @@ def statements_for(c: Collection) -> Statements:
     returned = f"id, {cols}, version, created_at, updated_at"
     values = ", ".join(f"${i}" for i in range(3, len(c.columns) + 3))
     assignments = ", ".join(f"{col} = ${i}" for i, col in enumerate(c.columns, start=3))
-    order = "ORDER BY created_at DESC, id DESC"
+    # Qualified: a bare `id` in ORDER BY would name the page's `id::text AS id` output column
+    # (a sort of text instead of the index's order).
+    order = f"ORDER BY {c.table}.created_at DESC, {c.table}.id DESC"
+    shown = shown_columns(c)  # pages are read as JSON values, never converted row by row
     return Statements(
         insert=(
             f"INSERT INTO {c.table} (id, user_id, {cols}) VALUES ($1, $2, {values}) "
@@ -47,9 +51,9 @@ def statements_for(c: Collection) -> Statements:
         ),
         select_one=f"SELECT {returned} FROM {c.table} WHERE user_id = $1 AND id = $2",
         lock_one=f"SELECT {returned} FROM {c.table} WHERE user_id = $1 AND id = $2 FOR UPDATE",
-        first_page=f"SELECT {returned} FROM {c.table} WHERE user_id = $1 {order} LIMIT $2",
+        first_page=f"SELECT {shown} FROM {c.table} WHERE user_id = $1 {order} LIMIT $2",
         next_page=(
-            f"SELECT {returned} FROM {c.table} WHERE user_id = $1 AND (created_at, id) < ($2, $3) "
+            f"SELECT {shown} FROM {c.table} WHERE user_id = $1 AND (created_at, id) < ($2, $3) "
             f"{order} LIMIT $4"
         ),
         update=(
@@ -138,7 +142,10 @@ async def list_records_page(
     limit: int,
     after: tuple[datetime, uuid.UUID] | None,
 ) -> list[asyncpg.Record]:
-    """Return up to `limit` records, newest first, strictly after the `after` position."""
+    """Return up to `limit` records, newest first, strictly after the `after` position.
+
+    Each row's values are already JSON (`domain.shown_columns`): `dict(row)` is the record shown.
+    """
     s = SQL[c.name]
     if after is None:
         return list(await conn.fetch(s.first_page, user_id, limit))

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import orjson
 
-from ledger import repository
+from ledger import repository, usecases
 from ledger.collections import COLLECTIONS, Collection
 from ledger.domain import fields_to_store, record_out
+from nestegg_common.pagination import CursorCodec
 
 MAX_MONEY = "999999999999.99"
 
@@ -115,3 +117,73 @@ async def test_stored_rows_are_shown_exactly_as_the_out_model_dumps_them(
             shown, expected = record_out(c, row), out_model_dump(c, row)
             assert list(shown.items()) == list(expected.items()), c.name
             assert orjson.dumps(shown) == orjson.dumps(expected), c.name
+
+
+async def test_a_page_reads_rows_as_the_bytes_record_out_shows(
+    pool: asyncpg.Pool, out_model_dump: Callable[[Collection, Any], dict[str, Any]]
+) -> None:
+    # Pages are read with the values already JSON (`shown_columns`: uuid and money as text,
+    # rates as float8, timestamps written with "Z") instead of converting each row in Python.
+    codec = CursorCodec("a test secret")
+    for c in COLLECTIONS:
+        stored = await stored_rows(pool, c)
+        async with pool.acquire() as conn:
+            user_id = await conn.fetchval(
+                f"SELECT user_id FROM {c.table} WHERE id = $1",  # noqa: S608 (a known table)
+                stored[0]["id"],
+            )
+        by_id = {str(row["id"]): row for row in stored}
+        seen: list[str] = []
+        cursor = None
+        while True:  # pages of 2, so the next-page statement and the cursor are read too
+            page, cursor = await usecases.list_records_page(
+                pool, c, user_id=user_id, limit=2, cursor=cursor, codec=codec
+            )
+            for shown in page:
+                expected = out_model_dump(c, by_id[shown["id"]])
+                assert list(shown) == list(expected), c.name  # the same keys in the same order
+                assert orjson.dumps(shown, option=orjson.OPT_UTC_Z) == orjson.dumps(expected)
+                seen.append(shown["id"])
+            if cursor is None:
+                break
+        assert seen == [str(row["id"]) for row in reversed(stored)], c.name  # newest first
+
+
+async def test_every_rate_a_column_can_hold_reads_as_the_float_python_makes_of_it(
+    pool: asyncpg.Pool,
+) -> None:
+    # PostgreSQL's numeric → float8 and Python's float(Decimal) both round correctly: the same
+    # double, hence the same shortest JSON, for each of these (every scale, both signs).
+    async with pool.acquire() as conn:
+        typmod = await conn.fetchval(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = 'incomes'::regclass AND attname = 'growth_rate'"
+        )
+        assert typmod.startswith("numeric(")
+        values = [
+            f"{sign}0.{digits:06d}" for sign in ("", "-") for digits in range(0, 1_000_000, 997)
+        ]
+        values += ["1", "-1", "0.1", "0.3", "0.000001", "0.999999"]
+        rows = await conn.fetch(
+            "SELECT v::text AS t, v::float8 AS f FROM unnest($1::text[]::numeric[]) AS v", values
+        )
+    for row in rows:
+        assert row["f"] == float(Decimal(row["t"])), row["t"]
+        assert orjson.dumps(row["f"]) == orjson.dumps(float(Decimal(row["t"]))), row["t"]
+
+
+async def test_a_page_is_read_in_the_index_order_without_a_sort(pool: asyncpg.Pool) -> None:
+    # The page's `id` output column is text: ORDER BY must still name the table's uuid column,
+    # or PostgreSQL sorts the user's rows as text instead of walking the page index.
+    for c in COLLECTIONS:
+        async with pool.acquire() as conn:
+            await conn.execute("SET enable_seqscan = off; SET enable_bitmapscan = off")
+            try:
+                plan = await conn.fetchval(
+                    f"EXPLAIN (FORMAT JSON) {repository.SQL[c.name].first_page}",
+                    uuid.uuid4(),
+                    51,
+                )
+            finally:
+                await conn.execute("RESET enable_seqscan; RESET enable_bitmapscan")
+        assert "Sort" not in plan and "Index Scan" in plan, (c.name, plan)
