@@ -35,14 +35,14 @@ _ROOTS = {"X": ".js-plotly-plot .plotly", "Y": ".plotly-notifier"}
 
 @functools.cache
 def plotly_bundle() -> bytes:
-    """The plotly.js bundle of the installed wheel."""
+    """Read the plotly.js bundle of the installed wheel (once)."""
     package, name = _BUNDLE
     return resources.files(package).joinpath(name).read_bytes()
 
 
 @functools.cache
 def plotly_css() -> str:
-    """The base style rules of the installed plotly.js, as a style sheet."""
+    """Build the style sheet of the installed plotly.js's base rules (once)."""
     source = plotly_bundle().decode("utf-8")
     table = _RULES_TABLE.search(source)
     if table is None:  # a plotly.js whose bundle is laid out differently: fail loudly, not blank
@@ -79,5 +79,5 @@ async def get_vendor_asset(request: web.Request) -> web.StreamResponse:
 
 
 def vendor_routes() -> list[web.RouteDef]:
-    """The chart library's routes (outside /api/v1, like the rest of the console)."""
+    """Return the chart library's routes (outside /api/v1, like the rest of the console)."""
     return [web.get(f"{VENDOR_PREFIX}/{{name}}", get_vendor_asset)]

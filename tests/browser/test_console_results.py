@@ -95,7 +95,10 @@ def a_couple(cluster: Cluster, http: httpx.Client) -> tuple[str, dict[str, str],
         ("/assets", {"name": "Roth", "kind": "tax_free", "balance": "60000.00"}),
         ("/incomes", income("Her salary", "salary", 95_000, "self")),
         ("/incomes", income("His salary", "salary", 55_000, "partner")),
-        ("/incomes", income("Her Social Security", "social_security", 30_000, "self", start_age=67)),
+        (
+            "/incomes",
+            income("Her Social Security", "social_security", 30_000, "self", start_age=67),
+        ),
         (
             "/incomes",
             income("His Social Security", "social_security", 18_000, "partner", start_age=67),
@@ -185,7 +188,9 @@ def check_results(console: Console, run: dict[str, Any]) -> None:
     first = rows[0]
     text = hover_year(page, "#cashflow-chart", first["age"])
     assert f"Salary : {money(first['incomes']['salary'])}" in text, text
-    retired = next(r for r in rows if r["incomes"]["salary"] == 0 and sum(r["withdrawals"].values()))
+    retired = next(
+        r for r in rows if r["incomes"]["salary"] == 0 and sum(r["withdrawals"].values())
+    )
     text = hover_year(page, "#cashflow-chart", retired["age"])
     taken = retired["withdrawals"]["taxable"]
     if taken:
@@ -216,15 +221,21 @@ def journey(console: Console, cluster: Cluster, http: httpx.Client) -> None:
     for view in ("spending", "taxes", "balances", "rmd"):
         page.check(f"#cashflow-views input[value={view}]")
         expect(page.locator("#cashflow-chart .plot")).to_be_visible()
-    page.locator("#cashflow-chart").screenshot(path=console.shots / f"{console.prefix}-results-03-rmd.png")
+    page.locator("#cashflow-chart").screenshot(
+        path=console.shots / f"{console.prefix}-results-03-rmd.png"
+    )
     page.check("#cashflow-views input[value=taxes]")
-    page.locator("#cashflow-chart").screenshot(path=console.shots / f"{console.prefix}-results-04-taxes.png")
+    page.locator("#cashflow-chart").screenshot(
+        path=console.shots / f"{console.prefix}-results-04-taxes.png"
+    )
     with page.expect_download() as download:
         page.click("#cashflow-csv")
     table = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
     assert table[0][:3] == ["age", "partner_age", "year"]
     assert len(table) == 1 + len(run["detail"]["rows"])
-    assert float(table[1][3]) == pytest.approx(run["detail"]["rows"][0]["incomes"]["salary"], abs=0.01)
+    assert float(table[1][3]) == pytest.approx(
+        run["detail"]["rows"][0]["incomes"]["salary"], abs=0.01
+    )
     if phone:
         assert page.evaluate(NO_SIDEWAYS_SCROLL)
 
@@ -252,7 +263,9 @@ def journey(console: Console, cluster: Cluster, http: httpx.Client) -> None:
     console.shot("results-06-compare-real")
     page.check("#compare-unit input[value=nominal]")
     expect(cells.nth(2)).to_have_text(money(baseline["median_portfolio"][-1]["value"]))
-    assert baseline["median_portfolio"][-1]["value"] == baseline["summary"]["median_portfolio_at_end"]
+    assert (
+        baseline["median_portfolio"][-1]["value"] == baseline["summary"]["median_portfolio_at_end"]
+    )
     expect(page.locator("#compare-chart")).to_contain_text("nominal")
     console.shot("results-07-compare-nominal")
 
@@ -269,7 +282,9 @@ def journey(console: Console, cluster: Cluster, http: httpx.Client) -> None:
 
     # The overview shows the plan's success rate, not the last compared scenario's.
     console.go("overview")
-    expect(page.locator("#overview-run strong")).to_have_text(percent(baseline["summary"]["success_rate"]))
+    expect(page.locator("#overview-run strong")).to_have_text(
+        percent(baseline["summary"]["success_rate"])
+    )
     console.shot("results-08-overview")
 
     # Solve the earliest retirement age and apply it: the stored profile changes.

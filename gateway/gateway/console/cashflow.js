@@ -73,6 +73,15 @@ export const VIEWS = {
   },
 };
 
+// The rows up to the last year with a flow: on the representative path everyone may die long
+// before the plan's last age, and the empty years after would squeeze the chart.
+function withFlows(rows) {
+  const flows = (r) => r.income + Object.values(r.withdrawals).reduce((a, b) => a + b, 0) + r.spending + r.unfunded + taxTotal(r);
+  let last = rows.length - 1;
+  while (last > 0 && flows(rows[last]) === 0) last -= 1;
+  return rows.slice(0, last + 1);
+}
+
 function taxTotal(r) {
   return r.taxes.federal + r.taxes.state + r.taxes.payroll + r.taxes.irmaa;
 }
@@ -97,7 +106,7 @@ function csvColumns() {
 }
 
 function csvCell(value) {
-  const text = typeof value === "number" ? value.toFixed(2) : String(value);
+  const text = typeof value === "number" && !Number.isInteger(value) ? value.toFixed(2) : String(value);
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
@@ -134,7 +143,8 @@ export class CashflowView {
   // Draw the result's detail; a flat-tax run has none.
   render(result, projectionName) {
     this.name = projectionName;
-    this.rows = result.detail?.rows || null;
+    this.allRows = result.detail?.rows || [];
+    this.rows = withFlows(this.allRows);
     if (!this.rows?.length) {
       replace(this.el, h("p", { class: "empty", text: "The year-by-year breakdown comes with the US tax regime (choose it under the projection's tax assumptions); this run used a flat tax." }));
       return Promise.resolve();
@@ -195,7 +205,7 @@ export class CashflowView {
   }
 
   downloadCsv() {
-    const blob = new Blob([detailCsv(this.rows)], { type: "text/csv" });
+    const blob = new Blob([detailCsv(this.allRows)], { type: "text/csv" });
     const url = URL.createObjectURL(blob);
     const safe = (this.name || "plan").replace(/[^A-Za-z0-9-]+/g, "-").replace(/^-|-$/g, "") || "plan";
     const link = h("a", { href: url, download: `nestegg-${safe}-year-by-year.csv` });

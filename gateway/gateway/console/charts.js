@@ -125,6 +125,7 @@ export function fanChart(figure, { years, basis, retirementAge, label, desc, cap
 
 // Bars of a share (0–1) per age; `series` is [{name, entries: [[age, share]]}].
 export function shareBars(figure, { series, xTitle, label, desc, caption }) {
+  const top = Math.max(...series.flatMap((one) => one.entries.map(([, share]) => share)));
   const traces = series.map((one, i) => ({
     x: one.entries.map(([age]) => age),
     y: one.entries.map(([, share]) => share),
@@ -137,16 +138,35 @@ export function shareBars(figure, { series, xTitle, label, desc, caption }) {
   }));
   return plot(figure, {
     traces,
-    layout: { xTitle, yTitle: "Share of paths", yFormat: "percent", legend: series.length > 1, barmode: "group", xaxis: { dtick: undefined } },
+    layout: { xTitle, yTitle: "Share of futures", yFormat: "percent", legend: series.length > 1, barmode: "group", xaxis: { dtick: undefined }, yaxis: { tickformat: top < 0.1 ? ".1%" : ".0%" } },
     label,
     desc,
     caption,
   });
 }
 
-// Lines by age; `series` is [{name, points: [[age, value]], dash?}].
+// Lines by age; `series` is [{name, points: [[age, value]]}], the first drawn boldest. Past
+// MANY_LINES the lines are thin and grey-toned, with no legend and a hover of the one line
+// pointed at: the table under the chart names them all.
+const MANY_LINES = 8;
 export function lineChart(figure, { series, label, desc, caption, layout = {} }) {
   const dashes = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"];
+  const many = series.length > MANY_LINES;
+  if (many) {
+    const traces = series.map((one, i) => ({
+      x: one.points.map(([age]) => age),
+      y: one.points.map(([, value]) => value),
+      type: "scatter",
+      mode: "lines",
+      name: one.name,
+      line: i === 0 ? { color: COLOURS.median, width: 3.5 } : { color: PALETTE[i % PALETTE.length], width: 1.2 },
+      opacity: i === 0 ? 1 : 0.55,
+      text: moneyText(one.points.map(([, value]) => value)),
+      hovertemplate: "%{fullData.name}<br>Age %{x}: %{text}<extra></extra>",
+    }));
+    traces.push(traces.shift()); // the baseline drawn last, on top
+    return plot(figure, { traces, layout: { legend: false, extra: { hovermode: "closest" }, ...layout }, label, desc, caption });
+  }
   const traces = series.map((one, i) => ({
     x: one.points.map(([age]) => age),
     y: one.points.map(([, value]) => value),

@@ -10,6 +10,7 @@ const DECISIONS = [
   ["claiming_ages", "Social Security claiming ages"],
   ["roth_conversions", "Roth conversions"],
 ];
+const SHOWN_FIRST = 10; // the best ten; a button shows the rest
 const OBJECTIVES = [
   ["success_rate", "Highest success rate"],
   ["median_estate_real", "Largest median estate"],
@@ -49,8 +50,8 @@ export class DecisionsView {
     this.optimizeForm = new Form({
       id: "optimize-form",
       fields: [
-        { name: "decision", label: "Decide", type: "select", options: DECISIONS },
-        { name: "objective", label: "Aim for", type: "select", options: OBJECTIVES, hint: "Roth conversions: the success rate is the fairer aim (the estate counts tax-deferred money before tax)." },
+        { name: "decision", label: "Decide", type: "select", options: DECISIONS, default: "claiming_ages" },
+        { name: "objective", label: "Aim for", type: "select", options: OBJECTIVES, default: "success_rate", hint: "Roth conversions: the success rate is the fairer aim (the estate counts tax-deferred money before tax)." },
         { name: "scenario_id", label: "For", type: "select", options: [["", "The projection as it is"]] },
       ],
       submitLabel: "Rank every choice",
@@ -218,10 +219,10 @@ export class DecisionsView {
           h(
             "tbody",
             {},
-            data.candidates.map((c) =>
+            data.candidates.map((c, i) =>
               h(
                 "tr",
-                { class: c.rank === 1 ? "best" : "", "aria-current": c.rank === 1 ? "true" : null },
+                { class: c.rank === 1 ? "best" : "", "aria-current": c.rank === 1 ? "true" : null, hidden: i >= SHOWN_FIRST },
                 h("td", { text: c.rank === 1 ? "1 (best)" : String(c.rank) }),
                 h("th", { scope: "row", text: describeChoice(data.decision, c.choice) }),
                 h("td", { class: "num", text: percent(c.success_rate) }),
@@ -232,6 +233,18 @@ export class DecisionsView {
         ),
       ),
     );
+    if (data.candidates.length > SHOWN_FIRST) {
+      const more = h("button", {
+        type: "button",
+        id: "optimize-all",
+        text: `Show all ${data.candidates.length} choices`,
+        onclick: () => {
+          for (const row of this.optimizeOutput.querySelectorAll("#optimize-table tbody tr")) row.hidden = false;
+          more.remove();
+        },
+      });
+      this.optimizeOutput.append(h("div", { class: "actions" }, more));
+    }
     announce(`Best: ${best}.`, "success");
   }
 }

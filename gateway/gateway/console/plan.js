@@ -10,6 +10,8 @@ import { announce, h, money, percent, Progress, replace } from "./dom.js";
 import { drawFailureCharts, failureSection, successBox } from "./failure.js";
 import { describeError, Form } from "./forms.js";
 
+const ALIVE_SHOWN = 0.02;
+
 export class PlanView {
   constructor(ctx, root) {
     this.ctx = ctx;
@@ -267,13 +269,17 @@ export class PlanView {
         ),
       ),
     );
+    // Under random lifespans the last rows are over the few futures with someone still alive;
+    // the chart stops where fewer than 2% are (the table has every row).
+    const shown = r.lifespans ? r.years.filter((y, i) => i === 0 || y.alive_share >= ALIVE_SHOWN) : r.years;
+    const cut = shown.length < r.years.length ? ` It stops at ${shown.at(-1).age}: later, someone is alive in fewer than 2% of futures.` : "";
     return fanChart(this.fan, {
-      years: r.years,
+      years: shown,
       basis: this.basis,
       retirementAge: retire,
       label: `Portfolio by age, ${basisName}`,
       desc: `Median ${atRetire ? `${money(atRetire[this.basis].p50)} at retirement (age ${retire}), ` : ""}${money(last[this.basis].p50)} at age ${last.age}; 10th percentile ${money(last[this.basis].p10)}, 90th percentile ${money(last[this.basis].p90)}.`,
-      caption: `Portfolio at the start of each year, ${basisName}. Bands: the middle 50% and 80% of simulated futures.`,
+      caption: `Portfolio at the start of each year, ${basisName}. Bands: the middle 50% and 80% of simulated futures.${cut}`,
     });
   }
 }
