@@ -18,7 +18,7 @@ const WITHDRAWAL_COLOURS = ["#f0b37e", "#d9822b", "#a34a00", "#c25e9a"];
 export const VIEWS = {
   income: {
     title: "Income and withdrawals",
-    caption: "Where each year's money comes from: incomes by kind, then what is taken out of each kind of account (RMDs included). The line is what goes out: spending, taxes and debt payments.",
+    caption: "Where each year's money comes from: incomes by kind, then what is taken out of each kind of account (RMDs included). The line is what goes out: spending, taxes and debt payments; what the bars add above it is saved or reinvested (an RMD not spent, a salary's surplus).",
     stacks: [
       ["Salary", (r) => r.incomes.salary],
       ["Social Security", (r) => r.incomes.social_security],

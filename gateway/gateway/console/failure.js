@@ -106,7 +106,7 @@ export async function drawFailureCharts(r, { depletion, lifespans }) {
       .map(([age, share]) => [Number(age), share])
       .sort((a, b) => a[0] - b[0]),
   }));
-  const medians = r.lifespans.people.map((p) => `${names[p.person]} ${Math.round(p.death_age.percentiles.p50)}`).join(", ");
+  const medians = r.lifespans.people.map((p) => `${names[p.person].toLowerCase()} ${Math.round(p.death_age.percentiles.p50)}`).join(", ");
   const figure = h("figure", { class: "chart-box", id: "lifespan-chart" });
   lifespans.replaceChildren(
     h("h3", { text: "How long you live" }),
