@@ -313,6 +313,9 @@ def journey(console: Console, cluster: Cluster, http: httpx.Client) -> None:
     ).json()["best"]
     choice = best["choice"]
     expect(best_row.locator("th")).to_have_text(
+        f"You {choice['self']}, partner {choice['partner']} Best"
+    )
+    expect(page.locator("#optimize-best strong")).to_have_text(
         f"you claim at {choice['self']}, your partner at {choice['partner']}"
     )
     expect(best_row.locator("td").nth(1)).to_have_text(percent(best["success_rate"]))

@@ -106,6 +106,16 @@ function moneyText(values) {
   return values.map((v) => money(v));
 }
 
+// Under random lifespans a result's last rows are over the few futures with someone still
+// alive, and their medians jump about; charts stop where fewer than 2% are (tables keep every
+// row). Answers the years to draw and the last age drawn when rows were left out.
+const ALIVE_SHOWN = 0.02;
+export function yearsToDraw(result) {
+  if (!result.lifespans) return { years: result.years, cutAt: null };
+  const years = result.years.filter((y, i) => i === 0 || y.alive_share >= ALIVE_SHOWN);
+  return { years, cutAt: years.length < result.years.length ? years.at(-1).age : null };
+}
+
 // Portfolio percentiles by age: p10–p90 and p25–p75 bands, the median line, retirement marked.
 export function fanChart(figure, { years, basis, retirementAge, label, desc, caption }) {
   const ages = years.map((y) => y.age);

@@ -2,7 +2,7 @@
 // with its chart and "apply to my plan"; optimize (claiming ages, Roth conversions) as a
 // ranked table with the best choice highlighted.
 
-import { fanChart } from "./charts.js";
+import { fanChart, yearsToDraw } from "./charts.js";
 import { announce, h, money, percent, Progress, replace } from "./dom.js";
 import { Form } from "./forms.js";
 
@@ -25,6 +25,18 @@ export function describeChoice(decision, choice) {
   }
   if (!choice) return "No conversion";
   return `Fill the ${percent(choice.up_to_bracket, 0)} bracket from ${choice.from_age} to ${choice.to_age}`;
+}
+
+// The same, short enough for a table cell on a phone.
+export function shortChoice(decision, choice) {
+  if (decision === "claiming_ages") {
+    const parts = [];
+    if (choice?.self !== null && choice?.self !== undefined) parts.push(`You ${choice.self}`);
+    if (choice?.partner !== null && choice?.partner !== undefined) parts.push(`partner ${choice.partner}`);
+    return parts.length ? parts.join(", ") : "As in the ledger";
+  }
+  if (!choice) return "No conversion";
+  return `${percent(choice.up_to_bracket, 0)} bracket, ${choice.from_age}–${choice.to_age}`;
 }
 
 export class DecisionsView {
@@ -143,7 +155,7 @@ export class DecisionsView {
       ),
     );
     announce(`${age ? "Earliest retirement" : "Highest spending"}: ${value}.`, "success");
-    const years = data.result.years;
+    const { years, cutAt } = yearsToDraw(data.result);
     const retire = age ? data.value : this.ctx.state.profile?.retirement_age;
     await fanChart(figure, {
       years,
@@ -151,7 +163,7 @@ export class DecisionsView {
       retirementAge: retire,
       label: `Portfolio by age at the solved ${age ? "retirement age" : "spending"}, today's money`,
       desc: `Median ${money(years.at(-1).portfolio_real.p50)} at age ${years.at(-1).age}.`,
-      caption: "Portfolio at the solved value, today's money: the median and the middle 50% and 80% of futures.",
+      caption: `Portfolio at the solved value, today's money: the median and the middle 50% and 80% of futures.${cutAt ? ` It stops at ${cutAt}: later, someone is alive in fewer than 2% of futures.` : ""}`,
     });
   }
 
@@ -198,12 +210,16 @@ export class DecisionsView {
 
   showOptimize(data) {
     const by = data.objective === "success_rate" ? "success rate" : "median estate";
+    const bySuccess = data.objective === "success_rate";
+    const tied = data.margin !== null && (bySuccess ? data.margin < 0.0005 : data.margin < 0.5);
     const margin =
       data.margin === null
         ? ""
-        : data.objective === "success_rate"
-          ? ` It beats the runner-up by ${(data.margin * 100).toFixed(1)} percentage points.`
-          : ` It beats the runner-up by ${money(data.margin)}.`;
+        : tied
+          ? ` It ties the runner-up on ${by}; the ${bySuccess ? "larger median estate" : "higher success rate"} decides.`
+          : bySuccess
+            ? ` It beats the runner-up by ${(data.margin * 100).toFixed(1)} percentage points.`
+            : ` It beats the runner-up by ${money(data.margin)}.`;
     const best = describeChoice(data.decision, data.best.choice);
     replace(
       this.optimizeOutput,
@@ -215,7 +231,7 @@ export class DecisionsView {
           "table",
           { id: "optimize-table" },
           h("caption", { text: `Every choice, best first (${data.paths.toLocaleString()} futures each; estate in today's money)` }),
-          h("thead", {}, h("tr", {}, ["Rank", "Choice", "Success rate", "Median estate"].map((t, i) => h("th", { scope: "col", class: i > 1 ? "num" : "", text: t })))),
+          h("thead", {}, h("tr", {}, ["#", "Choice", "Success rate", "Median estate"].map((t, i) => h("th", { scope: "col", class: i !== 1 ? "num" : "", text: t })))),
           h(
             "tbody",
             {},
@@ -223,8 +239,8 @@ export class DecisionsView {
               h(
                 "tr",
                 { class: c.rank === 1 ? "best" : "", "aria-current": c.rank === 1 ? "true" : null, hidden: i >= SHOWN_FIRST },
-                h("td", { text: c.rank === 1 ? "1 (best)" : String(c.rank) }),
-                h("th", { scope: "row", text: describeChoice(data.decision, c.choice) }),
+                h("td", { class: "num", text: String(c.rank) }),
+                h("th", { scope: "row" }, shortChoice(data.decision, c.choice), c.rank === 1 ? [" ", h("span", { class: "badge", text: "Best" })] : null),
                 h("td", { class: "num", text: percent(c.success_rate) }),
                 h("td", { class: "num", text: money(c.median_estate_real) }),
               ),

@@ -4,13 +4,11 @@
 
 import { ASSUMPTION_FIELDS, loadAssumptionDefaults } from "./assumptions.js";
 import { CashflowView } from "./cashflow.js";
-import { fanChart } from "./charts.js";
+import { fanChart, yearsToDraw } from "./charts.js";
 import { DecisionsView } from "./decisions.js";
 import { announce, h, money, percent, Progress, replace } from "./dom.js";
 import { drawFailureCharts, failureSection, successBox } from "./failure.js";
 import { describeError, Form } from "./forms.js";
-
-const ALIVE_SHOWN = 0.02;
 
 export class PlanView {
   constructor(ctx, root) {
@@ -177,6 +175,7 @@ export class PlanView {
     try {
       const { data } = await this.ctx.api.send("POST", `/projections/${projection.id}/run`, { body: {} });
       this.results_by_projection.set(projection.id, data);
+      this.ctx.state.lastCut = { projection: projection.id, age: yearsToDraw(data).cutAt }; // the comparison chart stops there too
       if (this.projection?.id !== projection.id) return; // another projection was chosen meanwhile
       this.result = data;
       await this.renderResults();
@@ -269,10 +268,8 @@ export class PlanView {
         ),
       ),
     );
-    // Under random lifespans the last rows are over the few futures with someone still alive;
-    // the chart stops where fewer than 2% are (the table has every row).
-    const shown = r.lifespans ? r.years.filter((y, i) => i === 0 || y.alive_share >= ALIVE_SHOWN) : r.years;
-    const cut = shown.length < r.years.length ? ` It stops at ${shown.at(-1).age}: later, someone is alive in fewer than 2% of futures.` : "";
+    const { years: shown, cutAt } = yearsToDraw(r);
+    const cut = cutAt ? ` It stops at ${cutAt}: later, someone is alive in fewer than 2% of futures.` : "";
     return fanChart(this.fan, {
       years: shown,
       basis: this.basis,

@@ -281,12 +281,16 @@ export class ScenariosView {
         ),
       ),
     );
+    // Under random lifespans the Plan page's run says where fewer than 2% are alive: the lines
+    // stop there too (their late medians are over a few survivors); the table keeps the end.
+    const cut = this.ctx.state.lastCut?.projection === this.projection.id ? this.ctx.state.lastCut.age : null;
+    const drawn = (points) => (cut ? points.filter((p) => p.age <= cut) : points);
     replace(this.output, switcher, h("h3", { text: `Median portfolio by age, ${unitName.toLowerCase()}` }), chart, h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Comparison table" }, table));
     return lineChart(chart, {
-      series: rows.map((row) => ({ name: row.name, points: row.points.map((p) => [p.age, p.value]) })),
+      series: rows.map((row) => ({ name: row.name, points: drawn(row.points).map((p) => [p.age, p.value]) })),
       label: `Median portfolio by age, ${unitName.toLowerCase()}`,
       desc: rows.map((row) => `${row.name}: ${money(row.atEnd)} at age ${row.points.at(-1)?.age}`).join("; "),
-      caption: `The median future of each run, ${unitName.toLowerCase()}; the table gives the same figures.`,
+      caption: `The median future of each run, ${unitName.toLowerCase()}; the table gives the same figures.${cut ? ` The lines stop at ${cut}: later, someone is alive in fewer than 2% of futures.` : ""}`,
     });
   }
 }
