@@ -224,13 +224,14 @@ export class DecisionsView {
     replace(
       this.optimizeOutput,
       h("p", { class: "optimize-best", id: "optimize-best" }, "Best by ", by, ": ", h("strong", { text: best }), ` — success rate ${percent(data.best.success_rate)}, median estate ${money(data.best.median_estate_real)}.${margin}`),
+      h("p", { class: "muted small", text: `Each choice on the same ${data.paths.toLocaleString()} futures; the estate is what is left when the last of you dies, in today's money.` }),
       h(
         "div",
         { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Every choice, ranked" },
         h(
           "table",
           { id: "optimize-table" },
-          h("caption", { text: `Every choice, best first (${data.paths.toLocaleString()} futures each; estate in today's money)` }),
+          h("caption", { text: "Every choice, best first" }),
           h("thead", {}, h("tr", {}, ["#", "Choice", "Success rate", "Median estate"].map((t, i) => h("th", { scope: "col", class: i !== 1 ? "num" : "", text: t })))),
           h(
             "tbody",
