@@ -260,6 +260,14 @@ def journey(console: Console, cluster: Cluster, http: httpx.Client) -> None:
     baseline = comparison["runs"][0]
     cells = page.locator("#compare-table tbody tr").first.locator("td")
     expect(cells.nth(2)).to_have_text(money(baseline["median_portfolio_real"][-1]["value"]))
+    # "Money runs out" agrees with the success rate: never "never" while some futures fail.
+    summary = baseline["summary"]
+    if summary["median_depletion_age"] is None:
+        runs_out = "never" if summary["success_rate"] >= 1 else None
+        runs_out = runs_out or f"in {percent(1 - summary['success_rate'])} of futures"
+    else:
+        runs_out = f"by {summary['median_depletion_age']} in half of futures"
+    expect(cells.nth(3)).to_have_text(runs_out)
     console.shot("results-06-compare-real")
     page.check("#compare-unit input[value=nominal]")
     expect(cells.nth(2)).to_have_text(money(baseline["median_portfolio"][-1]["value"]))
