@@ -32,7 +32,13 @@ export class PlanView {
     this.results = h("div", { class: "results", id: "results", "aria-busy": "false" });
     this.results_by_projection = new Map(); // shown again when coming back to a projection
     this.cashflow = new CashflowView();
-    this.decisions = new DecisionsView(ctx, { onApplied: () => this.loadScenarioChoices() });
+    // An applied answer changes the plan: the results kept in memory no longer match it.
+    this.decisions = new DecisionsView(ctx, {
+      onApplied: () => {
+        this.results_by_projection.clear();
+        return this.loadScenarioChoices();
+      },
+    });
     root.append(
       h(
         "section",
