@@ -29,7 +29,7 @@ CONSOLE_POLICY = (
     "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-_HEADERS = {
+CONSOLE_HEADERS = {
     "Content-Security-Policy": CONSOLE_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -41,7 +41,7 @@ _HEADERS = {
 def _file_response(path: Path, kind: str) -> web.FileResponse:
     if not path.is_file():
         raise NotFound("No such console file.")
-    response = web.FileResponse(path, headers=_HEADERS)
+    response = web.FileResponse(path, headers=CONSOLE_HEADERS)
     response.content_type = _CONTENT_TYPES[kind].split(";")[0]
     if "charset" in _CONTENT_TYPES[kind]:
         response.charset = "utf-8"

@@ -7,6 +7,7 @@ from aiohttp import web
 from gateway import openapi
 from gateway.aggregate import Backends, dashboard_handler, export_handler
 from gateway.console import console_routes
+from gateway.console_vendor import vendor_routes
 from gateway.proxy import PUBLIC_PREFIX, Upstream, proxy_handler
 from nestegg_common.auth import JwtVerifier
 from nestegg_common.problems import Handler
@@ -93,3 +94,4 @@ def setup_routes(
             ]
         )
     app.add_routes(console_routes())  # the web console at `/`, outside /api/v1
+    app.add_routes(vendor_routes())  # its chart library, from the installed plotly wheel

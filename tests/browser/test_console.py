@@ -169,19 +169,17 @@ def test_a_new_user_plans_a_retirement_in_the_browser(console: Console) -> None:
     page.unroute("**/api/v1/projections/*/run")
 
     expect(page.locator("#success-rate .success-value")).to_have_text(re.compile(r"^\d+\.\d%$"))
-    expect(page.locator("#success-rate")).to_contain_text("of 500 simulated paths")
-    fan = page.locator("#fan-chart svg")
-    expect(fan.locator("path.band-outer")).to_have_count(1)
-    expect(fan.locator("path.band-inner")).to_have_count(1)
-    expect(fan.locator("path.median-line")).to_have_count(1)
-    expect(fan.locator(".retire-marker")).to_contain_text("Retire at 62")
+    expect(page.locator("#success-rate")).to_contain_text("of 500 simulated futures")
+    fan = page.locator("#fan-chart .plot")  # plotly.js: two bands (two traces each), the median
+    expect(fan.locator(".scatterlayer .trace")).to_have_count(5)
+    expect(fan.locator(".annotation")).to_contain_text("Retire at 62")
     expect(page.locator("#depletion-chart")).to_be_visible()
     console.shot("08-results")
 
-    today = page.locator("#fan-chart svg title").text_content()
-    page.get_by_label("Nominal (future) money").check()
-    expect(page.locator("#fan-chart svg title")).to_contain_text("nominal")
-    assert today != page.locator("#fan-chart svg title").text_content()
+    today = page.locator("#fan-chart .plot").get_attribute("aria-label")
+    page.get_by_label("Nominal (future) money").first.check()
+    expect(page.locator("#fan-chart .plot")).to_have_attribute("aria-label", re.compile("nominal"))
+    assert today != page.locator("#fan-chart .plot").get_attribute("aria-label")
     console.shot("09-results-nominal")
 
     page.click("#solve-form button[value=retirement_age]")
@@ -205,7 +203,7 @@ def test_a_new_user_plans_a_retirement_in_the_browser(console: Console) -> None:
     expect(table.locator("tbody tr").nth(0)).to_contain_text("Base plan (baseline)")
     expect(table.locator("tbody tr").nth(1)).to_contain_text("Work longer, spend less")
     expect(table.locator("tbody tr").nth(1).locator(".diff").first).to_contain_text("pp")
-    expect(page.locator("#compare-chart svg path.series")).to_have_count(2)
+    expect(page.locator("#compare-chart .scatterlayer .trace")).to_have_count(2)
     console.shot("12-comparison")
 
     page.click("#logout")
@@ -221,7 +219,7 @@ def test_a_new_user_plans_a_retirement_in_the_browser(console: Console) -> None:
     overview = page.locator("#view-overview:not([hidden])")
     expect(overview).to_have_attribute("aria-busy", "false")
     expect(overview.locator(".steps li.done")).to_have_count(3)
-    expect(overview).to_contain_text("Latest run (“Base plan”)")
+    expect(overview).to_contain_text("Your plan “Base plan”")
     expect(page.locator("#status")).to_have_text("You are logged in.")
     console.shot("14-overview-again")
 
@@ -276,7 +274,7 @@ def test_the_console_is_usable_at_phone_width(
     expect(page.locator("#results")).to_have_attribute("aria-busy", "false")
     assert page.evaluate(no_sideways_scroll)
     width = page.evaluate(
-        "() => document.querySelector('#fan-chart svg').getBoundingClientRect().width"
+        "() => document.querySelector('#fan-chart .plot').getBoundingClientRect().width"
     )
     assert width <= PHONE["width"]
     page.evaluate("() => document.querySelector('#success-rate').scrollIntoView()")

@@ -165,6 +165,7 @@ function buildOverview() {
       if (board.profile) state.profile = board.profile;
       const summary = board.ledger_summary;
       const run = board.latest_run;
+      const plan = run ? await planRate(run) : null;
       const hasLedger = summary && (Number(summary.total_assets) > 0 || Number(summary.annual_expenses) > 0);
       const steps = [
         [Boolean(board.profile?.birth_date), "#profile", "Fill in your profile", "your birth date, when you want to retire and how long to plan for."],
@@ -209,13 +210,25 @@ function buildOverview() {
                 h("p", { class: "hint", text: `Incomes in today's money. ${TOTALS_NOTE}` }),
               ]
             : h("p", { class: "empty", text: "The ledger summary is unavailable right now." }),
-          run
-            ? h("p", {}, `Latest run (“${run.projection_name}”): success rate `, h("strong", { text: percent(run.success_rate) }), ".")
+          plan
+            ? h("p", { id: "overview-run" }, `Your plan “${run.projection_name}”: success rate `, h("strong", { text: percent(plan.success_rate) }), ".")
             : h("p", { class: "muted", text: "No projection has been run yet." }),
         ),
       );
     },
   };
+}
+
+// The plan's own success rate. The latest run may be a scenario's (a compare stores every
+// scenario's run): then the baseline's run is asked for, which the service answers from its
+// store while the inputs are unchanged (a compare stores the baseline too).
+async function planRate(run) {
+  if (!run.scenario_id) return run;
+  try {
+    return (await api.send("POST", `/projections/${run.projection_id}/run`, { body: {} })).data;
+  } catch {
+    return null;
+  }
 }
 
 // Start ---------------------------------------------------------------------------------------

@@ -1,202 +1,213 @@
-// Charts drawn as inline SVG, sized to their container (so text stays readable on a phone).
-// Colours come from app.css classes; every chart has a <title>/<desc> and the caller offers
-// the same figures as a table.
+// Charts drawn by plotly.js (served by the gateway from the installed `plotly` wheel; see
+// docs/CONSOLE.md, "Charts"). plotly.js is loaded on first use, so signing in does not fetch it.
+// Each chart sits in a <figure> whose plot is role="img" with a label and a description in
+// words; the caller always offers the same figures as a table.
 
-import { compactMoney, h, percent } from "./dom.js";
+import { compactMoney, h, money, percent, uniqueId } from "./dom.js";
 
-const NS = "http://www.w3.org/2000/svg";
-const MARGIN = { top: 20, right: 16, bottom: 44, left: 64 };
+const BUNDLE = "/console/vendor/plotly.min.js";
+const STYLES = "/console/vendor/plotly.css";
+// At load, the bundle writes the map traces' style sheet (MapLibre's) into an inline <style>
+// unless an element with this id exists; the console draws no maps, so a placeholder stands in
+// and the policy has nothing to refuse (gateway/tests/test_console_vendor.py checks the id).
+export const MAP_STYLES_ID = "9f215cf04c5486422605d13261cb87401f4e7763b6296af81e98efbc0130da53";
+export const COLOURS = {
+  median: "#0b3d6e",
+  bandOuter: "#b9d3ee",
+  bandInner: "#6fa4dc",
+  retire: "#a34a00",
+  muted: "#4a4f57",
+  grid: "#e3e6eb",
+};
+// Colour-blind-safe (Okabe–Ito, darkened where needed for contrast), then a few more.
+export const PALETTE = ["#0b5cad", "#a34a00", "#1b6e3a", "#6b2fa0", "#b00020", "#0f7b86", "#8a6d00", "#555555", "#c25e9a", "#3a7d44"];
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Liberation Sans", sans-serif';
 
-function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(NS, tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value !== undefined && value !== null) el.setAttribute(key, String(value));
+let loading = null;
+
+// plotly.js reads its base rules from a <link id="plotly.js-style-global" class="no-inline-styles">
+// when there is one, instead of writing an inline <style> the policy would refuse.
+export function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      if (!document.getElementById("plotly.js-style-global")) {
+        document.head.append(h("link", { rel: "stylesheet", id: "plotly.js-style-global", class: "no-inline-styles", href: STYLES }));
+      }
+      if (!document.getElementById(MAP_STYLES_ID)) document.head.append(h("meta", { id: MAP_STYLES_ID, name: "plotly-map-styles", content: "unused" }));
+      const script = h("script", { src: BUNDLE });
+      script.addEventListener("load", () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("plotly.js did not load"))));
+      script.addEventListener("error", () => {
+        loading = null;
+        reject(new Error("The chart library could not be loaded."));
+      });
+      document.head.append(script);
+    });
   }
-  for (const child of children) {
-    if (child !== null && child !== undefined) {
-      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-  }
-  return el;
+  return loading;
 }
 
-function niceStep(range, count) {
-  const raw = range / Math.max(count, 1);
-  const power = 10 ** Math.floor(Math.log10(raw || 1));
-  const fraction = raw / power;
-  const nice = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10;
-  return nice * power;
+function baseLayout(container, { xTitle = "Age", yTitle = "", yFormat = "money", legend = true, extra = {} } = {}) {
+  const width = Math.max(280, Math.round(container.clientWidth || 640));
+  const narrow = width < 520;
+  return {
+    autosize: true,
+    height: Math.round(Math.min(420, Math.max(300, width * 0.55))) + (legend && narrow ? 60 : 0),
+    margin: { l: narrow ? 52 : 68, r: 12, t: 12, b: legend ? (narrow ? 110 : 80) : 48 },
+    font: { family: FONT, size: narrow ? 11 : 12, color: "#1a1a1a" },
+    paper_bgcolor: "#ffffff",
+    plot_bgcolor: "#ffffff",
+    hovermode: "x unified",
+    hoverlabel: { bgcolor: "#ffffff", bordercolor: COLOURS.muted, font: { family: FONT, size: 12 } },
+    showlegend: legend,
+    legend: { orientation: "h", x: 0, y: -0.2, yanchor: "top", font: { size: narrow ? 11 : 12 } },
+    xaxis: { title: { text: xTitle }, gridcolor: COLOURS.grid, zeroline: false, fixedrange: true, dtick: narrow ? 10 : 5 },
+    yaxis: {
+      title: { text: yTitle },
+      gridcolor: COLOURS.grid,
+      fixedrange: true,
+      rangemode: "tozero",
+      tickformat: yFormat === "percent" ? ".0%" : undefined,
+      // compact money on the axis (1.2M); the hover says the exact figure
+      ...(yFormat === "money" ? { tickformat: "~s" } : {}),
+    },
+    ...extra,
+  };
 }
 
-function ticks(min, max, count) {
-  const step = niceStep(max - min, count);
-  const out = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(v);
-  return out;
+// Draw traces into a figure: the figure gets a plot (role=img with label and words) and a caption.
+export async function plot(figure, { traces, layout = {}, label, desc, caption }) {
+  const Plotly = await loadPlotly();
+  const descId = uniqueId("chart-desc");
+  const area = h("div", { class: "plot", role: "img", "aria-label": label, "aria-describedby": descId });
+  figure.replaceChildren(...[area, h("p", { class: "visually-hidden", id: descId, text: desc }), caption && h("figcaption", { text: caption })].filter(Boolean));
+  const full = baseLayout(figure, layout);
+  for (const axis of ["xaxis", "yaxis"]) if (layout[axis]) full[axis] = { ...full[axis], ...layout[axis] };
+  if (layout.shapes) full.shapes = layout.shapes;
+  if (layout.annotations) full.annotations = layout.annotations;
+  if (layout.barmode) full.barmode = layout.barmode;
+  await Plotly.newPlot(area, traces, full, { displayModeBar: false, responsive: true, displaylogo: false });
+  // The SVG plotly draws is decoration for assistive technology: the label, words and table say it.
+  for (const svg of area.querySelectorAll("svg")) svg.setAttribute("aria-hidden", "true");
+  return area;
 }
 
-// A frame: sizes, scales and axes; returns the svg and the scale functions.
-function frame(container, { xMin, xMax, yMax, yFormat, xLabel, yLabel, title, desc, band = false }) {
-  const width = Math.max(300, Math.round(container.clientWidth || 640));
-  const height = Math.round(Math.min(380, Math.max(230, width * 0.55)));
-  const inner = { w: width - MARGIN.left - MARGIN.right, h: height - MARGIN.top - MARGIN.bottom };
-  const top = yMax > 0 ? yMax * 1.05 : 1;
-  const yTicks = ticks(0, top, height < 280 ? 4 : 5);
-  const yTop = Math.max(top, yTicks.at(-1));
-  const slots = band ? xMax - xMin + 1 : Math.max(xMax - xMin, 1);
-  const x = band
-    ? (v) => MARGIN.left + ((v - xMin + 0.5) / slots) * inner.w
-    : (v) => MARGIN.left + ((v - xMin) / slots) * inner.w;
-  const y = (v) => MARGIN.top + inner.h - (Math.max(0, v) / yTop) * inner.h;
-  const titleId = `chart-title-${Math.random().toString(36).slice(2)}`;
-  const descId = `${titleId}-desc`;
-  const svg = s("svg", {
-    class: "chart",
-    width,
-    height,
-    viewBox: `0 0 ${width} ${height}`,
-    role: "img",
-    "aria-labelledby": `${titleId} ${descId}`,
-  });
-  svg.append(s("title", { id: titleId }, title), s("desc", { id: descId }, desc));
-  const grid = s("g", { class: "grid" });
-  for (const t of yTicks) {
-    grid.append(
-      s("line", { x1: MARGIN.left, x2: width - MARGIN.right, y1: y(t), y2: y(t) }),
-      s("text", { x: MARGIN.left - 6, y: y(t) + 4, "text-anchor": "end" }, yFormat(t)),
-    );
-  }
-  const xStep = niceStep(xMax - xMin, Math.max(2, Math.floor(inner.w / 60)));
-  const xAxis = s("g", { class: "axis" });
-  xAxis.append(
-    s("line", {
-      x1: MARGIN.left,
-      x2: width - MARGIN.right,
-      y1: MARGIN.top + inner.h,
-      y2: MARGIN.top + inner.h,
-    }),
-  );
-  for (let v = Math.ceil(xMin / Math.max(1, xStep)) * Math.max(1, xStep); v <= xMax; v += Math.max(1, xStep)) {
-    xAxis.append(s("text", { x: x(v), y: MARGIN.top + inner.h + 18, "text-anchor": "middle" }, v));
-  }
-  xAxis.append(
-    s("text", { x: MARGIN.left + inner.w / 2, y: height - 6, "text-anchor": "middle", class: "axis-label" }, xLabel),
-  );
-  if (yLabel) {
-    xAxis.append(s("text", { x: 4, y: 12, class: "axis-label" }, yLabel));
-  }
-  svg.append(grid, xAxis);
-  return { svg, x, y, inner, width, height, slotWidth: inner.w / slots };
+// A vertical dashed line at the retirement age, labelled.
+export function retirementShape(age) {
+  return {
+    shapes: [{ type: "line", xref: "x", yref: "paper", x0: age, x1: age, y0: 0, y1: 1, line: { color: COLOURS.retire, width: 2, dash: "dash" } }],
+    annotations: [{ x: age, xref: "x", y: 1, yref: "paper", text: `Retire at ${age}`, showarrow: false, xanchor: "left", xshift: 4, yanchor: "top", font: { color: COLOURS.retire } }],
+  };
 }
 
-function path(points) {
-  return points.map(([px, py], i) => `${i ? "L" : "M"}${px.toFixed(1)},${py.toFixed(1)}`).join("");
+// hovertemplate for money: the exact amount in the profile's currency, computed here (plotly's
+// d3-format knows only $), so the hover and the table say the same thing.
+function moneyText(values) {
+  return values.map((v) => money(v));
 }
 
-function retirementMarker(chart, age, top) {
-  const px = chart.x(age);
-  return s(
-    "g",
-    { class: "retire-marker" },
-    s("line", { x1: px, x2: px, y1: top, y2: MARGIN.top + chart.inner.h }),
-    s(
-      "text",
-      { x: px + 4, y: top + 12, "text-anchor": px > chart.width * 0.7 ? "end" : "start", dx: px > chart.width * 0.7 ? -8 : 0 },
-      `Retire at ${age}`,
-    ),
-  );
+// Under random lifespans a result's last rows are over the few futures with someone still
+// alive, and their medians jump about; charts stop where fewer than 2% are (tables keep every
+// row). Answers the years to draw and the last age drawn when rows were left out.
+const ALIVE_SHOWN = 0.02;
+export function yearsToDraw(result) {
+  if (!result.lifespans) return { years: result.years, cutAt: null };
+  const years = result.years.filter((y, i) => i === 0 || y.alive_share >= ALIVE_SHOWN);
+  return { years, cutAt: years.length < result.years.length ? years.at(-1).age : null };
 }
 
 // Portfolio percentiles by age: p10–p90 and p25–p75 bands, the median line, retirement marked.
-export function fanChart(container, { years, basis, retirementAge, title, desc }) {
-  const rows = years.map((year) => ({ age: year.age, ...year[basis] }));
-  const chart = frame(container, {
-    xMin: rows[0].age,
-    xMax: rows.at(-1).age,
-    yMax: Math.max(...rows.map((r) => r.p90)),
-    yFormat: compactMoney,
-    xLabel: "Age",
-    title,
+export function fanChart(figure, { years, basis, retirementAge, label, desc, caption }) {
+  const ages = years.map((y) => y.age);
+  const series = (p) => years.map((y) => y[basis][p]);
+  const band = (lo, hi, colour, name) => [
+    { x: ages, y: series(lo), type: "scatter", mode: "lines", line: { width: 0 }, hoverinfo: "skip", showlegend: false },
+    { x: ages, y: series(hi), type: "scatter", mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: colour, name, text: moneyText(series(lo)).map((lo2, i) => `${lo2} – ${money(series(hi)[i])}`), hovertemplate: "%{text}" },
+  ];
+  const traces = [
+    ...band("p10", "p90", COLOURS.bandOuter, "10th–90th percentile"),
+    ...band("p25", "p75", COLOURS.bandInner, "25th–75th percentile"),
+    { x: ages, y: series("p50"), type: "scatter", mode: "lines", line: { color: COLOURS.median, width: 3 }, name: "Median", text: moneyText(series("p50")), hovertemplate: "%{text}" },
+  ];
+  const inRange = retirementAge >= ages[0] && retirementAge <= ages.at(-1);
+  return plot(figure, { traces, layout: inRange ? retirementShape(retirementAge) : {}, label, desc, caption });
+}
+
+// Bars of a share (0–1) per age; `series` is [{name, entries: [[age, share]]}].
+export function shareBars(figure, { series, xTitle, label, desc, caption }) {
+  const top = Math.max(...series.flatMap((one) => one.entries.map(([, share]) => share)));
+  const traces = series.map((one, i) => ({
+    x: one.entries.map(([age]) => age),
+    y: one.entries.map(([, share]) => share),
+    type: "bar",
+    name: one.name,
+    marker: { color: PALETTE[i % PALETTE.length] },
+    text: one.entries.map(([, share]) => percent(share)),
+    textposition: "none",
+    hovertemplate: "%{text}",
+  }));
+  return plot(figure, {
+    traces,
+    layout: { xTitle, yTitle: "Share of futures", yFormat: "percent", legend: series.length > 1, barmode: "group", xaxis: { dtick: undefined }, yaxis: { tickformat: top < 0.1 ? ".1%" : ".0%" } },
+    label,
     desc,
+    caption,
   });
-  const { x, y } = chart;
-  const band = (lo, hi) =>
-    `${path(rows.map((r) => [x(r.age), y(r[hi])]))}${path(rows.slice().reverse().map((r) => [x(r.age), y(r[lo])])).replace(/^M/, "L")}Z`;
-  chart.svg.append(
-    s("path", { class: "band-outer", d: band("p10", "p90") }),
-    s("path", { class: "band-inner", d: band("p25", "p75") }),
-    s("path", { class: "median-line", d: path(rows.map((r) => [x(r.age), y(r.p50)])) }),
-  );
-  if (retirementAge >= rows[0].age && retirementAge <= rows.at(-1).age) {
-    chart.svg.append(retirementMarker(chart, retirementAge, MARGIN.top));
+}
+
+// Lines by age; `series` is [{name, points: [[age, value]]}], the first drawn boldest. Past
+// MANY_LINES the lines are thin and grey-toned, with no legend and a hover of the one line
+// pointed at: the table under the chart names them all.
+const MANY_LINES = 8;
+export function lineChart(figure, { series, label, desc, caption, layout = {} }) {
+  const dashes = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"];
+  const many = series.length > MANY_LINES;
+  if (many) {
+    const traces = series.map((one, i) => ({
+      x: one.points.map(([age]) => age),
+      y: one.points.map(([, value]) => value),
+      type: "scatter",
+      mode: "lines",
+      name: one.name,
+      line: i === 0 ? { color: COLOURS.median, width: 3.5 } : { color: PALETTE[i % PALETTE.length], width: 1.2 },
+      opacity: i === 0 ? 1 : 0.55,
+      text: moneyText(one.points.map(([, value]) => value)),
+      hovertemplate: "%{fullData.name}<br>Age %{x}: %{text}<extra></extra>",
+    }));
+    traces.push(traces.shift()); // the baseline drawn last, on top
+    return plot(figure, { traces, layout: { legend: false, extra: { hovermode: "closest" }, ...layout }, label, desc, caption });
   }
-  container.replaceChildren(
-    chart.svg,
-    legend([
-      ["swatch band-outer", "10th–90th percentile"],
-      ["swatch band-inner", "25th–75th percentile"],
-      ["swatch median-line", "Median"],
-      ["swatch retire-marker", "Retirement"],
-    ]),
-  );
+  const traces = series.map((one, i) => ({
+    x: one.points.map(([age]) => age),
+    y: one.points.map(([, value]) => value),
+    type: "scatter",
+    mode: "lines",
+    name: one.name,
+    line: { color: i === 0 ? COLOURS.median : PALETTE[i % PALETTE.length], width: i === 0 ? 3 : 2, dash: dashes[i % dashes.length] },
+    text: moneyText(one.points.map(([, value]) => value)),
+    hovertemplate: "%{text}",
+  }));
+  return plot(figure, { traces, layout, label, desc, caption });
 }
 
-// Bars of a share (0–1) per integer age.
-export function barChart(container, { entries, title, desc }) {
-  const ages = entries.map(([age]) => age);
-  const chart = frame(container, {
-    xMin: Math.min(...ages),
-    xMax: Math.max(...ages),
-    yMax: Math.max(...entries.map(([, share]) => share)),
-    yFormat: (v) => percent(v, v < 0.1 ? 1 : 0),
-    xLabel: "Age when the money runs out",
-    yLabel: "Share of paths",
-    title,
-    desc,
-    band: true,
-  });
-  const barWidth = Math.max(2, chart.slotWidth * 0.8);
-  const bars = s("g", { class: "bars" });
-  for (const [age, share] of entries) {
-    bars.append(
-      s(
-        "rect",
-        { x: chart.x(age) - barWidth / 2, y: chart.y(share), width: barWidth, height: chart.y(0) - chart.y(share) },
-        s("title", {}, `Age ${age}: ${percent(share)}`),
-      ),
-    );
+// Stacked bars by age; `stacks` is [{name, values}] (one value per age), `lines` overlaid.
+export function stackedBars(figure, { ages, stacks, lines = [], label, desc, caption, layout = {} }) {
+  const traces = stacks
+    .filter((one) => one.values.some((v) => v))
+    .map((one, i) => ({
+      x: ages,
+      y: one.values,
+      type: "bar",
+      name: one.name,
+      marker: { color: one.colour || PALETTE[i % PALETTE.length] },
+      text: moneyText(one.values),
+      textposition: "none",
+      hovertemplate: "%{text}",
+    }));
+  for (const one of lines) {
+    traces.push({ x: ages, y: one.values, type: "scatter", mode: "lines", name: one.name, line: { color: one.colour || "#1a1a1a", width: 2.5, dash: one.dash || "solid" }, text: moneyText(one.values), hovertemplate: "%{text}" });
   }
-  chart.svg.append(bars);
-  container.replaceChildren(chart.svg);
+  return plot(figure, { traces, layout: { barmode: "stack", ...layout }, label, desc, caption });
 }
 
-// Several median lines overlaid; each series is {name, points: [[age, value]], retirementAge}.
-export function lineChart(container, { series, title, desc }) {
-  const all = series.flatMap((one) => one.points);
-  const chart = frame(container, {
-    xMin: Math.min(...all.map(([age]) => age)),
-    xMax: Math.max(...all.map(([age]) => age)),
-    yMax: Math.max(...all.map(([, value]) => value)),
-    yFormat: compactMoney,
-    xLabel: "Age",
-    title,
-    desc,
-  });
-  series.forEach((one, i) => {
-    chart.svg.append(
-      s("path", { class: `series series-${i % 6}`, d: path(one.points.map(([a, v]) => [chart.x(a), chart.y(v)])) }),
-    );
-  });
-  container.replaceChildren(
-    chart.svg,
-    legend(series.map((one, i) => [`swatch series series-${i % 6}`, one.name])),
-  );
-}
-
-function legend(items) {
-  return h(
-    "ul",
-    { class: "legend" },
-    items.map(([cls, label]) => h("li", {}, h("span", { class: cls, "aria-hidden": "true" }), label)),
-  );
-}
+export { compactMoney };

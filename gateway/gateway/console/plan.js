@@ -1,9 +1,13 @@
-// Projections: the assumptions form, a run with a progress state, the results (fan chart,
-// success rate, depletion ages) and the solvers.
+// Projections: the assumptions form, a run with a progress state, and the results: the success
+// rate explained (failure.js), the portfolio fan chart, year-by-year cash flows (cashflow.js),
+// and the decisions (decisions.js). The latest stored run is shown on return.
 
 import { ASSUMPTION_FIELDS, loadAssumptionDefaults } from "./assumptions.js";
-import { barChart, fanChart } from "./charts.js";
+import { CashflowView } from "./cashflow.js";
+import { fanChart, yearsToDraw } from "./charts.js";
+import { DecisionsView } from "./decisions.js";
 import { announce, h, money, percent, Progress, replace } from "./dom.js";
+import { drawFailureCharts, failureSection, successBox } from "./failure.js";
 import { describeError, Form } from "./forms.js";
 
 export class PlanView {
@@ -26,20 +30,15 @@ export class PlanView {
     this.progress = new Progress("Running the projection");
     this.basis = "portfolio_real";
     this.results = h("div", { class: "results", id: "results", "aria-busy": "false" });
-    this.solveProgress = new Progress("Solving");
-    this.solveOutput = h("div", { class: "solve-output", role: "status" });
-    this.solveForm = new Form({
-      id: "solve-form",
-      fields: [
-        { name: "success_rate", label: "Target success rate (0–1)", type: "float", default: "0.9", hint: "0.9 = at least 90% of paths last the whole plan." },
-        { name: "scenario_id", label: "For", type: "select", options: [["", "The projection as it is"]] },
-      ],
-      submitLabel: "Earliest retirement age",
-      onSubmit: (_form, submitter) => this.solve(submitter?.value || "retirement_age"),
+    this.results_by_projection = new Map(); // shown again when coming back to a projection
+    this.cashflow = new CashflowView();
+    // An applied answer changes the plan: the results kept in memory no longer match it.
+    this.decisions = new DecisionsView(ctx, {
+      onApplied: () => {
+        this.results_by_projection.clear();
+        return this.loadScenarioChoices();
+      },
     });
-    this.solveForm.submitButton.value = "retirement_age";
-    this.solveForm.actions.append(h("button", { type: "submit", class: "primary", value: "annual_spending", text: "Highest yearly spending" }));
-    this.solveForm.reset();
     root.append(
       h(
         "section",
@@ -58,21 +57,8 @@ export class PlanView {
         this.progress.el,
         this.results,
       ),
-      h(
-        "section",
-        { class: "card", "aria-labelledby": "solve-title" },
-        h("h2", { id: "solve-title", text: "Solve" }),
-        h("p", { class: "muted", text: "Find the earliest retirement age, or the most you can spend each year (in today's money), that reaches a success rate." }),
-        this.solveForm.el,
-        this.solveProgress.el,
-        this.solveOutput,
-      ),
+      ...this.decisions.el,
     );
-    let resizeTimer = null;
-    window.addEventListener("resize", () => {
-      clearTimeout(resizeTimer);
-      resizeTimer = setTimeout(() => this.result && this.renderCharts(), 200);
-    });
   }
 
   get projection() {
@@ -117,23 +103,40 @@ export class PlanView {
     }
     this.deleteButton.hidden = !this.projection;
     this.runButton.disabled = !this.projection;
-    if (this.projection?.id !== previous) {
+    if (this.projection?.id !== previous || !this.result) {
       this.result = null;
-      replace(this.results, h("p", { class: "empty", text: this.projection ? "Not run yet: press “Run projection”." : "Create a projection first." }));
-      this.solveOutput.replaceChildren();
+      this.decisions.clear();
+      const known = this.projection && this.results_by_projection.get(this.projection.id);
+      if (known) {
+        this.result = known;
+        await this.renderResults();
+      } else {
+        replace(this.results, h("p", { class: "empty", id: "not-run", text: this.projection ? "Not run yet: press “Run projection”." : "Create a projection first." }));
+        if (this.projection) await this.showStoredRun();
+      }
     }
     await this.loadScenarioChoices();
   }
 
+  // Coming back (a new session): the dashboard names the user's latest run; when it is of this
+  // projection, ask for the baseline's run, which the service answers from its store (a read:
+  // no computation, no limit) while the inputs are unchanged.
+  async showStoredRun() {
+    const projection = this.projection;
+    let latest = null;
+    try {
+      latest = (await this.ctx.api.get("/dashboard")).latest_run;
+    } catch {
+      return; // the plain "Not run yet" stays
+    }
+    if (!latest || latest.projection_id !== projection.id || this.projection?.id !== projection.id) return;
+    await this.run({ quiet: true });
+  }
+
   async loadScenarioChoices() {
-    const select = this.solveForm.input("scenario_id");
     const scenarios = this.projection ? await this.ctx.api.all(`/projections/${this.projection.id}/scenarios`) : [];
     this.ctx.state.scenarios = scenarios;
-    replace(
-      select,
-      h("option", { value: "", text: "The projection as it is" }),
-      scenarios.map((s) => h("option", { value: s.id, text: `Scenario: ${s.name}` })),
-    );
+    this.decisions.setScenarios(scenarios);
   }
 
   async save() {
@@ -147,6 +150,8 @@ export class PlanView {
       saved = (await api.send("POST", "/projections", { body })).data;
       announce(`Created projection “${saved.name}”. Press “Run projection” to see the results.`, "success");
     }
+    this.results_by_projection.delete(saved.id); // its last result no longer matches
+    this.result = null;
     const others = this.ctx.state.projections.filter((p) => p.id !== saved.id);
     this.ctx.state.projections = [saved, ...others];
     this.fillPicker();
@@ -166,19 +171,23 @@ export class PlanView {
     }
   }
 
-  async run() {
+  async run({ quiet = false } = {}) {
     const projection = this.projection;
     if (!projection) return;
     this.runButton.disabled = true;
     this.results.setAttribute("aria-busy", "true");
     const paths = projection.assumptions.mode === "monte_carlo" ? `${projection.assumptions.paths.toLocaleString()} paths` : projection.assumptions.mode;
-    this.progress.start(`Running “${projection.name}” (${paths})…`);
+    this.progress.start(quiet ? `Loading the last run of “${projection.name}”…` : `Running “${projection.name}” (${paths})…`);
     try {
       const { data } = await this.ctx.api.send("POST", `/projections/${projection.id}/run`, { body: {} });
+      this.results_by_projection.set(projection.id, data);
+      this.ctx.state.lastCut = { projection: projection.id, age: yearsToDraw(data).cutAt }; // the comparison chart stops there too
+      if (this.projection?.id !== projection.id) return; // another projection was chosen meanwhile
       this.result = data;
-      this.renderResults();
-      announce(`Run finished: success rate ${percent(data.success_rate)}.`, "success");
+      await this.renderResults();
+      if (!quiet) announce(`Run finished: success rate ${percent(data.success_rate)}.`, "success");
     } catch (err) {
+      if (quiet) return; // nothing stored to show: "Not run yet" stays
       replace(this.results, runError(err));
       announce("The run failed; see the results panel.", "error");
     } finally {
@@ -188,7 +197,7 @@ export class PlanView {
     }
   }
 
-  renderResults() {
+  async renderResults() {
     const r = this.result;
     const switcher = h(
       "fieldset",
@@ -217,36 +226,34 @@ export class PlanView {
     );
     this.fan = h("figure", { class: "chart-box", id: "fan-chart" });
     this.depletion = h("figure", { class: "chart-box", id: "depletion-chart" });
+    this.lifespans = h("div", { id: "lifespans", hidden: true });
     this.table = h("details", { class: "data-table" });
+    const when = new Date(r.created_at).toLocaleString();
     replace(
       this.results,
-      successRate(r),
-      h("p", { class: "muted small", text: r.cached ? "Reused the stored result of identical inputs." : `Computed just now (engine ${r.engine_version}).` }),
-      switcher,
+      successBox(r),
+      failureSection(r),
+      h("p", { class: "muted small", id: "run-origin", text: r.cached ? `The stored run of ${when}: your inputs have not changed since.` : `Computed just now (engine ${r.engine_version}).` }),
       h("h3", { text: "Portfolio by age" }),
+      switcher,
       this.fan,
       this.table,
+      h("h3", { text: "Year by year" }),
+      this.cashflow.el,
       h("h3", { text: "When the money runs out" }),
       this.depletion,
+      this.lifespans,
     );
-    this.renderCharts();
+    await Promise.all([this.renderCharts(), this.cashflow.render(r, this.projection?.name), drawFailureCharts(r, { depletion: this.depletion, lifespans: this.lifespans })]);
   }
 
   renderCharts() {
     const r = this.result;
-    if (!r || !this.fan) return;
+    if (!r || !this.fan) return Promise.resolve();
     const retire = this.ctx.state.profile?.retirement_age;
     const last = r.years.at(-1);
     const atRetire = r.years.find((y) => y.age === retire);
     const basisName = this.basis === "portfolio" ? "nominal money" : "today's money";
-    fanChart(this.fan, {
-      years: r.years,
-      basis: this.basis,
-      retirementAge: retire,
-      title: `Portfolio by age, ${basisName}`,
-      desc: `Median ${atRetire ? `${money(atRetire[this.basis].p50)} at retirement (age ${retire}), ` : ""}${money(last[this.basis].p50)} at age ${last.age}; 10th percentile ${money(last[this.basis].p10)}, 90th percentile ${money(last[this.basis].p90)}.`,
-    });
-    this.fan.append(h("figcaption", { text: `Portfolio at the start of each year, ${basisName}. Bands: the middle 50% and 80% of simulated paths.` }));
     replace(
       this.table,
       h("summary", { text: "Show the figures as a table" }),
@@ -267,57 +274,17 @@ export class PlanView {
         ),
       ),
     );
-    const entries = Object.entries(r.depletion_ages || {})
-      .map(([age, share]) => [Number(age), share])
-      .filter(([, share]) => share > 0)
-      .sort((a, b) => a[0] - b[0]);
-    if (!entries.length) {
-      replace(this.depletion, h("p", { class: "empty", text: `In no simulated path did the money run out before age ${last.age}.` }));
-    } else {
-      barChart(this.depletion, {
-        entries,
-        title: "Age when the money runs out",
-        desc: entries.map(([age, share]) => `age ${age}: ${percent(share)}`).join(", "),
-      });
-      this.depletion.append(h("figcaption", { text: "Share of all paths that first run out of money at each age." }));
-    }
+    const { years: shown, cutAt } = yearsToDraw(r);
+    const cut = cutAt ? ` It stops at ${cutAt}: later, someone is alive in fewer than 2% of futures.` : "";
+    return fanChart(this.fan, {
+      years: shown,
+      basis: this.basis,
+      retirementAge: retire,
+      label: `Portfolio by age, ${basisName}`,
+      desc: `Median ${atRetire ? `${money(atRetire[this.basis].p50)} at retirement (age ${retire}), ` : ""}${money(last[this.basis].p50)} at age ${last.age}; 10th percentile ${money(last[this.basis].p10)}, 90th percentile ${money(last[this.basis].p90)}.`,
+      caption: `Portfolio at the start of each year, ${basisName}. Bands: the middle 50% and 80% of simulated futures.${cut}`,
+    });
   }
-
-  async solve(target) {
-    const projection = this.projection;
-    if (!projection) {
-      replace(this.solveOutput, h("p", { text: "Create a projection first." }));
-      return;
-    }
-    const body = { target, ...this.solveForm.read() };
-    if (!body.scenario_id) delete body.scenario_id;
-    this.solveOutput.replaceChildren();
-    this.solveProgress.start(target === "retirement_age" ? "Searching for the earliest retirement age…" : "Searching for the highest yearly spending…");
-    try {
-      const { data } = await this.ctx.api.send("POST", `/projections/${projection.id}/solve`, { body });
-      replace(this.solveOutput, solveAnswer(data));
-      announce(this.solveOutput.textContent);
-    } finally {
-      this.solveProgress.stop();
-    }
-  }
-}
-
-function successRate(r) {
-  const lasts = r.success_rate >= 1;
-  const detail =
-    r.paths === 1
-      ? lasts
-        ? "The money lasts the whole plan with these fixed returns."
-        : "With these fixed returns the money runs out before the plan ends."
-      : `of ${r.paths.toLocaleString()} simulated paths never run out of money.`;
-  return h(
-    "div",
-    { class: `success ${r.success_rate >= 0.85 ? "good" : r.success_rate >= 0.6 ? "fair" : "poor"}`, id: "success-rate" },
-    h("span", { class: "success-label", text: "Success rate" }),
-    h("span", { class: "success-value", text: percent(r.success_rate) }),
-    h("span", { class: "success-detail", text: detail }),
-  );
 }
 
 function runError(err) {
@@ -330,18 +297,3 @@ function runError(err) {
     profile ? h("p", {}, h("a", { href: "#profile", text: "Complete your profile" }), " and run again.") : null,
   );
 }
-
-function solveAnswer(data) {
-  if (data.value === null) {
-    return h("p", { text: data.target === "retirement_age" ? `No retirement age reaches ${percent(data.success_rate, 0)}.` : `No yearly spending reaches ${percent(data.success_rate, 0)}.` });
-  }
-  const value = data.target === "retirement_age" ? `age ${data.value}` : `${money(data.value)} a year (today's money)`;
-  const what = data.target === "retirement_age" ? "Earliest retirement" : "Highest spending";
-  return h(
-    "p",
-    {},
-    h("strong", { text: `${what}: ${value}` }),
-    ` — success rate ${percent(data.achieved_success_rate)} (target ${percent(data.success_rate, 0)}, ${data.evaluations} evaluations).`,
-  );
-}
-

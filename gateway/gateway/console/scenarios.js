@@ -1,7 +1,8 @@
-// Scenarios: what-if overrides of a projection, and their comparison with the baseline.
+// Scenarios: what-if overrides of a projection, editable, and their comparison with the
+// baseline in one request (one computation), shown in one unit chosen once for chart and table.
 
 import { lineChart } from "./charts.js";
-import { announce, h, money, moneyExact, percent, Progress, replace, signed } from "./dom.js";
+import { announce, h, money, percent, Progress, replace, signed } from "./dom.js";
 import { describeError, Form } from "./forms.js";
 
 const O = "overrides.";
@@ -11,10 +12,34 @@ const SCENARIO_FIELDS = [
   { name: `${O}life_expectancy`, label: "Plan until age", type: "int", hint: "Empty: your profile's." },
   { name: `${O}expense_scale`, label: "Expense scale", type: "float", hint: "1 = as in the ledger; 0.9 = spend 10% less. Empty: 1." },
   { name: `${O}income_scale`, label: "Income scale", type: "float", hint: "1 = as in the ledger. Empty: 1." },
-  { name: `${O}assumptions.stock_return`, label: "Stock return (yearly mean)", type: "float", advanced: true, hint: "Empty: the projection's." },
-  { name: `${O}assumptions.inflation`, label: "Inflation (yearly)", type: "float", advanced: true, hint: "Empty: the projection's." },
-  { name: `${O}assumptions.withdrawal_rate`, label: "Withdrawal rate (0–1)", type: "float", advanced: true, hint: "Empty: the projection's." },
+  { name: `${O}assumptions.stock_return`, label: "Stock return (% a year)", type: "float", advanced: true, hint: "e.g. 6.5. Empty: the projection's." },
+  { name: `${O}assumptions.inflation`, label: "Inflation (% a year)", type: "float", advanced: true, hint: "e.g. 2.5. Empty: the projection's." },
+  { name: `${O}assumptions.withdrawal_rate`, label: "Withdrawal rate (%)", type: "float", advanced: true, hint: "e.g. 4. Empty: the projection's." },
 ];
+// Typed as percentages, kept by the API as fractions.
+const PERCENT_ASSUMPTIONS = ["stock_return", "inflation", "withdrawal_rate"];
+// What an emptied field of the form means for the stored overrides.
+const CLEARED = { retirement_age: null, life_expectancy: null, expense_scale: 1, income_scale: 1 };
+
+// The form's values for a scenario (percentages shown as such).
+function formValues(scenario) {
+  const assumptions = { ...(scenario.overrides.assumptions || {}) };
+  for (const key of PERCENT_ASSUMPTIONS) if (typeof assumptions[key] === "number") assumptions[key] = +(assumptions[key] * 100).toFixed(6);
+  return { name: scenario.name, overrides: { ...scenario.overrides, assumptions } };
+}
+
+// The overrides to store: the stored ones (records, other assumptions) with the form's fields
+// applied; a field left empty goes back to "no change".
+function mergedOverrides(stored, typed) {
+  const overrides = { ...stored, assumptions: { ...(stored.assumptions || {}) } };
+  for (const [key, cleared] of Object.entries(CLEARED)) overrides[key] = typed[key] ?? cleared;
+  for (const key of PERCENT_ASSUMPTIONS) {
+    const value = typed.assumptions?.[key];
+    if (value === undefined || value === null) delete overrides.assumptions[key];
+    else overrides.assumptions[key] = value / 100;
+  }
+  return overrides;
+}
 
 function describeOverrides(o) {
   const parts = [];
@@ -28,12 +53,18 @@ function describeOverrides(o) {
   return parts.join(", ") || "no changes";
 }
 
-const METRICS = [
-  ["success_rate", "Success rate", (v) => percent(v), (d) => signed(`${(d * 100).toFixed(1)} pp`, d)],
-  ["median_portfolio_at_retirement", "Median at retirement (nominal)", money, (d) => signed(money(d), d)],
-  ["median_portfolio_at_end", "Median at the end (nominal)", money, (d) => signed(money(d), d)],
-  ["median_depletion_age", "Median age money runs out", (v) => (v === null ? "never" : String(v)), (d) => signed(`${d} years`, d)],
+const UNITS = [
+  ["real", "Today's money", "median_portfolio_real"],
+  ["nominal", "Nominal (future) money", "median_portfolio"],
 ];
+
+// When the money runs out, in words that agree with the success rate: "never" only when no
+// future runs short (median_depletion_age is null as soon as fewer than half do).
+export function runsOut(summary) {
+  if (summary.median_depletion_age !== null) return `by ${summary.median_depletion_age} in half of futures`;
+  if (summary.success_rate >= 1) return "never";
+  return `in ${percent(1 - summary.success_rate)} of futures`;
+}
 
 export class ScenariosView {
   constructor(ctx, root) {
@@ -46,8 +77,13 @@ export class ScenariosView {
       submitLabel: "Add scenario",
       legend: "Add a scenario",
       moreLabel: "Different assumptions",
-      onSubmit: () => this.create(),
+      onSubmit: () => this.save(),
     });
+    this.editing = null;
+    this.cancelEdit = h("button", { type: "button", text: "Cancel editing", hidden: true, onclick: () => this.stopEditing() });
+    this.form.actions.append(this.cancelEdit);
+    this.unit = "real";
+    this.comparison = null;
     this.compareButton = h("button", { type: "button", class: "primary", id: "compare-button", text: "Compare with the baseline", onclick: () => this.compare() });
     this.progress = new Progress("Comparing");
     this.output = h("div", { class: "comparison", id: "comparison", "aria-busy": "false" });
@@ -115,7 +151,12 @@ export class ScenariosView {
               {},
               h("th", { scope: "row", text: s.name }),
               h("td", { text: describeOverrides(s.overrides) }),
-              h("td", { class: "row-actions" }, h("button", { type: "button", class: "small danger", text: "Delete", "aria-label": `Delete scenario ${s.name}`, onclick: () => this.remove(s) })),
+              h(
+                "td",
+                { class: "row-actions" },
+                h("button", { type: "button", class: "small", text: "Edit", "aria-label": `Edit scenario ${s.name}`, onclick: () => this.edit(s) }),
+                h("button", { type: "button", class: "small danger", text: "Delete", "aria-label": `Delete scenario ${s.name}`, onclick: () => this.remove(s) }),
+              ),
             ),
           ),
         ),
@@ -123,11 +164,37 @@ export class ScenariosView {
     );
   }
 
-  async create() {
-    const body = this.form.read();
-    const { data } = await this.ctx.api.send("POST", `/projections/${this.projection.id}/scenarios`, { body });
-    announce(`Added scenario “${data.name}”.`, "success");
+  edit(scenario) {
+    this.editing = scenario;
+    this.form.clearErrors();
+    this.form.fill(formValues(scenario));
+    this.form.submitButton.textContent = "Save scenario";
+    if (this.form.title) this.form.title.textContent = `Edit scenario “${scenario.name}”`;
+    this.cancelEdit.hidden = false;
+    this.form.input("name").focus();
+  }
+
+  stopEditing() {
+    this.editing = null;
     this.form.reset();
+    this.form.submitButton.textContent = "Add scenario";
+    if (this.form.title) this.form.title.textContent = "Add a scenario";
+    this.cancelEdit.hidden = true;
+  }
+
+  async save() {
+    const typed = this.form.read();
+    const base = this.editing ? this.editing.overrides : { ...CLEARED, assumptions: {} };
+    const body = { name: typed.name, overrides: mergedOverrides(base, typed.overrides || {}) };
+    const path = `/projections/${this.projection.id}/scenarios`;
+    if (this.editing) {
+      const { data } = await this.ctx.api.send("PATCH", `${path}/${this.editing.id}`, { body });
+      announce(`Saved scenario “${data.name}”.`, "success");
+    } else {
+      const { data } = await this.ctx.api.send("POST", path, { body });
+      announce(`Added scenario “${data.name}”.`, "success");
+    }
+    this.stopEditing();
     await this.load();
   }
 
@@ -150,12 +217,8 @@ export class ScenariosView {
     try {
       const api = this.ctx.api;
       // One computation: the comparison carries each run's medians, so no run is fetched.
-      const comparison = (await api.send("POST", `/projections/${projection.id}/compare`)).data;
-      const series = comparison.runs.map((run) => ({
-        name: run.scenario_id ? run.name : `${run.name} (baseline)`,
-        points: run.median_portfolio_real.map((p) => [p.age, p.value]),
-      }));
-      this.render(comparison, series);
+      this.comparison = (await api.send("POST", `/projections/${projection.id}/compare`)).data;
+      await this.render();
       this.output.dataset.projection = projection.id;
       announce("Comparison ready.", "success");
     } catch (err) {
@@ -168,38 +231,66 @@ export class ScenariosView {
     }
   }
 
-  render(comparison, series) {
+  // The unit is chosen once: the chart's lines and the table's money columns use it alike.
+  render() {
+    const comparison = this.comparison;
+    const [, unitName, field] = UNITS.find(([key]) => key === this.unit);
+    const profileAge = this.ctx.state.profile?.retirement_age;
+    const scenarios = new Map((this.scenarios || []).map((s) => [s.id, s]));
+    const rows = comparison.runs.map((run) => {
+      const points = run[field];
+      const retire = scenarios.get(run.scenario_id)?.overrides.retirement_age ?? profileAge;
+      return {
+        run,
+        name: run.scenario_id ? run.name : `${run.name} (baseline)`,
+        points,
+        atRetirement: points.find((p) => p.age === retire)?.value ?? null,
+        atEnd: points.at(-1)?.value ?? null,
+      };
+    });
+    const base = rows[0];
+    const diffMoney = (value, baseline) => (value === null || baseline === null ? null : value - baseline);
+    const moneyCell = (value, baseline, isBase) => [money(value), isBase ? null : h("span", { class: "diff", text: ` (${signed(money(diffMoney(value, baseline)), diffMoney(value, baseline))})` })];
+    const switcher = h(
+      "fieldset",
+      { class: "switch", id: "compare-unit" },
+      h("legend", { text: "Show amounts in" }),
+      UNITS.map(([key, label]) =>
+        h("label", {}, h("input", { type: "radio", name: "compare-unit", value: key, checked: key === this.unit, onchange: () => { this.unit = key; this.render(); } }), ` ${label}`),
+      ),
+    );
     const chart = h("figure", { class: "chart-box", id: "compare-chart" });
     const table = h(
       "table",
       { id: "compare-table" },
-      h("caption", { text: "Each scenario against the baseline (difference in brackets)" }),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Run" }), METRICS.map(([, label]) => h("th", { scope: "col", class: "num", text: label })))),
+      h("caption", { text: `Each scenario against the baseline (difference in brackets), ${unitName.toLowerCase()}` }),
+      h("thead", {}, h("tr", {}, ["Run", "Success rate", "Median at retirement", "Median at the end", "Money runs out"].map((t, i) => h("th", { scope: "col", class: i ? "num" : "", text: t })))),
       h(
         "tbody",
         {},
-        comparison.runs.map((run) =>
+        rows.map((row, i) =>
           h(
             "tr",
-            {},
-            h("th", { scope: "row", text: run.scenario_id ? run.name : `${run.name} (baseline)` }),
-            METRICS.map(([key, , show, diff]) =>
-              h(
-                "td",
-                { class: "num" },
-                show(run.summary[key]),
-                run.difference ? h("span", { class: "diff", text: ` (${diff(run.difference[key])})` }) : null,
-              ),
-            ),
+            { class: i === 0 ? "baseline" : "" },
+            h("th", { scope: "row", text: row.name }),
+            h("td", { class: "num" }, percent(row.run.summary.success_rate), i ? h("span", { class: "diff", text: ` (${signed(`${(row.run.difference.success_rate * 100).toFixed(1)} pp`, row.run.difference.success_rate)})` }) : null),
+            h("td", { class: "num" }, moneyCell(row.atRetirement, base.atRetirement, i === 0)),
+            h("td", { class: "num" }, moneyCell(row.atEnd, base.atEnd, i === 0)),
+            h("td", { class: "num", text: runsOut(row.run.summary) }),
           ),
         ),
       ),
     );
-    replace(this.output, h("h3", { text: "Median portfolio, today's money" }), chart, h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Comparison table" }, table));
-    lineChart(chart, {
-      series,
-      title: "Median portfolio by age, today's money",
-      desc: series.map((one) => `${one.name}: ${moneyExact(one.points.at(-1)[1])} at age ${one.points.at(-1)[0]}`).join("; "),
+    // Under random lifespans the Plan page's run says where fewer than 2% are alive: the lines
+    // stop there too (their late medians are over a few survivors); the table keeps the end.
+    const cut = this.ctx.state.lastCut?.projection === this.projection.id ? this.ctx.state.lastCut.age : null;
+    const drawn = (points) => (cut ? points.filter((p) => p.age <= cut) : points);
+    replace(this.output, switcher, h("h3", { text: `Median portfolio by age, ${unitName.toLowerCase()}` }), chart, h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Comparison table" }, table));
+    return lineChart(chart, {
+      series: rows.map((row) => ({ name: row.name, points: drawn(row.points).map((p) => [p.age, p.value]) })),
+      label: `Median portfolio by age, ${unitName.toLowerCase()}`,
+      desc: rows.map((row) => `${row.name}: ${money(row.atEnd)} at age ${row.points.at(-1)?.age}`).join("; "),
+      caption: `The median future of each run, ${unitName.toLowerCase()}; the table gives the same figures.${cut ? ` The lines stop at ${cut}: later, someone is alive in fewer than 2% of futures.` : ""}`,
     });
   }
 }

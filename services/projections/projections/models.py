@@ -351,6 +351,12 @@ class ComparedRun(BaseModel):
         description="The median liquid portfolio in today's money, year by year: what a chart "
         "of the comparison needs, without fetching each run.",
     )
+    median_portfolio: list[MedianPoint] = Field(
+        default_factory=list,
+        description="The median liquid portfolio in nominal money, year by year (`years[]."
+        "portfolio.p50`): so a comparison is shown in one unit, chart and table alike, either "
+        "way.",
+    )
 
 
 class Comparison(BaseModel):

@@ -306,6 +306,10 @@ async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.U
                     MedianPoint(age=year["age"], value=year["portfolio_real"]["p50"])
                     for year in row["result"]["years"]
                 ],
+                median_portfolio=[
+                    MedianPoint(age=year["age"], value=year["portfolio"]["p50"])
+                    for year in row["result"]["years"]
+                ],
             )
             for (run, row, summary), key in zip(columns, keys, strict=True)
         ],

@@ -156,3 +156,6 @@ async def test_the_compared_figures_are_those_of_separate_runs(api, new_user, up
         assert column["median_portfolio_real"] == [
             {"age": y["age"], "value": y["portfolio_real"]["p50"]} for y in run["years"]
         ]
+        assert column["median_portfolio"] == [
+            {"age": y["age"], "value": y["portfolio"]["p50"]} for y in run["years"]
+        ]
