@@ -48,7 +48,7 @@ export class DecisionsView {
     this.solveForm = new Form({
       id: "solve-form",
       fields: [
-        { name: "success_rate", label: "Target success rate (%)", type: "float", default: "90", hint: "90 = at least 90% of futures fund essential spending to the end." },
+        { name: "success_rate", label: "Target success rate", type: "percent", default: "90", hint: "90 = at least 90% of futures fund essential spending to the end." },
         { name: "scenario_id", label: "For", type: "select", options: [["", "The projection as it is"]] },
       ],
       submitLabel: "Earliest retirement age",
@@ -118,7 +118,7 @@ export class DecisionsView {
       return;
     }
     const { success_rate: rate, scenario_id: scenarioId } = this.solveForm.read();
-    const body = { target, success_rate: rate === undefined || rate === null ? rate : rate / 100 };
+    const body = { target, success_rate: rate };
     if (scenarioId) body.scenario_id = scenarioId;
     this.solveOutput.replaceChildren();
     this.solveProgress.start(target === "retirement_age" ? "Searching for the earliest retirement age…" : "Searching for the highest yearly spending…");

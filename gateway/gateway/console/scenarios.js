@@ -12,20 +12,18 @@ const SCENARIO_FIELDS = [
   { name: `${O}life_expectancy`, label: "Plan until age", type: "int", hint: "Empty: your profile's." },
   { name: `${O}expense_scale`, label: "Expense scale", type: "float", hint: "1 = as in the ledger; 0.9 = spend 10% less. Empty: 1." },
   { name: `${O}income_scale`, label: "Income scale", type: "float", hint: "1 = as in the ledger. Empty: 1." },
-  { name: `${O}assumptions.stock_return`, label: "Stock return (% a year)", type: "float", advanced: true, hint: "e.g. 6.5. Empty: the projection's." },
-  { name: `${O}assumptions.inflation`, label: "Inflation (% a year)", type: "float", advanced: true, hint: "e.g. 2.5. Empty: the projection's." },
-  { name: `${O}assumptions.withdrawal_rate`, label: "Withdrawal rate (%)", type: "float", advanced: true, hint: "e.g. 4. Empty: the projection's." },
+  { name: `${O}assumptions.stock_return`, label: "Stock return a year", type: "percent", advanced: true, hint: "e.g. 6.5. Empty: the projection's." },
+  { name: `${O}assumptions.inflation`, label: "Inflation a year", type: "percent", advanced: true, hint: "e.g. 2.5. Empty: the projection's." },
+  { name: `${O}assumptions.withdrawal_rate`, label: "Withdrawal rate", type: "percent", advanced: true, hint: "e.g. 4. Empty: the projection's." },
 ];
-// Typed as percentages, kept by the API as fractions.
-const PERCENT_ASSUMPTIONS = ["stock_return", "inflation", "withdrawal_rate"];
+// The assumptions this form edits (typed as percentages by the form's `percent` fields).
+const FORM_ASSUMPTIONS = ["stock_return", "inflation", "withdrawal_rate"];
 // What an emptied field of the form means for the stored overrides.
 const CLEARED = { retirement_age: null, life_expectancy: null, expense_scale: 1, income_scale: 1 };
 
-// The form's values for a scenario (percentages shown as such).
+// The form's values for a scenario.
 function formValues(scenario) {
-  const assumptions = { ...(scenario.overrides.assumptions || {}) };
-  for (const key of PERCENT_ASSUMPTIONS) if (typeof assumptions[key] === "number") assumptions[key] = +(assumptions[key] * 100).toFixed(6);
-  return { name: scenario.name, overrides: { ...scenario.overrides, assumptions } };
+  return { name: scenario.name, overrides: { ...scenario.overrides, assumptions: { ...(scenario.overrides.assumptions || {}) } } };
 }
 
 // The overrides to store: the stored ones (records, other assumptions) with the form's fields
@@ -33,10 +31,10 @@ function formValues(scenario) {
 function mergedOverrides(stored, typed) {
   const overrides = { ...stored, assumptions: { ...(stored.assumptions || {}) } };
   for (const [key, cleared] of Object.entries(CLEARED)) overrides[key] = typed[key] ?? cleared;
-  for (const key of PERCENT_ASSUMPTIONS) {
+  for (const key of FORM_ASSUMPTIONS) {
     const value = typed.assumptions?.[key];
     if (value === undefined || value === null) delete overrides.assumptions[key];
-    else overrides.assumptions[key] = value / 100;
+    else overrides.assumptions[key] = value;
   }
   return overrides;
 }
@@ -47,7 +45,10 @@ function describeOverrides(o) {
   if (o.life_expectancy !== null) parts.push(`plan to ${o.life_expectancy}`);
   if (o.expense_scale !== 1) parts.push(`expenses × ${o.expense_scale}`);
   if (o.income_scale !== 1) parts.push(`incomes × ${o.income_scale}`);
-  for (const [key, value] of Object.entries(o.assumptions || {})) parts.push(`${key.replaceAll("_", " ")} ${JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(o.assumptions || {})) {
+    const shown = FORM_ASSUMPTIONS.includes(key) && typeof value === "number" ? percent(value, 2) : JSON.stringify(value);
+    parts.push(`${key.replaceAll("_", " ")} ${shown}`);
+  }
   if (o.extra_incomes?.length) parts.push(`${o.extra_incomes.length} extra income(s)`);
   if (o.extra_expenses?.length) parts.push(`${o.extra_expenses.length} extra expense(s)`);
   return parts.join(", ") || "no changes";
