@@ -96,19 +96,6 @@ SELECT id, projection_id, scenario_id, created_at, result::text AS result_json F
 WHERE user_id = $1 AND projection_id = $2 AND scenario_id IS NOT DISTINCT FROM $3
   AND inputs_hash = $4
 """
-# A cached run without its inputs: the run made from these versions of the profile and ledger
-# (`inputs_version`, with the day and code) whose projection and scenario are still at the
-# versions it was made from. Any newer version of any of them misses (docs/ARCHITECTURE.md).
-_SELECT_CURRENT_RUN_JSON = """
-SELECT r.id, r.projection_id, r.scenario_id, r.created_at, r.result::text AS result_json
-FROM runs r
-JOIN projections p ON p.id = r.projection_id AND p.version = r.projection_version
-LEFT JOIN scenarios s ON s.id = r.scenario_id
-WHERE r.user_id = $1 AND r.projection_id = $2 AND r.scenario_id IS NOT DISTINCT FROM $3
-  AND r.inputs_version = $4 AND (r.scenario_id IS NULL OR s.version = r.scenario_version)
-ORDER BY r.created_at DESC
-LIMIT 1
-"""
 _TAG_RUN = """
 UPDATE runs SET inputs_version = $2, projection_version = $3, scenario_version = $4
 WHERE id = $1
@@ -364,21 +351,6 @@ async def insert_run(
         result["success_rate"],
         result,
         *versions,
-    )
-    return row
-
-
-async def find_current_run_json(
-    conn: Connection,
-    *,
-    user_id: uuid.UUID,
-    projection_id: uuid.UUID,
-    scenario_id: uuid.UUID | None,
-    inputs_version: str,
-) -> Row | None:
-    """Return the run made from these input versions if nothing it was made from changed."""
-    row: Row | None = await conn.fetchrow(
-        _SELECT_CURRENT_RUN_JSON, user_id, projection_id, scenario_id, inputs_version
     )
     return row
 
