@@ -40,7 +40,8 @@ ERASE = "DELETE FROM input_changes WHERE user_id = $1"
 # the day and code in $4), from the projection and scenario at their current versions. An
 # unknown counter (NULL) makes the tag NULL: nothing matches, and the run reads its inputs.
 CURRENT_RUN_JSON = """
-SELECT r.id, r.projection_id, r.scenario_id, r.created_at, r.result::text AS result_json
+SELECT r.id, r.projection_id, r.scenario_id, r.created_at,
+       coalesce(r.result_text, r.result::text) AS result_json
 FROM input_changes c
 JOIN runs r ON r.user_id = c.user_id
 JOIN projections p ON p.id = r.projection_id AND p.version = r.projection_version

@@ -124,7 +124,7 @@ CATALOG = (
         "runs.insert",
         repo._INSERT_RUN,
         "SELECT gen_random_uuid(), projection_id, scenario_id, user_id, inputs_hash, "
-        "engine_version, dataset_hash, seed, success_rate, result, 'x', 1, NULL::integer "
+        "engine_version, dataset_hash, seed, success_rate, result::text, 'x', 1, NULL::integer "
         "FROM runs ORDER BY id LIMIT 1",
     ),
     CatalogQuery(

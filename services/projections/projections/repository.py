@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from nestegg_common.db import Connection
+from nestegg_common.db import Connection, json_text
 
 _PROJECTION_COLUMNS = "id, name, assumptions, version, created_at, updated_at"
 _SCENARIO_COLUMNS = "id, projection_id, name, overrides, version, created_at, updated_at"
@@ -92,7 +92,9 @@ WHERE user_id = $1 AND projection_id = $2 AND scenario_id IS NOT DISTINCT FROM $
 """
 # A cached run's answer: the result as the JSON text PostgreSQL holds, served without decoding.
 _SELECT_RUN_JSON = """
-SELECT id, projection_id, scenario_id, created_at, result::text AS result_json FROM runs
+SELECT id, projection_id, scenario_id, created_at,
+       coalesce(result_text, result::text) AS result_json
+FROM runs
 WHERE user_id = $1 AND projection_id = $2 AND scenario_id IS NOT DISTINCT FROM $3
   AND inputs_hash = $4
 """
@@ -103,8 +105,8 @@ WHERE id = $1
 _INSERT_RUN = f"""
 INSERT INTO runs (id, projection_id, scenario_id, user_id, inputs_hash, engine_version,
                   dataset_hash, seed, success_rate, result, inputs_version, projection_version,
-                  scenario_version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                  scenario_version, result_text)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb, $11, $12, $13, $10::text)
 ON CONFLICT ON CONSTRAINT runs_one_per_inputs DO NOTHING
 RETURNING {_RUN_COLUMNS}
 """
@@ -349,7 +351,7 @@ async def insert_run(
         result["dataset_hash"],
         result["seed"],
         result["success_rate"],
-        result,
+        json_text(result),  # stored twice: as jsonb, and as the text cached runs send
         *versions,
     )
     return row
