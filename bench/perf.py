@@ -248,8 +248,13 @@ class Bench:
         duration: int | None = None,
         cluster: Cluster | None = None,
         base: str | None = None,
+        *,
+        metered: bool = False,
     ) -> dict[str, Any]:
         """Run one load point (`duration` seconds, by default the run's) and return its row.
+
+        `metered`: also measure every process's CPU per request and memory (issue 19 goal 4;
+        only the recorded points, never a side-by-side probe: the sampler costs a little CPU).
 
         The load goes to `base` when given (the framework floor's apps), else to the gateway
         or the ledger of `cluster` according to `via`.
@@ -260,8 +265,6 @@ class Bench:
             base = gateway if via == "gateway" else cluster.url("ledger")
         token = self.user.token()
         duration = duration or self.args.duration
-        # CPU per request and memory of every process (issue 19 goal 4), on the main cluster.
-        metered = cluster is self.cluster and via in ("gateway", "ledger")
         meter = resources.Meter(issue19.components(self)) if metered else None
         with meter or contextlib.nullcontext():
             if self.wrk is not None:
@@ -312,10 +315,10 @@ class Bench:
                             database=self.cluster.databases["ledger"],
                         )
                         with sampler:
-                            row = self.load(via, name, target, connections)
+                            row = self.load(via, name, target, connections, metered=True)
                         row["pool"] = sampler.summary()
                     else:
-                        row = self.load(via, name, target, connections)
+                        row = self.load(via, name, target, connections, metered=True)
                     self.out["api"].append(row)
                     self.say(report.line(row))
 

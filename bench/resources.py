@@ -60,12 +60,16 @@ def _rss_mb(pid: int) -> float:
         return 0.0
 
 
+def families(components: Components) -> dict[str, list[int]]:
+    """Return the pids of each component (one walk over /proc)."""
+    tree = _children()
+    return {name: _family(root, tree) for name, root in components().items()}
+
+
 def snapshot(components: Components) -> dict[str, dict[str, float]]:
     """Return each component's CPU seconds so far, RSS in MB and number of processes."""
-    tree = _children()
     out = {}
-    for name, root in components().items():
-        pids = _family(root, tree)
+    for name, pids in families(components).items():
         out[name] = {
             "cpu_s": sum(_cpu_s(p) for p in pids),
             "rss_mb": round(sum(_rss_mb(p) for p in pids), 1),
@@ -80,7 +84,11 @@ def postgres_pid(data_dir: Path) -> int:
 
 
 class Meter:
-    """Measure one load: CPU deltas per component, and the peak RSS sampled every 0.25 s."""
+    """Measure one load: CPU deltas per component, and the peak RSS sampled every 0.5 s.
+
+    The sampler reads only the pids found at the start (a few /proc files each), so it costs
+    the machine little; the CPU deltas walk /proc again at the end, to count every backend.
+    """
 
     def __init__(self, components: Components) -> None:
         self._components = components
@@ -89,11 +97,13 @@ class Meter:
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
-        while not self._stop.wait(0.25):
-            for name, state in snapshot(self._components).items():
-                self._peak[name] = max(self._peak.get(name, 0.0), state["rss_mb"])
+        while not self._stop.wait(0.5):
+            for name, pids in self._families.items():
+                rss = sum(_rss_mb(p) for p in pids)
+                self._peak[name] = max(self._peak.get(name, 0.0), rss)
 
     def __enter__(self) -> Meter:
+        self._families = families(self._components)
         self._before = snapshot(self._components)
         self._thread.start()
         return self
