@@ -20,6 +20,7 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from nestegg_common.erasure import AccountErased
 from nestegg_common.errors import ProblemError, ServiceUnavailable
 from nestegg_common.upstream import upstream_errors
 
@@ -31,6 +32,9 @@ Source = Literal["profile", "ledger"]
 
 # How soon a client may retry a write refused because projections could not be told.
 RETRY_AFTER_S = 5
+# Projections' answer for a user it has erased already: the write is refused as erased (401),
+# as it would be a moment later by the announcing service's own guard.
+ERASED_STATUS = 410
 
 
 class InputChange(BaseModel):
@@ -74,6 +78,8 @@ class ChangeAnnouncer:
                 )
         except ProblemError as err:
             raise _refused() from err
+        if answer.status_code == ERASED_STATUS:
+            raise AccountErased()
         if answer.status_code != 204:
             raise _refused()
 

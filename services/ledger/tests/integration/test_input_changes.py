@@ -31,6 +31,7 @@ class Projections:
     pool: asyncpg.Pool | None = None
     url: str = ""
     down: bool = False
+    erased: set[uuid.UUID] = field(default_factory=set)
     heard: list[tuple[uuid.UUID, dict[str, Any], int, int]] = field(default_factory=list)
 
     def app(self) -> web.Application:
@@ -40,6 +41,8 @@ class Projections:
             if self.down:
                 return web.json_response({"detail": "down for the test"}, status=503)
             user_id = uuid.UUID(request.match_info["user_id"])
+            if user_id in self.erased:
+                return web.Response(status=410)
             assert self.pool is not None
             async with self.pool.acquire() as conn:  # what others see while the write waits
                 assets = await conn.fetchval(
@@ -141,3 +144,16 @@ async def test_a_snapshot_of_a_user_who_never_wrote_has_counter_zero(client) -> 
         headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"},
     )
     assert snapshot.status == 200 and snapshot.headers["Nestegg-Changes"] == "0"
+
+
+async def test_a_write_of_a_user_projections_erased_already_is_refused_as_erased(
+    client, tokens: TokenFactory, projections: Projections, pool: asyncpg.Pool
+) -> None:
+    """The user.deleted event reached projections first: the write is the erased user's 401."""
+    me = uuid.uuid4()
+    projections.erased.add(me)
+    response = await client.post("/assets", json=VALID_BODIES["assets"], headers=tokens.headers(me))
+    assert response.status == 401
+    assert response.content_type == "application/problem+json"
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM assets WHERE user_id = $1", me) == 0

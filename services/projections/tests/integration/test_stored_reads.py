@@ -10,6 +10,7 @@ projection's assumptions, the scenario — must compute again rather than serve 
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -192,3 +193,28 @@ async def test_announcements_need_the_service_token(api, counted) -> None:
         headers=counted.headers,  # a user's token is not the service's
     )
     assert response.status == 401
+
+
+async def test_an_announcement_for_a_user_erased_here_is_a_410_and_leaves_nothing(
+    api, counted, upstream, internal_headers, pool
+) -> None:
+    await api.announce(upstream, counted, "ledger")
+    event = {
+        "id": str(uuid.uuid4()),
+        "type": "user.deleted",
+        "occurred_at": "2026-12-06T10:00:00+00:00",
+        "payload": {"user_id": str(counted.id)},
+    }
+    erased = await api.client.post("/internal/events", json=event, headers=internal_headers)
+    assert erased.status == 200, await erased.text()
+    late = await api.client.post(
+        f"/internal/users/{counted.id}/input-changes",
+        json={"source": "ledger", "counter": 9},
+        headers=internal_headers,
+    )
+    assert late.status == 410  # the announcing service refuses the write as erased (401)
+    async with pool.acquire() as conn:
+        left = await conn.fetchval(
+            "SELECT count(*) FROM input_changes WHERE user_id = $1", counted.id
+        )
+    assert left == 0
