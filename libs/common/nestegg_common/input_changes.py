@@ -15,7 +15,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,7 +27,8 @@ from nestegg_common.upstream import upstream_errors
 # a user's counters from it the first time it fetches the inputs).
 CHANGES_HEADER = "Nestegg-Changes"
 
-Source = Literal["profile", "ledger"]
+# Which counter rose: the announcing service names its own (projections knows which it reads).
+Source = str
 
 # How soon a client may retry a write refused because projections could not be told.
 RETRY_AFTER_S = 5
@@ -42,7 +42,7 @@ class InputChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    source: Source
+    source: Source = Field(pattern=r"^[a-z][a-z_]{0,31}$")
     counter: int = Field(ge=1, le=2**63 - 1)
 
 
@@ -63,6 +63,7 @@ class ChangeAnnouncer:
     projections_url: str | None
     internal_token: str
     source: Source
+    receiver: str = "projections service"  # how errors name it
 
     async def announce(self, user_id: uuid.UUID, counter: int) -> None:
         """Return once projections recorded `counter`; 503 (the write rolls back) otherwise."""
@@ -70,7 +71,7 @@ class ChangeAnnouncer:
             return
         url = self.projections_url.rstrip("/") + changes_path(user_id)
         try:
-            with upstream_errors("projections"):
+            with upstream_errors(self.receiver):
                 answer = await self.client().post(
                     url,
                     json=InputChange(source=self.source, counter=counter).model_dump(),

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Literal
 
 import asyncpg
 
 from nestegg_common.db import Connection
 from nestegg_common.erasure import guard_user_write
-from nestegg_common.input_changes import Source
+from nestegg_common.input_changes import InputChange
 from projections.stored import code_identity, inputs_version
 
 Row = asyncpg.Record
@@ -83,7 +84,15 @@ async def record(
         await conn.execute(RECORD, user_id, profile, ledger)
 
 
-async def announced(conn: Connection, user_id: uuid.UUID, source: Source, counter: int) -> None:
+class Announcement(InputChange):
+    """An announcement from one of the two services a plan is read from."""
+
+    source: Literal["profile", "ledger"]  # accounts' profile version, ledger's counter
+
+
+async def announced(
+    conn: Connection, user_id: uuid.UUID, source: Literal["profile", "ledger"], counter: int
+) -> None:
     """Record an announcement of one source's counter."""
     await record(
         conn,

@@ -15,7 +15,7 @@ from nestegg_common.etags import etag_for, expected_version
 from nestegg_common.events import Event
 from nestegg_common.http import json_response, read_body_model, read_json, read_query_model
 from nestegg_common.idempotency import create_once
-from nestegg_common.input_changes import ERASED_STATUS, InputChange
+from nestegg_common.input_changes import ERASED_STATUS
 from nestegg_common.pagination import CursorCodec, PageQuery
 from projections import changes, runs, usecases
 from projections.historical_range import available_series, check_historical_range
@@ -290,7 +290,7 @@ async def receive_input_change(request: web.Request) -> web.StreamResponse:
     410 for a user erased here already: the announcing service refuses the write as erased too.
     """
     user_id = path_id(request, "user_id", "user")
-    change = await read_body_model(request, InputChange)
+    change = await read_body_model(request, changes.Announcement)
     try:
         async with request.app[PROJECTIONS].pool.acquire() as conn:
             await changes.announced(conn, user_id, change.source, change.counter)
