@@ -88,6 +88,9 @@ class Cluster:
             # One user sends the whole load; cached runs pass the per-user compute limits too.
             "NESTEGG_RUNS_PER_MINUTE_PER_USER": "1000000",
             "NESTEGG_RUNS_IN_FLIGHT_PER_USER": "1000",
+            # ... and the gateway's per-user request limit (counted, never reached).
+            "NESTEGG_USER_REQUESTS_PER_S": "1000000",
+            "NESTEGG_USER_REQUEST_BURST": "100000",
             # The POST load adds thousands of assets to that user (deleted after each point).
             "NESTEGG_MAX_RECORDS_PER_COLLECTION": "100000",
             **{f"NESTEGG_{n.upper()}_PORT": str(p) for n, p in self.ports.items()},

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -28,9 +29,11 @@ from typing import Any
 
 import ceiling
 import httpx
+import issue19
 import load
 import pyspy
 import report
+import resources
 import seed
 from cluster import ROOT, Cluster, CodeAt, ScratchPostgres
 from sampler import PoolSampler, metrics_endpoint
@@ -178,8 +181,11 @@ class Bench:
             self.cluster.migrate()
             self.cluster.start()
             self.prepare_dataset()
+            issue19.measure_at_rest(self)
             self.measure_ceiling()
             self.measure_api()
+            if self.args.compute:
+                issue19.measure_compute(self)
             if self.args.floor:
                 self.measure_floor()
             if self.args.profile:
@@ -242,8 +248,13 @@ class Bench:
         duration: int | None = None,
         cluster: Cluster | None = None,
         base: str | None = None,
+        *,
+        metered: bool = False,
     ) -> dict[str, Any]:
         """Run one load point (`duration` seconds, by default the run's) and return its row.
+
+        `metered`: also measure every process's CPU per request and memory (issue 19 goal 4;
+        only the recorded points, never a side-by-side probe: the sampler costs a little CPU).
 
         The load goes to `base` when given (the framework floor's apps), else to the gateway
         or the ledger of `cluster` according to `via`.
@@ -254,15 +265,19 @@ class Bench:
             base = gateway if via == "gateway" else cluster.url("ledger")
         token = self.user.token()
         duration = duration or self.args.duration
-        if self.wrk is not None:
-            result = load.run_wrk(
-                self.wrk, base, target, token, connections=connections, duration_s=duration
-            )
-        else:
-            result = load.run_asyncio(
-                base, target, token, connections=connections, duration_s=duration
-            )
+        meter = resources.Meter(issue19.components(self)) if metered else None
+        with meter or contextlib.nullcontext():
+            if self.wrk is not None:
+                result = load.run_wrk(
+                    self.wrk, base, target, token, connections=connections, duration_s=duration
+                )
+            else:
+                result = load.run_asyncio(
+                    base, target, token, connections=connections, duration_s=duration
+                )
         row = {"via": via, "endpoint": name, "connections": connections, **result}
+        if meter is not None:
+            row |= meter.result(result["requests"])
         row["load_average"] = os.getloadavg()[0]
         if row["errors"]:
             row["error_sample"] = error_sample(base, target, token)
@@ -300,10 +315,10 @@ class Bench:
                             database=self.cluster.databases["ledger"],
                         )
                         with sampler:
-                            row = self.load(via, name, target, connections)
+                            row = self.load(via, name, target, connections, metered=True)
                         row["pool"] = sampler.summary()
                     else:
-                        row = self.load(via, name, target, connections)
+                        row = self.load(via, name, target, connections, metered=True)
                     self.out["api"].append(row)
                     self.say(report.line(row))
 
@@ -546,6 +561,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tuning-duration", type=int, help="seconds per tuning probe point (3)")
     parser.add_argument("--tuning-rounds", type=int, default=3, help="pairs per probe point (3)")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
+    parser.add_argument(
+        "--no-compute",
+        dest="compute",
+        action="store_false",
+        help="skip the computations (uncached run, compare, solve of a us couple: issue 19)",
+    )
     parser.add_argument(
         "--no-floor",
         dest="floor",

@@ -86,6 +86,7 @@ def ratios(out: dict[str, Any]) -> dict[str, Any]:
             goals[f"gateway p50 <= 1.3 x direct, GET /assets at {r['connections']}"] = _verdict(
                 value, value is not None and value <= GOAL_GATEWAY_OVER_DIRECT_P50
             )
+    goals |= issue19_goals(out)
     return {
         "table": table,
         "floor": floor_ratios(out),
@@ -269,6 +270,7 @@ def render(out: dict[str, Any]) -> str:
             f"{r['gateway_p50_over_direct_p50']} |"
         )
     lines += _render_floor(out)
+    lines += render_issue19(out)
     lines += ["", f"pool at peak: {out['ratios']['pool_at_peak']}", "", "goals:"]
     for goal, state in out["ratios"]["goals"].items():
         lines.append(f"  {'met    ' if state['met'] else 'NOT met'}  {goal}: {state['value']}")
@@ -355,3 +357,107 @@ def render_pairs(rev: str, pairs: list[dict[str, Any]]) -> str:
             f"[{min(rps):.2f}-{max(rps):.2f}], p99 x{_median(p99):.2f}{cpu}"
         )
     return "\n".join(lines)
+
+
+# --- Issue 19, goals 1, 3 and 4 (stored reads, computations, resources) ---------------------------
+
+STORED_READS = {  # endpoint → its name in the goals
+    "POST /projections/{id}/run (cached)": "stored run",
+    "GET /dashboard": "dashboard (latest run)",
+}
+GOAL_STORED_RPS_AT_16 = 1000.0
+GOAL_STORED_P50_MS_AT_1 = 2.0
+
+
+def _goal(value: float | None, target: float, *, at_most: bool) -> dict[str, Any]:
+    """A verdict with the value's ratio to its target (> 1 = better than the goal)."""
+    if value is None:
+        return {"value": None, "ratio": None, "met": False}
+    ratio = (target / value if value else None) if at_most else value / target
+    met = value <= target if at_most else value >= target
+    return {"value": value, "ratio": None if ratio is None else round(ratio, 2), "met": met}
+
+
+def issue19_goals(out: dict[str, Any]) -> dict[str, Any]:
+    """Return goals 1 (stored reads), 3 (computations) and 4 (resources) with their ratios."""
+    goals: dict[str, Any] = {}
+    for endpoint, label in STORED_READS.items():
+        at_16 = _find(out["api"], "gateway", endpoint, 16)
+        at_1 = _find(out["api"], "gateway", endpoint, 1)
+        goals[f"19.1 {label} via gateway >= 1,000 req/s at 16"] = _goal(
+            at_16 and round(at_16["rps"]), GOAL_STORED_RPS_AT_16, at_most=False
+        )
+        goals[f"19.1 {label} via gateway p50 <= 2 ms at 1"] = _goal(
+            at_1 and at_1["p50_ms"], GOAL_STORED_P50_MS_AT_1, at_most=True
+        )
+    for row in out.get("compute", []):
+        goals[
+            f"19.3 {row['case']} (couple, us, guardrails, 10,000 paths) p50 <= "
+            f"{row['goal_ms']:,.0f} ms"
+        ] = _goal(row["p50_ms"], row["goal_ms"], at_most=True)
+    metered = [r for r in out["api"] if "cpu_ms_per_request" in r] + out.get("compute", [])
+    reported = bool(out.get("resources_at_rest")) and bool(metered)
+    goals["19.4 RSS per process at rest and under load, CPU-ms per request per endpoint"] = {
+        "value": f"{len(metered)} endpoint rows" if reported else None,
+        "ratio": None,
+        "met": reported,
+    }
+    return goals
+
+
+def _cpu_cells(row: dict[str, Any], names: list[str]) -> str:
+    cpu = row.get("cpu_ms_per_request", {})
+    return " | ".join(f"{cpu.get(n, 0):.2f}" for n in [*names, "total"])
+
+
+def render_issue19(out: dict[str, Any]) -> list[str]:
+    """Return the computations' timings and every process's memory and CPU per request."""
+    lines: list[str] = []
+    if out.get("compute"):
+        lines += [
+            "",
+            "computations through the gateway (couple, us taxes, guardrails, 10,000 paths):",
+            "",
+            "| case | n | p50 ms | min ms | max ms | goal ms | p50 ÷ goal | CPU ms/req | load |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in out["compute"]:
+            lines.append(
+                f"| {r['case']} | {r['n']} | {r['p50_ms']:,.1f} | {r['min_ms']:,.1f} | "
+                f"{r['max_ms']:,.1f} | {r['goal_ms']:,.0f} | {r['p50_ms'] / r['goal_ms']:.2f} | "
+                f"{r['cpu_ms_per_request']['total']:,.1f} | {r['load_average']:.2f} |"
+            )
+    rest = out.get("resources_at_rest")
+    if not rest:
+        return lines
+    names = list(rest)
+    lines += [
+        "",
+        "memory (RSS MB, each process with its children; shared pages counted in each):",
+        "",
+        "| | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+        "| at rest | " + " | ".join(f"{rest[n]['rss_mb']:,.0f}" for n in names) + " |",
+    ]
+    metered = [r for r in out["api"] if "rss_mb_peak" in r]
+    for label, rows in (
+        ("peak under the HTTP load", metered),
+        ("peak computing", out.get("compute", [])),
+    ):
+        if rows:
+            peak = {n: max(r["rss_mb_peak"].get(n, 0) for r in rows) for n in names}
+            lines.append(f"| {label} | " + " | ".join(f"{peak[n]:,.0f}" for n in names) + " |")
+    lines += [
+        "",
+        "CPU ms per request, every process in the path (/proc utime+stime delta ÷ requests):",
+        "",
+        "| via | endpoint | conn | " + " | ".join(names) + " | total |",
+        "|---|---|---:|" + "---:|" * (len(names) + 1),
+    ]
+    for r in metered:
+        lines.append(
+            f"| {r['via']} | {r['endpoint']} | {r['connections']} | {_cpu_cells(r, names)} |"
+        )
+    for r in out.get("compute", []):
+        lines.append(f"| gateway | {r['case']} (computed) | 1 | {_cpu_cells(r, names)} |")
+    return lines

@@ -19,6 +19,10 @@ TAGS = {
 }
 
 
+_USER_LIMIT = "Too many requests from this user (the gateway's per-user limit); `Retry-After` "
+"says when to come back."
+
+
 def operations() -> list[Operation]:
     """List the operations the gateway serves without a service behind it."""
     return [
@@ -32,6 +36,7 @@ def operations() -> list[Operation]:
             description="The three parts are fetched concurrently, each given at most 3 s; a "
             "part that fails or is late is null and named in `unavailable`, so the dashboard "
             "answers 200 even while a service is down.",
+            errors={429: _USER_LIMIT},
         ),
         Operation(
             "get",
@@ -47,6 +52,7 @@ def operations() -> list[Operation]:
                 502: "A service holding part of the data is unavailable (or the account no "
                 "longer exists).",
                 504: "A service holding part of the data did not answer in time.",
+                429: _USER_LIMIT,
             },
         ),
         Operation(

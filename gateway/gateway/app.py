@@ -13,6 +13,7 @@ from gateway.openapi import API_DOCUMENT, ApiDocument
 from gateway.proxy import Upstream
 from gateway.routes import setup_routes
 from gateway.settings import GatewaySettings
+from gateway.user_limits import UserRequestLimiter
 from nestegg_common.auth import JwtVerifier, internal_auth_middleware
 from nestegg_common.erasure import ErasedUsers
 from nestegg_common.health import healthz
@@ -82,5 +83,8 @@ def create_app(
         verifier=verifier,
         backends=backends,
         compute_timeout_s=settings.compute_timeout_s,
+        user_limiter=UserRequestLimiter(
+            rate_per_s=settings.user_requests_per_s, burst=settings.user_request_burst
+        ),
     )
     return app

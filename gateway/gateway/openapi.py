@@ -38,15 +38,24 @@ _PAGE_POLICY = (
 )
 
 Document = dict[str, Any]
+# Services whose signed-in routes the gateway counts against the user's request limit.
+USER_LIMITED_SERVICES = frozenset({"projections"})
 
 
-def with_gateway_errors(fragment: Document) -> Document:
-    """Return a copy of a service's fragment whose operations also list the gateway's 502/504."""
+def with_gateway_errors(fragment: Document, *, user_limited: bool = False) -> Document:
+    """Return a copy of a service's fragment whose operations also list the gateway's 502/504.
+
+    `user_limited`: the gateway counts the service's signed-in operations against the user's
+    request limit (user_limits.py), so they may also answer 429.
+    """
     fragment = copy.deepcopy(fragment)
     for methods in fragment.get("paths", {}).values():
         for method, operation in methods.items():
             if method in _METHODS:
-                for status in (502, 504):
+                statuses = [502, 504]
+                if user_limited and operation.get("security") != []:
+                    statuses.append(429)
+                for status in statuses:
                     operation["responses"].setdefault(str(status), problem_reply(status))
     return fragment
 
@@ -103,7 +112,10 @@ class ApiDocument:
                 missing.append(source.name)
                 continue
             try:
-                document = merge_documents(document, with_gateway_errors(fragment))
+                limited = source.name in USER_LIMITED_SERVICES
+                document = merge_documents(
+                    document, with_gateway_errors(fragment, user_limited=limited)
+                )
             except (ValueError, KeyError, TypeError, AttributeError) as err:
                 _LOGGER.error(
                     "OpenAPI fragment does not merge: %s", err, extra={"service": source.name}

@@ -9,6 +9,7 @@ from gateway.aggregate import Backends, dashboard_handler, export_handler
 from gateway.console import console_routes
 from gateway.console_vendor import vendor_routes
 from gateway.proxy import PUBLIC_PREFIX, Upstream, proxy_handler
+from gateway.user_limits import UserRequestLimiter, limited
 from nestegg_common.auth import JwtVerifier
 from nestegg_common.problems import Handler
 from nestegg_common.upstream_client import UPSTREAM_SESSION
@@ -29,18 +30,24 @@ def setup_routes(
     verifier: JwtVerifier,
     backends: Backends,
     compute_timeout_s: float,
+    user_limiter: UserRequestLimiter,
 ) -> None:
     """Register the public routes; nothing else (in particular no `/internal/`) is reachable.
 
     Run, compare, solve and optimize may take the service's whole compute budget: they are given
     `compute_timeout_s` (GatewaySettings.compute_timeout_s), the other routes the usual timeout,
-    and a client leaving them cancels the forwarded request.
+    and a client leaving them cancels the forwarded request. Projections' routes, the dashboard
+    and the export also count against the user's request limit (user_limits.py): reading a
+    stored result takes no computation slot, so this is what bounds a user's reads.
     """
 
     def to(upstream: Upstream, *, authenticated: bool) -> Handler:
-        return proxy_handler(
+        handler = proxy_handler(
             lambda: app[UPSTREAM_SESSION], upstream, verifier=verifier if authenticated else None
         )
+        if authenticated and upstream is projections:
+            return limited(handler, verifier, user_limiter)
+        return handler
 
     def compute(action: str) -> web.RouteDef:
         # The service's whole budget, and dropped (so cancelled there) when the client leaves.
@@ -51,7 +58,7 @@ def setup_routes(
             time_limit_s=compute_timeout_s,
             drop_with_client=True,
         )
-        return web.post(f"{PROJECTION}/{action}", handler)
+        return web.post(f"{PROJECTION}/{action}", limited(handler, verifier, user_limiter))
 
     app.add_routes(
         [
@@ -77,8 +84,14 @@ def setup_routes(
             web.patch(SCENARIO, to(projections, authenticated=True)),
             web.delete(SCENARIO, to(projections, authenticated=True)),
             *(compute(action) for action in COMPUTE_ACTIONS),
-            web.get(f"{PUBLIC_PREFIX}/dashboard", dashboard_handler(backends, verifier)),
-            web.get(f"{PUBLIC_PREFIX}/me/export", export_handler(backends, verifier)),
+            web.get(
+                f"{PUBLIC_PREFIX}/dashboard",
+                limited(dashboard_handler(backends, verifier), verifier, user_limiter),
+            ),
+            web.get(
+                f"{PUBLIC_PREFIX}/me/export",
+                limited(export_handler(backends, verifier), verifier, user_limiter),
+            ),
             web.get(f"{PUBLIC_PREFIX}/openapi.json", openapi.get_openapi_document),
             web.get(f"{PUBLIC_PREFIX}/docs", openapi.get_docs_page),
         ]

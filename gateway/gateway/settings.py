@@ -29,6 +29,12 @@ class GatewaySettings(CommonSettings):
     # this margin (for the request's way in and out); every other route upstream_timeout_s.
     compute_budget_s: float = Field(30.0, gt=0, le=3600)
     gateway_compute_margin_s: float = Field(10.0, ge=1, le=600)
+    # Each signed-in user's requests to projections' routes, the dashboard and the export, per
+    # gateway process (gateway/user_limits.py): this sustained rate with bursts of this size;
+    # past it 429 with Retry-After. 0 turns the limit off. Stored reads count here, not against
+    # projections' computation limits.
+    user_requests_per_s: float = Field(20.0, ge=0)
+    user_request_burst: int = Field(100, ge=1, le=100_000)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -36,7 +36,8 @@ def _log_slow_query(
     return log_if_slow
 
 
-def _jsonb_text(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """Return the JSON text a jsonb parameter is sent as (also for a text copy of one)."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
@@ -70,7 +71,7 @@ async def create_pool(
     async def init_connection(conn: asyncpg.Connection) -> None:
         # orjson: a stored run is ~36 KB of jsonb, decoded on every cached run.
         await conn.set_type_codec(
-            "jsonb", encoder=_jsonb_text, decoder=orjson.loads, schema="pg_catalog"
+            "jsonb", encoder=json_text, decoder=orjson.loads, schema="pg_catalog"
         )
         conn.add_query_logger(_log_slow_query(slow_query_ms, on_slow_query))
         if query_observer is not None:

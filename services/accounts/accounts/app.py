@@ -20,8 +20,9 @@ from accounts.settings import AccountsSettings
 from accounts.tokens import SigningKey
 from accounts.usecases import Accounts
 from nestegg_common.erasure import ErasedSince
+from nestegg_common.input_changes import ChangeAnnouncer
 from nestegg_common.metrics import METRICS
-from nestegg_common.service import POOL, new_service_app
+from nestegg_common.service import HTTP_CLIENT, POOL, new_service_app
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -60,8 +61,18 @@ def create_app(
     )
 
     async def accounts_ctx(app: web.Application) -> AsyncIterator[None]:
+        announcer = ChangeAnnouncer(
+            client=lambda: app[HTTP_CLIENT],
+            projections_url=settings.projections_url if settings.announce_input_changes else None,
+            internal_token=settings.internal_token.get_secret_value(),
+            source="profile",
+        )
         app[ACCOUNTS] = Accounts(
-            pool=app[POOL], passwords=passwords, signing_key=signing_key, settings=settings
+            pool=app[POOL],
+            passwords=passwords,
+            signing_key=signing_key,
+            settings=settings,
+            announcer=announcer,
         )
         yield
 

@@ -18,6 +18,7 @@ from nestegg_common.errors import NotFound
 from nestegg_common.etags import etag_for, expected_version
 from nestegg_common.forwarding import client_address as forwarded_client_address
 from nestegg_common.http import json_response, read_body_model, read_query_model
+from nestegg_common.input_changes import CHANGES_HEADER
 
 ACCOUNTS = web.AppKey("accounts", Accounts)
 
@@ -142,9 +143,9 @@ def path_user_id(request: web.Request) -> uuid.UUID:
 
 
 async def get_user_profile(request: web.Request) -> web.Response:
-    """Give another service a user's profile, its version as ETag (internal)."""
+    """Give another service a user's profile, its version as ETag and change counter (internal)."""
     profile, version = await usecases.get_profile(request.app[ACCOUNTS], path_user_id(request))
-    return json_response(profile, headers={"ETag": etag_for(version)})
+    return json_response(profile, headers={"ETag": etag_for(version), CHANGES_HEADER: str(version)})
 
 
 async def get_user_profile_version(request: web.Request) -> web.Response:

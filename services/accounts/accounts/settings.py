@@ -48,6 +48,11 @@ class AccountsSettings(ServiceSettings):
     # lost) instead of revoking the family. 0 turns the grace off.
     refresh_reuse_grace_s: int = Field(20, ge=0, le=60)
 
+    # Every profile write announces the profile's new version to projections
+    # (NESTEGG_PROJECTIONS_URL) before committing (nestegg_common.input_changes). Off only for
+    # an accounts that no projections reads: projections would serve stale results.
+    announce_input_changes: bool = True
+
     # Outbox (docs/OUTBOX.md). NESTEGG_EVENT_SUBSCRIBERS is a comma-separated list of names.
     ledger_url: str = "http://127.0.0.1:8082"
     projections_url: str = "http://127.0.0.1:8083"

@@ -43,6 +43,7 @@ from nestegg_common.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from nestegg_common.input_changes import ChangeAnnouncer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class Accounts:
     passwords: Passwords
     signing_key: SigningKey
     settings: AccountsSettings
+    # Tells projections the profile's new version before a profile write commits (issue 19).
+    announcer: ChangeAnnouncer
 
 
 def client_hash(address: str, user_agent: str) -> bytes:
@@ -296,7 +299,12 @@ async def get_profile_version(accounts: Accounts, user_id: uuid.UUID) -> int:
 
 
 async def _store_profile(
-    conn: Connection, user_id: uuid.UUID, body: ProfileUpdate, *, expected_version: int | None
+    accounts: Accounts,
+    conn: Connection,
+    user_id: uuid.UUID,
+    body: ProfileUpdate,
+    *,
+    expected_version: int | None,
 ) -> tuple[Profile, int]:
     row = await repository.replace_profile(
         conn, user_id=user_id, profile=body, expected_version=expected_version
@@ -305,6 +313,9 @@ async def _store_profile(
         if await repository.get_profile(conn, user_id=user_id) is None:
             raise NotFound("This account no longer exists.")
         raise PreconditionFailed(_STALE_PROFILE)
+    # The profile's version is its change counter: one profile per user, raised by every write
+    # under the row's lock (nestegg_common.input_changes); 503 and rollback if not announced.
+    await accounts.announcer.announce(user_id, int(row["version"]))
     return profile_from_row(row), int(row["version"])
 
 
@@ -313,7 +324,9 @@ async def replace_profile(
 ) -> tuple[Profile, int]:
     """Replace the profile (omitted fields take their defaults); 412 when the version is stale."""
     async with accounts.pool.acquire() as conn, conn.transaction():
-        return await _store_profile(conn, user_id, body, expected_version=expected_version)
+        return await _store_profile(
+            accounts, conn, user_id, body, expected_version=expected_version
+        )
 
 
 async def patch_profile(
@@ -327,7 +340,7 @@ async def patch_profile(
         if expected_version is not None and stored["version"] != expected_version:
             raise PreconditionFailed(_STALE_PROFILE)
         body = profiles.patched_profile(profile_from_row(stored), patch)
-        return await _store_profile(conn, user_id, body, expected_version=None)
+        return await _store_profile(accounts, conn, user_id, body, expected_version=None)
 
 
 async def change_password(

@@ -37,6 +37,8 @@ def accounts_settings(module_database_url: str, test_secrets: TestSecrets) -> Ac
         registrations_per_address_per_day=100_000,
         # Tests that want delivery start their own dispatcher against a subscriber they serve.
         outbox_dispatcher_enabled=False,
+        # No projections here (test_input_changes.py announces to a stand-in).
+        announce_input_changes=False,
     )
 
 

@@ -8,6 +8,7 @@ import asyncpg
 import httpx
 from aiohttp import web
 
+from ledger.changes import CHANGE_ANNOUNCER
 from ledger.handlers import CURSORS, RECORDS_QUOTA
 from ledger.partner import PARTNER_CHECK, PartnerCheck
 from ledger.routes import setup_routes
@@ -15,6 +16,7 @@ from ledger.settings import LedgerSettings
 from nestegg_common.auth import FetchJwks
 from nestegg_common.erasure import FetchErased
 from nestegg_common.idempotency import purge_context
+from nestegg_common.input_changes import ChangeAnnouncer
 from nestegg_common.pagination import CursorCodec
 from nestegg_common.service import HTTP_CLIENT, POOL, new_service_app
 
@@ -44,6 +46,12 @@ def create_app(
         client=lambda: app[HTTP_CLIENT],
         accounts_url=settings.accounts_url,
         internal_token=settings.internal_token.get_secret_value(),
+    )
+    app[CHANGE_ANNOUNCER] = ChangeAnnouncer(
+        client=lambda: app[HTTP_CLIENT],
+        projections_url=settings.projections_url if settings.announce_input_changes else None,
+        internal_token=settings.internal_token.get_secret_value(),
+        source="ledger",
     )
     app.cleanup_ctx.append(purge_context(lambda a: a[POOL]))
     setup_routes(app)

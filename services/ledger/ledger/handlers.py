@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from ledger import usecases
+from ledger.changes import CHANGE_ANNOUNCER
 from ledger.collections import Collection
 from ledger.domain import is_partners
 from ledger.partner import PARTNER_CHECK
@@ -21,6 +22,7 @@ from nestegg_common.etags import etag_for, expected_version
 from nestegg_common.events import Event
 from nestegg_common.http import json_response, read_body_model, read_json, read_query_model
 from nestegg_common.idempotency import create_once
+from nestegg_common.input_changes import CHANGES_HEADER
 from nestegg_common.pagination import CursorCodec, PageQuery
 from nestegg_common.problems import Handler
 from nestegg_common.service import POOL
@@ -66,6 +68,7 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
     async def create(request: web.Request) -> web.StreamResponse:
         record = await read_body_model(request, c.model)
         user_id, quota = current_user_id(request), request.app[RECORDS_QUOTA]
+        announcer = request.app[CHANGE_ANNOUNCER]
         if is_partners(record):  # asked before any connection is taken
             await request.app[PARTNER_CHECK].require_partner(user_id, noun=c.noun)
         created = await create_once(
@@ -74,7 +77,7 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
             user_id=user_id,
             body=await request.read(),
             create=lambda conn: usecases.create_record(
-                conn, c, user_id=user_id, record=record, quota=quota
+                conn, c, user_id=user_id, record=record, quota=quota, announcer=announcer
             ),
         )
         return created.response()
@@ -95,6 +98,7 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
             patch=await read_json(request),
             expected_version=if_match,
             partners=request.app[PARTNER_CHECK],
+            announcer=request.app[CHANGE_ANNOUNCER],
         )
         return json_response(body, headers={"ETag": etag_for(version)})
 
@@ -105,6 +109,7 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
             user_id=current_user_id(request),
             record_id=record_id(request, c),
             expected_version=expected_version(request),
+            announcer=request.app[CHANGE_ANNOUNCER],
         )
         return web.Response(status=204)
 
@@ -125,9 +130,11 @@ def _path_user(request: web.Request) -> uuid.UUID:
 
 
 async def get_user_snapshot(request: web.Request) -> web.StreamResponse:
-    """Give the projections service every record of a user, its version as ETag (internal)."""
-    snapshot, version = await usecases.get_snapshot(request.app[POOL], user_id=_path_user(request))
-    return json_response(snapshot, headers={"ETag": f'"{version}"'})
+    """Give projections every record of a user, its version (ETag) and counter (internal)."""
+    snapshot, version, counter = await usecases.get_snapshot(
+        request.app[POOL], user_id=_path_user(request)
+    )
+    return json_response(snapshot, headers={"ETag": f'"{version}"', CHANGES_HEADER: str(counter)})
 
 
 async def get_user_snapshot_version(request: web.Request) -> web.StreamResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ledger import changes
 from ledger import repository as repo
 from ledger.collections import COLLECTIONS, Collection
 from nestegg_common.dbops.catalog import ERASURE, HEALTH, IDEMPOTENCY, QUOTA_LOCK, CatalogQuery
@@ -57,6 +58,11 @@ CATALOG = (
     *(q for c in COLLECTIONS for q in _collection_queries(c)),
     # GET /summary
     CatalogQuery("summary", repo._SUMMARY, _USER),
+    # POST, PATCH, DELETE /{collection}: the user's change counter (changes.py); the snapshot
+    # reads it; the user.deleted event deletes it
+    CatalogQuery("user_changes.bump", changes.BUMP, _USER),
+    CatalogQuery("user_changes.select", changes.SELECT, _USER),
+    CatalogQuery("user_changes.delete", changes.DELETE, _USER),
     # GET /internal/users/{id}/snapshot-version (projections' check of a stored result)
     CatalogQuery("records.versions_of_user", repo.RECORD_VERSIONS, _USER),
     # POST /internal/events

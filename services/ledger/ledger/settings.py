@@ -15,6 +15,11 @@ class LedgerSettings(ServiceSettings):
     # Records a user may hold in each of the four collections (docs/ARCHITECTURE.md, Quotas).
     # 200 is what one projection plan can hold per kind; above it, runs would be refused.
     max_records_per_collection: int = Field(200, ge=1, le=100_000)
+    # Where projections listens: every write of a user's records announces the user's new change
+    # counter there before committing (nestegg_common.input_changes). Turn announcements off
+    # only for a ledger that no projections reads: projections would serve stale results.
+    projections_url: str = "http://127.0.0.1:8083"
+    announce_input_changes: bool = True
 
     @property
     def port(self) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
-from ledger import repository
+from ledger import changes, repository
 from ledger.collections import COLLECTIONS, Collection
 from ledger.domain import fields_to_store, is_partners, merge_patch, record_out
 from ledger.models import Summary
@@ -21,6 +21,7 @@ from nestegg_common.errors import NotFound, PreconditionFailed
 from nestegg_common.etags import etag_for
 from nestegg_common.events import Event, apply_once
 from nestegg_common.idempotency import Created
+from nestegg_common.input_changes import ChangeAnnouncer
 from nestegg_common.pagination import CursorCodec, after_position, page_of
 from nestegg_common.quotas import check_quota, lock_quota
 
@@ -30,7 +31,13 @@ def _not_found(c: Collection) -> NotFound:
 
 
 async def create_record(
-    conn: Connection, c: Collection, *, user_id: uuid.UUID, record: BaseModel, quota: int
+    conn: Connection,
+    c: Collection,
+    *,
+    user_id: uuid.UUID,
+    record: BaseModel,
+    quota: int,
+    announcer: ChangeAnnouncer,
 ) -> Created:
     """Insert a record within the user's quota; the answer carries its Location and ETag."""
     await guard_user_write(conn, user_id)
@@ -44,6 +51,7 @@ async def create_record(
     row = await repository.insert_record(
         conn, c, user_id=user_id, fields=fields_to_store(c, record)
     )
+    await changes.record_change(conn, user_id, announcer)
     return Created(
         body=record_out(c, row),
         headers={"Location": f"/api/v1/{c.name}/{row['id']}", "ETag": etag_for(row["version"])},
@@ -97,6 +105,7 @@ async def update_record(
     patch: Any,
     expected_version: int | None,
     partners: PartnerCheck,
+    announcer: ChangeAnnouncer,
 ) -> tuple[dict[str, Any], int]:
     """Change only the fields sent; the row lock makes concurrent PATCHes serialise.
 
@@ -105,12 +114,12 @@ async def update_record(
     """
     try:
         return await _update_once(
-            pool, c, user_id, record_id, patch, expected_version, partner_checked=False
+            pool, c, user_id, record_id, patch, expected_version, announcer, partner_checked=False
         )
     except _PartnerUnchecked:
         await partners.require_partner(user_id, noun=c.noun)
     return await _update_once(
-        pool, c, user_id, record_id, patch, expected_version, partner_checked=True
+        pool, c, user_id, record_id, patch, expected_version, announcer, partner_checked=True
     )
 
 
@@ -121,6 +130,7 @@ async def _update_once(
     record_id: uuid.UUID,
     patch: Any,
     expected_version: int | None,
+    announcer: ChangeAnnouncer,
     *,
     partner_checked: bool,
 ) -> tuple[dict[str, Any], int]:
@@ -137,6 +147,7 @@ async def _update_once(
         row = await repository.update_record(
             conn, c, user_id=user_id, record_id=record_id, fields=fields_to_store(c, merged)
         )
+        await changes.record_change(conn, user_id, announcer)
     assert row is not None  # the row is locked by us, so it is still there
     return record_out(c, row), row["version"]
 
@@ -148,6 +159,7 @@ async def delete_record(
     user_id: uuid.UUID,
     record_id: uuid.UUID,
     expected_version: int | None,
+    announcer: ChangeAnnouncer,
 ) -> None:
     """Delete a record (only at `expected_version` when If-Match was sent)."""
     async with pool.acquire() as conn, conn.transaction():
@@ -159,6 +171,7 @@ async def delete_record(
             if await repository.get_record(conn, c, user_id=user_id, record_id=record_id) is None:
                 raise _not_found(c)
             raise PreconditionFailed(f"The {c.noun} changed since you read it; fetch it and retry.")
+        await changes.record_change(conn, user_id, announcer)
 
 
 async def get_summary(pool: asyncpg.Pool, *, user_id: uuid.UUID) -> Summary:
@@ -189,14 +202,16 @@ def snapshot_version(records: Iterable[tuple[str, uuid.UUID, int]]) -> str:
 
 async def get_snapshot(
     pool: asyncpg.Pool, *, user_id: uuid.UUID
-) -> tuple[dict[str, list[dict[str, Any]]], str]:
-    """Return every record of the user and the snapshot's version, from one snapshot."""
+) -> tuple[dict[str, list[dict[str, Any]]], str, int]:
+    """Return every record of the user, the snapshot's version and change counter, at once."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         rows = {c: await repository.list_all_records(conn, c, user_id=user_id) for c in COLLECTIONS}
+        counter = await changes.current(conn, user_id)
     version = snapshot_version(
         (c.name, row["id"], row["version"]) for c, records in rows.items() for row in records
     )
-    return {c.name: [record_out(c, row) for row in records] for c, records in rows.items()}, version
+    snapshot = {c.name: [record_out(c, row) for row in records] for c, records in rows.items()}
+    return snapshot, version, counter
 
 
 async def get_snapshot_version(pool: asyncpg.Pool, *, user_id: uuid.UUID) -> str:
@@ -211,5 +226,6 @@ async def apply_event(pool: asyncpg.Pool, event: Event, *, erased: ErasedUsers) 
 
     async def erase(conn: Connection, user_id: uuid.UUID) -> None:
         await repository.erase_user(conn, user_id=user_id)
+        await changes.erase(conn, user_id)
 
     return await apply_once(pool, event, erase_user=erase, erased=erased)

@@ -41,6 +41,8 @@ def ledger_settings(module_database_url: str) -> LedgerSettings:
         database_url=module_database_url,
         ledger_database=database_name_of(module_database_url),
         internal_token=INTERNAL_TOKEN,
+        # No projections here (test_input_changes.py announces to a stand-in).
+        announce_input_changes=False,
     )
 
 

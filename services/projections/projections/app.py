@@ -15,7 +15,6 @@ from nestegg_common.idempotency import purge_context
 from nestegg_common.metrics import METRICS
 from nestegg_common.pagination import CursorCodec
 from nestegg_common.service import HTTP_CLIENT, POOL, new_service_app
-from nestegg_common.upstream_client import UPSTREAM_SESSION, upstream_session_context
 from projections.compute import Engine
 from projections.handlers import CURSORS, PROJECTIONS, QUOTAS, Quotas
 from projections.limits import UserLimiter
@@ -86,7 +85,6 @@ def create_app(
                 accounts_url=settings.accounts_url,
                 ledger_url=settings.ledger_url,
                 internal_token=settings.internal_token.get_secret_value(),
-                session=lambda: app[UPSTREAM_SESSION],
             ),
             metrics=run_metrics,
             runs_kept=settings.runs_kept_per_projection,
@@ -94,7 +92,6 @@ def create_app(
         yield
         await engine.close()
 
-    app.cleanup_ctx.append(upstream_session_context(settings))
     app.cleanup_ctx.append(projections_ctx)
     app.cleanup_ctx.append(purge_context(lambda a: a[POOL]))
     setup_routes(app)

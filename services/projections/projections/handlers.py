@@ -9,14 +9,15 @@ from aiohttp import web
 
 from nestegg_common.auth import current_user_id
 from nestegg_common.disconnect import unless_disconnected
-from nestegg_common.erasure import ERASED_USERS
+from nestegg_common.erasure import ERASED_USERS, AccountErased
 from nestegg_common.errors import NotFound
 from nestegg_common.etags import etag_for, expected_version
 from nestegg_common.events import Event
 from nestegg_common.http import json_response, read_body_model, read_json, read_query_model
 from nestegg_common.idempotency import create_once
+from nestegg_common.input_changes import ERASED_STATUS
 from nestegg_common.pagination import CursorCodec, PageQuery
-from projections import runs, usecases
+from projections import changes, runs, usecases
 from projections.historical_range import available_series, check_historical_range
 from projections.models import (
     CompareRequest,
@@ -280,3 +281,19 @@ async def receive_event(request: web.Request) -> web.StreamResponse:
         request.app[PROJECTIONS].pool, event, erased=request.app[ERASED_USERS]
     )
     return json_response({"applied": applied})
+
+
+async def receive_input_change(request: web.Request) -> web.StreamResponse:
+    """Record a user's new change counter, announced by accounts or ledger (internal, issue 19).
+
+    Answered once the counter is committed here: the announcing write commits only after that.
+    410 for a user erased here already: the announcing service refuses the write as erased too.
+    """
+    user_id = path_id(request, "user_id", "user")
+    change = await read_body_model(request, changes.Announcement)
+    try:
+        async with request.app[PROJECTIONS].pool.acquire() as conn:
+            await changes.announced(conn, user_id, change.source, change.counter)
+    except AccountErased:
+        return web.Response(status=ERASED_STATUS)
+    return web.Response(status=204)

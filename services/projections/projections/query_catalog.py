@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nestegg_common.dbops.catalog import ERASURE, HEALTH, IDEMPOTENCY, QUOTA_LOCK, CatalogQuery
 from nestegg_common.events import RECORD_PROCESSED_EVENT
-from projections import limits
+from projections import changes, limits
 from projections import repository as repo
 
 _USER = "SELECT user_id FROM projections ORDER BY id LIMIT 1"
@@ -92,10 +92,19 @@ CATALOG = (
         repo._SELECT_RUN_JSON,
         "SELECT user_id, projection_id, scenario_id, inputs_hash FROM runs ORDER BY id LIMIT 1",
     ),
+    # ... answered from the stored run of the user's known change counters (changes.py)
     CatalogQuery(
-        "runs.find_current_json",
-        repo._SELECT_CURRENT_RUN_JSON,
-        "SELECT user_id, projection_id, scenario_id, inputs_version FROM runs ORDER BY id LIMIT 1",
+        "runs.find_current_by_changes",
+        changes.CURRENT_RUN_JSON,
+        "SELECT user_id, projection_id, scenario_id, E'\\n2026-01-01\\ncode' FROM runs "
+        "ORDER BY id LIMIT 1",
+    ),
+    # ... a computing run learns the counters read with its inputs; POST
+    # /internal/users/{id}/input-changes records an announced one
+    CatalogQuery(
+        "input_changes.record",
+        changes.RECORD,
+        f"SELECT user_id, 1::bigint, 1::bigint FROM ({_USER}) u",
     ),
     CatalogQuery(
         "runs.tag",
@@ -115,7 +124,7 @@ CATALOG = (
         "runs.insert",
         repo._INSERT_RUN,
         "SELECT gen_random_uuid(), projection_id, scenario_id, user_id, inputs_hash, "
-        "engine_version, dataset_hash, seed, success_rate, result, 'x', 1, NULL::integer "
+        "engine_version, dataset_hash, seed, success_rate, result::text, 'x', 1, NULL::integer "
         "FROM runs ORDER BY id LIMIT 1",
     ),
     CatalogQuery(
@@ -140,6 +149,7 @@ CATALOG = (
         CatalogQuery(f"erase_user.{i}", statement, _USER)
         for i, statement in enumerate(repo._ERASE_USER, start=1)
     ),
+    CatalogQuery("input_changes.erase", changes.ERASE, _USER),
     *IDEMPOTENCY,
     *ERASURE,
     HEALTH,

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from nestegg_common.db import Connection
+from nestegg_common.db import Connection, json_text
 
 _PROJECTION_COLUMNS = "id, name, assumptions, version, created_at, updated_at"
 _SCENARIO_COLUMNS = "id, projection_id, name, overrides, version, created_at, updated_at"
@@ -92,22 +92,11 @@ WHERE user_id = $1 AND projection_id = $2 AND scenario_id IS NOT DISTINCT FROM $
 """
 # A cached run's answer: the result as the JSON text PostgreSQL holds, served without decoding.
 _SELECT_RUN_JSON = """
-SELECT id, projection_id, scenario_id, created_at, result::text AS result_json FROM runs
+SELECT id, projection_id, scenario_id, created_at,
+       coalesce(result_text, result::text) AS result_json
+FROM runs
 WHERE user_id = $1 AND projection_id = $2 AND scenario_id IS NOT DISTINCT FROM $3
   AND inputs_hash = $4
-"""
-# A cached run without its inputs: the run made from these versions of the profile and ledger
-# (`inputs_version`, with the day and code) whose projection and scenario are still at the
-# versions it was made from. Any newer version of any of them misses (docs/ARCHITECTURE.md).
-_SELECT_CURRENT_RUN_JSON = """
-SELECT r.id, r.projection_id, r.scenario_id, r.created_at, r.result::text AS result_json
-FROM runs r
-JOIN projections p ON p.id = r.projection_id AND p.version = r.projection_version
-LEFT JOIN scenarios s ON s.id = r.scenario_id
-WHERE r.user_id = $1 AND r.projection_id = $2 AND r.scenario_id IS NOT DISTINCT FROM $3
-  AND r.inputs_version = $4 AND (r.scenario_id IS NULL OR s.version = r.scenario_version)
-ORDER BY r.created_at DESC
-LIMIT 1
 """
 _TAG_RUN = """
 UPDATE runs SET inputs_version = $2, projection_version = $3, scenario_version = $4
@@ -116,8 +105,8 @@ WHERE id = $1
 _INSERT_RUN = f"""
 INSERT INTO runs (id, projection_id, scenario_id, user_id, inputs_hash, engine_version,
                   dataset_hash, seed, success_rate, result, inputs_version, projection_version,
-                  scenario_version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                  scenario_version, result_text)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb, $11, $12, $13, $10::text)
 ON CONFLICT ON CONSTRAINT runs_one_per_inputs DO NOTHING
 RETURNING {_RUN_COLUMNS}
 """
@@ -362,23 +351,8 @@ async def insert_run(
         result["dataset_hash"],
         result["seed"],
         result["success_rate"],
-        result,
+        json_text(result),  # stored twice: as jsonb, and as the text cached runs send
         *versions,
-    )
-    return row
-
-
-async def find_current_run_json(
-    conn: Connection,
-    *,
-    user_id: uuid.UUID,
-    projection_id: uuid.UUID,
-    scenario_id: uuid.UUID | None,
-    inputs_version: str,
-) -> Row | None:
-    """Return the run made from these input versions if nothing it was made from changed."""
-    row: Row | None = await conn.fetchrow(
-        _SELECT_CURRENT_RUN_JSON, user_id, projection_id, scenario_id, inputs_version
     )
     return row
 

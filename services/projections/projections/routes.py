@@ -31,6 +31,7 @@ def setup_routes(app: web.Application) -> None:
             web.get("/internal/users/{user_id}/latest-run", handlers.get_latest_run),
             web.get("/internal/users/{user_id}/export", handlers.export_user),
             web.post("/internal/events", handlers.receive_event),
+            web.post("/internal/users/{user_id}/input-changes", handlers.receive_input_change),
             web.get("/internal/openapi.json", api_spec.get_openapi_fragment),
         ]
     )

@@ -15,7 +15,7 @@ from nestegg_common.erasure import ErasedUsers, guard_user_write
 from nestegg_common.errors import NotFound, ValidationFailed
 from nestegg_common.events import Event, apply_once
 from nestegg_common.values import json_timestamp
-from projections import repository
+from projections import changes, repository
 from projections.compute import Engine, NothingToDecide
 from projections.engine import expected_inputs_hash, load_historical
 from projections.engine.compare import returns_key
@@ -33,7 +33,7 @@ from projections.models import (
     SolveRequest,
 )
 from projections.planning import build_plan, difference, projection_seed, summarise_result
-from projections.stored import inputs_version, stored_run_json
+from projections.stored import stored_run_json
 from projections.upstream import Upstreams
 
 _LOGGER = logging.getLogger(__name__)
@@ -114,11 +114,12 @@ async def _plans(
     inputs = await ctx.upstreams.plan_inputs(user_id)
     profile, snapshot = inputs.profile, inputs.snapshot
     today, seed = date.today(), projection_seed(projection_id)
-    version = (
-        None
-        if inputs.versions is None
-        else inputs_version(inputs.versions, today, ctx.engine.historical_path)
-    )
+    version = None
+    if inputs.changes is not None:
+        # Learned with the inputs: safe to record, as counters only rise and every write was
+        # announced before it committed (changes.py); the next read needs no fetch.
+        await changes.record(conn, user_id, profile=inputs.changes[0], ledger=inputs.changes[1])
+        version = changes.run_version(inputs.changes, today, ctx.engine.historical_path)
     planned = []
     for sid in scenario_ids:
         overrides = None if sid is None else Overrides.model_validate(scenarios[sid]["overrides"])
@@ -219,21 +220,20 @@ async def run_projection(
     Reading the stored result is not a computation: only a run that computes takes one of the
     user's slots (limits.py) and a place in the engine.
     """
+    async with ctx.pool.acquire() as conn:  # the stored run, if nothing it was made from changed
+        stored = await changes.find_current_run_json(
+            conn,
+            user_id=user_id,
+            projection_id=projection_id,
+            scenario_id=scenario_id,
+            today=date.today(),
+            historical_path=ctx.engine.historical_path,
+        )
+    if stored is not None:
+        ctx.metrics.cache_hits.inc()
+        return stored_run_json(stored)
     async with ctx.engine.budget() as computation:
-        upstream = await ctx.upstreams.versions(user_id)
         async with ctx.pool.acquire() as conn:
-            if upstream is not None:  # the stored run, if nothing it was made from changed
-                version = inputs_version(upstream, date.today(), ctx.engine.historical_path)
-                stored = await repository.find_current_run_json(
-                    conn,
-                    user_id=user_id,
-                    projection_id=projection_id,
-                    scenario_id=scenario_id,
-                    inputs_version=version,
-                )
-                if stored is not None:
-                    ctx.metrics.cache_hits.inc()
-                    return stored_run_json(stored)
             (planned,) = await _plans(ctx, conn, user_id, projection_id, [scenario_id])
             stored = await repository.find_run_json(
                 conn,
@@ -243,7 +243,7 @@ async def run_projection(
                 inputs_hash=planned.inputs_hash,
             )
             if stored is not None and planned.versions[0] is not None:
-                # Same inputs: the next read finds it by these versions, without fetching them.
+                # Same inputs: the next read finds it by these counters, without fetching them.
                 await repository.tag_run(conn, run_id=stored["id"], versions=planned.versions)
         if stored is not None:
             ctx.metrics.cache_hits.inc()
@@ -396,5 +396,6 @@ async def apply_event(pool: asyncpg.Pool, event: Event, *, erased: ErasedUsers) 
 
     async def erase(conn: Connection, user_id: uuid.UUID) -> None:
         await repository.erase_user(conn, user_id=user_id)
+        await changes.erase(conn, user_id)
 
     return await apply_once(pool, event, erase_user=erase, erased=erased)

@@ -1,10 +1,10 @@
 """Reading stored results without recomputing their inputs (issue 19, docs/ARCHITECTURE.md).
 
-A run is stored with what it was made from, by version: the profile's and the ledger
-snapshot's (their ETags, read in the same statement or snapshot as the data), the projection's
-and the scenario's (same row), the day and the code that built the plan and ran the engine. A
-cached run asks accounts and ledger only for the two versions and serves the stored JSON text if
-every version is still current; any newer one misses, and the run fetches its inputs as before.
+A run is stored with what it was made from, by version: the change counters of the profile and
+the ledger (read with the inputs; changes.py), the projection's and the scenario's versions
+(same row), the day and the code that built the plan and ran the engine. A cached run is one
+query against the counters accounts and ledger announced (changes.CURRENT_RUN_JSON), served as
+the stored JSON text; any newer version misses, and the run fetches its inputs as before.
 """
 
 from __future__ import annotations

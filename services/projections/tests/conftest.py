@@ -21,6 +21,7 @@ from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from nestegg_common.db import create_pool
+from nestegg_common.input_changes import CHANGES_HEADER, changes_path
 from nestegg_common.migrations import apply_migrations
 from nestegg_common.testing.services import database_name_of
 from nestegg_common.testing.tokens import QueryCounter, TokenFactory
@@ -58,6 +59,10 @@ class StandIn:
     garbled: set[uuid.UUID] = field(default_factory=set)
     delay_s: dict[uuid.UUID, float] = field(default_factory=dict)
     calls: list[tuple[str, uuid.UUID]] = field(default_factory=list)
+    # Users whose answers carry change counters, as accounts and ledger send them (issue 19):
+    # {"profile": n, "ledger": m}. A test changing such a user's data must announce it
+    # (`announce`), as the real services do before committing; others send no counters.
+    counters: dict[uuid.UUID, dict[str, int]] = field(default_factory=dict)
     arrivals: dict[uuid.UUID, asyncio.Event] = field(default_factory=dict)
     refused: int = 0
 
@@ -119,7 +124,11 @@ class StandIn:
             version = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
             if what.endswith("-version"):
                 return web.json_response({"version": f'"{version}"'})
-            return web.json_response(data, headers={"ETag": f'"{version}"'})
+            headers = {"ETag": f'"{version}"'}
+            if user_id in self.counters:
+                source = "profile" if what == "profile" else "ledger"
+                headers[CHANGES_HEADER] = str(self.counters[user_id][source])
+            return web.json_response(data, headers=headers)
 
         app = web.Application()
         app.router.add_get(
@@ -251,6 +260,19 @@ class Api:
         assert response.status == 201, await response.text()
         created: dict[str, Any] = await response.json()
         return created
+
+    async def announce(
+        self, upstream: StandIn, user: User, source: str, counter: int | None = None
+    ) -> None:
+        """Raise the user's counter of `source` at the stand-in and announce it, as a write does."""
+        counters = upstream.counters.setdefault(user.id, {"profile": 1, "ledger": 0})
+        counters[source] = counters[source] + 1 if counter is None else counter
+        response = await self.client.post(
+            changes_path(user.id),
+            json={"source": source, "counter": counters[source]},
+            headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"},
+        )
+        assert response.status == 204, await response.text()
 
     async def post(self, user: User, path: str, body: Any = None) -> ClientResponse:
         return await self.client.post(

@@ -20,8 +20,16 @@ from ledger.models import Asset
 from ledger.partner import PartnerCheck
 from nestegg_common.erasure import AccountErased, ErasedUsers, guard_user_write, lock_for_erasure
 from nestegg_common.events import Event
+from nestegg_common.input_changes import ChangeAnnouncer
 
 ASSETS = next(c for c in COLLECTIONS if c.name == "assets")
+# No projections in these tests (test_input_changes.py has one).
+SILENT = ChangeAnnouncer(
+    client=lambda: pytest.fail("projections was told"),
+    projections_url=None,
+    internal_token="",
+    source="ledger",
+)
 NOT_ASKED = PartnerCheck(
     client=lambda: pytest.fail("accounts was asked"), accounts_url="", internal_token=""
 )
@@ -56,7 +64,9 @@ async def test_a_write_in_flight_when_the_erasure_arrives_is_erased_with_the_res
     async with pool.acquire() as writer:
         tx = writer.transaction()
         await tx.start()
-        await usecases.create_record(writer, ASSETS, user_id=user_id, record=asset(), quota=100)
+        await usecases.create_record(
+            writer, ASSETS, user_id=user_id, record=asset(), quota=100, announcer=SILENT
+        )
         erasure = asyncio.create_task(
             usecases.apply_event(pool, user_deleted(user_id), erased=erased)
         )
@@ -64,6 +74,8 @@ async def test_a_write_in_flight_when_the_erasure_arrives_is_erased_with_the_res
         await tx.commit()
     assert await erasure is True
     assert await assets_of(pool, user_id) == 0
+    changes = "SELECT count(*) FROM user_changes WHERE user_id = $1"
+    assert await pool.fetchval(changes, user_id) == 0  # its change counter went with it
     assert user_id in erased
 
 
@@ -79,7 +91,7 @@ async def test_a_write_that_starts_during_the_erasure_waits_and_is_refused(
         async def write() -> None:
             async with pool.acquire() as conn, conn.transaction():
                 await usecases.create_record(
-                    conn, ASSETS, user_id=user_id, record=asset(), quota=100
+                    conn, ASSETS, user_id=user_id, record=asset(), quota=100, announcer=SILENT
                 )
 
         late = asyncio.create_task(write())
@@ -112,9 +124,15 @@ async def test_every_kind_of_write_after_the_erasure_is_refused(pool: asyncpg.Po
             patch={},
             expected_version=None,
             partners=NOT_ASKED,  # a record of the user's own: accounts is not asked
+            announcer=SILENT,
         ),
         usecases.delete_record(
-            pool, ASSETS, user_id=user_id, record_id=row["id"], expected_version=None
+            pool,
+            ASSETS,
+            user_id=user_id,
+            record_id=row["id"],
+            expected_version=None,
+            announcer=SILENT,
         ),
     ]
     for write in writes:
@@ -122,7 +140,9 @@ async def test_every_kind_of_write_after_the_erasure_is_refused(pool: asyncpg.Po
             await write
     with pytest.raises(AccountErased):
         async with pool.acquire() as conn, conn.transaction():
-            await usecases.create_record(conn, ASSETS, user_id=user_id, record=asset(), quota=100)
+            await usecases.create_record(
+                conn, ASSETS, user_id=user_id, record=asset(), quota=100, announcer=SILENT
+            )
 
 
 async def test_the_guard_outside_a_transaction_is_a_programming_error(pool: asyncpg.Pool) -> None:

@@ -94,6 +94,7 @@ def ledger_settings(module_database_url: str, accounts: Accounts) -> LedgerSetti
         ledger_database=database_name_of(module_database_url),
         internal_token=INTERNAL_TOKEN,
         accounts_url=accounts.url,
+        announce_input_changes=False,
     )
 
 

@@ -24,6 +24,7 @@ def ledger_settings(module_database_url: str) -> LedgerSettings:
         ledger_database=database_name_of(module_database_url),
         internal_token="ledger-test-internal-token",
         max_records_per_collection=QUOTA,
+        announce_input_changes=False,
     )
 
 
