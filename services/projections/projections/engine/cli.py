@@ -81,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.json:
                 print(json.dumps({"decisions": rows, "solves": solves, "goals": met}, indent=2))
             else:
-                print(format_solve_table(solves), format_decisions(rows), format_goals(met))
+                tables = (format_solve_table(solves), format_decisions(rows), format_goals(met))
+                print("\n\n".join(tables))
             return 0
         else:
             rows = run_bench(
