@@ -197,15 +197,24 @@ def build_result(
     """Build the result object in DESIGN §6's shape (`lives`: stochastic lifespans, else None)."""
     alive = None if output.column is None else output.on_paths(output.alive)
     named: dict[str, FloatArray] = {name: getattr(output, name) for name in MONEY_FIELDS}
+    absent = []  # fields the run does not have (the flat regime's RMDs): zero on every row
     for name in SPLIT_FIELDS:
         split = getattr(output.outcome, name, None)
-        named[f"{name}_spending"] = np.zeros_like(output.spending) if split is None else split
+        if split is None:
+            absent.append(f"{name}_spending")
+        else:
+            named[f"{name}_spending"] = split
     for name, attribute in TAX_FIELDS.items():
         values = getattr(output, attribute)
-        named[name] = np.zeros_like(output.taxes) if values is None else values
+        if values is None:
+            absent.append(name)
+        else:
+            named[name] = values
     columns = dict(zip(named, _over_the_living(list(named.values()), alive), strict=True))
-    share = (output.alive if alive is None else alive).mean(axis=1)
     rows = len(output.debt)
+    for name in absent:
+        columns[name] = [dict.fromkeys(PERCENTILE_KEYS, 0.0) for _ in range(rows)]
+    share = (output.alive if alive is None else alive).mean(axis=1)
     years: list[dict[str, Any]] = []
     for t in range(rows):
         debt = round(float(output.debt[t]), 2)
