@@ -156,8 +156,8 @@ def on_paths(prepared: Prepared, index: IntArray) -> Prepared:
     )
     if lives is not None:
         # The columns are kept, not worked out again for the paths kept: flows are built per
-        # column, and inputs._discretionary_share reads the first column, so fewer columns
-        # could change a path's flows (the lead's report, session 5).
+        # column, and inputs._discretionary_share reads the first column, so with fewer
+        # columns a solved spending's essential share could change (reported, session 5).
         ages = tuple(a[index] if a.size == returns.paths else a for a in lives.death_ages)
         column = None if lives.column is None else lives.column[index]
         lives = Lives(ages, lives.columns, column)
