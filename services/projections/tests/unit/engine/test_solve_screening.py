@@ -90,3 +90,24 @@ def test_screened_answers_are_the_contracts_where_success_is_not_monotone(seed: 
     assert found == max(passing)
     assert not any(found + k in passing for k in range(1, LOOKAHEAD_STEPS + 1))
     assert search.rates[found] >= 0.7  # confirmed on every path
+
+
+@pytest.mark.parametrize("strategy", ["needs", "fixed_real", "guardrails"])
+def test_a_screened_age_search_gives_the_brute_force_answer(strategy: str) -> None:
+    # 1,500 paths: screened (SCREEN_FROM_PATHS); under the rate strategies screens can pass
+    # ages that fail on every path, and the confirmation sends the search round again.
+    plan = bench_plan("monte_carlo", strategy, 1_500)
+    prepared = prepare(plan, today=BENCH_TODAY)
+    base = prepared.plan
+
+    def rate(age: int) -> float:
+        chosen = base.model_copy(
+            update={"profile": base.profile.model_copy(update={"retirement_age": age})}
+        )
+        return evaluate(prepared, chosen).success_rate
+
+    passing = [age for age in range(30, 96) if rate(age) >= 0.9]
+    answer = solve(plan, target="retirement_age", success_rate=0.9, today=BENCH_TODAY)
+    assert answer["value"] == min(passing)
+    assert answer["achieved_success_rate"] == rate(min(passing))
+    assert answer["result"]["success_rate"] == answer["achieved_success_rate"]
