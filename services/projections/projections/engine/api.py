@@ -138,7 +138,7 @@ def prepare(
     return _with_lives(valid, household, returns, seed, None if pool is None else pool.sha256)
 
 
-def on_paths(prepared: Prepared, index: IntArray) -> Prepared:
+def on_paths(prepared: Prepared, index: IntArray, *, regroup: bool = False) -> Prepared:
     """Return the preparation restricted to some of its paths (their matrices and lifespans).
 
     The kernel treats every path on its own (no step mixes paths), so a path's outcome on the
@@ -154,10 +154,14 @@ def on_paths(prepared: Prepared, index: IntArray) -> Prepared:
         inflation=returns.inflation[index],
         start_years=None if starts is None else tuple(starts[i] for i in index),
     )
-    if lives is not None:
-        # The columns are kept, not worked out again for the paths kept: flows are built per
-        # column, and inputs._discretionary_share reads the first column, so with fewer
-        # columns a solved spending's essential share could change (reported, session 5).
+    if lives is not None and regroup:
+        # Only the kept paths' lives columns: fewer flow tables to build (optimize screens 81
+        # candidates on 1,000 paths: 1.1 s instead of 1.6 s for the bench couple).
+        lives = Lives.of(tuple(ages[index] for ages in lives.death_ages), shared=False)
+    elif lives is not None:
+        # The columns are kept: inputs._discretionary_share reads the first column, so with
+        # other columns a solved spending's essential share could change (reported,
+        # session 5) and a screened path would not be the path of the full run.
         ages = tuple(a[index] if a.size == returns.paths else a for a in lives.death_ages)
         column = None if lives.column is None else lives.column[index]
         lives = Lives(ages, lives.columns, column)

@@ -149,7 +149,7 @@ def subset(prepared: Prepared, count: int) -> Prepared:
     crossed with its lifespan draws), so a prefix would be a few start years only.
     """
     index = np.arange(count, dtype=np.intp) * (prepared.returns.paths // count)
-    return on_paths(prepared, index)
+    return on_paths(prepared, index, regroup=True)
 
 
 def _score(prepared: Prepared, candidate: Candidate, today: date) -> dict[str, Any]:
