@@ -15,7 +15,7 @@ from typing import Any
 from .detail import detail_rows
 from .household import Household, Lives, crossings, draw_lives, resolve_household
 from .inputs import kernel_inputs
-from .kernel import KernelOutput, simulate
+from .kernel import IntArray, KernelOutput, simulate
 from .plan import Plan
 from .result import build_result, inputs_hash
 from .return_models import series_between
@@ -136,6 +136,36 @@ def prepare(
         block_years=assume.block_years,
     )
     return _with_lives(valid, household, returns, seed, None if pool is None else pool.sha256)
+
+
+def on_paths(prepared: Prepared, index: IntArray, *, regroup: bool = False) -> Prepared:
+    """Return the preparation restricted to some of its paths (their matrices and lifespans).
+
+    The kernel treats every path on its own (no step mixes paths), so a path's outcome on the
+    restricted preparation is bit for bit its outcome on the whole one
+    (test_solver_contracts.py checks it): optimize screens candidates on a spread of paths,
+    solve screens values on the paths likely to fail.
+    """
+    returns, lives = prepared.returns, prepared.lives
+    starts = returns.start_years
+    picked = ReturnPaths(
+        stock=returns.stock[index],
+        bond=returns.bond[index],
+        inflation=returns.inflation[index],
+        start_years=None if starts is None else tuple(starts[i] for i in index),
+    )
+    if lives is not None and regroup:
+        # Only the kept paths' lives columns: fewer flow tables to build (optimize screens 81
+        # candidates on 1,000 paths: 1.1 s instead of 1.6 s for the bench couple).
+        lives = Lives.of(tuple(ages[index] for ages in lives.death_ages), shared=False)
+    elif lives is not None:
+        # The columns are kept: inputs._discretionary_share reads the first column, so with
+        # other columns a solved spending's essential share could change (reported,
+        # session 5) and a screened path would not be the path of the full run.
+        ages = tuple(a[index] if a.size == returns.paths else a for a in lives.death_ages)
+        column = None if lives.column is None else lives.column[index]
+        lives = Lives(ages, lives.columns, column)
+    return dataclasses.replace(prepared, returns=picked, lives=lives)
 
 
 def _retiring(household: Household, plan: Plan) -> Household:

@@ -156,19 +156,22 @@ def us_plan(paths: int, regime: str = "us") -> dict[str, Any]:
 
 
 def _interleaved_median_ms(actions: list[Callable[[], object]], repeat: int) -> list[float]:
-    """Return each action's median wall time in milliseconds, after one warm-up each.
+    """Return each action's median CPU time in milliseconds, after one warm-up each.
 
-    The actions take turns within each round, so a change in machine load (other processes
-    on a shared machine) reaches all of them alike and the ratios between them hold.
+    CPU time of the process (the engine is single-threaded: one core), not wall time: on a
+    shared machine a process waiting for a core is not charged for the wait (session 5: at a
+    load average of 6–14 wall-clock ratios swung by 2 ×, CPU-time ratios by a few %). The
+    actions also take turns within each round, so what load still does (caches) reaches all
+    of them alike and the ratios between them hold.
     """
     for action in actions:
         action()
     times: list[list[float]] = [[] for _ in actions]
     for _ in range(repeat):
         for action, spent in zip(actions, times, strict=True):
-            start = time.perf_counter()
+            start = time.process_time()
             action()
-            spent.append(time.perf_counter() - start)
+            spent.append(time.process_time() - start)
     return [statistics.median(spent) * 1000.0 for spent in times]
 
 

@@ -1,8 +1,10 @@
-"""Time compare and optimize (issue 17, Speed): `nestegg-engine bench-decisions`.
+"""Time compare, solve and optimize against issue 17's goals: `nestegg-engine bench-decisions`.
 
 Compare: the baseline and 5 scenarios at 10,000 paths in one call (compare.compare_plans)
 against one run of the baseline (run_projection) and against six separate runs (what a
-compare cost before). Optimize: the 81 claiming-age pairs of a couple on one core.
+compare cost before). Solve: bench_solve's rows. Optimize: the 81 claiming-age pairs of a
+couple on one core. `goals` sets each measured figure against its goal (Speed: compare
+≤ 3 × one run, solve ≤ 4 × one run, optimize ≤ 10 s), all from the one invocation.
 """
 
 from __future__ import annotations
@@ -120,4 +122,46 @@ def format_decisions(rows: list[dict[str, Any]]) -> str:
             f"| {r['case']} | {r['household']} | {r['paths']:,} | {r['plans']} | {r['run_ms']} "
             f"| {r['ms']} | {separate} | {r['times_one_run']} |"
         )
+    return "\n".join(lines)
+
+
+COMPARE_GOAL = 3.0  # × one run of the baseline
+SOLVE_GOAL = 4.0  # × one run of the plan
+OPTIMIZE_GOAL_MS = 10_000.0  # 81 claiming-age pairs, one core
+
+
+def goals(decisions: list[dict[str, Any]], solves: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return each measured figure against its goal: what, measured, goal, unit, met."""
+    out: list[dict[str, Any]] = []
+
+    def add(what: str, measured: float, goal: float, unit: str) -> None:
+        out.append(
+            {
+                "what": what,
+                "measured": measured,
+                "goal": goal,
+                "unit": unit,
+                "met": measured <= goal,
+            }
+        )
+
+    for r in decisions:
+        if r["case"] == "compare":
+            add(f"compare baseline + 5, {r['household']}", r["times_one_run"], COMPARE_GOAL, "×")
+    for r in solves:
+        if "times_one_run" in r:
+            add(r["what"], r["times_one_run"], SOLVE_GOAL, "×")
+    for r in decisions:
+        if r["case"].startswith("optimize"):
+            add(f"{r['case']} 81 pairs, {r['household']}", r["ms"], OPTIMIZE_GOAL_MS, "ms")
+    return out
+
+
+def format_goals(rows: list[dict[str, Any]]) -> str:
+    """Render the goals as a Markdown table."""
+    lines = ["| goal | measured | at most | met |", "|---|---:|---:|---|"]
+    for r in rows:
+        goal = f"{r['goal']:,.0f} ms" if r["unit"] == "ms" else f"{r['goal']} ×"
+        measured = f"{r['measured']:,.1f} ms" if r["unit"] == "ms" else f"{r['measured']} ×"
+        lines.append(f"| {r['what']} | {measured} | {goal} | {'met' if r['met'] else 'NOT met'} |")
     return "\n".join(lines)

@@ -22,15 +22,15 @@ _SOLVED_STRATEGIES = ("needs", "fixed_real", "guardrails")
 
 
 def _median_ms(actions: list[Callable[[], object]], repeat: int) -> list[float]:
-    """Return each action's median wall time in ms; they take turns, so load hits all alike."""
+    """Return each action's median CPU time in ms (bench._interleaved_median_ms says why)."""
     for action in actions:
         action()
     spent: list[list[float]] = [[] for _ in actions]
     for _ in range(repeat):
         for action, times in zip(actions, spent, strict=True):
-            start = time.perf_counter()
+            start = time.process_time()
             action()
-            times.append(time.perf_counter() - start)
+            times.append(time.process_time() - start)
     return [statistics.median(times) * 1000.0 for times in spent]
 
 

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from .api import run_projection
 from .bench import format_table, run_bench
-from .bench_decisions import format_decisions, run_decision_bench
+from .bench_decisions import format_decisions, format_goals, goals, run_decision_bench
+from .bench_solve import format_solve_table, run_solve_bench
 from .solve import solve
 
 
@@ -48,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--historical-data")
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
     decisions = sub.add_parser(
-        "bench-decisions", help="time compare (baseline + 5 scenarios) and optimize (81 pairs)"
+        "bench-decisions",
+        help="time compare (baseline + 5), solve and optimize (81 pairs) against the goals",
     )
     decisions.add_argument("--paths", type=int, default=10_000)
     decisions.add_argument("--repeat", type=int, default=5)
@@ -74,7 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         elif args.command == "bench-decisions":
             rows = run_decision_bench(paths=args.paths, repeat=args.repeat)
-            print(json.dumps(rows, indent=2) if args.json else format_decisions(rows))
+            solves = run_solve_bench(paths=args.paths, repeat=args.repeat)
+            met = goals(rows, solves)
+            if args.json:
+                print(json.dumps({"decisions": rows, "solves": solves, "goals": met}, indent=2))
+            else:
+                tables = (format_solve_table(solves), format_decisions(rows), format_goals(met))
+                print("\n\n".join(tables))
             return 0
         else:
             rows = run_bench(

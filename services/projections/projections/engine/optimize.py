@@ -19,7 +19,6 @@ the runner-up and the margin come from the finalists' scores on every path.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -28,13 +27,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .api import Prepared, as_plan, evaluate, hash_inputs, prepare
+from .api import Prepared, as_plan, evaluate, hash_inputs, on_paths, prepare
 from .assumptions import BRACKET_RATES
 from .compare import prepared_for, shared, with_shared_seed
-from .household import Household, Lives, resolve_household
+from .household import Household, resolve_household
 from .kernel import KernelOutput
 from .plan import Plan, RothConversion
-from .returns import HistoricalSeries, ReturnPaths
+from .returns import HistoricalSeries
 from .rmd import rmd_start_age
 from .us_inputs import resolve_regime
 from .version import ENGINE_VERSION
@@ -149,18 +148,8 @@ def subset(prepared: Prepared, count: int) -> Prepared:
     Spread rather than the first ones: historical paths come grouped by start year (each
     crossed with its lifespan draws), so a prefix would be a few start years only.
     """
-    returns, lives = prepared.returns, prepared.lives
-    index = np.arange(count, dtype=np.intp) * (returns.paths // count)
-    starts = returns.start_years
-    picked = ReturnPaths(
-        stock=returns.stock[index],
-        bond=returns.bond[index],
-        inflation=returns.inflation[index],
-        start_years=None if starts is None else tuple(starts[i] for i in index),
-    )
-    if lives is not None:
-        lives = Lives.of(tuple(ages[index] for ages in lives.death_ages), shared=False)
-    return dataclasses.replace(prepared, returns=picked, lives=lives)
+    index = np.arange(count, dtype=np.intp) * (prepared.returns.paths // count)
+    return on_paths(prepared, index, regroup=True)
 
 
 def _score(prepared: Prepared, candidate: Candidate, today: date) -> dict[str, Any]:

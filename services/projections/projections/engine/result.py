@@ -30,22 +30,53 @@ def inputs_hash(inputs: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(inputs).encode("utf-8")).hexdigest()
 
 
-def _percentile_rows(values: FloatArray) -> list[dict[str, float]]:
-    """Return one {p10..p90} object per row of a (rows, paths) array, rounded to cents."""
-    low, high = values.min(axis=1), values.max(axis=1)
-    table = np.repeat(low[None, :], len(PERCENTILES), axis=0)
-    varying = np.flatnonzero(low != high)
-    # Selection is the costly part; rows equal on every path (before retirement, say) skip it.
-    if varying.size:
-        # Sorted first: numpy's sort is vectorised, its partition along a row is not, and the
-        # partition np.percentile does on sorted rows is quick — the same numbers, in half
-        # the time (a summary is most of a run's time, and of each plan's in a compare).
-        ranked = np.sort(values[varying], axis=1)
-        table[:, varying] = np.percentile(ranked, PERCENTILES, axis=1)
-    table = table.round(2)
-    return [
-        dict(zip(PERCENTILE_KEYS, (float(v) for v in column), strict=True)) for column in table.T
-    ]
+# numpy's `linear` percentile (Hyndman & Fan's type 7), computed as np.percentile does: the
+# virtual index (n - 1) × q between two order statistics, and numpy's _lerp between them.
+_QUANTILES = np.true_divide(np.asarray(PERCENTILES, dtype=np.float64), 100)
+
+
+def _linear_percentiles(ranked: FloatArray, counts: IntArray) -> FloatArray:
+    """Return (rows, len(PERCENTILES)) percentiles of the first `counts[r]` values of each row.
+
+    `ranked` is sorted along axis 1. The same numbers as np.percentile(row[:count],
+    PERCENTILES), bit for bit (test_plan_and_result.py compares them), without its partition
+    of every row: on sorted rows the order statistics are at known columns, so two column
+    reads and numpy's interpolation formula (a + (b − a)·g, or b − (b − a)·(1 − g) from
+    g = 0.5) give them.
+    """
+    virtual = (counts - 1)[:, None] * _QUANTILES[None, :]
+    below = np.floor(virtual)
+    gamma = virtual - below
+    low = below.astype(np.intp)
+    a = np.take_along_axis(ranked, low, axis=1)
+    b = np.take_along_axis(ranked, np.minimum(low + 1, (counts - 1)[:, None]), axis=1)
+    diff = b - a
+    out: FloatArray = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return out
+
+
+def _percentile_rows(values: FloatArray, alive: BoolArray | None = None) -> list[dict[str, float]]:
+    """Return one {p10..p90} object per row of a (rows, paths) array, rounded to cents.
+
+    With `alive` (rows, paths), each row's percentiles are over its alive paths only: the
+    others are set to +inf, so one sort puts them last and each row reads its first
+    `count` values (values are finite: plans that could overflow are refused).
+    """
+    rows, paths = values.shape
+    counts = np.full(rows, paths, dtype=np.int64)
+    if alive is None:
+        ranked = values.copy()
+    else:
+        ranked = np.where(alive, values, np.inf)  # the copy the sort below works in
+        counts = np.count_nonzero(alive, axis=1)
+    # One vectorised sort of every row, then the percentiles read off the sorted rows: numpy's
+    # partition along a row is not vectorised, and np.percentile partitions even sorted rows
+    # (half a summary's time). Rows equal on every path (before retirement, a field that is
+    # zero throughout) sort in a fiftieth of the time, so singling them out does not pay.
+    ranked.sort(axis=1)
+    table = _linear_percentiles(ranked, counts).round(2)
+    return [dict(zip(PERCENTILE_KEYS, (float(v) for v in row), strict=True)) for row in table]
 
 
 def _over_the_living(
@@ -55,23 +86,14 @@ def _over_the_living(
 
     `fields` are (rows, paths) arrays; `alive` is (rows, paths), or None when every row but
     the last has everyone alive (fixed longevity). The final row ("what is left") is over all
-    paths, as is a row in which nobody is alive on any path. A row with some paths alive
-    takes every field in one call (each row's percentiles are its own, so the numbers are
-    those of one field at a time, with a tenth of the calls).
+    paths, as is a row in which nobody is alive on any path.
     """
     if alive is None:
         return [_percentile_rows(values) for values in fields]
-    rows = len(fields[0])
-    whole: BoolArray = np.asarray(alive.all(axis=1) | ~alive.any(axis=1))
-    whole[-1] = True
-    at = np.flatnonzero(whole).tolist()
-    found = [dict(zip(at, _percentile_rows(values[whole]), strict=True)) for values in fields]
-    for t in np.flatnonzero(~whole).tolist():
-        living = alive[t]
-        together = np.stack([values[t, living] for values in fields])
-        for f, row in enumerate(_percentile_rows(together)):
-            found[f][t] = row
-    return [[found[f][t] for t in range(rows)] for f in range(len(fields))]
+    counted = alive.copy()
+    counted[~alive.any(axis=1)] = True
+    counted[-1] = True
+    return [_percentile_rows(values, counted) for values in fields]
 
 
 def _percentiles(values: FloatArray) -> dict[str, float] | None:
@@ -175,15 +197,24 @@ def build_result(
     """Build the result object in DESIGN §6's shape (`lives`: stochastic lifespans, else None)."""
     alive = None if output.column is None else output.on_paths(output.alive)
     named: dict[str, FloatArray] = {name: getattr(output, name) for name in MONEY_FIELDS}
+    absent = []  # fields the run does not have (the flat regime's RMDs): zero on every row
     for name in SPLIT_FIELDS:
         split = getattr(output.outcome, name, None)
-        named[f"{name}_spending"] = np.zeros_like(output.spending) if split is None else split
+        if split is None:
+            absent.append(f"{name}_spending")
+        else:
+            named[f"{name}_spending"] = split
     for name, attribute in TAX_FIELDS.items():
         values = getattr(output, attribute)
-        named[name] = np.zeros_like(output.taxes) if values is None else values
+        if values is None:
+            absent.append(name)
+        else:
+            named[name] = values
     columns = dict(zip(named, _over_the_living(list(named.values()), alive), strict=True))
-    share = (output.alive if alive is None else alive).mean(axis=1)
     rows = len(output.debt)
+    for name in absent:
+        columns[name] = [dict.fromkeys(PERCENTILE_KEYS, 0.0) for _ in range(rows)]
+    share = (output.alive if alive is None else alive).mean(axis=1)
     years: list[dict[str, Any]] = []
     for t in range(rows):
         debt = round(float(output.debt[t]), 2)

@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .api import Prepared, evaluate, hash_inputs, prepare, summarise
-from .kernel import KernelOutput
+from .api import Prepared, evaluate, hash_inputs, on_paths, prepare, summarise
+from .kernel import BoolArray, IntArray, KernelOutput
 from .plan import Plan
 from .returns import HistoricalSeries
 from .strategies import FIXED_PERCENTAGE, FIXED_REAL, NEEDS, RMD_BASED, VPW
@@ -40,6 +40,11 @@ LOOKAHEAD_STEPS = 5
 # bisection (measured on the bench plans: 10 evaluations instead of 14 at 10,000 paths); below
 # it (historical windows) success is a coarse staircase and bisection does better.
 INTERPOLATE_FROM_PATHS = 1_000
+# From this many paths a value is first run on the paths likely to fail it (`_Search`); below
+# it a run costs little more than the kernel's fixed per-year overhead, so screening cannot pay.
+SCREEN_FROM_PATHS = 1_000
+# A screen on more than this share of the paths costs about a full run: all paths are run.
+SCREEN_MAX_SHARE = 0.5
 # Up to this many path-years (10,000 paths × 100 years) the answer's run is kept for the result
 # (≈ 60 bytes a path-year, 60 MB here); beyond, it is computed again (settings.py: a worker's
 # memory is sized for one run of up to 6 million path-years).
@@ -168,37 +173,94 @@ def _spending_guess(prepared: Prepared, nothing: KernelOutput) -> int:
 
 @dataclass
 class _Search:
-    """Memoise a search's success rates and keep the run of the best passing value so far.
+    """Memoise a search's success rates, screen values on few paths, keep the best run.
 
-    The answer is always the most extreme passing value the search tried (highest spending,
-    lowest age), so its run is reused for the result instead of being computed again — when
-    `keep`: holding a second run's arrays beside the one being computed costs memory, so large
-    runs (over REUSE_MAX_PATH_YEARS) are computed again instead and peak memory stays a run's.
+    Screening: a value is first run only on the failing paths of the nearest value already
+    shown to fail on its failing side (higher spending, a lower age). The failures found there
+    are failures of the whole run (each path's outcome is its own, api.on_paths), so
+    (paths − those failures) / paths bounds the success rate from above: below the target,
+    the value fails — proven, at a fraction of a run. Above it, the value passes *tentatively*:
+    the search goes on as if it passed, and `verify` runs the answer on every path; a value
+    that then fails is known to fail and the search is run again (the memo keeps every rate
+    and bound). Every answer is a full run's, so the contract (docs/ENGINE.md) holds exactly;
+    where success is monotone (needs, fixed_real), the failing paths of a higher spending
+    contain a lower one's, the bound is the rate itself and the first answer passes.
+
+    The answer's run is reused for the result instead of being computed again — when `keep`:
+    holding a second run's arrays beside the one being computed costs memory, so large runs
+    (over REUSE_MAX_PATH_YEARS) are computed again instead and peak memory stays a run's.
     """
 
     target: float
-    better: Callable[[int, int], bool]
-    run: Callable[[int], KernelOutput]
+    better: Callable[[int, int], bool]  # a is a more ambitious answer than b
+    run: Callable[[int, IntArray | None], KernelOutput]  # a value on some paths (None: all)
     keep: bool
-    rates: dict[int, float] = field(default_factory=dict)
+    paths: int
+    screen: bool
+    rates: dict[int, float] = field(default_factory=dict)  # from runs on every path
+    bounds: dict[int, float] = field(default_factory=dict)  # screened: upper bounds
+    failing: dict[int, BoolArray] = field(default_factory=dict)  # values shown to fail
     best: tuple[int, KernelOutput] | None = None
 
+    @property
+    def evaluations(self) -> int:
+        """Return the number of values tried (on every path or screened)."""
+        return len(self.rates.keys() | self.bounds.keys())
+
     def rate(self, value: int) -> float:
-        if value not in self.rates:
-            self.note(value, self.run(value))
-        return self.rates[value]
+        if value in self.rates:
+            return self.rates[value]
+        if value in self.bounds:
+            return self.bounds[value]
+        index = self._screen(value)
+        if index is None:
+            self.note(value, self.run(value, None))
+            return self.rates[value]
+        failed = index[self.run(value, index).failed]
+        bound = float(self.paths - failed.size) / self.paths
+        self.bounds[value] = bound
+        if bound < self.target:
+            self.failing[value] = np.zeros(self.paths, dtype=np.bool_)
+            self.failing[value][failed] = True
+        return bound
 
     def passes(self, value: int) -> bool:
         return self.rate(value) >= self.target
 
+    def verify(self, value: int) -> bool:
+        """Say whether a value passes on every path (running it there if it was screened)."""
+        if value not in self.rates:
+            self.note(value, self.run(value, None))
+        return self.rates[value] >= self.target
+
     def note(self, value: int, output: KernelOutput) -> None:
         self.rates[value] = output.success_rate
-        if (
-            self.keep
-            and output.success_rate >= self.target
-            and (self.best is None or self.better(value, self.best[0]))
-        ):
+        self.bounds.pop(value, None)
+        if output.success_rate < self.target:
+            self.failing[value] = output.failed.copy()
+        elif self.keep and (self.best is None or self.better(value, self.best[0])):
             self.best = (value, output)
+
+    def _screen(self, value: int) -> IntArray | None:
+        """Return the paths to screen a value on, or None to run it on every path."""
+        # Values shown to fail on the side a better answer lies (higher spending, lower age).
+        beyond = [v for v in self.failing if self.better(v, value)]
+        if not self.screen or not beyond:
+            return None
+        index = np.flatnonzero(self.failing[min(beyond, key=lambda v: abs(v - value))])
+        return index if index.size <= SCREEN_MAX_SHARE * self.paths else None
+
+
+def _verified(search: _Search, find: Callable[[], int | None]) -> int | None:
+    """Return the search's answer once a run on every path confirms it (see _Search)."""
+    while True:
+        found = find()
+        if found is None or search.verify(found):
+            return found
+
+
+def _on(prepared: Prepared, index: IntArray | None) -> Prepared:
+    return prepared if index is None else on_paths(prepared, index)
 
 
 def _small(prepared: Prepared) -> bool:
@@ -209,16 +271,26 @@ def _small(prepared: Prepared) -> bool:
 def _solve_age(prepared: Prepared, success_rate: float) -> tuple[_Search, int | None]:
     """Return the search and the earliest retirement age that reaches the rate."""
     base = prepared.plan
+    monotone = base.assumptions.withdrawal_strategy in MONOTONE_IN_AGE
     search = _Search(
         success_rate,
         better=lambda a, b: a < b,
-        run=lambda age: evaluate(prepared, _with_retirement_age(base, age)),
+        run=lambda age, index: evaluate(_on(prepared, index), _with_retirement_age(base, age)),
         keep=_small(prepared),
+        paths=prepared.returns.paths,
+        # Under the rate strategies the paths failing at one age are not quite those failing
+        # at the next (the first withdrawal moves with the portfolio at retirement): screened
+        # passes then fail on every path and the search runs again — on the bench plan 13 to
+        # 17 kernel runs instead of 9, no faster (session 5), so ages are screened only where
+        # success is monotone in the age.
+        screen=monotone and prepared.returns.paths >= SCREEN_FROM_PATHS,
     )
     first = prepared.household.first
-    monotone = base.assumptions.withdrawal_strategy in MONOTONE_IN_AGE
     lookbelow = 0 if monotone else LOOKBELOW_AGES
-    return search, _lowest_passing(first.age, first.life_expectancy, search.passes, lookbelow)
+    return search, _verified(
+        search,
+        lambda: _lowest_passing(first.age, first.life_expectancy, search.passes, lookbelow),
+    )
 
 
 def _solve_spending(prepared: Prepared, success_rate: float) -> tuple[_Search, int | None]:
@@ -239,19 +311,24 @@ def _solve_spending(prepared: Prepared, success_rate: float) -> tuple[_Search, i
     search = _Search(
         success_rate,
         better=lambda a, b: a > b,
-        run=lambda steps: evaluate(prepared, annual_spending=float(steps * SPENDING_STEP)),
+        run=lambda steps, index: evaluate(
+            _on(prepared, index), annual_spending=float(steps * SPENDING_STEP)
+        ),
         keep=_small(prepared),
+        paths=prepared.returns.paths,
+        screen=prepared.returns.paths >= SCREEN_FROM_PATHS,
     )
     nothing = evaluate(prepared, annual_spending=0.0)
     search.note(0, nothing)
     guess = _spending_guess(prepared, nothing)
     del nothing  # a run's arrays: not held through the search (see _Search)
-    steps = _highest_passing(
-        search.rate,
-        success_rate,
-        guess,
-        1 if strategy in MONOTONE_IN_SPENDING else LOOKAHEAD_STEPS,
-        interpolate=prepared.returns.paths >= INTERPOLATE_FROM_PATHS,
+    lookahead = 1 if strategy in MONOTONE_IN_SPENDING else LOOKAHEAD_STEPS
+    interpolate = prepared.returns.paths >= INTERPOLATE_FROM_PATHS
+    steps = _verified(
+        search,
+        lambda: _highest_passing(
+            search.rate, success_rate, guess, lookahead, interpolate=interpolate
+        ),
     )
     return search, steps
 
@@ -281,7 +358,8 @@ def solve(
     result = None
     if found is not None:
         # The answer is the best passing value tried, so its run is at hand.
-        output = search.best[1] if search.best and search.best[0] == found else search.run(found)
+        best = search.best
+        output = best[1] if best and best[0] == found else search.run(found, None)
         chosen = prepared.plan
         spending = None
         if target == "retirement_age":
@@ -294,7 +372,7 @@ def solve(
         "success_rate": success_rate,
         "value": value,
         "achieved_success_rate": None if found is None else search.rates[found],
-        "evaluations": len(search.rates),
+        "evaluations": search.evaluations,
         "paths": prepared.returns.paths,
         "seed": prepared.seed,
         "inputs_hash": hash_inputs(prepared),

@@ -154,7 +154,8 @@ def test_the_command_line_benchmark_prints_every_strategy(capsys):
 
 def test_the_command_line_times_compare_and_optimize(capsys):
     assert main(["bench-decisions", "--paths", "50", "--repeat", "1", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    out = json.loads(capsys.readouterr().out)
+    rows = out["decisions"]
     assert [(r["case"], r["household"], r["plans"]) for r in rows] == [
         ("compare", "single", 6),
         ("compare", "couple", 6),
@@ -163,3 +164,17 @@ def test_the_command_line_times_compare_and_optimize(capsys):
         ("optimize claiming_ages", "couple us", 81),
     ]
     assert all(r["ms"] > 0 and r["paths"] == 50 for r in rows)
+    # Issue 17's Speed goals, each with its measured figure and verdict, from this one run.
+    goals = {g["what"]: g for g in out["goals"]}
+    assert {g["goal"] for g in goals.values()} == {3.0, 4.0, 10_000.0}
+    assert len([w for w in goals if w.startswith("compare")]) == 3
+    assert len([w for w in goals if w.startswith("solve")]) == 6
+    assert len([w for w in goals if w.startswith("optimize")]) == 2
+    assert all(g["met"] == (g["measured"] <= g["goal"]) for g in goals.values())
+
+
+def test_the_command_line_prints_every_goal_met_or_not(capsys):
+    assert main(["bench-decisions", "--paths", "50", "--repeat", "1"]) == 0
+    table = capsys.readouterr().out
+    verdicts = [line.rsplit("|", 2)[1].strip() for line in table.splitlines() if "× |" in line]
+    assert len(verdicts) >= 9 and set(verdicts) <= {"met", "NOT met"}
