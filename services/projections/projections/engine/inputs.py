@@ -108,7 +108,7 @@ def _flows(
         # The spending solver replaces retirement expenses with one indexed amount, split
         # essential/discretionary as the stated expenses of the first retirement year are.
         start = household.retirement_index
-        share = _discretionary_share(table, start)
+        share = discretionary_share(table, start)
         table[start:, EXPENSE_NOMINAL] = 0.0
         table[start:, EXPENSE_INDEXED] = spending * anyone[start:]
         table[start:, DISCRETIONARY_NOMINAL] = 0.0
@@ -131,13 +131,19 @@ def _flows(
     )
 
 
-def _discretionary_share(table: FloatArray, row: int) -> float:
-    """Return the discretionary share of a row's stated expenses (first column; 0 if none)."""
+def discretionary_share(table: FloatArray, row: int) -> FloatArray:
+    """Return the discretionary share of a row's stated expenses per lives column (0 if none).
+
+    Per column, because who is alive at that row differs between columns (stochastic lives):
+    one column's split applied to all made a solved spending's essential part depend on one
+    arbitrary drawn pair of lives.
+    """
+    columns = table.shape[2]
     if row >= table.shape[0]:
-        return 0.0
-    total = table[row, EXPENSE_NOMINAL, 0] + table[row, EXPENSE_INDEXED, 0]
-    disc = table[row, DISCRETIONARY_NOMINAL, 0] + table[row, DISCRETIONARY_INDEXED, 0]
-    return float(disc / total) if total > 0.0 else 0.0
+        return np.zeros(columns)
+    total = table[row, EXPENSE_NOMINAL] + table[row, EXPENSE_INDEXED]
+    disc = table[row, DISCRETIONARY_NOMINAL] + table[row, DISCRETIONARY_INDEXED]
+    return np.divide(disc, total, out=np.zeros(columns), where=total > 0.0)
 
 
 def _policy_period(household: Household, st: States) -> FloatArray:
