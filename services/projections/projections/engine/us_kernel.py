@@ -64,6 +64,16 @@ from .withdrawals import BRACKET_FILL, liquid_order, scratch
 KIND_NAMES = {CASH: "cash", TAXABLE: "taxable", DEFERRED: "tax_deferred", FREE: "tax_free"}
 
 
+def _plain(values: FloatArray) -> FloatArray:
+    """Return a writeable C-contiguous float64 array (a copy only when it is not one already).
+
+    numba compiles one version of a function per argument type, and layout and read-only
+    are part of an array's type: the kernel passes the same types on every plan, so the
+    version compiled when a worker starts (warm.py) is the only one ever needed.
+    """
+    return np.require(values, np.float64, ("C", "W"))
+
+
 def simulate_us(
     inputs: KernelInputs, returns: ReturnPaths, *, record: bool = False
 ) -> KernelOutput:
@@ -92,7 +102,7 @@ def simulate_us(
     column = np.zeros(paths, dtype=np.int64) if fl.column is None else fl.column.astype(np.int64)
     per_column = fl.column is not None
     no_contributions = np.zeros((0, 1))
-    fill = us.fill_top if us.order == BRACKET_FILL and deferred.size else -1
+    fill = int(us.fill_top) if us.order == BRACKET_FILL and deferred.size else -1
     law_vectors = [law.vector for law in us.laws]
 
     bal = np.repeat(inputs.balances.astype(np.float64)[:, None], paths, axis=1)
@@ -135,8 +145,8 @@ def simulate_us(
 
     port = bal[liquid_rows].sum(axis=0)
     for t in range(n):
-        bond_t = returns.bond[:, t]
-        infl_t = returns.inflation[:, t]
+        bond_t = np.ascontiguousarray(returns.bond[:, t])
+        infl_t = np.ascontiguousarray(returns.inflation[:, t])
         portfolio[t] = port
         portfolio_real[t] = port / price
         if record:
@@ -149,11 +159,10 @@ def simulate_us(
                 basis[inputs.proceeds_index] += bal[inputs.proceeds_index] - proceeds_before
         converts = bool(us.convert_rows[t] and us.conversion_target >= 0 and deferred.size)
         before_draw(
-            t,
-            fl.table[t],
-            us.table[t],
-            us.rmd_factor[:, t],
-            fl.contributions[:, t] if fl.contributing[t] else no_contributions,
+            _plain(fl.table[t]),
+            _plain(us.table[t]),
+            _plain(us.rmd_factor[:, t]),
+            _plain(fl.contributions[:, t]) if fl.contributing[t] else no_contributions,
             column,
             per_column,
             price,
@@ -167,12 +176,12 @@ def simulate_us(
             deferred,
             law_vectors[t],
             us.irmaa.vector,
-            us.index0,
-            us.state_rate,
+            float(us.index0),
+            float(us.state_rate),
             gains[t],
             magi[-2] if magi else zeros,
             not magi,
-            (converts, us.convert_top, us.conversion_target),
+            (converts, int(us.convert_top), int(us.conversion_target)),
             base,
             year,
         )
@@ -221,15 +230,17 @@ def simulate_us(
         # Fresh arrays for what the strategies may keep from one year to the next.
         price_next, last_return = np.empty(paths), np.empty(paths)
         converged = draw(
-            t,
-            us.order,
+            int(us.order),
             accounts,
-            (returns.stock, returns.bond, returns.inflation),
+            (np.ascontiguousarray(returns.stock[:, t]), bond_t, infl_t),
             law_vectors[t],
             base,
-            us.state_rate,
+            float(us.state_rate),
             year,
-            (np.broadcast_to(target, (paths,)), np.broadcast_to(must_fund, (paths,))),
+            (
+                _plain(np.broadcast_to(target, (paths,))),
+                _plain(np.broadcast_to(must_fund, (paths,))),
+            ),
             converts,
             fill,
             bal,
@@ -299,7 +310,7 @@ def simulate_us(
         # draw() grew the accounts by the year's returns and wrote the next row's start.
         price = price_next
         port = port_next.copy()
-        last_infl = np.ascontiguousarray(returns.inflation[:, t])
+        last_infl = infl_t
 
     portfolio[n] = port
     portfolio_real[n] = port / price

@@ -84,7 +84,7 @@ def agi(
 def ordinary_taxable(law: FloatArray, b: FloatArray, p: int, ordinary: float = 0.0) -> float:
     """Return the ordinary part of taxable income (what the brackets apply to)."""
     taxable = federal(law, b, p, ordinary)[3]
-    preferred = b[DIVIDENDS, p] + max(b[GAINS, p], 0.0)
+    preferred = float(b[DIVIDENDS, p]) + max(float(b[GAINS, p]), 0.0)
     return taxable - min(preferred, taxable)
 
 
@@ -94,7 +94,7 @@ def bracket_top(law: FloatArray, b: FloatArray, p: int, bracket: int) -> float:
     if bracket + 1 >= BRACKETS:
         return np.inf
     s = int(b[STATUS, p])
-    return law[LOWER + s * BRACKETS + bracket + 1] * b[INDEX, p]
+    return float(law[LOWER + s * BRACKETS + bracket + 1]) * float(b[INDEX, p])
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")

@@ -104,7 +104,6 @@ DRAW_ROWS = 13
 
 @numba.njit(cache=True, error_model="numpy")
 def before_draw(
-    t: int,
     flow: FloatArray,
     tx: FloatArray,
     rmd_factor: FloatArray,
@@ -131,9 +130,9 @@ def before_draw(
     b: FloatArray,
     out: FloatArray,
 ) -> None:
-    """Fill `b` (us_taxes' base) and `out` (the rows above) for row t; move money in place.
+    """Fill `b` (us_taxes' base) and `out` (the rows above) for the year; move money in place.
 
-    `flow`, `tx`, `rmd_factor` and `contributions` are row t's tables by column (flows.py),
+    `flow`, `tx`, `rmd_factor` and `contributions` are the year's tables by column (flows.py),
     `column` each path's column; `conversion` is (this row converts, its bracket, the
     tax_free account it goes to). `magi_before` is the AGI of two rows before (IRMAA).
     """
@@ -236,7 +235,6 @@ def before_draw(
 
 @numba.njit(cache=True, error_model="numpy")
 def draw(
-    t: int,
     order: int,
     accounts: tuple[IntArray, IntArray, IntArray, IntArray, int, bool, FloatArray],
     returns: tuple[FloatArray, FloatArray, FloatArray],
@@ -255,17 +253,17 @@ def draw(
     out: FloatArray,
     record: bool,
 ) -> bool:
-    """Finish row t on every path after the spending policy; fill `out`; False if unsolved.
+    """Finish the year on every path after the spending policy; fill `out`; False if unsolved.
 
     The need (the policy's `target` less the year's income after the taxes at a zero draw)
     is saved when negative, else drawn: the draw that meets it after its taxes is solved
     and taken, by the withdrawal order. Then the year's taxes and spending, and the year's
     returns on every account. `accounts` is (kinds, liquid in kind order, liquid in plan
     order, tax_deferred, the savings account, whether it is taxable, the (3, assets) stock,
-    bond and inflation weights); `returns` the (paths, rows) stock, bond and inflation
-    matrices; `year` before_draw's results; `policy` (target, the part that must be funded);
-    `fill` bracket_fill's bracket (−1: not bracket_fill); `carry` (price, next price, last
-    return, next portfolio, last draw ÷ need: the gross-up's warm start) is written in place.
+    bond and inflation weights); `returns` the year's stock, bond and inflation returns; `year`
+    before_draw's results; `policy` (target, the part that must be funded); `fill`
+    bracket_fill's bracket (−1: not bracket_fill); `carry` (price, next price, last return,
+    next portfolio, last draw ÷ need: the gross-up's warm start) is written in place.
     """
     kinds, liquid, liquid_rows, deferred, savings, savings_taxable, weights = accounts
     stock, bond, inflation = returns
@@ -335,7 +333,7 @@ def draw(
         before, after = 0.0, 0.0
         for j in liquid_rows:
             before += bal[j, p]
-        s_t, b_t, i_t = stock[p, t], bond[p, t], inflation[p, t]
+        s_t, b_t, i_t = stock[p], bond[p], inflation[p]
         for j in range(kinds.size):
             bal[j, p] *= 1.0 + (weights[0, j] * s_t + weights[1, j] * b_t + weights[2, j] * i_t)
         for j in liquid_rows:

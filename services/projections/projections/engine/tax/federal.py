@@ -106,8 +106,8 @@ def taxable_social_security(law: FloatArray, s: int, other_income: float, benefi
     thresholds are statutory and not indexed.
     """
     provisional = other_income + 0.5 * benefits
-    t1, t2 = law[SS_THRESHOLDS + 2 * s], law[SS_THRESHOLDS + 2 * s + 1]
-    f1, f2 = law[SS_FRACTIONS], law[SS_FRACTIONS + 1]
+    t1, t2 = float(law[SS_THRESHOLDS + 2 * s]), float(law[SS_THRESHOLDS + 2 * s + 1])
+    f1, f2 = float(law[SS_FRACTIONS]), float(law[SS_FRACTIONS + 1])
     if provisional < t2:
         return f1 * min(max(provisional - t1, 0.0), benefits)
     return min(f2 * (provisional - t2) + f1 * min(benefits, t2 - t1), f2 * benefits)
@@ -123,11 +123,11 @@ def tentative_minimum_tax(
     its phase-out start; the rest is taxed at the AMT rates, except qualified dividends and
     gains, which keep their 0/15/20% rates stacked on the regular ordinary income (Part III).
     """
-    shrink = law[AMT_PHASEOUT_RATE] * max(amti - law[AMT_START + s], 0.0)
-    exemption = max(law[AMT_EXEMPTION + s] - shrink, 0.0)
+    shrink = float(law[AMT_PHASEOUT_RATE]) * max(amti - float(law[AMT_START + s]), 0.0)
+    exemption = max(float(law[AMT_EXEMPTION + s]) - shrink, 0.0)
     base = max(amti - exemption, 0.0)  # line 6
-    bracket = law[AMT_BRACKET + s]
-    rate, addon = law[AMT_RATES], law[AMT_RATES + 1]
+    bracket = float(law[AMT_BRACKET + s])
+    rate, addon = float(law[AMT_RATES]), float(law[AMT_RATES + 1])
     everything = rate * base + addon * max(base - bracket, 0.0)  # line 39
     if not preferred > 0.0:
         return everything
@@ -138,14 +138,12 @@ def tentative_minimum_tax(
     at15 = min(in_gains - at0, max(top15 - room0 - plain, 0.0))  # line 30
     at20 = in_gains - at0 - at15  # line 33
     rest = base - in_gains
+    g0, g15 = float(law[AMT_GAINS_RATES]), float(law[AMT_GAINS_RATES + 1])
+    g20 = float(law[AMT_GAINS_RATES + 2])
     split = (
-        rate * rest
-        + addon * max(rest - bracket, 0.0)
-        + law[AMT_GAINS_RATES] * at0
-        + law[AMT_GAINS_RATES + 1] * at15
-        + law[AMT_GAINS_RATES + 2] * at20
+        rate * rest + addon * max(rest - bracket, 0.0) + g0 * at0 + g15 * at15 + g20 * at20
     )  # line 38
-    return min(everything, split)
+    return float(min(everything, split))
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")

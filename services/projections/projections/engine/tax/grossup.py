@@ -119,7 +119,7 @@ def finished(state: State, max_iterations: int = MAX_ITERATIONS) -> bool:
 
 
 # Not cached: numba cannot cache a function that takes another compiled function.
-@numba.njit(error_model="numpy")
+@numba.njit
 def _solve_paths(
     tax_at: TaxAt, context: Any, need: FloatArray, cap: FloatArray, guess: FloatArray
 ) -> tuple[FloatArray, FloatArray, IntArray, npt.NDArray[np.bool_], bool]:

@@ -39,7 +39,7 @@ def irmaa_tier(table: FloatArray, s: int, magi: float, index: float) -> int:
 @numba.njit(cache=True, error_model="numpy", inline="always")
 def irmaa_one(table: FloatArray, s: int, index: float, magi: float, enrollees: float) -> float:
     """Return a path's yearly IRMAA: 12 × the tier's Part B + Part D surcharge × enrollees."""
-    monthly = table[IRMAA_MONTHLY + irmaa_tier(table, s, magi, index)]
+    monthly = float(table[IRMAA_MONTHLY + irmaa_tier(table, s, magi, index)])
     return 12.0 * monthly * enrollees * index
 
 

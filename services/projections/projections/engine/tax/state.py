@@ -18,10 +18,17 @@ def state_one(rate: float, agi: float, taxable_social_security: float) -> float:
     return rate * max(agi - taxable_social_security, 0.0)
 
 
-_state_paths = numba.vectorize(cache=True)(state_one.py_func)
+@numba.njit(cache=True, error_model="numpy")
+def _state_paths(rate: float, agi: FloatArray, taxable_ss: FloatArray) -> FloatArray:
+    out = np.empty(agi.size)
+    for p in range(agi.size):
+        out[p] = state_one(rate, agi[p], taxable_ss[p])
+    return out
 
 
 def state_tax(rate: float, agi: FloatArray, taxable_social_security: FloatArray) -> FloatArray:
     """Return each path's state tax (state_one on arrays)."""
-    out: FloatArray = _state_paths(rate, agi, taxable_social_security)
+    a, b = np.broadcast_arrays(np.asarray(agi, dtype=np.float64), taxable_social_security)
+    flat = _state_paths(rate, a.ravel(), np.asarray(b, dtype=np.float64).ravel())
+    out: FloatArray = flat.reshape(a.shape)
     return out
