@@ -57,6 +57,7 @@ bench-engine: install
 	$(VENV)/bin/nestegg-engine bench --repeat 11
 	$(VENV)/bin/python -m projections.engine.bench_solve --repeat 7
 	$(VENV)/bin/nestegg-engine bench-decisions --repeat 5
+	$(PY) bench/us_kernel_numba.py --repeat 11
 
 # One year of the US tax rules (federal, payroll, IRMAA, state, gross-up) on 10,000 paths.
 bench-tax: install
