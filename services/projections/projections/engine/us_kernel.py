@@ -58,6 +58,7 @@ from .us_year import (
     YEAR_ROWS,
     before_draw,
     draw,
+    grow,
 )
 from .withdrawals import BRACKET_FILL, liquid_order, scratch
 
@@ -232,7 +233,6 @@ def simulate_us(
         converged = draw(
             int(us.order),
             accounts,
-            (np.ascontiguousarray(returns.stock[:, t]), bond_t, infl_t),
             law_vectors[t],
             base,
             float(us.state_rate),
@@ -245,11 +245,18 @@ def simulate_us(
             fill,
             bal,
             basis,
-            (price, price_next, last_return, port_next, ratio),
+            ratio,
             segs,
             taken,
             drawn,
             record,
+        )
+        grow(
+            bal,
+            accounts[-1],
+            liquid_rows,
+            (np.ascontiguousarray(returns.stock[:, t]), bond_t, infl_t),
+            (price, price_next, last_return, port_next, ratio),
         )
         if not converged:
             raise ArithmeticError("gross-up did not converge")
@@ -307,7 +314,7 @@ def simulate_us(
             ):
                 rec[name].append(np.broadcast_to(value, (paths,)).copy())
 
-        # draw() grew the accounts by the year's returns and wrote the next row's start.
+        # grow() applied the year's returns and wrote the next row's start.
         price = price_next
         port = port_next.copy()
         last_infl = infl_t

@@ -237,7 +237,6 @@ def before_draw(
 def draw(
     order: int,
     accounts: tuple[IntArray, IntArray, IntArray, IntArray, int, bool, FloatArray],
-    returns: tuple[FloatArray, FloatArray, FloatArray],
     law: FloatArray,
     b: FloatArray,
     state_rate: float,
@@ -247,7 +246,7 @@ def draw(
     fill: int,
     bal: FloatArray,
     basis: FloatArray,
-    carry: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+    ratio: FloatArray,
     segs: FloatArray,
     taken: FloatArray,
     out: FloatArray,
@@ -257,18 +256,15 @@ def draw(
 
     The need (the policy's `target` less the year's income after the taxes at a zero draw)
     is saved when negative, else drawn: the draw that meets it after its taxes is solved
-    and taken, by the withdrawal order. Then the year's taxes and spending, and the year's
-    returns on every account. `accounts` is (kinds, liquid in kind order, liquid in plan
-    order, tax_deferred, the savings account, whether it is taxable, the (3, assets) stock,
-    bond and inflation weights); `returns` the year's stock, bond and inflation returns; `year`
-    before_draw's results; `policy` (target, the part that must be funded); `fill`
-    bracket_fill's bracket (−1: not bracket_fill); `carry` (price, next price, last return,
-    next portfolio, last draw ÷ need: the gross-up's warm start) is written in place.
+    and taken, by the withdrawal order. Then the year's taxes and spending (`grow` applies
+    the returns). `accounts` is (kinds, liquid in kind order, liquid in plan order,
+    tax_deferred, the savings account, whether it is taxable, the (3, assets) return
+    weights); `year` before_draw's results; `policy` (target, the part that must be
+    funded); `fill` bracket_fill's bracket (−1: not bracket_fill); `ratio` (in place) last
+    year's draw ÷ need, the gross-up's warm start.
     """
-    kinds, liquid, liquid_rows, deferred, savings, savings_taxable, weights = accounts
-    stock, bond, inflation = returns
+    kinds, liquid, liquid_rows, deferred, savings, savings_taxable, _ = accounts
     target, must_fund = policy
-    price, price_next, last_return, port_next, ratio = carry
     converged = True
     for p in range(target.size):
         tax0, fixed = year[TAX0, p], year[FIXED, p]
@@ -329,16 +325,40 @@ def draw(
         out[REALISED, p], out[STATE, p], out[TAXES, p] = realised, state_due, taxes
         out[SPENT, p], out[SAVE, p] = spent, save
 
-        # The year's returns, on every account; the next row's portfolio and price.
-        before, after = 0.0, 0.0
-        for j in liquid_rows:
-            before += bal[j, p]
-        s_t, b_t, i_t = stock[p], bond[p], inflation[p]
-        for j in range(kinds.size):
-            bal[j, p] *= 1.0 + (weights[0, j] * s_t + weights[1, j] * b_t + weights[2, j] * i_t)
-        for j in liquid_rows:
-            after += bal[j, p]
-        last_return[p] = (after / before if before > 0.0 else 1.0) - 1.0
-        port_next[p] = after
-        price_next[p] = price[p] * (1.0 + i_t)
     return converged
+
+
+@numba.njit(cache=True, error_model="numpy")
+def grow(
+    bal: FloatArray,
+    weights: FloatArray,
+    liquid_rows: IntArray,
+    returns: tuple[FloatArray, FloatArray, FloatArray],
+    carry: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+) -> None:
+    """Apply the year's returns to every account; write the next row's portfolio and price.
+
+    Account by account over the paths (each account's balances are contiguous), not path
+    by path: the draw's loop touches every account of a path, this one streams.
+    """
+    stock, bond, inflation = returns
+    price, price_next, last_return, port_next, _ = carry
+    paths = price.size
+    for p in range(paths):
+        last_return[p] = 0.0  # the liquid balance before the returns, for now
+    for j in liquid_rows:
+        for p in range(paths):
+            last_return[p] += bal[j, p]
+    for j in range(bal.shape[0]):
+        w_stock, w_bond, w_inflation = weights[0, j], weights[1, j], weights[2, j]
+        for p in range(paths):
+            bal[j, p] *= 1.0 + (w_stock * stock[p] + w_bond * bond[p] + w_inflation * inflation[p])
+    for p in range(paths):
+        port_next[p] = 0.0
+    for j in liquid_rows:
+        for p in range(paths):
+            port_next[p] += bal[j, p]
+    for p in range(paths):
+        before = last_return[p]
+        last_return[p] = (port_next[p] / before if before > 0.0 else 1.0) - 1.0
+        price_next[p] = price[p] * (1.0 + inflation[p])
