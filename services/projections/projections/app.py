@@ -67,6 +67,8 @@ def create_app(
             on_replaced=lambda reason: run_metrics.workers_replaced.labels(reason).inc(),
         )
         workers.start()
+        # Serve once the workers can compute: their start compiles or loads the us kernel.
+        await workers.ready()
         engine = Engine(
             workers,
             budget_s=settings.compute_budget_s,

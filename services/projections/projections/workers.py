@@ -198,6 +198,14 @@ class WorkerPool:
         for _ in range(self._size):
             self._spawn()
 
+    async def ready(self) -> None:
+        """Wait until every worker has started (preloads take seconds: engine/warm.py)."""
+        async with asyncio.timeout(_READY_TIMEOUT_S):
+            # A poll, at start and in tests only: an event would be one more thing to keep
+            # in step with every path that adds or removes a worker.
+            while len(self._idle) + len(self._busy) < self._size and not self._closed:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run `function(*args)` in a worker; cancelling this call kills and replaces it."""
         worker = await self._acquire()
