@@ -57,6 +57,8 @@ bench-engine: install
 	$(VENV)/bin/nestegg-engine bench --repeat 11
 	# Compare, solve and optimize, each against issue 17's goal (met / NOT met), in one run.
 	$(VENV)/bin/nestegg-engine bench-decisions --repeat 7
+	# The us kernel: numpy (engine 2.2's, from git) beside the compiled one and flat, in one run.
+	$(PY) bench/us_kernel_numba.py --repeat 11
 
 # One year of the US tax rules (federal, payroll, IRMAA, state, gross-up) on 10,000 paths.
 bench-tax: install

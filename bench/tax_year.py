@@ -13,8 +13,10 @@ import statistics
 import time
 from collections.abc import Callable
 
+import numba
 import numpy as np
 
+from projections.engine import us_taxes
 from projections.engine.tax import (
     federal_tax,
     irmaa_surcharge,
@@ -24,6 +26,13 @@ from projections.engine.tax import (
     state_tax,
 )
 from projections.engine.tax.grossup import solve_grossup
+
+
+@numba.njit
+def _tax_at(extra: float, p: int, context: tuple[np.ndarray, np.ndarray, float]) -> float:
+    # The kernel's tax of a tax-deferred draw (us_taxes.variable) on path p's base.
+    law, base, state_rate = context
+    return float(us_taxes.variable(law, base, p, state_rate, extra, 0.0))
 
 
 def median_us(action: Callable[[], object], repeat: int) -> float:
@@ -57,17 +66,6 @@ def main() -> None:
     enrollees = 1.0 + mixed
     wages = incomes["wages"]
 
-    def federal(status: np.ndarray | int, extra: float | np.ndarray = 0.0) -> np.ndarray:
-        fed = federal_tax(
-            law,
-            status,
-            index,
-            age_head=72,
-            age_spouse=70,
-            **{**incomes, "ordinary": incomes["ordinary"] + extra},
-        )
-        return fed.total + state_tax(0.05, fed.agi, fed.taxable_social_security)
-
     def year(status: np.ndarray | int) -> np.ndarray:
         fed = federal_tax(law, status, index, age_head=72, age_spouse=70, **incomes)
         pay = payroll_tax(law, status, index, wages_head=wages, wages_spouse=np.zeros(n))
@@ -78,7 +76,20 @@ def main() -> None:
         return fed.total + pay.total + medicare + state
 
     need = rng.uniform(0, 80_000, n)
-    solved = solve_grossup(need, lambda extra: federal(mixed, extra))
+    base = np.zeros((us_taxes.BASE_ROWS, n))
+    base[us_taxes.STATUS], base[us_taxes.INDEX] = mixed, index
+    base[us_taxes.AGE_HEAD], base[us_taxes.AGE_SPOUSE] = 72.0, 70.0
+    for row, name in (
+        (us_taxes.WAGES, "wages"),
+        (us_taxes.INTEREST, "interest"),
+        (us_taxes.ORDINARY, "ordinary"),
+        (us_taxes.DIVIDENDS, "qualified_dividends"),
+        (us_taxes.GAINS, "capital_gains"),
+        (us_taxes.SOCIAL_SECURITY, "social_security"),
+    ):
+        base[row] = incomes[name]
+    context = (law.vector, base, 0.05)
+    solved = solve_grossup(need, _tax_at, context)
     rows = [
         (
             "federal (mixed status)",
@@ -101,7 +112,7 @@ def main() -> None:
         ("state", lambda: state_tax(0.05, magi, incomes["social_security"])),
         ("one year: federal+payroll+IRMAA+state (mixed)", lambda: year(mixed)),
         ("one year: federal+payroll+IRMAA+state (one status)", lambda: year(1)),
-        ("gross-up of a draw (mixed)", lambda: solve_grossup(need, lambda e: federal(mixed, e))),
+        ("gross-up of a draw (mixed)", lambda: solve_grossup(need, _tax_at, context)),
     ]
     print(f"{n:,} paths, median of {args.repeat} runs, one core")
     print("| part | µs | ns per path |")

@@ -29,6 +29,10 @@ from projections.workers import WorkerPool
 LEASE_MARGIN_S = 10.0
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
+# What each projections worker imports before it takes jobs: the engine, and the compiled
+# `us` kernel warmed (engine/warm.py), so no request pays for numba's compilation.
+WORKER_PRELOAD = ("projections.compute", "projections.engine.warm")
+
 
 def create_app(
     settings: ProjectionsSettings,
@@ -58,10 +62,12 @@ def create_app(
         workers = WorkerPool(
             size=settings.projection_workers,
             memory_limit_bytes=settings.compute_worker_memory_mb * 1024 * 1024,
-            preload=("projections.compute",),
+            preload=WORKER_PRELOAD,
             on_replaced=lambda reason: run_metrics.workers_replaced.labels(reason).inc(),
         )
         workers.start()
+        # Serve once the workers can compute: their start compiles or loads the us kernel.
+        await workers.ready()
         engine = Engine(
             workers,
             budget_s=settings.compute_budget_s,

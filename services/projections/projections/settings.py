@@ -29,7 +29,8 @@ class ProjectionsSettings(ServiceSettings):
     compute_budget_s: float = Field(30.0, gt=0, le=3600)
     # Requests computing or waiting for a worker, across all users of a replica; beyond: 503.
     compute_max_pending: int = Field(8, ge=1, le=10_000)
-    # Memory a worker may map (RLIMIT_AS), and the largest Monte Carlo plan, paths × years,
+    # Memory a worker's job may map (RLIMIT_AS, on top of what the ready worker maps: its
+    # preloaded code; workers.py), and the largest Monte Carlo plan, paths × years,
     # let in (422 beyond). A computation maps ~150 MB plus ~105 bytes a path-year: 6 million
     # (100,000 paths over 60 years) needs ~780 MB, so 1 GiB leaves a quarter spare. Change
     # the two together (tests/integration/test_workers.py checks the defaults fit).

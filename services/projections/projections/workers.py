@@ -3,8 +3,9 @@
 A thread, or a `ProcessPoolExecutor` task, cannot be stopped once it runs: a timeout only
 stops the waiting. Here each worker is a spawned process fed jobs one at a time over its own
 socket pair; cancelling the awaiting task (budget spent, client gone) SIGKILLs the worker and a
-fresh one takes its place. Workers are bounded in memory (`RLIMIT_AS`) and die with their
-parent: `PR_SET_PDEATHSIG` kills a busy one, end of file on the socket ends an idle one.
+fresh one takes its place. Workers are bounded in memory (`RLIMIT_AS`: the given bytes on
+top of what the ready worker maps) and die with their parent: `PR_SET_PDEATHSIG` kills a busy
+one, end of file on the socket ends an idle one.
 
 Jobs are `(function, args)` pickled by reference, so a function must be importable at module
 level; its result and any exception it raises travel back pickled.
@@ -61,6 +62,16 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def _mapped_bytes() -> int:
+    """Return the address space this process maps now (0 where /proc is not there)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[0])
+    except OSError:
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
 def _read_frame(stream: IO[bytes]) -> Any:
     header = stream.read(_HEADER.size)
     if len(header) < _HEADER.size:
@@ -97,7 +108,11 @@ def serve_jobs(
     for module in preload:
         importlib.import_module(module)
     if memory_limit_bytes is not None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit_bytes, memory_limit_bytes))
+        # The limit bounds what a job maps on top of the worker as it stands ready: the
+        # preloaded code (numba's LLVM alone maps ~190 MB of address space, docs/OPERATIONS.md
+        # "Compiled us kernel") is not the computation's to pay for.
+        limit = _mapped_bytes() + memory_limit_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     with sock, sock.makefile("rb") as reader, sock.makefile("wb") as writer:
         _write_frame(writer, "ready")
         while (job := _read_frame(reader)) is not None:
@@ -182,6 +197,14 @@ class WorkerPool:
         """Start the workers; each takes jobs once it has imported what it preloads."""
         for _ in range(self._size):
             self._spawn()
+
+    async def ready(self) -> None:
+        """Wait until every worker has started (preloads take seconds: engine/warm.py)."""
+        async with asyncio.timeout(_READY_TIMEOUT_S):
+            # A poll, at start and in tests only: an event would be one more thing to keep
+            # in step with every path that adds or removes a worker.
+            while len(self._idle) + len(self._busy) < self._size and not self._closed:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run `function(*args)` in a worker; cancelling this call kills and replaces it."""

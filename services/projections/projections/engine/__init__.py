@@ -1,5 +1,7 @@
 """Project a retirement plan: deterministic, Monte Carlo and historical, one cash-flow kernel."""
 
+# First: where the compiled `us` kernel is cached (numba_cache.py says why).
+from . import numba_cache  # noqa: F401  isort: skip
 from .api import (
     SHIPPED_HISTORICAL_DATA,
     expected_inputs_hash,

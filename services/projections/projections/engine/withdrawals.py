@@ -1,214 +1,201 @@
 """Where a year's draw comes from under `us` (DESIGN §6.4 `withdrawal_order`), and what it realises.
 
-A draw is laid out as *segments*, each a slice of one or more accounts taken in turn: how much
-it can give (per path), the share of each of its dollars that is ordinary income (tax_deferred)
-and realised gain (taxable, by average cost: 1 − basis / value), and how a dollar splits
-between its accounts. A draw G fills the segments in order, so the income it creates is a
-continuous, piecewise-linear function of G, which is what the gross-up needs.
+A draw is laid out as *segments*, each a slice of one account (or, proportional, of every
+liquid account pro rata): how much it can give, the share of each of its dollars that is
+ordinary income (tax_deferred) and realised gain (taxable, by average cost: 1 − basis /
+value). A draw G fills the segments in order, so the income it creates is a continuous,
+piecewise-linear function of G, which is what the gross-up needs.
 
 - `conventional`: cash → taxable → tax_deferred → tax_free, each kind in the plan's order.
 - `proportional`: one segment, every liquid account pro rata to its balance.
 - `bracket_fill`: tax_deferred up to `room` (the ordinary income that takes the year's
   ordinary taxable income to the top of `fill_bracket`), then cash, taxable, the rest of
   tax_deferred, tax_free.
+
+Compiled (numba) for one path at a time: the `us` year (us_year.py) loops over the paths. A
+path's segments live in a `Segments` scratch array, (SEGMENT_ROWS, slots): the capacity, the
+ordinary and gain shares per dollar, and the account (PRO_RATA: every liquid account, by
+the shares in the scratch's last columns); working rows follow.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
+import numba
 import numpy as np
 import numpy.typing as npt
 
 from .us_inputs import CASH, DEFERRED, FREE, TAXABLE
-from .us_taxes import YearBase
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 KIND_ORDER = (CASH, TAXABLE, DEFERRED, FREE)
+CONVENTIONAL, PROPORTIONAL, BRACKET_FILL = 0, 1, 2  # UsInputs.order
+CAP, ORDINARY, GAIN, ACCOUNT = 0, 1, 2, 3  # rows of a path's segments
+REST, REST_BASIS, FILLED = 4, 5, 6  # working rows, one column an account (no allocation a path)
+SEGMENT_ROWS = 7
+PRO_RATA = -1.0
 
 
-@dataclass(frozen=True)
-class Segment:
-    """One slice of the draw: capacity, income per dollar, and its accounts' shares."""
-
-    cap: FloatArray
-    ordinary: FloatArray | float  # ordinary income per dollar drawn
-    gain: FloatArray | float  # realised gain per dollar drawn
-    accounts: tuple[int, ...]
-    shares: tuple[FloatArray | float, ...]
+def scratch(assets: int) -> FloatArray:
+    """Return a path's segment scratch: 3 slots an account, then the pro-rata shares."""
+    return np.zeros((SEGMENT_ROWS, 3 * assets + 1 + assets))
 
 
-def subset(segs: list[Segment], rows: IntArray) -> list[Segment]:
-    """Return the segments of a subset of the paths (per-path arrays sliced, scalars kept)."""
-
-    def pick(value: FloatArray | float) -> FloatArray | float:
-        return value if isinstance(value, float) else value[rows]
-
-    return [
-        Segment(
-            seg.cap[rows],
-            pick(seg.ordinary),
-            pick(seg.gain),
-            seg.accounts,
-            tuple(pick(share) for share in seg.shares),
-        )
-        for seg in segs
-    ]
+def liquid_order(kinds: IntArray) -> IntArray:
+    """Return the liquid accounts in the order of their kinds (KIND_ORDER), plan order within."""
+    return np.array([j for k in KIND_ORDER for j in np.flatnonzero(kinds == k)], dtype=np.int64)
 
 
-def gain_fraction(balance: FloatArray, basis: FloatArray) -> FloatArray:
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def gain_fraction(balance: float, basis: float) -> float:
     """Return the realised gain per dollar sold at average cost: 1 − basis / value."""
-    out = np.zeros_like(balance)
-    np.divide(basis, balance, out=out, where=balance > 0.0)
-    return 1.0 - out
+    return 1.0 - (basis / balance if balance > 0.0 else 0.0)
 
 
-def _basis_share(balance: FloatArray, basis: FloatArray) -> FloatArray:
-    """Return basis / value (1 where the account is empty): a sale's basis per dollar."""
-    out = np.ones_like(balance)
-    np.divide(basis, balance, out=out, where=balance > 0.0)
-    return out
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _single(segs: FloatArray, m: int, j: int, kind: int, cap: float, basis: float) -> int:
+    segs[CAP, m] = cap
+    segs[ORDINARY, m] = 1.0 if kind == DEFERRED else 0.0
+    segs[GAIN, m] = gain_fraction(cap, basis) if kind == TAXABLE else 0.0
+    segs[ACCOUNT, m] = j
+    return m + 1
 
 
-def _single(j: int, kind: int, cap: FloatArray, basis: FloatArray) -> Segment:
-    gain: FloatArray | float = gain_fraction(cap, basis) if kind == TAXABLE else 0.0
-    return Segment(cap, 1.0 if kind == DEFERRED else 0.0, gain, (j,), (1.0,))
-
-
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def segments(
-    order: str,
+    segs: FloatArray,
+    order: int,
     bal: FloatArray,
     basis: FloatArray,
+    p: int,
     kinds: IntArray,
-    room: FloatArray | None = None,
-    first: FloatArray | None = None,
-) -> list[Segment]:
-    """Return the draw's segments for balances `bal` (assets, paths) and their bases.
+    liquid: IntArray,
+    room: float,
+    first: float,
+) -> int:
+    """Lay out path p's draw (balances `bal`, bases `basis`) in `segs`; return the count.
 
-    `first` (a Roth conversion's tax) is taken from cash, then taxable, before the order
-    applies to what is left (DESIGN §6.4: conversion tax is paid from cash/taxable).
+    `first` (a Roth conversion's tax; negative in a year without conversions) is taken from
+    cash, then taxable, before the order applies to what is left (DESIGN §6.4: conversion
+    tax is paid from cash/taxable). In a conversion year every cash and taxable account
+    opens with its slice of it, empty or not: an empty taxable slice (a gain share of 1)
+    ends the untaxed prefix, as it always has.
+    `room` is bracket_fill's tax_deferred slice (ignored by the other orders).
     """
-    if first is not None:
-        prefix: list[Segment] = []
-        rest, rest_basis, left = bal.copy(), basis.copy(), first.copy()
-        for j in (int(j) for k in (CASH, TAXABLE) for j in np.flatnonzero(kinds == k)):
-            cap = np.minimum(bal[j], left)
+    # The rows are read in place (segs[REST, j], not a view of a row): a view a path would
+    # cost reference counting in the loop.
+    m = 0
+    for j in range(kinds.size):
+        segs[REST, j], segs[REST_BASIS, j], segs[FILLED, j] = bal[j, p], basis[j, p], 0.0
+    if first >= 0.0:
+        left = first
+        for j in liquid:
+            kind = kinds[j]
+            if kind != CASH and kind != TAXABLE:
+                continue
+            value = bal[j, p]
+            cap = min(value, left)
             left -= cap
-            prefix.append(_single(j, int(kinds[j]), cap, cap * _basis_share(bal[j], basis[j])))
-            kept = 1.0 - np.divide(cap, bal[j], out=np.zeros_like(cap), where=bal[j] > 0.0)
-            rest[j] -= cap
-            rest_basis[j] *= kept
-        return prefix + segments(order, rest, rest_basis, kinds, room)
-    liquid = [int(j) for k in KIND_ORDER for j in np.flatnonzero(kinds == k)]
-    if order == "proportional":
-        total = bal[liquid].sum(axis=0)
-        safe = np.where(total > 0.0, total, 1.0)
-        ordinary = bal[kinds == DEFERRED].sum(axis=0) / safe
-        taxable = kinds == TAXABLE
-        gain = (bal[taxable] - basis[taxable]).sum(axis=0) / safe
-        shares = tuple(bal[j] / safe for j in liquid)
-        return [Segment(total, ordinary, gain, tuple(liquid), shares)]
-    out: list[Segment] = []
-    if order == "bracket_fill" and room is not None:
-        left = room.copy()
+            share = basis[j, p] / value if value > 0.0 else 1.0
+            m = _single(segs, m, j, kind, cap, cap * share)
+            kept = 1.0 - (cap / value if value > 0.0 else 0.0)
+            segs[REST, j] -= cap
+            segs[REST_BASIS, j] *= kept
+    if order == PROPORTIONAL:
+        total = 0.0
+        for j in liquid:
+            total += segs[REST, j]
+        safe = total if total > 0.0 else 1.0
+        deferred, gain = 0.0, 0.0
+        for j in range(kinds.size):  # the plan's order, as the sums run
+            if kinds[j] == DEFERRED:
+                deferred += segs[REST, j]
+            elif kinds[j] == TAXABLE:
+                gain += segs[REST, j] - segs[REST_BASIS, j]
+        segs[CAP, m], segs[ORDINARY, m], segs[GAIN, m] = total, deferred / safe, gain / safe
+        segs[ACCOUNT, m] = PRO_RATA
+        shares = segs.shape[1] - kinds.size
+        for j in liquid:
+            segs[CAP, shares + j] = segs[REST, j] / safe
+        return m + 1
+    if order == BRACKET_FILL:
+        left = room
         for j in liquid:
             if kinds[j] == DEFERRED:
-                first = np.minimum(bal[j], left)
-                left -= first
-                out.append(Segment(first, 1.0, 0.0, (j,), (1.0,)))
-        filled = {seg.accounts[0]: seg.cap for seg in out}
-        for j in liquid:
-            cap = bal[j] - filled[j] if j in filled else bal[j]
-            out.append(_single(j, int(kinds[j]), cap, basis[j]))
-        return out
-    return [_single(j, int(kinds[j]), bal[j], basis[j]) for j in liquid]
+                filled = min(segs[REST, j], left)
+                segs[FILLED, j] = filled
+                left -= filled
+                segs[CAP, m], segs[ORDINARY, m], segs[GAIN, m] = filled, 1.0, 0.0
+                segs[ACCOUNT, m] = j
+                m += 1
+    for j in liquid:
+        cap = segs[REST, j] - segs[FILLED, j]
+        m = _single(segs, m, j, kinds[j], cap, segs[REST_BASIS, j])
+    return m
 
 
-def income_of(segs: list[Segment], draw: FloatArray) -> tuple[FloatArray, FloatArray]:
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def income_of(segs: FloatArray, m: int, draw: float) -> tuple[float, float]:
     """Return the ordinary income and realised gain a draw creates, filling segments in order."""
-    left = draw
-    ordinary = np.zeros_like(draw)
-    gain = np.zeros_like(draw)
-    for seg in segs:
-        take = np.minimum(left, seg.cap)
-        if not isinstance(seg.ordinary, float) or seg.ordinary:
-            ordinary += take * seg.ordinary
-        if not isinstance(seg.gain, float) or seg.gain:
-            gain += take * seg.gain
+    left, ordinary, gain = draw, 0.0, 0.0
+    for k in range(m):
+        take = min(left, segs[CAP, k])
+        ordinary += take * segs[ORDINARY, k]
+        gain += take * segs[GAIN, k]
         left = left - take
     return ordinary, gain
 
 
-def free_prefix(segs: list[Segment]) -> FloatArray:
-    """Return how much each path can draw before any dollar is taxed (cash, untaxed gains)."""
-    total = np.zeros_like(segs[0].cap) if segs else np.zeros(0)
-    still = np.ones(total.shape, dtype=np.bool_)
-    for seg in segs:
-        untaxed = (np.asarray(seg.ordinary) == 0.0) & (np.asarray(seg.gain) == 0.0)
-        still &= untaxed
-        total += np.where(still, seg.cap, 0.0)
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def free_prefix(segs: FloatArray, m: int) -> float:
+    """Return how much the path can draw before any dollar is taxed (cash, untaxed gains)."""
+    total = 0.0
+    for k in range(m):
+        if segs[ORDINARY, k] != 0.0 or segs[GAIN, k] != 0.0:
+            break
+        total += segs[CAP, k]
     return total
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def apply(
-    segs: list[Segment], draw: FloatArray, bal: FloatArray, basis: FloatArray, kinds: IntArray
-) -> FloatArray:
-    """Take a draw from the accounts, in place (balances and bases); return each account's take."""
-    taken = np.zeros_like(bal)
+    segs: FloatArray,
+    m: int,
+    draw: float,
+    bal: FloatArray,
+    basis: FloatArray,
+    p: int,
+    kinds: IntArray,
+    taken: FloatArray,
+) -> None:
+    """Take a draw from path p's accounts, in place (balances, bases); `taken` gets each take."""
+    for j in range(kinds.size):
+        taken[j, p] = 0.0
+    shares = segs.shape[1] - kinds.size
     left = draw
-    for seg in segs:
-        take = np.minimum(left, seg.cap)
-        for j, share in zip(seg.accounts, seg.shares, strict=True):
-            taken[j] += take * share
+    for k in range(m):
+        take = min(left, segs[CAP, k])
+        if segs[ACCOUNT, k] == PRO_RATA:
+            for j in range(kinds.size):
+                if kinds[j] >= 0:
+                    taken[j, p] += take * segs[CAP, shares + j]
+        else:
+            taken[int(segs[ACCOUNT, k]), p] += take
         left = left - take
-    taxable = kinds == TAXABLE
-    if taxable.any():
-        # Average cost: the basis leaves in proportion to the value sold.
-        sold = np.divide(
-            taken[taxable],
-            bal[taxable],
-            out=np.zeros_like(taken[taxable]),
-            where=bal[taxable] > 0.0,
-        )
-        basis[taxable] -= basis[taxable] * np.minimum(sold, 1.0)
-    bal -= taken
-    np.maximum(bal, 0.0, out=bal)
-    return taken
+    for j in range(kinds.size):
+        value = bal[j, p]
+        if kinds[j] == TAXABLE and value > 0.0:
+            # Average cost: the basis leaves in proportion to the value sold.
+            basis[j, p] -= basis[j, p] * min(taken[j, p] / value, 1.0)
+        bal[j, p] = max(value - taken[j, p], 0.0)
 
 
-def take_in_turn(bal: FloatArray, rows: list[int], amount: FloatArray) -> None:
-    """Take an amount from accounts in turn, in place (a Roth conversion from tax_deferred)."""
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def take_in_turn(bal: FloatArray, p: int, rows: IntArray, amount: float) -> None:
+    """Take an amount from path p's accounts in turn, in place (a Roth conversion)."""
     left = amount
     for j in rows:
-        take = np.minimum(left, bal[j])
-        bal[j] -= take
+        take = min(left, bal[j, p])
+        bal[j, p] -= take
         left = left - take
-
-
-TaxAt = Callable[[FloatArray], FloatArray]
-
-
-def draw_taxes(sub: YearBase, segs: list[Segment]) -> tuple[TaxAt, Callable[[IntArray], TaxAt]]:
-    """Return the gross-up's tax functions: `tax_at` and `restrict`.
-
-    `tax_at(draw)` is the federal + state tax with the draw on these paths; `restrict(rows)`
-    the same on some of them (solve_grossup evaluates only the unconverged paths with it).
-    """
-
-    def tax_at(extra: FloatArray, sub: YearBase = sub, segs: list[Segment] = segs) -> FloatArray:
-        ordinary, gain = income_of(segs, extra)
-        return sub.variable(ordinary, gain)
-
-    def restrict(rows: IntArray) -> TaxAt:
-        fewer, few_segs = sub.subset(rows), subset(segs, rows)
-
-        def tax_on(extra: FloatArray) -> FloatArray:
-            ordinary, gain = income_of(few_segs, extra)
-            return fewer.variable(ordinary, gain)
-
-        return tax_on
-
-    return tax_at, restrict

@@ -66,9 +66,14 @@ def planner(new_user, upstream):
     return make
 
 
-@pytest.fixture
-def engine(client):
-    return client.server.app[PROJECTIONS].engine
+@pytest_asyncio.fixture
+async def engine(client):
+    engine = client.server.app[PROJECTIONS].engine
+    # A worker killed by the previous test is replaced by one that loads the compiled us
+    # kernel (~1 s, docs/OPERATIONS.md): each test starts with every worker ready, as its
+    # 1 s budget counts the wait for a worker too.
+    await engine._workers.ready()
+    return engine
 
 
 async def busy_worker(engine, *, timeout_s: float = 10.0) -> int:
@@ -149,6 +154,7 @@ async def test_a_full_engine_is_a_503_with_retry_after_but_a_stored_run_still_an
     for solve in solves:  # both end at the budget and free their places
         await api.problem(await solve, 503)
     assert engine.admitted == 0
+    await engine._workers.ready()  # the two killed workers' replacements load the us kernel
     assert (await api.run(late, fresh["id"]))["cached"] is False
 
 

@@ -20,7 +20,8 @@ import pytest
 
 from nestegg_common.testing.processes import computing, running, seconds_until_idle
 from projections import compute
-from projections.engine.bench import bench_plan, couple_plan
+from projections.app import WORKER_PRELOAD
+from projections.engine.bench import bench_plan, couple_plan, us_plan
 from projections.engine.household import LAST_AGE, plan_rows
 from projections.engine.plan import Plan
 from projections.settings import ProjectionsSettings
@@ -132,7 +133,7 @@ async def test_the_largest_plan_the_defaults_allow_fits_in_a_workers_default_mem
     paths, years = 100_000, path_years // 100_000  # the most paths, over as many years as allowed
     plan = bench_plan("monte_carlo", "needs", paths)
     plan["profile"] = {"current_age": 95 - years, "retirement_age": 65, "life_expectancy": 95}
-    pool = WorkerPool(size=1, memory_limit_bytes=memory_mb * 1024 * 1024)
+    pool = WorkerPool(size=1, memory_limit_bytes=memory_mb * 1024 * 1024, preload=WORKER_PRELOAD)
     pool.start()
     try:
         result = await pool.run(compute._project, plan, date(2026, 1, 1), None)
@@ -152,7 +153,7 @@ async def test_the_largest_stochastic_couple_the_defaults_allow_fits_in_a_worker
     plan["profile"]["current_age"] = LAST_AGE - years + 2
     plan["profile"]["partner"]["current_age"] = LAST_AGE - years
     assert paths * plan_rows(Plan.model_validate(plan), date(2026, 1, 1)) == path_years
-    pool = WorkerPool(size=1, memory_limit_bytes=memory_mb * 1024 * 1024)
+    pool = WorkerPool(size=1, memory_limit_bytes=memory_mb * 1024 * 1024, preload=WORKER_PRELOAD)
     pool.start()
     try:
         result = await pool.run(compute._project, plan, date(2026, 1, 1), None)
@@ -160,3 +161,15 @@ async def test_the_largest_stochastic_couple_the_defaults_allow_fits_in_a_worker
         await pool.close()
     assert len(result["years"]) == years + 1
     assert result["lifespans"] is not None
+
+
+async def test_the_memory_limit_is_the_jobs_on_top_of_the_ready_workers_code() -> None:
+    # The compiled us kernel (numba's LLVM) maps ~190 MB of address space as a worker
+    # preloads it: a 256 MiB limit (the setting's least) still leaves a job its 256 MiB.
+    pool = WorkerPool(size=1, memory_limit_bytes=256 * 1024 * 1024, preload=WORKER_PRELOAD)
+    pool.start()
+    try:
+        result = await pool.run(compute._project, us_plan(1_000), date(2026, 1, 1), None)
+    finally:
+        await pool.close()
+    assert result["tax_law"]["regime"] == "us"

@@ -9,13 +9,20 @@ successive points lie on the same linear piece. The secant step is kept inside t
 [lo, hi] known so far (f(lo) ≤ 0 ≤ f(hi)) and falls back to bisection when it would leave it,
 which guarantees convergence. IRMAA depends on the MAGI of two years before and payroll tax on
 wages, so neither changes with G.
+
+The method is compiled (numba) as two steps on one path, `start` and `advance`: the caller
+evaluates its own tax at each trial draw in between (the `us` year, us_year.py, and the
+bracket room, us_taxes.py, loop so; `solve_grossup` does it for a compiled tax function on
+every path of an array).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -25,6 +32,14 @@ IntArray = npt.NDArray[np.int64]
 # Net within a cent of the need; the issue asks for under $1.
 TOLERANCE = 0.01
 MAX_ITERATIONS = 60
+
+# The solver's state on one path (`start`, `advance`): need, limit, the last two points
+# (x0, f0), (x1, f1), the bracket [lo, hi] with f(lo) = flo, the tax delta at x1, the
+# evaluations so far, whether the cap binds, whether it is done, and the next trial draw.
+State = tuple[
+    float, float, float, float, float, float, float, float, float, float, int, bool, bool, float
+]
+TaxAt = Callable[[float, int, Any], float]
 
 
 @dataclass(frozen=True)
@@ -42,77 +57,105 @@ class GrossUp:
         return self.draw - self.tax_delta
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def start(need: float, limit: float, first: float) -> State:
+    """Return a path's first state: its trial draw (`state[13]`) is `first` within [0, limit].
+
+    `first` is the need, or the need scaled by last year's draw-to-need ratio on the path (a
+    good guess saves about one evaluation). The caller evaluates the tax delta at each trial
+    draw, tax(G) − tax(0), and passes it to `advance` until the state is done (`state[12]`).
+    """
+    need = max(need, 0.0)
+    trial = min(max(first, 0.0), limit)
+    return (need, limit, 0.0, -need, 0.0, -need, 0.0, -need, np.inf, 0.0, 0, False, False, trial)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def advance(
+    state: State,
+    delta: float,
+    tolerance: float = TOLERANCE,
+    max_iterations: int = MAX_ITERATIONS,
+) -> State:
+    """Return the state after the tax delta at its trial draw, with the next trial draw.
+
+    Done when the draw nets the need within the tolerance, or when the limit binds (the
+    draw is the limit: even all of it nets less than the need). `state[12]` stays False if
+    `max_iterations` evaluations did not converge (the caller raises).
+    """
+    need, limit, x0, f0, x1, f1, lo, flo, hi, d1, iterations, capped, done, x2 = state
+    f2 = x2 - delta - need
+    iterations += 1
+    if iterations == 1:
+        # x0 = 0 with f0 = −need (tax(0) − tax(0) is 0 by definition) is the first bound.
+        lo, flo = (x2, f2) if f2 <= 0.0 else (0.0, -need)
+        hi = x2 if f2 >= 0.0 else np.inf
+    else:
+        if f2 <= 0.0 and x2 > lo:
+            lo, flo = x2, f2
+        if f2 >= 0.0 and x2 < hi:
+            hi = x2
+        x0, f0 = x1, f1
+    capped = capped or (x2 >= limit and f2 < -tolerance)
+    x1, f1, d1 = x2, f2, delta
+    done = abs(f1) <= tolerance or capped
+    trial = x1
+    if not done and iterations < max_iterations:
+        slope = (f1 - f0) / (x1 - x0) if x1 != x0 else 1.0
+        if not slope > 0.0:
+            slope = 1.0  # f is increasing; guard flat or bad pairs
+        step = x1 - f1 / slope
+        if not (lo < step < hi):
+            # Without an upper bound yet, jump past the lower one; with a bracket, bisect.
+            step = 0.5 * (lo + hi) if np.isfinite(hi) else lo + 2.0 * max(-flo, 1.0)
+        trial = min(step, limit)
+    return (need, limit, x0, f0, x1, f1, lo, flo, hi, d1, iterations, capped, done, trial)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def finished(state: State, max_iterations: int = MAX_ITERATIONS) -> bool:
+    """Return whether to stop: converged, capped, or out of evaluations."""
+    return state[12] or state[10] >= max_iterations
+
+
+# Not cached: numba cannot cache a function that takes another compiled function.
+@numba.njit
+def _solve_paths(
+    tax_at: TaxAt, context: Any, need: FloatArray, cap: FloatArray, guess: FloatArray
+) -> tuple[FloatArray, FloatArray, IntArray, npt.NDArray[np.bool_], bool]:
+    n = need.size
+    draw, delta = np.empty(n), np.empty(n)
+    iterations, capped = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.bool_)
+    converged = True
+    for p in range(n):
+        base = tax_at(0.0, p, context)
+        state = start(need[p], cap[p], guess[p])
+        while True:
+            state = advance(state, tax_at(state[13], p, context) - base)
+            if finished(state):
+                break
+        draw[p], delta[p], iterations[p], capped[p] = state[4], state[9], state[10], state[11]
+        converged = converged and state[12]
+    return draw, delta, iterations, capped, converged
+
+
 def solve_grossup(
     need: FloatArray,
-    tax_at: Callable[[FloatArray], FloatArray],
+    tax_at: TaxAt,
+    context: Any,
     *,
     cap: FloatArray | None = None,
     guess: FloatArray | None = None,
-    base: FloatArray | None = None,
-    restrict: Callable[[IntArray], Callable[[FloatArray], FloatArray]] | None = None,
-    tolerance: float = TOLERANCE,
-    max_iterations: int = MAX_ITERATIONS,
 ) -> GrossUp:
     """Return the draw G per path with G − (tax_at(G) − tax_at(0)) = need, within a tolerance.
 
-    `tax_at(draw)` returns every path's total tax for the year when `draw` is taken on top of
-    what the path already has. The caller decides what income a drawn dollar creates: ordinary
-    income from tax_deferred, a realised gain of (1 − basis/value) from taxable at average
-    cost, nothing from tax_free, or a mix along the withdrawal order; the method needs only
-    that the tax be continuous in the draw with a marginal rate below 100%. `cap` (e.g. the account
-    balance) bounds the draw; where even the cap nets less than the need, the draw is the cap.
-    `guess` (e.g. the need scaled by last year's draw-to-need ratio on the path) replaces the
-    first trial draw, the need itself; a good one saves about one evaluation.
+    `tax_at` is a compiled function (numba.njit) of (draw, path, context); `cap` (e.g. the
+    account balance) bounds the draw; `guess` replaces the first trial draw, the need.
     """
-    need = np.maximum(np.asarray(need, dtype=np.float64), 0.0)
-    # `base` (tax_at at a zero draw) saves an evaluation when the caller has it already.
-    # `restrict(rows)` returns tax_at for those paths alone: once most paths have converged,
-    # each step evaluates only the others (most converge at the first, warm-started, draw).
-    base = tax_at(np.zeros_like(need)) if base is None else base
-
-    def excess(draw: FloatArray) -> tuple[FloatArray, FloatArray]:
-        delta = tax_at(draw) - base
-        return draw - delta - need, delta
-
+    need = np.ascontiguousarray(need, dtype=np.float64)
     limit = np.full_like(need, np.inf) if cap is None else np.asarray(cap, dtype=np.float64)
-    x0, f0 = np.zeros_like(need), -need  # tax_at(0) − base is 0 by definition
-    first = need if guess is None else np.maximum(np.asarray(guess, dtype=np.float64), 0.0)
-    x1 = np.minimum(first, limit)
-    f1, delta = excess(x1)
-    lo, flo = np.where(f1 <= 0.0, x1, x0), np.where(f1 <= 0.0, f1, f0)
-    hi, fhi = np.where(f1 >= 0.0, x1, np.inf), np.where(f1 >= 0.0, f1, np.nan)
-    capped = (x1 >= limit) & (f1 < -tolerance)
-    done = (np.abs(f1) <= tolerance) | capped
-    iterations = np.ones(need.shape, dtype=np.int64)
-    for _ in range(max_iterations - 1):
-        if done.all():
-            break
-        slope = np.divide(f1 - f0, x1 - x0, out=np.ones_like(f1), where=x1 != x0)
-        slope = np.where(slope > 0.0, slope, 1.0)  # f is increasing; guard flat or bad pairs
-        step = x1 - f1 / slope
-        bounded = np.isfinite(hi)
-        inside = (step > lo) & (step < hi)
-        # Without an upper bound yet, jump past the lower one; with a bracket, bisect.
-        fallback = np.where(bounded, 0.5 * (lo + hi), lo + 2.0 * np.maximum(-flo, 1.0))
-        x2 = np.minimum(np.where(inside, step, fallback), limit)
-        x2 = np.where(done, x1, x2)
-        active = np.flatnonzero(~done)
-        if restrict is not None and 2 * active.size < need.size:
-            d_active = restrict(active)(x2[active]) - base[active]
-            d2 = delta.copy()
-            d2[active] = d_active
-            f2 = f1.copy()
-            f2[active] = x2[active] - d_active - need[active]
-        else:
-            f2, d2 = excess(x2)
-            f2, d2 = np.where(done, f1, f2), np.where(done, delta, d2)
-        iterations += ~done
-        below, above = f2 <= 0.0, f2 >= 0.0
-        lo, flo = np.where(below & (x2 > lo), x2, lo), np.where(below & (x2 > lo), f2, flo)
-        hi, fhi = np.where(above & (x2 < hi), x2, hi), np.where(above & (x2 < hi), f2, fhi)
-        capped |= (x2 >= limit) & (f2 < -tolerance)
-        x0, f0, x1, f1, delta = x1, f1, x2, f2, d2
-        done |= (np.abs(f1) <= tolerance) | capped
-    if not done.all():
-        raise ArithmeticError(f"gross-up did not converge in {max_iterations} iterations")
-    return GrossUp(draw=x1, tax_delta=delta, iterations=iterations, capped=capped)
+    first = need if guess is None else np.asarray(guess, dtype=np.float64)
+    draw, delta, iterations, capped, converged = _solve_paths(tax_at, context, need, limit, first)
+    if not converged:
+        raise ArithmeticError(f"gross-up did not converge in {MAX_ITERATIONS} iterations")
+    return GrossUp(draw=draw, tax_delta=delta, iterations=iterations, capped=capped)

@@ -7,43 +7,50 @@ above* its threshold. A cliff: one dollar over a threshold costs the whole tier 
 year. Thresholds and surcharges are the law year's, indexed by the path's inflation (the law
 indexes the thresholds by CPI-U; the surcharges follow Medicare costs, which the engine
 approximates by the same index). MAGI here is AGI (no tax-exempt interest in the model).
+`irmaa_one` is the compiled rule of one path; `irmaa_surcharge` runs it on arrays.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
 from .federal import Status
-from .law import JOINT, IrmaaYear
+from .law import IRMAA_INCLUSIVE, IRMAA_MONTHLY, IRMAA_THRESHOLDS, IrmaaYear
 
 FloatArray = npt.NDArray[np.float64]
 
 
-# Joint thresholds are searched in one sorted array with single's, shifted past any income.
-_JOINT_SHIFT = 1e12
-
-
-def irmaa_tier(
-    table: IrmaaYear, status: Status, magi: FloatArray, index: FloatArray
-) -> npt.NDArray[np.intp]:
-    """Return each path's IRMAA tier (0 = no surcharge .. 5)."""
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def irmaa_tier(table: FloatArray, s: int, magi: float, index: float) -> int:
+    """Return a path's IRMAA tier (0 = no surcharge .. 5); `table` is IrmaaYear.vector."""
     real = magi / index
-    lower = table.thresholds[:, :-1]  # tiers 1-4 start above these
-    if np.ndim(status) == 0:
-        s = int(status)
-        above = np.searchsorted(lower[s], real, side="left")
-        top = table.thresholds[s, -1]
-    else:
-        joint = np.asarray(status) == JOINT
-        keys = lower.copy()
-        keys[1] += _JOINT_SHIFT
-        shifted = np.where(joint, real + _JOINT_SHIFT, real)
-        above = np.searchsorted(keys.ravel(), shifted, side="left") - joint * lower.shape[1]
-        top = np.where(joint, table.thresholds[1, -1], table.thresholds[0, -1])
-    at_top = real >= top if table.top_inclusive else real > top
-    tier: npt.NDArray[np.intp] = above + at_top
+    row = IRMAA_THRESHOLDS + 5 * s
+    tier = 0
+    while tier < 4 and table[row + tier] < real:  # tiers 1-4 start above their threshold
+        tier += 1
+    top = table[row + 4]
+    if (real >= top) if table[IRMAA_INCLUSIVE] > 0.0 else (real > top):
+        tier += 1
     return tier
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def irmaa_one(table: FloatArray, s: int, index: float, magi: float, enrollees: float) -> float:
+    """Return a path's yearly IRMAA: 12 × the tier's Part B + Part D surcharge × enrollees."""
+    monthly = float(table[IRMAA_MONTHLY + irmaa_tier(table, s, magi, index)])
+    return 12.0 * monthly * enrollees * index
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _irmaa_paths(
+    table: FloatArray, status: npt.NDArray[np.int64], columns: FloatArray
+) -> FloatArray:
+    out = np.empty(status.size)
+    for p in range(status.size):
+        out[p] = irmaa_one(table, status[p], columns[0, p], columns[1, p], columns[2, p])
+    return out
 
 
 def irmaa_surcharge(
@@ -55,5 +62,8 @@ def irmaa_surcharge(
     enrollees: FloatArray,
 ) -> FloatArray:
     """Return each path's yearly IRMAA: 12 × the tier's Part B + Part D surcharge × enrollees."""
-    tier = irmaa_tier(table, status, magi_two_years_before, index)
-    return 12.0 * table.monthly[tier] * enrollees * index
+    values = np.broadcast_arrays(status, index, magi_two_years_before, enrollees)
+    codes = np.ascontiguousarray(values[0].ravel(), dtype=np.int64)
+    columns = np.stack([np.asarray(v, dtype=np.float64).ravel() for v in values[1:]])
+    out: FloatArray = _irmaa_paths(table.vector, codes, columns).reshape(values[0].shape)
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,43 @@ LAW_FILE = DATA / "us_tax_law.json"
 IRMAA_FILE = DATA / "us_irmaa.json"
 SINGLE, JOINT = 0, 1
 STATUS_CODES = {"single": SINGLE, "married_joint": JOINT}
+BRACKETS = 7  # ordinary brackets of every shipped law year
+
+# The compiled tax rules (federal.py, payroll.py) read one year's law from one flat float64
+# vector, `YearLaw.vector`: one argument instead of thirty, and no object for numba to type.
+# Offsets of each parameter; a per-status pair holds single then joint, a (2, k) table its
+# single row then its joint row.
+LOWER = 0  # (2, 7) ordinary bracket bottoms
+BASE = LOWER + 2 * BRACKETS  # (2, 7) tax below each bottom
+RATES = BASE + 2 * BRACKETS  # (7,)
+STANDARD = RATES + BRACKETS  # (2,)
+AGED = STANDARD + 2  # (2,)
+SENIOR_AMOUNT = AGED + 2
+SENIOR_RATE = SENIOR_AMOUNT + 1
+SENIOR_START = SENIOR_RATE + 1  # (2,)
+GAINS_TOPS = SENIOR_START + 2  # (2, 2)
+GAINS_RATES = GAINS_TOPS + 4  # (3,)
+LOSS_LIMIT = GAINS_RATES + 3  # (2,)
+SS_THRESHOLDS = LOSS_LIMIT + 2  # (2, 2)
+SS_FRACTIONS = SS_THRESHOLDS + 4  # (2,)
+NIIT_THRESHOLD = SS_FRACTIONS + 2  # (2,)
+NIIT_RATE = NIIT_THRESHOLD + 2
+AMT_EXEMPTION = NIIT_RATE + 1  # (2,)
+AMT_START = AMT_EXEMPTION + 2  # (2,)
+AMT_PHASEOUT_RATE = AMT_START + 2
+AMT_BRACKET = AMT_PHASEOUT_RATE + 1  # (2,)
+AMT_RATES = AMT_BRACKET + 2  # (2,)
+AMT_GAINS_TOPS = AMT_RATES + 2  # (2, 2)
+AMT_GAINS_RATES = AMT_GAINS_TOPS + 4  # (3,)
+SS_PAYROLL_RATE = AMT_GAINS_RATES + 3
+MEDICARE_RATE = SS_PAYROLL_RATE + 1
+SS_WAGE_BASE = MEDICARE_RATE + 1
+ADDITIONAL_MEDICARE_THRESHOLD = SS_WAGE_BASE + 1  # (2,)
+ADDITIONAL_MEDICARE_RATE = ADDITIONAL_MEDICARE_THRESHOLD + 2
+LAW_SIZE = ADDITIONAL_MEDICARE_RATE + 1
+
+# IrmaaYear.vector: the (2, 5) thresholds, the top tier's inclusiveness, the 6 monthly surcharges.
+IRMAA_THRESHOLDS, IRMAA_INCLUSIVE, IRMAA_MONTHLY, IRMAA_SIZE = 0, 10, 11, 17
 
 
 @dataclass(frozen=True)
@@ -65,6 +102,40 @@ class YearLaw:
     ss_wage_base: float
     additional_medicare_threshold: FloatArray  # (2,)
     additional_medicare_rate: float
+    vector: FloatArray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Pack the parameters into `vector` (offsets above) for the compiled rules."""
+        parts = (
+            self.ordinary_lower,
+            self.ordinary_base,
+            self.ordinary_rates,
+            self.standard,
+            self.aged,
+            [self.senior_amount, self.senior_rate],
+            self.senior_start,
+            self.gains_tops,
+            self.gains_rates,
+            self.capital_loss_limit,
+            self.ss_thresholds,
+            self.ss_fractions,
+            self.niit_threshold,
+            [self.niit_rate],
+            self.amt_exemption,
+            self.amt_phaseout_start,
+            [self.amt_phaseout_rate],
+            self.amt_bracket,
+            self.amt_rates,
+            self.amt_gains_tops,
+            self.amt_gains_rates,
+            [self.ss_payroll_rate, self.medicare_rate, self.ss_wage_base],
+            self.additional_medicare_threshold,
+            [self.additional_medicare_rate],
+        )
+        flat = np.concatenate([np.asarray(x, dtype=np.float64).ravel() for x in parts])
+        if flat.size != LAW_SIZE or self.ordinary_lower.shape != (2, BRACKETS):
+            raise ValueError("the law file's shape does not match the compiled rules' layout")
+        object.__setattr__(self, "vector", flat)
 
 
 @dataclass(frozen=True)
@@ -76,6 +147,16 @@ class IrmaaYear:
     top_inclusive: bool  # the top tier starts *at* its threshold, the others above theirs
     part_b: FloatArray  # (6,): monthly Part B surcharge of tiers 0..5 (tier 0 pays none)
     part_d: FloatArray  # (6,)
+    vector: FloatArray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Pack the table into `vector` (offsets above) for the compiled rule (irmaa.py)."""
+        flat = np.concatenate(
+            [self.thresholds.ravel(), [float(self.top_inclusive)], self.part_b + self.part_d]
+        )
+        if flat.size != IRMAA_SIZE:
+            raise ValueError("the IRMAA file's shape does not match the compiled rule's layout")
+        object.__setattr__(self, "vector", flat)
 
     @property
     def monthly(self) -> FloatArray:

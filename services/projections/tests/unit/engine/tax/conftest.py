@@ -1,10 +1,8 @@
-"""Tax tests run Tax-Calculator with numba's JIT off, decided before anything imports taxcalc.
+"""Tax tests run Tax-Calculator with numba's JIT on, as the engine needs it.
 
-The results are identical and the JIT would spend ~30 s compiling in every process. The
-setting has to be fixed before numba is first imported: flipped afterwards (say, by the
-first test module that needs it), numba fails on the first compiled call.
+They once turned the JIT off (NUMBA_DISABLE_JIT, before numba's first import) to spare
+Tax-Calculator's ~15 s of compilation a process. The engine's own tax rules are compiled
+with numba now (docs/ENGINE.md, "Compiled us kernel"), numba is imported with the engine,
+before this file could decide, and flipping the setting after that import breaks every
+compiled call: so the JIT stays on.
 """
-
-import os
-
-os.environ.setdefault("NUMBA_DISABLE_JIT", "1")

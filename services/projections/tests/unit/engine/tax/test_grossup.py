@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numba
 import numpy as np
 import pytest
 
 from projections.engine.tax import federal_tax, load_law, state_tax
-from projections.engine.tax.grossup import solve_grossup
+from projections.engine.tax.federal import federal_one
+from projections.engine.tax.grossup import GrossUp
+from projections.engine.tax.grossup import solve_grossup as solve_compiled
+from projections.engine.tax.state import state_one
 
 LAW = load_law().year_law(2026)
 STATE_RATE = 0.05
@@ -34,7 +40,53 @@ def households(n: int, seed: int = 16) -> dict[str, np.ndarray]:
     }
 
 
-def tax_function(h: dict[str, np.ndarray]):
+COLUMNS = (
+    "index",
+    "age_head",
+    "age_spouse",
+    "wages",
+    "interest",
+    "ordinary",
+    "qualified_dividends",
+    "capital_gains",
+    "social_security",
+)
+
+
+@numba.njit
+def _compiled_tax(extra: float, p: int, context: Any) -> float:
+    # The solver's tax function: federal + state with `extra` drawn, as ordinary income
+    # (gain_share 0) or as gains (a sale realising gain_share of each dollar).
+    law, status, c, state_rate, gain_share = context
+    ordinary = extra * (1.0 - gain_share) if gain_share < 1.0 else 0.0
+    fed = federal_one(
+        law, status[p], c[0, p], c[1, p], c[2, p], c[3, p], c[4, p],
+        c[5, p] + (extra if gain_share == 0.0 else ordinary), c[6, p],
+        c[7, p] + extra * gain_share, c[8, p],
+    )  # fmt: skip
+    return fed[4] + fed[5] + fed[6] + fed[7] + state_one(state_rate, fed[0], fed[1])
+
+
+def solve_grossup(
+    need: np.ndarray,
+    tax_at: Any,
+    *,
+    cap: np.ndarray | None = None,
+    guess: np.ndarray | None = None,
+) -> GrossUp:
+    """Solve with the compiled solver on the households behind a tax_function."""
+    return solve_compiled(need, _compiled_tax, tax_at.context, cap=cap, guess=guess)
+
+
+def tax_function(h: dict[str, np.ndarray], gain_share: float = 0.0, state_rate: float = STATE_RATE):
+    """Return the households' tax as a function of a draw, for checks (numpy, per array).
+
+    Its `context` is the compiled solver's view of the same households.
+    """
+    n = h["index"].size
+    columns = np.stack([np.broadcast_to(np.asarray(h[k], dtype=np.float64), (n,)) for k in COLUMNS])
+    status = np.broadcast_to(np.asarray(h["status"], dtype=np.int64), (n,)).copy()
+
     def tax_at(extra: np.ndarray) -> np.ndarray:
         fed = federal_tax(
             LAW,
@@ -44,13 +96,14 @@ def tax_function(h: dict[str, np.ndarray]):
             age_spouse=h["age_spouse"],
             wages=h["wages"],
             interest=h["interest"],
-            ordinary=h["ordinary"] + extra,
+            ordinary=h["ordinary"] + extra * (1.0 - gain_share),
             qualified_dividends=h["qualified_dividends"],
-            capital_gains=h["capital_gains"],
+            capital_gains=h["capital_gains"] + extra * gain_share,
             social_security=h["social_security"],
         )
-        return fed.total + state_tax(STATE_RATE, fed.agi, fed.taxable_social_security)
+        return fed.total + state_tax(state_rate, fed.agi, fed.taxable_social_security)
 
+    tax_at.context = (LAW.vector, status, columns, state_rate, gain_share)  # type: ignore[attr-defined]
     return tax_at
 
 
@@ -104,20 +157,10 @@ def test_the_secant_agrees_with_plain_bisection() -> None:
 def test_the_torpedo_case_by_hand() -> None:
     # Single 67, SS 30,000, IRA 40,000 (docs/ENGINE.md): 1,000 more from the IRA adds 222 of
     # tax, so netting 778 takes exactly 1,000.
-    def tax_at(extra: np.ndarray) -> np.ndarray:
-        return federal_tax(
-            LAW,
-            0,
-            np.ones(1),
-            age_head=67,
-            age_spouse=0,
-            wages=np.zeros(1),
-            interest=np.zeros(1),
-            ordinary=40_000 + extra,
-            qualified_dividends=np.zeros(1),
-            capital_gains=np.zeros(1),
-            social_security=np.full(1, 30_000.0),
-        ).total
+    one = {"status": np.zeros(1, dtype=np.int64), "index": np.ones(1), "age_head": 67.0}
+    one |= {"age_spouse": 0.0, "wages": 0.0, "interest": 0.0, "ordinary": 40_000.0}
+    one |= {"qualified_dividends": 0.0, "capital_gains": 0.0, "social_security": 30_000.0}
+    tax_at = tax_function({k: np.atleast_1d(v) for k, v in one.items()}, state_rate=0.0)
 
     solved = solve_grossup(np.array([778.0]), tax_at)
     assert solved.draw[0] == pytest.approx(1_000.0, abs=0.01)
@@ -139,21 +182,7 @@ def test_a_taxable_sale_realising_gains_converges_too() -> None:
     # drawn is a long-term gain (0/15/20% stacked, NIIT), the rest returns basis.
     h = households(5_000, seed=9)
 
-    def tax_at(draw: np.ndarray) -> np.ndarray:
-        fed = federal_tax(
-            LAW,
-            h["status"],
-            h["index"],
-            age_head=h["age_head"],
-            age_spouse=h["age_spouse"],
-            wages=h["wages"],
-            interest=h["interest"],
-            ordinary=h["ordinary"],
-            qualified_dividends=h["qualified_dividends"],
-            capital_gains=h["capital_gains"] + 0.6 * draw,
-            social_security=h["social_security"],
-        )
-        return fed.total + state_tax(STATE_RATE, fed.agi, fed.taxable_social_security)
+    tax_at = tax_function(h, gain_share=0.6)
 
     solved = solve_grossup(h["need"], tax_at)
     net = solved.draw - (tax_at(solved.draw) - tax_at(np.zeros(5_000)))
