@@ -143,7 +143,8 @@ def discretionary_share(table: FloatArray, row: int) -> FloatArray:
         return np.zeros(columns)
     total = table[row, EXPENSE_NOMINAL] + table[row, EXPENSE_INDEXED]
     disc = table[row, DISCRETIONARY_NOMINAL] + table[row, DISCRETIONARY_INDEXED]
-    return np.divide(disc, total, out=np.zeros(columns), where=total > 0.0)
+    share: FloatArray = np.divide(disc, total, out=np.zeros(columns), where=total > 0.0)
+    return share
 
 
 def _policy_period(household: Household, st: States) -> FloatArray:
