@@ -14,14 +14,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import statistics
-import time
 from collections.abc import Callable
 from functools import partial
 from types import ModuleType
 from typing import Any
 
-from projections.engine.bench import BENCH_TODAY, bench_plan, couple_plan
+from projections.engine.bench import BENCH_TODAY, bench_plan, couple_plan, interleaved_median_ms
 from projections.engine.bench_decisions import compare_case
 
 
@@ -51,23 +49,6 @@ def _actions(engine: dict[str, ModuleType], paths: int) -> dict[str, Callable[[]
     return actions
 
 
-def _median_cpu_ms(actions: list[Callable[[], object]], repeat: int) -> list[float]:
-    """Return each action's median CPU time in ms (process time), after one warm-up each.
-
-    CPU time, not wall time: on a machine shared with other work a process waiting for a
-    core is not charged for the wait, so the figures hold under load (caches still suffer).
-    """
-    for action in actions:
-        action()
-    spent: list[list[float]] = [[] for _ in actions]
-    for _ in range(repeat):
-        for action, times in zip(actions, spent, strict=True):
-            start = time.process_time()
-            action()
-            times.append(time.process_time() - start)
-    return [statistics.median(times) * 1000.0 for times in spent]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--paths", type=int, default=10_000)
@@ -78,7 +59,7 @@ def main() -> None:
     for version, engine in engines.items():
         named += [(version, what, act) for what, act in _actions(engine, args.paths).items()]
     load = os.getloadavg()[0]
-    medians = _median_cpu_ms([act for _, _, act in named], args.repeat)
+    medians = interleaved_median_ms([act for _, _, act in named], args.repeat)
     ms: dict[tuple[str, str], float] = {
         (version, what): m for (version, what, _), m in zip(named, medians, strict=True)
     }

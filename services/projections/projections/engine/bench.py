@@ -155,7 +155,7 @@ def us_plan(paths: int, regime: str = "us") -> dict[str, Any]:
     return plan
 
 
-def _interleaved_median_ms(actions: list[Callable[[], object]], repeat: int) -> list[float]:
+def interleaved_median_ms(actions: list[Callable[[], object]], repeat: int) -> list[float]:
     """Return each action's median CPU time in milliseconds, after one warm-up each.
 
     CPU time of the process (the engine is single-threaded: one core), not wall time: on a
@@ -213,7 +213,7 @@ def run_bench(
             return evaluate(ready)
 
         actions += [end_to_end, kernel_only]
-    medians = _interleaved_median_ms(actions, repeat)
+    medians = interleaved_median_ms(actions, repeat)
     rows: list[dict[str, Any]] = []
     for i, ((mode, strategy, household, _plan), prepared) in enumerate(
         zip(cases, prepared_cases, strict=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .api import run_projection
-from .bench import BENCH_TODAY, _interleaved_median_ms, bench_plan, couple_plan, us_plan
+from .bench import BENCH_TODAY, bench_plan, couple_plan, interleaved_median_ms, us_plan
 from .compare import compare_plans
 from .optimize import optimize
 
@@ -76,7 +76,7 @@ def run_decision_bench(*, paths: int = 10_000, repeat: int = 5) -> list[dict[str
             )
 
         actions.append(optimized)
-    medians = _interleaved_median_ms(actions, repeat)
+    medians = interleaved_median_ms(actions, repeat)
     rows: list[dict[str, Any]] = []
     runs = {}
     for i, household in enumerate(cases):

@@ -7,31 +7,16 @@
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 from .api import load_historical, run_projection
-from .bench import BENCH_TODAY, bench_plan
+from .bench import BENCH_TODAY, bench_plan, interleaved_median_ms
 from .returns import monte_carlo_returns
 from .solve import solve
 
 _YEARS = 65
 _SOLVED_STRATEGIES = ("needs", "fixed_real", "guardrails")
-
-
-def _median_ms(actions: list[Callable[[], object]], repeat: int) -> list[float]:
-    """Return each action's median CPU time in ms (bench._interleaved_median_ms says why)."""
-    for action in actions:
-        action()
-    spent: list[list[float]] = [[] for _ in actions]
-    for _ in range(repeat):
-        for action, times in zip(actions, spent, strict=True):
-            start = time.process_time()
-            action()
-            times.append(time.process_time() - start)
-    return [statistics.median(times) * 1000.0 for times in spent]
 
 
 def run_solve_bench(*, paths: int = 10_000, repeat: int = 5) -> list[dict[str, Any]]:
@@ -53,7 +38,7 @@ def run_solve_bench(*, paths: int = 10_000, repeat: int = 5) -> list[dict[str, A
                 series=series,
             )
 
-        (ms,) = _median_ms([draw], repeat)
+        (ms,) = interleaved_median_ms([draw], repeat)
         rows.append({"what": f"draw {model}", "paths": paths, "ms": round(ms, 1)})
     for strategy in _SOLVED_STRATEGIES:
         plan = bench_plan("monte_carlo", strategy, paths)
@@ -68,7 +53,7 @@ def run_solve_bench(*, paths: int = 10_000, repeat: int = 5) -> list[dict[str, A
                 return solve(plan, target=target, success_rate=0.9, today=BENCH_TODAY)  # type: ignore[arg-type]
 
             solvers.append(solving)
-        one_run, *solved = _median_ms([running, *solvers], repeat)
+        one_run, *solved = interleaved_median_ms([running, *solvers], repeat)
         for target, solver, ms in zip(
             ("annual_spending", "retirement_age"), solvers, solved, strict=True
         ):
