@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from projections.engine import load_shiller_csv, run_projection
+from projections.result_models import ProjectionResult, WorstStartYear
 
 TODAY = date(2025, 6, 1)
 YEARS = 30
@@ -103,6 +104,9 @@ def test_the_worst_start_years_of_the_4_percent_rule_match_a_plain_backtest(
     # cFIREsim's 1966 view: the stagflation retiree runs out, after the late 1960s' peers.
     by_year = {w["start_year"]: w for w in worst}
     assert 1966 in by_year and by_year[1966]["depleted_at_age"] is not None
+    # The OpenAPI document describes every field (WorstStartYear forbids others).
+    ProjectionResult.model_validate(result)
+    assert all(set(entry) == set(WorstStartYear.model_fields) for entry in worst)
     # The rows' failure shares agree: the listed failing years are all the failing paths.
     assert sum(result["depletion_ages"].values()) * result["paths"] == pytest.approx(len(failing))
 
