@@ -1,7 +1,8 @@
 // The success rate explained: how often money runs short, when, and by how much; how often
-// discretionary spending is cut; when the money runs out; who lives how long.
+// discretionary spending is cut; when the money runs out; who lives how long; in historical
+// mode, the start years of history that fared worst.
 
-import { shareBars } from "./charts.js";
+import { lineChart, shareBars } from "./charts.js";
 import { h, money, percent } from "./dom.js";
 
 // The mean age at which failing paths first fail: depletion_ages maps an age to the share of
@@ -119,5 +120,59 @@ export async function drawFailureCharts(r, { depletion, lifespans }) {
     label: "Age at death",
     desc: `Median death age: ${medians}.`,
     caption: "Share of futures in which each person dies at each age.",
+  });
+}
+
+// Historical mode (fixed lifespans): the start years of history that fared worst, cFIREsim's
+// 1966 view. Each future replays history from its start year; the result lists the failing
+// ones first (earliest run-out), then the lowest endings. A table, and their paths drawn.
+export async function drawWorstYears(r, box) {
+  const worst = r.worst_start_years;
+  if (!worst?.length) {
+    box.hidden = true;
+    box.replaceChildren();
+    return;
+  }
+  box.hidden = false;
+  const ages = r.years.map((y) => y.age);
+  const last = ages.at(-1);
+  const failing = worst.filter((w) => w.depleted_at_age !== null).length;
+  const intro = failing
+    ? `Each future replays history from one start year: its first year earns that year's returns and inflation. In ${failing} of the ${r.paths.toLocaleString()} start years the money runs out; the worst first (amounts in today's money).`
+    : `Each future replays history from one start year: its first year earns that year's returns and inflation. In every one of the ${r.paths.toLocaleString()} start years the money lasts; these ${worst.length} end with the least (amounts in today's money).`;
+  const figure = h("figure", { class: "chart-box", id: "worst-years-chart" });
+  box.replaceChildren(
+    h("h3", { text: "Worst start years" }),
+    h("p", { id: "worst-years-sentence", text: intro }),
+    h(
+      "div",
+      { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Worst start years" },
+      h(
+        "table",
+        { id: "worst-years-table" },
+        h("thead", {}, h("tr", {}, [["Start year", ""], ["Runs out at", ""], [`Left at ${last}`, "num"]].map(([t, c]) => h("th", { scope: "col", class: c, text: t })))),
+        h(
+          "tbody",
+          {},
+          worst.map((w) =>
+            h(
+              "tr",
+              { class: w.depleted_at_age === null ? "" : "fails" },
+              h("th", { scope: "row", text: String(w.start_year) }),
+              h("td", { text: w.depleted_at_age === null ? "Never" : `Age ${w.depleted_at_age}` }),
+              h("td", { class: "num", text: money(w.final_portfolio_real) }),
+            ),
+          ),
+        ),
+      ),
+    ),
+    figure,
+  );
+  const first = worst[0];
+  await lineChart(figure, {
+    series: worst.map((w) => ({ name: String(w.start_year), points: ages.map((age, i) => [age, w.portfolio_real[i]]) })),
+    label: "Portfolio of the worst start years by age, today's money",
+    desc: `${first.start_year}, the worst, ${first.depleted_at_age === null ? `ends with ${money(first.final_portfolio_real)}` : `runs out at ${first.depleted_at_age}`}. The table above has each start year.`,
+    caption: "Portfolio at the start of each year in today's money, replaying history from each start year.",
   });
 }

@@ -7,7 +7,7 @@ import { CashflowView } from "./cashflow.js";
 import { fanChart, yearsToDraw } from "./charts.js";
 import { DecisionsView } from "./decisions.js";
 import { announce, h, money, percent, Progress, replace } from "./dom.js";
-import { drawFailureCharts, failureSection, successBox } from "./failure.js";
+import { drawFailureCharts, drawWorstYears, failureSection, successBox } from "./failure.js";
 import { describeError, Form } from "./forms.js";
 
 export class PlanView {
@@ -227,6 +227,7 @@ export class PlanView {
     this.fan = h("figure", { class: "chart-box", id: "fan-chart" });
     this.depletion = h("figure", { class: "chart-box", id: "depletion-chart" });
     this.lifespans = h("div", { id: "lifespans", hidden: true });
+    this.worst = h("div", { id: "worst-years", hidden: true });
     this.table = h("details", { class: "data-table" });
     const when = new Date(r.created_at).toLocaleString();
     replace(
@@ -242,9 +243,15 @@ export class PlanView {
       this.cashflow.el,
       h("h3", { text: "When the money runs out" }),
       this.depletion,
+      this.worst,
       this.lifespans,
     );
-    await Promise.all([this.renderCharts(), this.cashflow.render(r, this.projection?.name), drawFailureCharts(r, { depletion: this.depletion, lifespans: this.lifespans })]);
+    await Promise.all([
+      this.renderCharts(),
+      this.cashflow.render(r, this.projection?.name),
+      drawFailureCharts(r, { depletion: this.depletion, lifespans: this.lifespans }),
+      drawWorstYears(r, this.worst),
+    ]);
   }
 
   renderCharts() {

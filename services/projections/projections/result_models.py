@@ -298,6 +298,29 @@ class Shortfall(BaseModel):
     )
 
 
+class WorstStartYear(BaseModel):
+    """One historical start year among the worst (cFIREsim's 1966 view), with its path."""
+
+    model_config = _CLOSED
+
+    start_year: int = Field(
+        description="The calendar year of history the path starts in: the plan's first year "
+        "earns that year's returns and inflation, the next year the following one's, and so on."
+    )
+    depleted_at_age: int | None = Field(
+        description="The user's age in the first year essential spending, debt payments or "
+        "taxes went unfunded on this path; null when the money lasts."
+    )
+    final_portfolio_real: float = Field(
+        description="The liquid portfolio left at the end (the last row of `years`), in "
+        "today's money, currency units rounded to cents."
+    )
+    portfolio_real: list[float] = Field(
+        description="This path's liquid portfolio in today's money at the start of each row "
+        "of `years` (same length and order), currency units rounded to cents."
+    )
+
+
 class ProjectionResult(BaseModel):
     """What the engine computes for one plan (docs/ENGINE.md)."""
 
@@ -339,6 +362,15 @@ class ProjectionResult(BaseModel):
         description="`us`: the representative path's year-by-year breakdown (incomes by kind, "
         "withdrawals and balances by account kind, each tax, RMDs, conversions, gains); null "
         "under `flat`."
+    )
+    worst_start_years: list[WorstStartYear] | None = Field(
+        None,
+        description="Historical mode under fixed longevity (one path per start year): the "
+        "worst start years, failing ones first by earliest depletion age, then by lowest "
+        "final real portfolio (ties: the earlier year); every failing year up to 10 and at "
+        "least 5 (or every start year when fewer). Null in the other modes and under "
+        "stochastic longevity (a start year is then many paths); absent from runs of engines "
+        "before 2.3.",
     )
 
 

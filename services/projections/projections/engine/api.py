@@ -290,6 +290,7 @@ def summarise(
         lives=prepared.lives,
         tax_law=tax_law_info(chosen, household.first_year).as_json(),
         detail=detail,
+        start_years=prepared.returns.start_years,
         seed=prepared.seed,
         inputs_digest=hash_inputs(prepared, plan, annual_spending=annual_spending),
         engine_version=ENGINE_VERSION,

@@ -147,6 +147,39 @@ def depletion_ages(output: KernelOutput, first_age: int) -> dict[str, float]:
     return {str(first_age + int(r)): int(c) / total for r, c in zip(rows, counts, strict=True)}
 
 
+# Historical mode lists every failing start year up to this many, and at least WORST_LEAST.
+WORST_MOST, WORST_LEAST = 10, 5
+
+
+def worst_start_years(
+    output: KernelOutput, start_years: tuple[int, ...] | None, first_age: int
+) -> list[dict[str, Any]] | None:
+    """Return historical mode's worst start years with their paths (cFIREsim's 1966 view).
+
+    Only when each path is one start year (historical returns, fixed longevity); else None.
+    Failing start years come first, by earliest depletion age, then the lowest final real
+    portfolio, then the earlier start year; every failing one up to WORST_MOST is listed, and
+    at least WORST_LEAST (the lowest-ending successes fill up).
+    """
+    if start_years is None or len(start_years) != output.failed.size:
+        return None
+    final = output.portfolio_real[-1]
+    depleted = output.depletion_index
+    # np.lexsort sorts by its last key first: failing, then depletion row, then final, then year.
+    order = np.lexsort((np.asarray(start_years), final, depleted, ~output.failed))
+    failing = int(np.count_nonzero(output.failed))
+    count = min(len(start_years), max(WORST_LEAST, min(failing, WORST_MOST)))
+    return [
+        {
+            "start_year": start_years[p],
+            "depleted_at_age": None if depleted[p] < 0 else first_age + int(depleted[p]),
+            "final_portfolio_real": round(float(final[p]), 2),
+            "portfolio_real": [round(float(v), 2) for v in output.portfolio_real[:, p]],
+        }
+        for p in (int(i) for i in order[:count])
+    ]
+
+
 def _distribution(values: IntArray) -> dict[str, Any]:
     """Return a death-age distribution: percentiles, the mean and the share at each age."""
     ages, counts = np.unique(values, return_counts=True)
@@ -193,8 +226,12 @@ def build_result(
     lives: Lives | None = None,
     tax_law: dict[str, Any] | None = None,
     detail: dict[str, Any] | None = None,
+    start_years: tuple[int, ...] | None = None,
 ) -> dict[str, Any]:
-    """Build the result object in DESIGN §6's shape (`lives`: stochastic lifespans, else None)."""
+    """Build the result object in DESIGN §6's shape (`lives`: stochastic lifespans, else None).
+
+    `start_years`: each path's historical start year (historical mode), else None.
+    """
     alive = None if output.column is None else output.on_paths(output.alive)
     named: dict[str, FloatArray] = {name: getattr(output, name) for name in MONEY_FIELDS}
     absent = []  # fields the run does not have (the flat regime's RMDs): zero on every row
@@ -244,4 +281,7 @@ def build_result(
         "lifespans": lifespans(output, lives, people),
         "years": years,
         "detail": detail,
+        "worst_start_years": worst_start_years(
+            output, None if lives is not None else start_years, first_age
+        ),
     }

@@ -128,7 +128,9 @@ def test_the_result_has_designs_exact_shape(make_plan):
         "years",
         "tax_law",
         "detail",
+        "worst_start_years",
     }
+    assert result["worst_start_years"] is None  # historical mode only
     assert result["tax_law"] == {"regime": "flat", "law_year": None, "hash": None}
     assert result["detail"] is None  # the flat regime has no per-tax breakdown
     assert result["lifespans"] is None  # fixed longevity
