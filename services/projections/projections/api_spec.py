@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nestegg_common.openapi import Operation, Reply, fragment_handler, page_model
 from nestegg_common.pagination import PageQuery
+from projections.decision_models import OptimizeAnswer, SolveAnswer
 from projections.models import (
     Comparison,
     OptimizeRequest,
@@ -14,7 +15,7 @@ from projections.models import (
     ScenarioOut,
     SolveRequest,
 )
-from projections.result_models import OptimizeAnswer, RunResult, SolveAnswer
+from projections.result_models import RunResult
 
 PREFIX = "/api/v1"
 TAGS = {

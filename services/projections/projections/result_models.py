@@ -1,4 +1,4 @@
-"""The shapes of the run and solve answers, for the OpenAPI document.
+"""The shapes of the run answers, for the OpenAPI document.
 
 The answers are built as dicts (the engine's result; runs.run_out, runs.solve); these models
 describe them, and tests/e2e/test_openapi.py checks real answers against them.
@@ -12,11 +12,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from projections.detail_models import Detail
 from projections.models import INPUTS_HASH
 
 _PERCENTILES = "Its 10th to 90th percentiles over the paths, in currency units (JSON numbers)."
-_SEED = "The Monte Carlo seed used; null in the other modes."
-_DATASET = "sha256 (hex) of the historical data file used; null outside historical mode."
+SEED_DOC = "The Monte Carlo seed used; null in the other modes."
+DATASET_DOC = "sha256 (hex) of the historical data file used; null outside historical mode."
 # The tax result's objects have a fixed shape: an undocumented field is an error in the e2e
 # OpenAPI check (tests/e2e/test_openapi.py), not silently accepted.
 _CLOSED = ConfigDict(extra="forbid")
@@ -144,133 +145,6 @@ class TaxLaw(BaseModel):
     )
 
 
-_MONEY = "Nominal, currency units, on the representative path"
-
-
-class IncomesByKind(BaseModel):
-    """One year's gross incomes of the representative path, by the ledger's income kinds."""
-
-    model_config = _CLOSED
-
-    salary: float = Field(description=f"Wages (`salary` incomes). {_MONEY}.")
-    social_security: float = Field(description=f"Social Security benefits received. {_MONEY}.")
-    pension: float = Field(description=f"Pensions. {_MONEY}.")
-    annuity: float = Field(description=f"Annuities. {_MONEY}.")
-    rental: float = Field(description=f"Rental income. {_MONEY}.")
-    other: float = Field(description=f"`other` incomes. {_MONEY}.")
-
-
-class ByAccountKind(BaseModel):
-    """An amount for each kind of liquid account."""
-
-    model_config = _CLOSED
-
-    cash: float = Field(description=f"Cash accounts. {_MONEY}.")
-    taxable: float = Field(description=f"Taxable (brokerage) accounts. {_MONEY}.")
-    tax_deferred: float = Field(description=f"Tax-deferred accounts (401(k), IRA). {_MONEY}.")
-    tax_free: float = Field(description=f"Tax-free accounts (Roth). {_MONEY}.")
-
-
-class TaxesByKind(BaseModel):
-    """One year's taxes of the representative path, each separately."""
-
-    model_config = _CLOSED
-
-    federal: float = Field(
-        description=f"Federal income tax (ordinary, qualified dividends and gains, AMT, NIIT). "
-        f"{_MONEY}."
-    )
-    state: float = Field(
-        description=f"State tax: `tax.state_rate` × (AGI − taxable Social Security). {_MONEY}."
-    )
-    payroll: float = Field(
-        description=f"Payroll tax on wages: Social Security to the wage base, Medicare, "
-        f"additional Medicare. {_MONEY}."
-    )
-    irmaa: float = Field(
-        description=f"Medicare IRMAA surcharges (Part B and D), from 65, on the MAGI of two "
-        f"years before. {_MONEY}."
-    )
-
-
-class DetailRow(BaseModel):
-    """One year of the representative path, every flow separately (DESIGN §6.6).
-
-    It adds up: income + withdrawals = spending + taxes + debt payments + contributions +
-    savings (− unfunded), where withdrawals include the RMDs.
-    """
-
-    model_config = _CLOSED
-
-    age: int = Field(description="The user's age in that year (whole years).")
-    partner_age: int | None = Field(
-        description="The partner's age in that year; null without a partner."
-    )
-    year: int = Field(description="The calendar year.")
-    incomes: IncomesByKind = Field(description="Gross incomes by kind.")
-    withdrawals: ByAccountKind = Field(
-        description="Taken out of each kind of account, RMDs included (Roth conversions are "
-        "not withdrawals)."
-    )
-    taxes: TaxesByKind = Field(description="Each tax separately; their sum is the year's taxes.")
-    balances: ByAccountKind = Field(
-        description="Each kind of account's balance at the start of the year, before its flows."
-    )
-    income: float = Field(description=f"Gross income, all kinds. {_MONEY}.")
-    rmd: float = Field(description=f"Required minimum distributions taken. {_MONEY}.")
-    roth_conversion: float = Field(
-        description=f"Converted from tax_deferred to tax_free. {_MONEY}."
-    )
-    realised_gains: float = Field(
-        description=f"Long-term gains realised: taxable accounts sold (average cost) and "
-        f"home sales beyond the exclusion. {_MONEY}."
-    )
-    dividends: float = Field(
-        description=f"Qualified dividends of taxable accounts (`dividend_yield` of their "
-        f"stock). {_MONEY}."
-    )
-    interest: float = Field(
-        description=f"Interest of taxable accounts (their bond share's return). {_MONEY}."
-    )
-    spending: float = Field(description=f"What was spent on living. {_MONEY}.")
-    essential_spending: float | None = Field(
-        None, description=f"The essential part of `spending` (engine 2.2 on). {_MONEY}."
-    )
-    discretionary_spending: float | None = Field(
-        None, description=f"The discretionary part of `spending` (engine 2.2 on). {_MONEY}."
-    )
-    unfunded: float = Field(
-        description=f"Spending the money could not cover (0 unless the plan fails). {_MONEY}."
-    )
-    debt_payments: float = Field(description=f"Debt payments, payoffs included. {_MONEY}.")
-    contributions: float = Field(
-        description=f"Contributions to accounts (pre-tax ones to tax_deferred included). {_MONEY}."
-    )
-    savings: float = Field(
-        description=f"Income left over and reinvested (in taxable, or cash), such as an RMD "
-        f"not spent, after tax. {_MONEY}."
-    )
-    agi: float = Field(description=f"Federal adjusted gross income. {_MONEY}.")
-    taxable_income: float = Field(
-        description=f"Federal taxable income (AGI less deductions). {_MONEY}."
-    )
-
-
-class Detail(BaseModel):
-    """The year-by-year breakdown of the representative path (DESIGN §6.6)."""
-
-    model_config = _CLOSED
-
-    path: int = Field(
-        description="Which path it is (0-based): the one whose final real portfolio is the "
-        "median (the lower middle one for an even count of paths)."
-    )
-    rows: list[DetailRow] = Field(
-        description="One row per year with flows: the ages of `years` but its last row (what "
-        "is left at the end, which has no flows)."
-    )
-
-
 class Shortfall(BaseModel):
     """How bad failure and adjustment are (DESIGN §6.6 `shortfall`)."""
 
@@ -344,10 +218,10 @@ class ProjectionResult(BaseModel):
         "lifespans under stochastic longevity (deterministic and historical returns are then "
         "crossed with the lifespan draws)."
     )
-    seed: int | None = Field(description=_SEED)
+    seed: int | None = Field(description=SEED_DOC)
     inputs_hash: str = Field(description=INPUTS_HASH)
     engine_version: str = Field(description="The version of the engine that computed it.")
-    dataset_hash: str | None = Field(description=_DATASET)
+    dataset_hash: str | None = Field(description=DATASET_DOC)
     tax_law: TaxLaw = Field(description="The tax regime and law the run applied.")
     depletion_ages: dict[str, float] = Field(
         description="Age (a string key) → share of all paths, 0–1, that first fail in that "
@@ -382,111 +256,3 @@ class RunResult(ProjectionResult):
     scenario_id: uuid.UUID | None = Field(description="The scenario applied; null = baseline.")
     created_at: datetime = Field(description="When it was computed (RFC 3339, UTC).")
     cached: bool = Field(description="True when answered from a stored run of the same inputs.")
-
-
-class SolveAnswer(BaseModel):
-    """The earliest retirement age or highest annual spending that reaches the success rate."""
-
-    projection_id: uuid.UUID = Field(description="The projection solved.")
-    scenario_id: uuid.UUID | None = Field(description="The scenario applied; null = baseline.")
-    target: Literal["retirement_age", "annual_spending"] = Field(
-        description="What was solved for, as asked."
-    )
-    success_rate: float = Field(description="The success rate asked for, a fraction 0–1.")
-    value: int | None = Field(
-        description="The retirement age (whole years), or the annual spending in today's money "
-        "(a whole number of currency units, a multiple of 100, rounded down); null when no "
-        "value reaches the success rate."
-    )
-    achieved_success_rate: float | None = Field(
-        description="The success rate at `value`, a fraction 0–1; null when `value` is null."
-    )
-    evaluations: int = Field(description="How many plans the search evaluated.")
-    paths: int = Field(description="How many return paths each evaluation used.")
-    seed: int | None = Field(description=_SEED)
-    inputs_hash: str = Field(description=INPUTS_HASH)
-    engine_version: str = Field(description="The version of the engine that computed it.")
-    dataset_hash: str | None = Field(description=_DATASET)
-    result: ProjectionResult | None = Field(
-        description="The full result at `value`; null when `value` is null."
-    )
-
-
-class ClaimingChoice(BaseModel):
-    """A claiming-age candidate: the age at which each person with a benefit claims."""
-
-    self: int | None = Field(
-        None,
-        description="The first person's claiming age (62–70); null when they have no benefit "
-        "or are past 70.",
-    )
-    partner: int | None = Field(
-        None,
-        description="The partner's claiming age (62–70); null without a partner, a benefit, or "
-        "when past 70.",
-    )
-
-
-class RothChoice(BaseModel):
-    """A Roth-conversion candidate: convert up to a bracket's top each year of an age window."""
-
-    up_to_bracket: float = Field(description="The rate of the bracket filled, e.g. 0.22.")
-    from_age: int = Field(description="The first person's age in the first year converted.")
-    to_age: int = Field(description="The first person's age in the last year, inclusive.")
-
-
-class RankedCandidate(BaseModel):
-    """One candidate of a decision with both objectives, evaluated on the shared paths."""
-
-    rank: int = Field(
-        description="1 = the best by the objective (ties: see `objective`); finalists of a "
-        "screening come before the candidates screened out."
-    )
-    choice: ClaimingChoice | RothChoice | None = Field(
-        description="The candidate: claiming ages, a Roth conversion, or null for no conversion."
-    )
-    success_rate: float = Field(description="Share of paths that never fail, a fraction 0–1.")
-    median_estate_real: float = Field(
-        description="The median liquid portfolio when the last person dies, in today's money "
-        "(currency units; tax_deferred at face value); 0 on paths that failed."
-    )
-    paths: int = Field(
-        description="How many paths these scores are over: all of them, or for a candidate "
-        "screened out early, the screening paths (`screening_paths`)."
-    )
-
-
-class OptimizeAnswer(BaseModel):
-    """Every candidate of a decision evaluated on the same paths, ranked, with the best."""
-
-    projection_id: uuid.UUID = Field(description="The projection optimised.")
-    scenario_id: uuid.UUID | None = Field(description="The scenario applied; null = baseline.")
-    decision: Literal["claiming_ages", "roth_conversions"] = Field(
-        description="The decision, as asked."
-    )
-    objective: Literal["success_rate", "median_estate_real"] = Field(
-        description="The objective that ranks the candidates, as asked; ties are broken by "
-        "the other objective, then by the candidates' order (lower ages first; no conversion "
-        "first)."
-    )
-    best: RankedCandidate = Field(description="The first-ranked candidate.")
-    margin: float | None = Field(
-        description="The best candidate's objective minus the runner-up's (≥ 0; a fraction "
-        "for `success_rate`, currency units for `median_estate_real`); null with one candidate."
-    )
-    candidates: list[RankedCandidate] = Field(description="Every candidate, best first.")
-    evaluations: int = Field(
-        description="How many kernel runs were made: one per candidate, plus one per finalist "
-        "when candidates were screened."
-    )
-    screening_paths: int | None = Field(
-        description="Early stopping: with more than twice 1,000 paths, every candidate is "
-        "first scored on 1,000 evenly spread paths and the 8 best again on all of them "
-        "(ranked first, by those scores; the others follow by their screening scores). Null "
-        "when every candidate was scored on every path."
-    )
-    paths: int = Field(description="How many paths every candidate was evaluated on.")
-    seed: int | None = Field(description=_SEED)
-    inputs_hash: str = Field(description=INPUTS_HASH + " (of the plan as it stands)")
-    engine_version: str = Field(description="The version of the engine that computed it.")
-    dataset_hash: str | None = Field(description=_DATASET)
