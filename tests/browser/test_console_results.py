@@ -30,13 +30,13 @@ if os.environ.get(SKIP_VARIABLE) == "1":  # before the import, which needs Playw
 
 from playwright.sync_api import Page, expect
 
+from .page_checks import NO_SIDEWAYS_SCROLL, check_page
 from .test_console import DESKTOP, PASSWORD, PHONE, Console, console
 
 pytestmark = pytest.mark.e2e
 __all__ = ["console"]  # the fixture, shared with test_console.py
 
 SCENARIOS = 20
-NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 
 def money(value: float) -> str:
@@ -214,6 +214,7 @@ def journey(console: Console, cluster: Cluster, http: httpx.Client) -> None:
     assert run["cached"] is True  # the browser's run, stored
     check_results(console, run)
     console.shot("results-01-run")
+    check_page(page, "results", phone=phone)
     page.locator("#results-title").scroll_into_view_if_needed()
     console.shot("results-02-hover")
 
@@ -269,6 +270,7 @@ def journey(console: Console, cluster: Cluster, http: httpx.Client) -> None:
         runs_out = f"by {summary['median_depletion_age']} in half of futures"
     expect(cells.nth(3)).to_have_text(runs_out)
     console.shot("results-06-compare-real")
+    check_page(page, "comparison", phone=phone)
     page.check("#compare-unit input[value=nominal]")
     expect(cells.nth(2)).to_have_text(money(baseline["median_portfolio"][-1]["value"]))
     assert (
@@ -305,6 +307,7 @@ def journey(console: Console, cluster: Cluster, http: httpx.Client) -> None:
     solved = int(re.search(r"age (\d+)", headline).group(1))  # type: ignore[union-attr]
     page.locator("#solve-result").scroll_into_view_if_needed()
     console.shot("results-09-solve")
+    check_page(page, "solve answer", phone=phone)
     page.click("#solve-apply")
     expect(page.locator("#solve-apply")).to_have_text("Applied")
     assert http.get(cluster.api("/me/profile"), headers=auth).json()["retirement_age"] == solved
@@ -330,8 +333,7 @@ def journey(console: Console, cluster: Cluster, http: httpx.Client) -> None:
     expect(page.locator("#optimize-table tbody tr")).to_have_count(81)
     page.locator("#optimize-title").scroll_into_view_if_needed()
     console.shot("results-10-optimize")
-    if phone:
-        assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    check_page(page, "optimize ranking", phone=phone)
 
 
 @pytest.mark.parametrize("console", [DESKTOP, PHONE], indirect=True, ids=["desktop", "phone"])

@@ -24,8 +24,9 @@ if os.environ.get(SKIP_VARIABLE) == "1":  # before the import, which needs Playw
 
 from playwright.sync_api import expect
 
+from .page_checks import NO_SIDEWAYS_SCROLL
 from .test_console import DESKTOP, PHONE, Console, console, sign_up_over_api
-from .test_console_results import NO_SIDEWAYS_SCROLL, log_in, money
+from .test_console_results import log_in, money
 
 pytestmark = pytest.mark.e2e
 __all__ = ["console"]  # the fixture, shared with test_console.py
