@@ -209,9 +209,6 @@ class _Search:
             self.failing[value][failed] = True
         return bound
 
-    def passes(self, value: int) -> bool:
-        return self.rate(value) >= self.target
-
     def verify(self, value: int) -> bool:
         """Say whether a value passes on every path (running it there if it was screened)."""
         if value not in self.rates:
