@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .age_search import lowest_passing_age
 from .api import Prepared, evaluate, hash_inputs, on_paths, prepare, summarise
 from .kernel import BoolArray, IntArray, KernelOutput
 from .plan import Plan
@@ -56,31 +57,6 @@ def _with_retirement_age(plan: Plan, age: int) -> Plan:
     return plan.model_copy(
         update={"profile": plan.profile.model_copy(update={"retirement_age": age})}
     )
-
-
-def _lowest_passing(lo: int, hi: int, passes: Callable[[int], bool], lookbelow: int) -> int | None:
-    """Return the lowest integer in [lo, hi] that passes with none of the `lookbelow` below it.
-
-    Bisection, then (where passing need not be monotone) the window below the answer is
-    tried, moving down whenever one passes.
-    """
-    if not passes(hi):
-        return None
-    if passes(lo):
-        return lo
-    bottom = lo
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if passes(mid):
-            hi = mid
-        else:
-            lo = mid
-    best, age = hi, hi - 1
-    while age > bottom and age >= best - lookbelow:
-        if passes(age):
-            best = age
-        age -= 1
-    return best
 
 
 def _narrow(
@@ -186,6 +162,11 @@ class _Search:
     where success is monotone (needs, fixed_real), the failing paths of a higher spending
     contain a lower one's, the bound is the rate itself and the first answer passes.
 
+    Without `tentative` (the age search under the rate strategies, where the failing paths of
+    one age are not quite those of the next) a screen only proves failures: only values
+    below a failing age are screened (`_screen`), and one whose bound reaches the target is
+    run on every path at once, so no answer is ever refuted and the search never runs again.
+
     The answer's run is reused for the result instead of being computed again — when `keep`:
     holding a second run's arrays beside the one being computed costs memory, so large runs
     (over REUSE_MAX_PATH_YEARS) are computed again instead and peak memory stays a run's.
@@ -197,6 +178,7 @@ class _Search:
     keep: bool
     paths: int
     screen: bool
+    tentative: bool = True  # screened values above the target pass until verified
     rates: dict[int, float] = field(default_factory=dict)  # from runs on every path
     bounds: dict[int, float] = field(default_factory=dict)  # screened: upper bounds
     failing: dict[int, BoolArray] = field(default_factory=dict)  # values shown to fail
@@ -218,14 +200,14 @@ class _Search:
             return self.rates[value]
         failed = index[self.run(value, index).failed]
         bound = float(self.paths - failed.size) / self.paths
+        if bound >= self.target and not self.tentative:
+            self.note(value, self.run(value, None))
+            return self.rates[value]
         self.bounds[value] = bound
         if bound < self.target:
             self.failing[value] = np.zeros(self.paths, dtype=np.bool_)
             self.failing[value][failed] = True
         return bound
-
-    def passes(self, value: int) -> bool:
-        return self.rate(value) >= self.target
 
     def verify(self, value: int) -> bool:
         """Say whether a value passes on every path (running it there if it was screened)."""
@@ -245,9 +227,17 @@ class _Search:
         """Return the paths to screen a value on, or None to run it on every path."""
         # Values shown to fail on the side a better answer lies (higher spending, lower age).
         beyond = [v for v in self.failing if self.better(v, value)]
-        if not self.screen or not beyond:
+        sides = [beyond]
+        if not self.tentative:
+            # Proofs only: screened where failing is near certain — a less ambitious value
+            # (a higher age) already fails —, on the failing paths of the nearest failing
+            # values on both sides (a screen that proves nothing costs a screen and a run).
+            within = [v for v in self.failing if self.better(value, v)]
+            sides = [beyond, within] if within else []
+        nearest = [min(side, key=lambda v: abs(v - value)) for side in sides if side]
+        if not self.screen or not nearest:
             return None
-        index = np.flatnonzero(self.failing[min(beyond, key=lambda v: abs(v - value))])
+        index = np.flatnonzero(np.logical_or.reduce([self.failing[v] for v in nearest]))
         return index if index.size <= SCREEN_MAX_SHARE * self.paths else None
 
 
@@ -280,16 +270,23 @@ def _solve_age(prepared: Prepared, success_rate: float) -> tuple[_Search, int | 
         paths=prepared.returns.paths,
         # Under the rate strategies the paths failing at one age are not quite those failing
         # at the next (the first withdrawal moves with the portfolio at retirement): screened
-        # passes then fail on every path and the search runs again — on the bench plan 13 to
-        # 17 kernel runs instead of 9, no faster (session 5), so ages are screened only where
-        # success is monotone in the age.
-        screen=monotone and prepared.returns.paths >= SCREEN_FROM_PATHS,
+        # passes then often failed on every path and the search ran again (session 5: 13 to
+        # 17 kernel runs instead of 9), so there screens only prove failures (`tentative`).
+        screen=prepared.returns.paths >= SCREEN_FROM_PATHS,
+        tentative=monotone,
     )
     first = prepared.household.first
     lookbelow = 0 if monotone else LOOKBELOW_AGES
     return search, _verified(
         search,
-        lambda: _lowest_passing(first.age, first.life_expectancy, search.passes, lookbelow),
+        lambda: lowest_passing_age(
+            first.age,
+            first.life_expectancy,
+            search.rate,
+            success_rate,
+            lookbelow,
+            first.retirement_age,
+        ),
     )
 
 

@@ -94,8 +94,8 @@ def test_screened_answers_are_the_contracts_where_success_is_not_monotone(seed: 
 
 @pytest.mark.parametrize("strategy", ["needs", "fixed_real", "guardrails"])
 def test_a_screened_age_search_gives_the_brute_force_answer(strategy: str) -> None:
-    # 1,500 paths: screened (SCREEN_FROM_PATHS); under the rate strategies screens can pass
-    # ages that fail on every path, and the confirmation sends the search round again.
+    # 1,500 paths: screened (SCREEN_FROM_PATHS); under the rate strategies screens only
+    # prove failures (an age below a failing one), so no screened pass is ever refuted.
     plan = bench_plan("monte_carlo", strategy, 1_500)
     prepared = prepare(plan, today=BENCH_TODAY)
     base = prepared.plan

@@ -129,14 +129,20 @@ def test_the_spending_search_climbs_every_band_within_the_window_and_no_further(
     assert _highest_passing(rate(far), 1.0, 400, LOOKAHEAD_STEPS) == 562
 
 
-def test_the_age_search_looks_below_the_bisection_answer_for_rate_strategies():
-    from projections.engine.solve import LOOKBELOW_AGES, _lowest_passing
+def test_the_age_search_looks_below_its_answer_for_rate_strategies():
+    from projections.engine.age_search import lowest_passing_age
+    from projections.engine.solve import LOOKBELOW_AGES
+
+    def found(ages: set[int], start: int, lookbelow: int = LOOKBELOW_AGES) -> int | None:
+        return lowest_passing_age(20, 90, lambda a: float(a in ages), 0.9, lookbelow, start)
 
     ages = {38} | set(range(40, 91))
-    assert _lowest_passing(20, 90, lambda a: a in ages, LOOKBELOW_AGES) == 38
-    assert _lowest_passing(20, 90, lambda a: a in ages, 0) == 40  # plain bisection
-    far = {36} | set(range(40, 91))  # four below: outside the window, by contract
-    assert _lowest_passing(20, 90, lambda a: a in far, LOOKBELOW_AGES) == 40
+    assert {found(ages, start) for start in range(20, 91)} == {38}
+    assert found(ages, 65, 0) == 40  # no look-below: the first adjacent pair found
+    # Four below: outside the window, so by contract either band's start may be the answer
+    # (each passes with none of the three below passing); which depends on the start.
+    far = {36} | set(range(40, 91))
+    assert {found(far, start) for start in range(20, 91)} == {36, 40}
 
 
 @pytest.mark.parametrize("strategy", ["needs", "fixed_real", "guardrails"])
