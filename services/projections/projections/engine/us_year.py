@@ -5,7 +5,8 @@ taxable accounts' investment income, RMDs, contributions, the Roth conversion th
 bracket, payroll tax, IRMAA and the taxes at a zero draw), applies the spending policy
 (spending.py, numpy, shared with the flat kernel), then calls `draw` (the withdrawal order's
 segments, the gross-up of the draw that meets the need after its taxes, the draw's AGI and
-taxes, the accounts it comes from). Both are loops over paths calling the one-path rules
+taxes, the accounts it comes from, then the year's returns and the kernel's output rows, in
+the same pass over each path). Both are loops over paths calling the one-path rules
 (tax/*.py, us_taxes.py, withdrawals.py); docs/ENGINE.md "Compiled us kernel" says why.
 """
 
@@ -251,20 +252,34 @@ def draw(
     taken: FloatArray,
     out: FloatArray,
     record: bool,
+    returns: tuple[FloatArray, FloatArray, FloatArray],
+    carry: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+    rows: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+    stats: IntArray,
 ) -> bool:
     """Finish the year on every path after the spending policy; fill `out`; False if unsolved.
 
     The need (the policy's `target` less the year's income after the taxes at a zero draw)
     is saved when negative, else drawn: the draw that meets it after its taxes is solved
-    and taken, by the withdrawal order. Then the year's taxes and spending (`grow` applies
-    the returns). `accounts` is (kinds, liquid in kind order, liquid in plan order,
+    and taken, by the withdrawal order. Then the year's taxes and spending.
+    `accounts` is (kinds, liquid in kind order, liquid in plan order,
     tax_deferred, the savings account, whether it is taxable, the (3, assets) return
     weights); `year` before_draw's results; `policy` (target, the part that must be
     funded); `fill` bracket_fill's bracket (−1: not bracket_fill); `ratio` (in place) last
     year's draw ÷ need, the gross-up's warm start.
+
+    Then, in the same pass over the path (its accounts still in cache), the year's
+    `returns` (stock, bond, inflation) grow every account: `carry` is (price, the next
+    row's price, the liquid return, the next row's portfolio, its real value), written
+    here. `rows` are the kernel's output rows of the year (income, withdrawals, taxes,
+    RMDs, conversions); `stats` (in place) the gross-up's evaluations: max, sum, solved
+    path-years.
     """
-    kinds, liquid, liquid_rows, deferred, savings, savings_taxable, _ = accounts
+    kinds, liquid, liquid_rows, deferred, savings, savings_taxable, weights = accounts
     target, must_fund = policy
+    stock, bond, inflation = returns
+    price, price_next, last_return, port_next, port_real = carry
+    income_row, withdrawals_row, taxes_row, rmd_row, conversions_row = rows
     converged = True
     for p in range(target.size):
         tax0, fixed = year[TAX0, p], year[FIXED, p]
@@ -324,41 +339,27 @@ def draw(
         out[FEDERAL, p], out[AGI, p], out[TAXABLE_SS, p] = fed, agi_p, taxable_ss
         out[REALISED, p], out[STATE, p], out[TAXES, p] = realised, state_due, taxes
         out[SPENT, p], out[SAVE, p] = spent, save
+        if iterations > 0:
+            stats[0] = max(stats[0], iterations)
+            stats[1] += iterations
+            stats[2] += 1
+        income_row[p], withdrawals_row[p], taxes_row[p] = income, rmd + amount, taxes
+        rmd_row[p], conversions_row[p] = rmd, year[CONVERTED, p]
+
+        # The year's returns, account by account, in the order the numpy kernel applied them.
+        before = 0.0
+        for j in liquid_rows:
+            before += bal[j, p]
+        for j in range(bal.shape[0]):
+            bal[j, p] *= 1.0 + (
+                weights[0, j] * stock[p] + weights[1, j] * bond[p] + weights[2, j] * inflation[p]
+            )
+        after = 0.0
+        for j in liquid_rows:
+            after += bal[j, p]
+        port_next[p] = after
+        last_return[p] = (after / before if before > 0.0 else 1.0) - 1.0
+        price_next[p] = price[p] * (1.0 + inflation[p])
+        port_real[p] = after / price_next[p]
 
     return converged
-
-
-@numba.njit(cache=True, error_model="numpy")
-def grow(
-    bal: FloatArray,
-    weights: FloatArray,
-    liquid_rows: IntArray,
-    returns: tuple[FloatArray, FloatArray, FloatArray],
-    carry: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
-) -> None:
-    """Apply the year's returns to every account; write the next row's portfolio and price.
-
-    Account by account over the paths (each account's balances are contiguous), not path
-    by path: the draw's loop touches every account of a path, this one streams.
-    """
-    stock, bond, inflation = returns
-    price, price_next, last_return, port_next, _ = carry
-    paths = price.size
-    for p in range(paths):
-        last_return[p] = 0.0  # the liquid balance before the returns, for now
-    for j in liquid_rows:
-        for p in range(paths):
-            last_return[p] += bal[j, p]
-    for j in range(bal.shape[0]):
-        w_stock, w_bond, w_inflation = weights[0, j], weights[1, j], weights[2, j]
-        for p in range(paths):
-            bal[j, p] *= 1.0 + (w_stock * stock[p] + w_bond * bond[p] + w_inflation * inflation[p])
-    for p in range(paths):
-        port_next[p] = 0.0
-    for j in liquid_rows:
-        for p in range(paths):
-            port_next[p] += bal[j, p]
-    for p in range(paths):
-        before = last_return[p]
-        last_return[p] = (port_next[p] / before if before > 0.0 else 1.0) - 1.0
-        price_next[p] = price[p] * (1.0 + inflation[p])
