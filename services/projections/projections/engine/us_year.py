@@ -291,43 +291,50 @@ def draw(
         bal[savings, p] += save
         if savings_taxable:
             basis[savings, p] += save
-        first = -1.0
-        if conversion_year:
-            # The conversion's tax (the tax it adds at a zero draw) comes from cash, then taxable.
-            converted = year[CONVERTED, p]
-            first = max(tax0 - year[BEFORE_CONVERSION, p], 0.0) if converted > 0.0 else 0.0
-        room = 0.0
-        if fill >= 0:
-            cap = 0.0
-            for j in deferred:
-                cap += bal[j, p]
-            room = bracket_room(law, b, p, fill, cap)
-        m = segments(segs, order, bal, basis, p, kinds, liquid, room, first)
         amount, capped, realised, iterations = need, False, 0.0, 0
         fed, agi_p, taxable_ss = year[FEDERAL0, p], year[AGI0, p], year[TAXABLE_SS0, p]
         out[TAXABLE_INCOME, p] = year[TAXABLE_INCOME0, p]
-        if need > free_prefix(segs, m):
-            # Paths drawing only untaxed money keep the taxes at a zero draw; the others are
-            # solved and evaluated again at their draw, for the parts and the AGI.
-            limit = 0.0
-            for j in liquid_rows:
-                limit += bal[j, p]
-            state = start(need, limit, need * ratio[p])
-            while True:
-                ordinary, gain = income_of(segs, m, state[13])
-                state = advance(state, variable(law, b, p, state_rate, ordinary, gain) - tax0)
-                if finished(state):
-                    break
-            amount, delta, iterations, capped = state[4], state[9], state[10], state[11]
-            converged = converged and state[12]
-            ratio[p] = amount / need if need > 0.0 else 1.0
-            ordinary, realised = income_of(segs, m, amount)
-            agi_p, taxable_ss = agi(law, b, p, ordinary, realised)
-            # The solver's last evaluation is the draw's federal + state tax.
-            fed = tax0 + delta - state_one(state_rate, agi_p, taxable_ss)
-            if record:  # the detail's taxable income (one path): not needed otherwise
-                out[TAXABLE_INCOME, p] = federal(law, b, p, ordinary, realised)[3]
-        apply(segs, m, amount, bal, basis, p, kinds, taken)
+        if need > 0.0:
+            first = -1.0
+            if conversion_year:
+                # The conversion's tax (what it adds at a zero draw): from cash, then taxable.
+                converted = year[CONVERTED, p]
+                first = max(tax0 - year[BEFORE_CONVERSION, p], 0.0) if converted > 0.0 else 0.0
+            room = 0.0
+            if fill >= 0:
+                cap = 0.0
+                for j in deferred:
+                    cap += bal[j, p]
+                room = bracket_room(law, b, p, fill, cap)
+            m = segments(segs, order, bal, basis, p, kinds, liquid, room, first)
+            if need > free_prefix(segs, m):
+                # Paths drawing only untaxed money keep the taxes at a zero draw; the others
+                # are solved and evaluated again at their draw, for the parts and the AGI.
+                limit = 0.0
+                for j in liquid_rows:
+                    limit += bal[j, p]
+                state = start(need, limit, need * ratio[p])
+                while True:
+                    ordinary, gain = income_of(segs, m, state[13])
+                    state = advance(state, variable(law, b, p, state_rate, ordinary, gain) - tax0)
+                    if finished(state):
+                        break
+                amount, delta, iterations, capped = state[4], state[9], state[10], state[11]
+                converged = converged and state[12]
+                ratio[p] = amount / need if need > 0.0 else 1.0
+                ordinary, realised = income_of(segs, m, amount)
+                agi_p, taxable_ss = agi(law, b, p, ordinary, realised)
+                # The solver's last evaluation is the draw's federal + state tax.
+                fed = tax0 + delta - state_one(state_rate, agi_p, taxable_ss)
+                if record:  # the detail's taxable income (one path): not needed otherwise
+                    out[TAXABLE_INCOME, p] = federal(law, b, p, ordinary, realised)[3]
+            apply(segs, m, amount, bal, basis, p, kinds, taken)
+        else:
+            # Nothing to draw (about half the path-years): a zero draw's effect on the
+            # accounts, without laying out its segments (or solving bracket_fill's room).
+            for j in range(kinds.size):
+                taken[j, p] = 0.0
+                bal[j, p] = max(bal[j, p], 0.0)
         state_due = state_one(state_rate, agi_p, taxable_ss)
         taxes = fed + state_due + fixed
         spent = income + rmd + amount - taxes - obligations - save
