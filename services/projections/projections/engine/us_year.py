@@ -12,6 +12,9 @@ the same pass over each path). Both are loops over paths calling the one-path ru
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
 import numba
 import numpy as np
 import numpy.typing as npt
@@ -103,12 +106,21 @@ TAXES, SPENT, SAVE, UNFUNDED = 9, 10, 11, 12
 DRAW_ROWS = 13
 
 
-# `_nrt=False`: no reference counting of the arrays these loops touch. With it numba
+Loop = TypeVar("Loop", bound=Callable[..., Any])
+
+
+def without_refcounts(loop: Loop) -> Loop:
+    """Compile a loop over paths without reference counts (numba's `_nrt`, not in its stubs)."""
+    options: dict[str, Any] = {"cache": True, "error_model": "numpy", "_nrt": False}
+    return cast(Loop, numba.njit(**options)(loop))
+
+
+# without_refcounts: no reference counting of the arrays these loops touch. With it numba
 # increments and decrements (atomically) the count of every array an inlined rule or an
 # array's iterator takes, per path: 12% of the kernel's CPU time (perf, session 5). They
 # allocate nothing, so they need no reference counts; numba refuses to compile (TypingError)
 # any code here that would allocate (an array created or returned).
-@numba.njit(cache=True, error_model="numpy", _nrt=False)
+@without_refcounts
 def before_draw(
     flow: FloatArray,
     tx: FloatArray,
@@ -241,7 +253,7 @@ def before_draw(
         out[SOMEONE, p] = 1.0 if someone else 0.0
 
 
-@numba.njit(cache=True, error_model="numpy", _nrt=False)
+@without_refcounts
 def draw(
     order: int,
     accounts: tuple[IntArray, IntArray, IntArray, IntArray, int, bool, FloatArray],
