@@ -180,6 +180,7 @@ def simulate_us(
             (converts, int(us.convert_top), int(us.conversion_target)),
             base,
             year,
+            record,
         )
         if not magi:
             # Before the plan: the first row's AGI before the draw stands for the two years.

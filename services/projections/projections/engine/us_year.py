@@ -77,7 +77,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-# Rows of before_draw's results, (YEAR_ROWS, paths).
+# Rows of before_draw's results, (YEAR_ROWS, paths); DIVIDENDS_OUT … IRMAA only when recording.
 (
     INCOME,
     STATED,
@@ -100,7 +100,7 @@ BoolArray = npt.NDArray[np.bool_]
     SOMEONE,
 ) = range(19)
 YEAR_ROWS = 19
-# Rows of draw's results, (DRAW_ROWS, paths).
+# Rows of draw's results, (DRAW_ROWS, paths); all but AGI, SPENT, UNFUNDED only when recording.
 DRAW, CAPPED, FEDERAL, AGI, TAXABLE_SS, REALISED, TAXABLE_INCOME, STATE, ITERATIONS = range(9)
 TAXES, SPENT, SAVE, UNFUNDED = 9, 10, 11, 12
 DRAW_ROWS = 13
@@ -147,12 +147,14 @@ def before_draw(
     conversion: tuple[bool, int, int],
     b: FloatArray,
     out: FloatArray,
+    record: bool,
 ) -> None:
     """Fill `b` (us_taxes' base) and `out` (the rows above) for the year; move money in place.
 
     `flow`, `tx`, `rmd_factor` and `contributions` are the year's tables by column (flows.py),
     `column` each path's column; `conversion` is (this row converts, its bracket, the
     tax_free account it goes to). `magi_before` is the AGI of two rows before (IRMAA).
+    The rows only the detail reads are written when `record` (one path) is set.
     """
     convert, convert_top, target = conversion
     assets = kinds.size
@@ -241,16 +243,17 @@ def before_draw(
         out[RMD, p] = rmd
         out[CONVERTED, p] = converted
         out[BEFORE_CONVERSION, p] = before
-        out[DIVIDENDS_OUT, p] = dividends
-        out[INTEREST_OUT, p] = interest
-        out[CONTRIBUTED, p] = contributed
-        out[PAYROLL, p] = payroll
-        out[IRMAA, p] = surcharge
         out[AGI0, p] = fed[0]
         out[TAXABLE_SS0, p] = fed[1]
         out[TAXABLE_INCOME0, p] = fed[3]
         out[FEDERAL0, p] = total(fed)
         out[SOMEONE, p] = 1.0 if someone else 0.0
+        if record:  # the detail's rows (one path): ~10% of the kernel's time on 10,000
+            out[DIVIDENDS_OUT, p] = dividends
+            out[INTEREST_OUT, p] = interest
+            out[CONTRIBUTED, p] = contributed
+            out[PAYROLL, p] = payroll
+            out[IRMAA, p] = surcharge
 
 
 @without_refcounts
@@ -312,7 +315,8 @@ def draw(
             basis[savings, p] += save
         amount, capped, realised, iterations = need, False, 0.0, 0
         fed, agi_p, taxable_ss = year[FEDERAL0, p], year[AGI0, p], year[TAXABLE_SS0, p]
-        out[TAXABLE_INCOME, p] = year[TAXABLE_INCOME0, p]
+        if record:
+            out[TAXABLE_INCOME, p] = year[TAXABLE_INCOME0, p]
         if need > 0.0:
             first = -1.0
             if conversion_year:
@@ -362,11 +366,13 @@ def draw(
         # A capped draw (assets exhausted) leaves part of the target unfunded: discretionary
         # spending first, then essential spending (a failure; research modes: the rule's draw).
         out[UNFUNDED, p] = max(must_fund[p] - spent, 0.0) if capped else 0.0
-        out[DRAW, p], out[ITERATIONS, p] = amount, iterations
-        out[CAPPED, p] = 1.0 if capped else 0.0
-        out[FEDERAL, p], out[AGI, p], out[TAXABLE_SS, p] = fed, agi_p, taxable_ss
-        out[REALISED, p], out[STATE, p], out[TAXES, p] = realised, state_due, taxes
-        out[SPENT, p], out[SAVE, p] = spent, save
+        out[AGI, p], out[SPENT, p] = agi_p, spent
+        if record:  # the detail's rows (one path)
+            out[DRAW, p], out[ITERATIONS, p] = amount, iterations
+            out[CAPPED, p] = 1.0 if capped else 0.0
+            out[FEDERAL, p], out[TAXABLE_SS, p] = fed, taxable_ss
+            out[REALISED, p], out[STATE, p], out[TAXES, p] = realised, state_due, taxes
+            out[SAVE, p] = save
         if iterations > 0:
             stats[0] = max(stats[0], iterations)
             stats[1] += iterations
