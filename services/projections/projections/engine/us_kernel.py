@@ -33,7 +33,6 @@ from .us_year import (
     CONTRIBUTED,
     CONVERTED,
     DIVIDENDS_OUT,
-    DRAW,
     DRAW_ROWS,
     DUE,
     FEDERAL,
@@ -41,7 +40,6 @@ from .us_year import (
     INCOME,
     INTEREST_OUT,
     IRMAA,
-    ITERATIONS,
     PAYROLL,
     REALISED,
     RMD,
@@ -53,12 +51,10 @@ from .us_year import (
     STATED_DISCRETIONARY,
     TAX0,
     TAXABLE_INCOME,
-    TAXES,
     UNFUNDED,
     YEAR_ROWS,
     before_draw,
     draw,
-    grow,
 )
 from .withdrawals import BRACKET_FILL, liquid_order, scratch
 
@@ -124,7 +120,7 @@ def simulate_us(
     last_return = np.zeros(paths)
     ratio = np.ones(paths)  # last year's draw ÷ need: the gross-up's warm start
     magi: list[FloatArray] = []  # AGI of each past row (IRMAA looks two years back)
-    iterations = [0, 0, 0]  # max, sum, solved path-years
+    iterations = np.zeros(3, dtype=np.int64)  # max, sum, solved path-years
     rec: dict[str, list[FloatArray]] = defaultdict(list)
     zeros = np.zeros(paths)  # read-only: never written in place
     base = np.zeros((BASE_ROWS, paths))
@@ -132,7 +128,6 @@ def simulate_us(
     drawn = np.zeros((DRAW_ROWS, paths))
     taken = np.zeros_like(bal)
     segs = scratch(kinds.size)
-    port_next = np.zeros(paths)
     weights = np.stack([inputs.stock_weight, inputs.bond_weight, inputs.inflation_weight])
     accounts = (
         kinds,
@@ -144,12 +139,12 @@ def simulate_us(
         np.ascontiguousarray(weights, dtype=np.float64),
     )
 
-    port = bal[liquid_rows].sum(axis=0)
+    port = portfolio[0]
+    port[:] = bal[liquid_rows].sum(axis=0)
+    portfolio_real[0] = port / price
     for t in range(n):
         bond_t = np.ascontiguousarray(returns.bond[:, t])
         infl_t = np.ascontiguousarray(returns.inflation[:, t])
-        portfolio[t] = port
-        portfolio_real[t] = port / price
         if record:
             rec["balances"].append(np.stack([bal[kinds == k].sum(axis=0) for k in KIND_NAMES]))
         if t in sale_rows:
@@ -185,6 +180,7 @@ def simulate_us(
             (converts, int(us.convert_top), int(us.conversion_target)),
             base,
             year,
+            record,
         )
         if not magi:
             # Before the plan: the first row's AGI before the draw stands for the two years.
@@ -250,24 +246,14 @@ def simulate_us(
             taken,
             drawn,
             record,
-        )
-        grow(
-            bal,
-            accounts[-1],
-            liquid_rows,
             (np.ascontiguousarray(returns.stock[:, t]), bond_t, infl_t),
-            (price, price_next, last_return, port_next, ratio),
+            (price, price_next, last_return, portfolio[t + 1], portfolio_real[t + 1]),
+            (income_out[t], withdrawals_out[t], taxes_out[t], rmd_out[t], conversions_out[t]),
+            iterations,
         )
         if not converged:
             raise ArithmeticError("gross-up did not converge")
-        solved = np.flatnonzero(drawn[ITERATIONS] > 0.0)
-        if solved.size:
-            counts = drawn[ITERATIONS, solved]
-            iterations[0] = max(iterations[0], int(counts.max()))
-            iterations[1] += int(counts.sum())
-            iterations[2] += solved.size
-        amount, federal, agi, spent = drawn[DRAW], drawn[FEDERAL], drawn[AGI].copy(), drawn[SPENT]
-        taxes = drawn[TAXES]
+        agi, spent = drawn[AGI].copy(), drawn[SPENT]
         magi.append(agi)
         short = outcome.record(
             t,
@@ -280,11 +266,6 @@ def simulate_us(
         newly = short & ~failed
         depletion[newly] = t
         failed |= newly
-        income_out[t] = income
-        withdrawals_out[t] = rmd + amount
-        taxes_out[t] = taxes
-        rmd_out[t] = rmd
-        conversions_out[t] = year[CONVERTED]
         if record:
             gathered = np.take(us.detail_table[t], column, axis=1)
             rec["incomes"].append(gathered[0::2] + gathered[1::2] * price)
@@ -298,7 +279,7 @@ def simulate_us(
                 ("realised_gains", drawn[REALISED] + gains[t]),
                 ("dividends", year[DIVIDENDS_OUT]),
                 ("interest", year[INTEREST_OUT]),
-                ("federal", federal),
+                ("federal", drawn[FEDERAL]),
                 ("state", drawn[STATE]),
                 ("payroll", year[PAYROLL]),
                 ("irmaa", year[IRMAA]),
@@ -314,13 +295,11 @@ def simulate_us(
             ):
                 rec[name].append(np.broadcast_to(value, (paths,)).copy())
 
-        # grow() applied the year's returns and wrote the next row's start.
+        # draw() applied the year's returns and wrote the next row's start.
         price = price_next
-        port = port_next.copy()
+        port = portfolio[t + 1]
         last_infl = infl_t
 
-    portfolio[n] = port
-    portfolio_real[n] = port / price
     if record:
         rec["balances"].append(np.stack([bal[kinds == k].sum(axis=0) for k in KIND_NAMES]))
     return KernelOutput(
@@ -340,7 +319,7 @@ def simulate_us(
         home_sale_gains=gains if sale_rows else None,
         rmd=rmd_out,
         conversions=conversions_out,
-        grossup=(iterations[0], iterations[1], iterations[2]),
+        grossup=(int(iterations[0]), int(iterations[1]), int(iterations[2])),
         record={name: np.stack(values) for name, values in rec.items()} if record else None,
         outcome=outcome,
     )

@@ -5,11 +5,15 @@ taxable accounts' investment income, RMDs, contributions, the Roth conversion th
 bracket, payroll tax, IRMAA and the taxes at a zero draw), applies the spending policy
 (spending.py, numpy, shared with the flat kernel), then calls `draw` (the withdrawal order's
 segments, the gross-up of the draw that meets the need after its taxes, the draw's AGI and
-taxes, the accounts it comes from). Both are loops over paths calling the one-path rules
+taxes, the accounts it comes from, then the year's returns and the kernel's output rows, in
+the same pass over each path). Both are loops over paths calling the one-path rules
 (tax/*.py, us_taxes.py, withdrawals.py); docs/ENGINE.md "Compiled us kernel" says why.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
@@ -73,7 +77,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-# Rows of before_draw's results, (YEAR_ROWS, paths).
+# Rows of before_draw's results, (YEAR_ROWS, paths); DIVIDENDS_OUT … IRMAA only when recording.
 (
     INCOME,
     STATED,
@@ -96,13 +100,27 @@ BoolArray = npt.NDArray[np.bool_]
     SOMEONE,
 ) = range(19)
 YEAR_ROWS = 19
-# Rows of draw's results, (DRAW_ROWS, paths).
+# Rows of draw's results, (DRAW_ROWS, paths); all but AGI, SPENT, UNFUNDED only when recording.
 DRAW, CAPPED, FEDERAL, AGI, TAXABLE_SS, REALISED, TAXABLE_INCOME, STATE, ITERATIONS = range(9)
 TAXES, SPENT, SAVE, UNFUNDED = 9, 10, 11, 12
 DRAW_ROWS = 13
 
 
-@numba.njit(cache=True, error_model="numpy")
+Loop = TypeVar("Loop", bound=Callable[..., Any])
+
+
+def without_refcounts(loop: Loop) -> Loop:
+    """Compile a loop over paths without reference counts (numba's `_nrt`, not in its stubs)."""
+    options: dict[str, Any] = {"cache": True, "error_model": "numpy", "_nrt": False}
+    return cast(Loop, numba.njit(**options)(loop))
+
+
+# without_refcounts: no reference counting of the arrays these loops touch. With it numba
+# increments and decrements (atomically) the count of every array an inlined rule or an
+# array's iterator takes, per path: 12% of the kernel's CPU time (perf, session 5). They
+# allocate nothing, so they need no reference counts; numba refuses to compile (TypingError)
+# any code here that would allocate (an array created or returned).
+@without_refcounts
 def before_draw(
     flow: FloatArray,
     tx: FloatArray,
@@ -129,12 +147,14 @@ def before_draw(
     conversion: tuple[bool, int, int],
     b: FloatArray,
     out: FloatArray,
+    record: bool,
 ) -> None:
     """Fill `b` (us_taxes' base) and `out` (the rows above) for the year; move money in place.
 
     `flow`, `tx`, `rmd_factor` and `contributions` are the year's tables by column (flows.py),
     `column` each path's column; `conversion` is (this row converts, its bracket, the
     tax_free account it goes to). `magi_before` is the AGI of two rows before (IRMAA).
+    The rows only the detail reads are written when `record` (one path) is set.
     """
     convert, convert_top, target = conversion
     assets = kinds.size
@@ -168,7 +188,8 @@ def before_draw(
 
         # RMDs: last year-end's balance (before this year's contributions) ÷ the period.
         rmd = 0.0
-        for j in deferred:
+        for j_i in range(deferred.size):
+            j = deferred[j_i]
             due = bal[j, p] * rmd_factor[j, c]
             bal[j, p] -= due
             rmd += due
@@ -196,7 +217,8 @@ def before_draw(
         if convert:
             before = variable(law, b, p, state_rate)
             cap = 0.0
-            for j in deferred:
+            for j_i in range(deferred.size):
+                j = deferred[j_i]
                 cap += bal[j, p]
             converted = bracket_room(law, b, p, convert_top, cap if someone else 0.0)
             take_in_turn(bal, p, deferred, converted)
@@ -221,19 +243,20 @@ def before_draw(
         out[RMD, p] = rmd
         out[CONVERTED, p] = converted
         out[BEFORE_CONVERSION, p] = before
-        out[DIVIDENDS_OUT, p] = dividends
-        out[INTEREST_OUT, p] = interest
-        out[CONTRIBUTED, p] = contributed
-        out[PAYROLL, p] = payroll
-        out[IRMAA, p] = surcharge
         out[AGI0, p] = fed[0]
         out[TAXABLE_SS0, p] = fed[1]
         out[TAXABLE_INCOME0, p] = fed[3]
         out[FEDERAL0, p] = total(fed)
         out[SOMEONE, p] = 1.0 if someone else 0.0
+        if record:  # the detail's rows (one path): ~10% of the kernel's time on 10,000
+            out[DIVIDENDS_OUT, p] = dividends
+            out[INTEREST_OUT, p] = interest
+            out[CONTRIBUTED, p] = contributed
+            out[PAYROLL, p] = payroll
+            out[IRMAA, p] = surcharge
 
 
-@numba.njit(cache=True, error_model="numpy")
+@without_refcounts
 def draw(
     order: int,
     accounts: tuple[IntArray, IntArray, IntArray, IntArray, int, bool, FloatArray],
@@ -251,20 +274,34 @@ def draw(
     taken: FloatArray,
     out: FloatArray,
     record: bool,
+    returns: tuple[FloatArray, FloatArray, FloatArray],
+    carry: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+    rows: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+    stats: IntArray,
 ) -> bool:
     """Finish the year on every path after the spending policy; fill `out`; False if unsolved.
 
     The need (the policy's `target` less the year's income after the taxes at a zero draw)
     is saved when negative, else drawn: the draw that meets it after its taxes is solved
-    and taken, by the withdrawal order. Then the year's taxes and spending (`grow` applies
-    the returns). `accounts` is (kinds, liquid in kind order, liquid in plan order,
+    and taken, by the withdrawal order. Then the year's taxes and spending.
+    `accounts` is (kinds, liquid in kind order, liquid in plan order,
     tax_deferred, the savings account, whether it is taxable, the (3, assets) return
     weights); `year` before_draw's results; `policy` (target, the part that must be
     funded); `fill` bracket_fill's bracket (−1: not bracket_fill); `ratio` (in place) last
     year's draw ÷ need, the gross-up's warm start.
+
+    Then, in the same pass over the path (its accounts still in cache), the year's
+    `returns` (stock, bond, inflation) grow every account: `carry` is (price, the next
+    row's price, the liquid return, the next row's portfolio, its real value), written
+    here. `rows` are the kernel's output rows of the year (income, withdrawals, taxes,
+    RMDs, conversions); `stats` (in place) the gross-up's evaluations: max, sum, solved
+    path-years.
     """
-    kinds, liquid, liquid_rows, deferred, savings, savings_taxable, _ = accounts
+    kinds, liquid, liquid_rows, deferred, savings, savings_taxable, weights = accounts
     target, must_fund = policy
+    stock, bond, inflation = returns
+    price, price_next, last_return, port_next, port_real = carry
+    income_row, withdrawals_row, taxes_row, rmd_row, conversions_row = rows
     converged = True
     for p in range(target.size):
         tax0, fixed = year[TAX0, p], year[FIXED, p]
@@ -276,89 +313,89 @@ def draw(
         bal[savings, p] += save
         if savings_taxable:
             basis[savings, p] += save
-        first = -1.0
-        if conversion_year:
-            # The conversion's tax (the tax it adds at a zero draw) comes from cash, then taxable.
-            converted = year[CONVERTED, p]
-            first = max(tax0 - year[BEFORE_CONVERSION, p], 0.0) if converted > 0.0 else 0.0
-        room = 0.0
-        if fill >= 0:
-            cap = 0.0
-            for j in deferred:
-                cap += bal[j, p]
-            room = bracket_room(law, b, p, fill, cap)
-        m = segments(segs, order, bal, basis, p, kinds, liquid, room, first)
         amount, capped, realised, iterations = need, False, 0.0, 0
         fed, agi_p, taxable_ss = year[FEDERAL0, p], year[AGI0, p], year[TAXABLE_SS0, p]
-        out[TAXABLE_INCOME, p] = year[TAXABLE_INCOME0, p]
-        if need > free_prefix(segs, m):
-            # Paths drawing only untaxed money keep the taxes at a zero draw; the others are
-            # solved and evaluated again at their draw, for the parts and the AGI.
-            limit = 0.0
-            for j in liquid_rows:
-                limit += bal[j, p]
-            state = start(need, limit, need * ratio[p])
-            while True:
-                ordinary, gain = income_of(segs, m, state[13])
-                state = advance(state, variable(law, b, p, state_rate, ordinary, gain) - tax0)
-                if finished(state):
-                    break
-            amount, delta, iterations, capped = state[4], state[9], state[10], state[11]
-            converged = converged and state[12]
-            ratio[p] = amount / need if need > 0.0 else 1.0
-            ordinary, realised = income_of(segs, m, amount)
-            agi_p, taxable_ss = agi(law, b, p, ordinary, realised)
-            # The solver's last evaluation is the draw's federal + state tax.
-            fed = tax0 + delta - state_one(state_rate, agi_p, taxable_ss)
-            if record:  # the detail's taxable income (one path): not needed otherwise
-                out[TAXABLE_INCOME, p] = federal(law, b, p, ordinary, realised)[3]
-        apply(segs, m, amount, bal, basis, p, kinds, taken)
+        if record:
+            out[TAXABLE_INCOME, p] = year[TAXABLE_INCOME0, p]
+        if need > 0.0:
+            first = -1.0
+            if conversion_year:
+                # The conversion's tax (what it adds at a zero draw): from cash, then taxable.
+                converted = year[CONVERTED, p]
+                first = max(tax0 - year[BEFORE_CONVERSION, p], 0.0) if converted > 0.0 else 0.0
+            room = 0.0
+            if fill >= 0:
+                cap = 0.0
+                for j_i in range(deferred.size):
+                    j = deferred[j_i]
+                    cap += bal[j, p]
+                room = bracket_room(law, b, p, fill, cap)
+            m = segments(segs, order, bal, basis, p, kinds, liquid, room, first)
+            if need > free_prefix(segs, m):
+                # Paths drawing only untaxed money keep the taxes at a zero draw; the others
+                # are solved and evaluated again at their draw, for the parts and the AGI.
+                limit = 0.0
+                for j_i in range(liquid_rows.size):
+                    j = liquid_rows[j_i]
+                    limit += bal[j, p]
+                state = start(need, limit, need * ratio[p])
+                while True:
+                    ordinary, gain = income_of(segs, m, state[13])
+                    state = advance(state, variable(law, b, p, state_rate, ordinary, gain) - tax0)
+                    if finished(state):
+                        break
+                amount, delta, iterations, capped = state[4], state[9], state[10], state[11]
+                converged = converged and state[12]
+                ratio[p] = amount / need if need > 0.0 else 1.0
+                ordinary, realised = income_of(segs, m, amount)
+                agi_p, taxable_ss = agi(law, b, p, ordinary, realised)
+                # The solver's last evaluation is the draw's federal + state tax.
+                fed = tax0 + delta - state_one(state_rate, agi_p, taxable_ss)
+                if record:  # the detail's taxable income (one path): not needed otherwise
+                    out[TAXABLE_INCOME, p] = federal(law, b, p, ordinary, realised)[3]
+            apply(segs, m, amount, bal, basis, p, kinds, taken)
+        else:
+            # Nothing to draw (about half the path-years): a zero draw's effect on the
+            # accounts, without laying out its segments (or solving bracket_fill's room).
+            for j in range(kinds.size):
+                taken[j, p] = 0.0
+                bal[j, p] = max(bal[j, p], 0.0)
         state_due = state_one(state_rate, agi_p, taxable_ss)
         taxes = fed + state_due + fixed
         spent = income + rmd + amount - taxes - obligations - save
         # A capped draw (assets exhausted) leaves part of the target unfunded: discretionary
         # spending first, then essential spending (a failure; research modes: the rule's draw).
         out[UNFUNDED, p] = max(must_fund[p] - spent, 0.0) if capped else 0.0
-        out[DRAW, p], out[ITERATIONS, p] = amount, iterations
-        out[CAPPED, p] = 1.0 if capped else 0.0
-        out[FEDERAL, p], out[AGI, p], out[TAXABLE_SS, p] = fed, agi_p, taxable_ss
-        out[REALISED, p], out[STATE, p], out[TAXES, p] = realised, state_due, taxes
-        out[SPENT, p], out[SAVE, p] = spent, save
+        out[AGI, p], out[SPENT, p] = agi_p, spent
+        if record:  # the detail's rows (one path)
+            out[DRAW, p], out[ITERATIONS, p] = amount, iterations
+            out[CAPPED, p] = 1.0 if capped else 0.0
+            out[FEDERAL, p], out[TAXABLE_SS, p] = fed, taxable_ss
+            out[REALISED, p], out[STATE, p], out[TAXES, p] = realised, state_due, taxes
+            out[SAVE, p] = save
+        if iterations > 0:
+            stats[0] = max(stats[0], iterations)
+            stats[1] += iterations
+            stats[2] += 1
+        income_row[p], withdrawals_row[p], taxes_row[p] = income, rmd + amount, taxes
+        rmd_row[p], conversions_row[p] = rmd, year[CONVERTED, p]
+
+        # The year's returns, account by account, in the order the numpy kernel applied them.
+        before = 0.0
+        for j_i in range(liquid_rows.size):
+            j = liquid_rows[j_i]
+            before += bal[j, p]
+        for j in range(bal.shape[0]):
+            bal[j, p] *= 1.0 + (
+                weights[0, j] * stock[p] + weights[1, j] * bond[p] + weights[2, j] * inflation[p]
+            )
+        after = 0.0
+        for j_i in range(liquid_rows.size):
+            j = liquid_rows[j_i]
+            after += bal[j, p]
+        port_next[p] = after
+        last_return[p] = (after / before if before > 0.0 else 1.0) - 1.0
+        price_next[p] = price[p] * (1.0 + inflation[p])
+        port_real[p] = after / price_next[p]
 
     return converged
-
-
-@numba.njit(cache=True, error_model="numpy")
-def grow(
-    bal: FloatArray,
-    weights: FloatArray,
-    liquid_rows: IntArray,
-    returns: tuple[FloatArray, FloatArray, FloatArray],
-    carry: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
-) -> None:
-    """Apply the year's returns to every account; write the next row's portfolio and price.
-
-    Account by account over the paths (each account's balances are contiguous), not path
-    by path: the draw's loop touches every account of a path, this one streams.
-    """
-    stock, bond, inflation = returns
-    price, price_next, last_return, port_next, _ = carry
-    paths = price.size
-    for p in range(paths):
-        last_return[p] = 0.0  # the liquid balance before the returns, for now
-    for j in liquid_rows:
-        for p in range(paths):
-            last_return[p] += bal[j, p]
-    for j in range(bal.shape[0]):
-        w_stock, w_bond, w_inflation = weights[0, j], weights[1, j], weights[2, j]
-        for p in range(paths):
-            bal[j, p] *= 1.0 + (w_stock * stock[p] + w_bond * bond[p] + w_inflation * inflation[p])
-    for p in range(paths):
-        port_next[p] = 0.0
-    for j in liquid_rows:
-        for p in range(paths):
-            port_next[p] += bal[j, p]
-    for p in range(paths):
-        before = last_return[p]
-        last_return[p] = (port_next[p] / before if before > 0.0 else 1.0) - 1.0
-        price_next[p] = price[p] * (1.0 + inflation[p])

@@ -90,7 +90,8 @@ def segments(
         segs[REST, j], segs[REST_BASIS, j], segs[FILLED, j] = bal[j, p], basis[j, p], 0.0
     if first >= 0.0:
         left = first
-        for j in liquid:
+        for j_i in range(liquid.size):
+            j = liquid[j_i]
             kind = kinds[j]
             if kind != CASH and kind != TAXABLE:
                 continue
@@ -104,7 +105,8 @@ def segments(
             segs[REST_BASIS, j] *= kept
     if order == PROPORTIONAL:
         total = 0.0
-        for j in liquid:
+        for j_i in range(liquid.size):
+            j = liquid[j_i]
             total += segs[REST, j]
         safe = total if total > 0.0 else 1.0
         deferred, gain = 0.0, 0.0
@@ -116,12 +118,14 @@ def segments(
         segs[CAP, m], segs[ORDINARY, m], segs[GAIN, m] = total, deferred / safe, gain / safe
         segs[ACCOUNT, m] = PRO_RATA
         shares = segs.shape[1] - kinds.size
-        for j in liquid:
+        for j_i in range(liquid.size):
+            j = liquid[j_i]
             segs[CAP, shares + j] = segs[REST, j] / safe
         return m + 1
     if order == BRACKET_FILL:
         left = room
-        for j in liquid:
+        for j_i in range(liquid.size):
+            j = liquid[j_i]
             if kinds[j] == DEFERRED:
                 filled = min(segs[REST, j], left)
                 segs[FILLED, j] = filled
@@ -129,7 +133,8 @@ def segments(
                 segs[CAP, m], segs[ORDINARY, m], segs[GAIN, m] = filled, 1.0, 0.0
                 segs[ACCOUNT, m] = j
                 m += 1
-    for j in liquid:
+    for j_i in range(liquid.size):
+        j = liquid[j_i]
         cap = segs[REST, j] - segs[FILLED, j]
         m = _single(segs, m, j, kinds[j], cap, segs[REST_BASIS, j])
     return m
@@ -195,7 +200,8 @@ def apply(
 def take_in_turn(bal: FloatArray, p: int, rows: IntArray, amount: float) -> None:
     """Take an amount from path p's accounts in turn, in place (a Roth conversion)."""
     left = amount
-    for j in rows:
+    for j_i in range(rows.size):
+        j = rows[j_i]
         take = min(left, bal[j, p])
         bal[j, p] -= take
         left = left - take

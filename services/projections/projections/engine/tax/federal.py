@@ -153,7 +153,7 @@ def people_65(s: int, age_head: float, age_spouse: float) -> float:
     return head + (1.0 if s == JOINT and age_spouse >= 65 else 0.0)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def federal_one(
     law: FloatArray,
     s: int,

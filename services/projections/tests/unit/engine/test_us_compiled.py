@@ -39,7 +39,7 @@ def test_the_cache_is_named_by_every_compiled_sources_digest() -> None:
     engine = Path(numba_cache.__file__).parent
     compiled = {p.relative_to(engine).as_posix() for p in engine.rglob("*.py")}
     numba_modules = {
-        name for name in compiled if "@numba.njit" in (engine / name).read_text(encoding="utf-8")
+        name for name in compiled if "numba.njit" in (engine / name).read_text(encoding="utf-8")
     }
     # The constants compiled code reads are frozen into it: their modules count too.
     assert numba_modules | {"kernel.py", "us_inputs.py", "tax/law.py"} == set(numba_cache.COMPILED)
