@@ -162,29 +162,28 @@ const MANY_LINES = 8;
 export function lineChart(figure, { series, label, desc, caption, layout = {} }) {
   const dashes = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"];
   const many = series.length > MANY_LINES;
+  // One line per series: ages along, values up, the money shown on hover.
+  const line = (one) => ({
+    x: one.points.map(([age]) => age),
+    y: one.points.map(([, value]) => value),
+    type: "scatter",
+    mode: "lines",
+    name: one.name,
+    text: moneyText(one.points.map(([, value]) => value)),
+  });
   if (many) {
     const traces = series.map((one, i) => ({
-      x: one.points.map(([age]) => age),
-      y: one.points.map(([, value]) => value),
-      type: "scatter",
-      mode: "lines",
-      name: one.name,
+      ...line(one),
       line: i === 0 ? { color: COLOURS.median, width: 3.5 } : { color: PALETTE[i % PALETTE.length], width: 1.2 },
       opacity: i === 0 ? 1 : 0.55,
-      text: moneyText(one.points.map(([, value]) => value)),
       hovertemplate: "%{fullData.name}<br>Age %{x}: %{text}<extra></extra>",
     }));
     traces.push(traces.shift()); // the baseline drawn last, on top
     return plot(figure, { traces, layout: { legend: false, extra: { hovermode: "closest" }, ...layout }, label, desc, caption });
   }
   const traces = series.map((one, i) => ({
-    x: one.points.map(([age]) => age),
-    y: one.points.map(([, value]) => value),
-    type: "scatter",
-    mode: "lines",
-    name: one.name,
+    ...line(one),
     line: { color: i === 0 ? COLOURS.median : PALETTE[i % PALETTE.length], width: i === 0 ? 3 : 2, dash: dashes[i % dashes.length] },
-    text: moneyText(one.points.map(([, value]) => value)),
     hovertemplate: "%{text}",
   }));
   return plot(figure, { traces, layout, label, desc, caption });
