@@ -26,6 +26,7 @@ from projections.engine.inputs import kernel_inputs
 from projections.engine.kernel import simulate
 
 PARTS = ("prepare", "layout", "inputs", "kernel", "summary", "figures")
+# C ≤ 3R exactly when the mean per-plan cost c ≤ (3R − P − L) / n: the table's last two columns.
 
 
 def _parts(plan: dict[str, Any]) -> dict[str, list[Callable[[], object]]]:
@@ -63,8 +64,11 @@ def main() -> None:
         "couple us": us_plan(args.paths),
     }
     load = os.getloadavg()[0]
-    print("| household | run | compare | × | P | L | I (6) | K (6) | S (1st) | F (6) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| household | run R | compare C | C / R | P | L | S | I + K per plan | F per plan "
+        "| c = I + K + F | bound (3R − P − L) / 6 |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, plan in cases.items():
         parts = _parts(plan)
         actions: list[Callable[[], object]] = [
@@ -76,12 +80,13 @@ def main() -> None:
         ms = medians(actions, args.repeat)
         run_ms, compare_ms, timed = ms[0], ms[1], iter(ms[2:])
         total = {part: sum(next(timed) for _ in parts[part]) for part in PARTS}
-        cells = [f"{total[p]:.1f}" for p in PARTS]
-        print(
-            f"| {name} | {run_ms:.1f} | {compare_ms:.1f} | {compare_ms / run_ms:.2f} | "
-            + " | ".join(cells)
-            + " |"
-        )
+        n = len(parts["kernel"])
+        flows, figured = (total["inputs"] + total["kernel"]) / n, total["figures"] / n
+        bound = (3 * run_ms - total["prepare"] - total["layout"]) / n
+        cells = [run_ms, compare_ms, compare_ms / run_ms, total["prepare"], total["layout"]]
+        cells += [total["summary"], flows, figured, flows + figured, bound]
+        text = " | ".join(f"{c:.2f}" if c < 10 else f"{c:.1f}" for c in cells)
+        print(f"| {name} | {text} |")
     print(f"\nload average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
 
 
