@@ -258,13 +258,10 @@ async def run_projection(
 async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.UUID) -> Comparison:
     """Put the baseline and every scenario side by side, by the figures a compare answers.
 
-    A plan already stored is read from its stored result (no computation). The others are
-    one computation whatever their number: one slot of the user's, one place in the engine,
-    one budget and one worker job, which evaluates them on return matrices prepared once per
-    returns key and answers only their compared figures (engine/compare.py); cancelling it
-    (budget spent, client gone) cancels the whole compare. Nothing of it is stored: a whole
-    result is computed, and stored, when the scenario is run (POST /run), and later compares
-    read it (docs/ENGINE.md, "Compare and optimize").
+    A stored plan is read from its run. The others are one computation (one slot, one place
+    in the engine, one budget, one worker job, cancelled as a whole) on paths prepared once
+    per returns key, answering only their figures (engine/compare.py), and are not stored: a
+    scenario's whole result is computed and stored when it is run (docs/ENGINE.md).
     """
     async with ctx.engine.budget() as computation:
         async with ctx.pool.acquire() as conn:
