@@ -19,7 +19,13 @@ from functools import partial
 from types import ModuleType
 from typing import Any
 
-from projections.engine.bench import BENCH_TODAY, bench_plan, couple_plan, interleaved_median_ms
+from projections.engine.bench import (
+    BENCH_TODAY,
+    bench_plan,
+    couple_plan,
+    interleaved_median_ms,
+    us_plan,
+)
 from projections.engine.bench_decisions import compare_case
 
 
@@ -32,6 +38,7 @@ def _actions(engine: dict[str, ModuleType], paths: int) -> dict[str, Callable[[]
     cases = {
         "single": bench_plan("monte_carlo", "needs", paths),
         "couple": couple_plan("needs", paths),
+        "us": us_plan(paths),
     }
     actions: dict[str, Callable[[], object]] = {}
     for household, plan in cases.items():

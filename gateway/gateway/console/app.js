@@ -219,9 +219,9 @@ function buildOverview() {
   };
 }
 
-// The plan's own success rate. The latest run may be a scenario's (a compare stores every
-// scenario's run): then the baseline's run is asked for, which the service answers from its
-// store while the inputs are unchanged (a compare stores the baseline too).
+// The plan's own success rate. The latest run may be a scenario's (run through the API with a
+// scenario_id; a compare stores nothing): then the baseline's run is asked for, which the
+// service answers from its store while the inputs are unchanged.
 async function planRate(run) {
   if (!run.scenario_id) return run;
   try {

@@ -254,15 +254,19 @@ def compute_operations() -> list[Operation]:
             "post",
             f"{PROJECTION}/compare",
             "compareScenarios",
-            "Run the baseline and every scenario and put their summaries side by side",
+            "Put the baseline and every scenario side by side, by their compared figures",
             _TAGS,
             {200: Reply("The baseline first, then each scenario.", Comparison)},
-            description="No body. One computation whatever the number of scenarios (one of "
-            "the user's per-minute computations, one compute budget, cancelled as a whole): "
-            "every plan not already stored is evaluated in one engine call, on return paths "
-            "drawn once per `returns_group` (a scenario that changes mode, paths, seed, return "
-            "or inflation assumptions, longevity, or the plan's length gets paths of its own). "
-            f"Each result is stored as a run of its own. {_CACHING}",
+            description="No body. A compare answers only the figures it compares (success rate, "
+            "medians at retirement and at the end, median depletion age, the yearly medians), "
+            "each exactly what the plan's whole result says. A plan with a stored run of its "
+            "current inputs is read from it (`run_id` names it). The others are one computation "
+            "whatever their number (one of the user's per-minute computations, one compute "
+            "budget, cancelled as a whole), evaluated in one engine call on return paths drawn "
+            "once per `returns_group` (a scenario that changes mode, paths, seed, return or "
+            "inflation assumptions, longevity, or the plan's length gets paths of its own); "
+            "their figures are not stored (`run_id` null): run the scenario to compute and "
+            f"store its whole result. {_CACHING}",
             path_params=_PROJECTION_ID,
             errors={
                 **_COMPUTE_ERRORS,

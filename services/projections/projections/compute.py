@@ -231,7 +231,7 @@ class Computation:
         )
 
     async def compare(self, plans: list[dict[str, Any]], *, today: date) -> list[dict[str, Any]]:
-        """Return the results of several plans from one worker job, on shared return paths."""
+        """Return several plans' compared figures (engine.compare.FIGURES), from one job."""
         for plan in plans:  # each plan is held alone (its output is dropped before the next)
             self._admit(plan, today)
         return await self._engine.run(_compare, plans, today, self._engine.historical_path)

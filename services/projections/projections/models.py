@@ -323,33 +323,39 @@ class MedianPoint(BaseModel):
 
     age: int = Field(description="The user's age in that year (whole years).")
     value: float = Field(
-        description="The median liquid portfolio at the start of that year, in today's money "
-        "(the run's `years[].portfolio_real.p50`)."
+        description="The median liquid portfolio at the start of that year, in the unit of "
+        "the list it is in (the run's `years[].portfolio_real.p50` or `years[].portfolio.p50`)."
     )
 
 
 class ComparedRun(BaseModel):
-    """One column of a comparison."""
+    """One column of a comparison: a plan's figures, from its stored run or computed now."""
 
     scenario_id: uuid.UUID | None = Field(description="The scenario; null for the baseline.")
     name: str = Field(description="The projection's name for the baseline, else the scenario's.")
-    run_id: uuid.UUID = Field(description="The stored run these figures come from.")
+    run_id: uuid.UUID | None = Field(
+        description="The stored run these figures were read from; null when this plan has no "
+        "stored run: its figures were computed by this compare and not stored. Open it "
+        "(`POST /projections/{id}/run` with the scenario) to compute and store its whole result."
+    )
     inputs_hash: str = Field(description=INPUTS_HASH)
     returns_group: int = Field(
         0,
-        description="Runs with the same number were computed on the very same return paths "
+        description="Plans with the same number were computed on the very same return paths "
         "and lifespans (0 = the baseline's). A scenario that changes what the paths depend on "
         "(mode, paths, seed, return or inflation assumptions, longevity, or the plan's length "
         "through a life expectancy) gets paths of its own, drawn from the same seed.",
     )
-    summary: RunSummary = Field(description="The run's headline figures.")
+    summary: RunSummary = Field(description="The plan's headline figures.")
     difference: RunSummary | None = Field(
-        None, description="This run minus the baseline, field by field; null for the baseline."
+        None,
+        description="This plan minus the baseline, field by field; null for the baseline.",
     )
     median_portfolio_real: list[MedianPoint] = Field(
         default_factory=list,
-        description="The median liquid portfolio in today's money, year by year: what a chart "
-        "of the comparison needs, without fetching each run.",
+        description="The median liquid portfolio in today's money, year by year (exactly the "
+        "plan's run's `years[].portfolio_real.p50`): what a chart of the comparison needs, "
+        "without running each plan.",
     )
     median_portfolio: list[MedianPoint] = Field(
         default_factory=list,

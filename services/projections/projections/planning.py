@@ -347,22 +347,26 @@ def build_plan(
     return valid.model_dump(mode="json")
 
 
-def summarise_result(result: dict[str, Any], *, retirement_age: int) -> RunSummary:
-    """Pick out success rate, median portfolio at retirement and at the end, depletion age."""
-    years = result["years"]
-    at_retirement = next((y for y in years if y["age"] == retirement_age), None)
+def summarise_figures(figures: dict[str, Any], *, retirement_age: int) -> RunSummary:
+    """Pick out success rate, median portfolio at retirement and at the end, depletion age.
+
+    `figures` are a plan's compared figures (engine.compare.FIGURES): computed by a compare,
+    or read from a stored result (compare.result_figures).
+    """
+    ages, medians = figures["ages"], figures["median_portfolio"]
+    at_retirement = next(
+        (m for age, m in zip(ages, medians, strict=True) if age == retirement_age), None
+    )
     cumulative, median_depletion = 0.0, None
-    for age, share in sorted(result["depletion_ages"].items(), key=lambda kv: int(kv[0])):
+    for age, share in sorted(figures["depletion_ages"].items(), key=lambda kv: int(kv[0])):
         cumulative += share
         if cumulative >= 0.5:
             median_depletion = int(age)
             break
     return RunSummary(
-        success_rate=result["success_rate"],
-        median_portfolio_at_retirement=None
-        if at_retirement is None
-        else at_retirement["portfolio"]["p50"],
-        median_portfolio_at_end=years[-1]["portfolio"]["p50"],
+        success_rate=figures["success_rate"],
+        median_portfolio_at_retirement=at_retirement,
+        median_portfolio_at_end=medians[-1],
         median_depletion_age=median_depletion,
     )
 

@@ -18,7 +18,7 @@ from nestegg_common.values import json_timestamp
 from projections import changes, repository
 from projections.compute import Engine, NothingToDecide
 from projections.engine import expected_inputs_hash, load_historical
-from projections.engine.compare import returns_key
+from projections.engine.compare import result_figures, returns_key
 from projections.engine.plan import Plan
 from projections.hash_memo import InputsHashMemo
 from projections.historical_range import check_historical_range
@@ -32,7 +32,7 @@ from projections.models import (
     Overrides,
     SolveRequest,
 )
-from projections.planning import build_plan, difference, projection_seed, summarise_result
+from projections.planning import build_plan, difference, projection_seed, summarise_figures
 from projections.stored import stored_run_json
 from projections.upstream import Upstreams
 
@@ -256,12 +256,12 @@ async def run_projection(
 
 
 async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.UUID) -> Comparison:
-    """Run the baseline and every scenario on shared paths and put their summaries side by side.
+    """Put the baseline and every scenario side by side, by the figures a compare answers.
 
-    One computation whatever the number of scenarios: one slot of the user's, one place in the
-    engine, one budget and one worker job, which evaluates every plan not already stored on
-    return matrices prepared once per returns key (engine/compare.py); cancelling it (budget
-    spent, client gone) cancels the whole compare, and nothing of it is stored.
+    A stored plan is read from its run. The others are one computation (one slot, one place
+    in the engine, one budget, one worker job, cancelled as a whole) on paths prepared once
+    per returns key, answering only their figures (engine/compare.py), and are not stored: a
+    scenario's whole result is computed and stored when it is run (docs/ENGINE.md).
     """
     async with ctx.engine.budget() as computation:
         async with ctx.pool.acquire() as conn:
@@ -271,49 +271,51 @@ async def compare(ctx: Projections, *, user_id: uuid.UUID, projection_id: uuid.U
             ids: list[uuid.UUID | None] = [None, *(s["id"] for s in scenarios)]
             planned = await _plans(ctx, conn, user_id, projection_id, ids)
         rows = [await _stored(ctx, user_id, projection_id, run) for run in planned]
+        figures: list[dict[str, Any] | None] = [
+            None if row is None else result_figures(row["result"]) for row in rows
+        ]
         missing = [i for i, row in enumerate(rows) if row is None]
-        if missing:  # every plan stored: a read, not a computation (no slot taken)
+        if missing:  # (every plan stored: a read, not a computation, no slot taken)
             async with ctx.limiter.slot(user_id):
                 with ctx.metrics.computing():
-                    results = await computation.compare(
+                    computed = await computation.compare(
                         [planned[i].plan for i in missing], today=date.today()
                     )
-            for i, result in zip(missing, results, strict=True):
-                rows[i] = await _store(ctx, user_id, projection_id, planned[i], result)
+            for i, answer in zip(missing, computed, strict=True):
+                figures[i] = answer
     # Runs with equal keys were (or would have been) computed on the same return paths.
     keys = [run.returns_key() for run in planned]
     groups = {key: n for n, key in enumerate(dict.fromkeys(keys))}
     columns = []
-    for run, row in zip(planned, rows, strict=True):
-        assert row is not None
-        summary = summarise_result(
-            row["result"], retirement_age=run.plan["profile"]["retirement_age"]
-        )
-        columns.append((run, row, summary))
-    baseline = columns[0][2]
+    for run, row, found in zip(planned, rows, figures, strict=True):
+        assert found is not None
+        summary = summarise_figures(found, retirement_age=run.plan["profile"]["retirement_age"])
+        columns.append((run, None if row is None else row["id"], found, summary))
+    baseline = columns[0][3]
     return Comparison(
         projection_id=projection_id,
         runs=[
             ComparedRun(
                 scenario_id=run.scenario_id,
                 name=run.name,
-                run_id=row["id"],
+                run_id=run_id,
                 inputs_hash=run.inputs_hash,
                 returns_group=groups[key],
                 summary=summary,
                 difference=None if run.scenario_id is None else difference(summary, baseline),
-                median_portfolio_real=[
-                    MedianPoint(age=year["age"], value=year["portfolio_real"]["p50"])
-                    for year in row["result"]["years"]
-                ],
-                median_portfolio=[
-                    MedianPoint(age=year["age"], value=year["portfolio"]["p50"])
-                    for year in row["result"]["years"]
-                ],
+                median_portfolio_real=_median_points(answer, "median_portfolio_real"),
+                median_portfolio=_median_points(answer, "median_portfolio"),
             )
-            for (run, row, summary), key in zip(columns, keys, strict=True)
+            for (run, run_id, answer, summary), key in zip(columns, keys, strict=True)
         ],
     )
+
+
+def _median_points(figures: dict[str, Any], name: str) -> list[MedianPoint]:
+    return [
+        MedianPoint(age=age, value=value)
+        for age, value in zip(figures["ages"], figures[name], strict=True)
+    ]
 
 
 async def solve(

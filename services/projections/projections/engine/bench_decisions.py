@@ -1,10 +1,11 @@
 """Time compare, solve and optimize against issue 17's goals: `nestegg-engine bench-decisions`.
 
-Compare: the baseline and 5 scenarios at 10,000 paths in one call (compare.compare_plans)
-against one run of the baseline (run_projection) and against six separate runs (what a
-compare cost before). Solve: bench_solve's rows. Optimize: the 81 claiming-age pairs of a
-couple on one core. `goals` sets each measured figure against its goal (Speed: compare
-≤ 3 × one run, solve ≤ 4 × one run, optimize ≤ 10 s), all from the one invocation.
+Compare: the baseline and 5 scenarios at 10,000 paths in one call (compare.compare_plans:
+their compared figures) against one run of the baseline (run_projection: its whole result)
+and against six separate runs (what a compare cost before session 5). Solve: bench_solve's
+rows. Optimize: the 81 claiming-age pairs of a couple on one core. `goals` sets each
+measured figure against its goal (Speed: compare ≤ 3 × one run, solve ≤ 4 × one run,
+optimize ≤ 10 s), all from the one invocation.
 """
 
 from __future__ import annotations

@@ -4,9 +4,11 @@ A plan's return matrices and lifespan draws depend on only a few of its inputs: 
 assumptions that shape returns (mode, paths, seed, means, vols, correlation, return model,
 historical range, longevity, ...), the people's ages and sexes, and the plan's length. Plans
 that agree on all of them (their *returns key*) share one preparation: the matrices are
-drawn once and every plan of the group is run through the kernel on them. Each plan's result
-is then exactly the result a separate run of that plan gives (the same seed draws the same
-matrices), so results can be stored and reused run by run.
+drawn once and every plan of the group is run through the kernel on them. Each plan's kernel
+output is then exactly the output a separate run of that plan gives (the same seed draws the
+same matrices), and a compare answers from it only the figures it compares (`FIGURES`), each
+equal to what the plan's whole result says: a compare is a question about differences; a
+plan's whole result is computed (and stored, by the service) when the plan is run on its own.
 
 Plans that differ in one of those inputs cannot share matrices (a different length or path
 count draws a different matrix); they form groups of their own, each prepared once. With the
@@ -28,10 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from .api import Prepared, as_plan, evaluate, prepare, summarise
+from .api import Prepared, as_plan, evaluate, prepare
 from .household import resolve_household
+from .kernel import KernelOutput
 from .plan import Plan
-from .result import canonical_json
+from .result import alive_paths, canonical_json, counted_paths, depletion_ages, row_medians
 from .returns import HistoricalSeries, ReturnPaths, draw_seed
 
 # Assumptions that change a plan's flows and never its return matrices or lifespans.
@@ -132,6 +135,44 @@ def grouped(plans: Sequence[Plan], today: date) -> list[list[int]]:
     return list(groups.values())
 
 
+# What a compare answers for each plan (the service's ComparedRun is made of them): the success
+# rate, the depletion ages (their median), and each row's age and median portfolio, nominal
+# and in today's money (the chart, and the medians at retirement and at the end).
+FIGURES = ("success_rate", "depletion_ages", "ages", "median_portfolio", "median_portfolio_real")
+MEDIAN_FIELDS = {"median_portfolio": "portfolio", "median_portfolio_real": "portfolio_real"}
+
+
+def figures(output: KernelOutput, first_age: int) -> dict[str, Any]:
+    """Return a plan's compared figures from its kernel output, as its whole result has them.
+
+    The same rules as result.build_result (the same helpers: the rows' paths counted, the
+    depletion ages, numpy's `linear` percentile), but only two fields' medians: no sort of
+    six money fields over the paths, no representative path, no inputs hash.
+    """
+    counted = counted_paths(alive_paths(output))
+    out: dict[str, Any] = {
+        "success_rate": output.success_rate,
+        "depletion_ages": depletion_ages(output, first_age),
+        "ages": list(range(first_age, first_age + len(output.debt))),
+    }
+    medians = row_medians([getattr(output, field) for field in MEDIAN_FIELDS.values()], counted)
+    out.update(zip(MEDIAN_FIELDS, medians, strict=True))
+    return out
+
+
+def result_figures(result: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the compared figures of a whole result (DESIGN §6): a stored run's, say."""
+    years = result["years"]
+    out: dict[str, Any] = {
+        "success_rate": result["success_rate"],
+        "depletion_ages": result["depletion_ages"],
+        "ages": [year["age"] for year in years],
+    }
+    for name, field in MEDIAN_FIELDS.items():
+        out[name] = [year[field]["p50"] for year in years]
+    return out
+
+
 def compare_plans(
     plans: Sequence[Plan | Mapping[str, Any]],
     *,
@@ -139,15 +180,16 @@ def compare_plans(
     historical_path: str | Path | None = None,
     historical: HistoricalSeries | None = None,
 ) -> list[dict[str, Any]]:
-    """Return each plan's result (DESIGN §6), preparing the returns once per returns key.
+    """Return each plan's compared figures (`FIGURES`), preparing the returns once per key.
 
-    Each result equals `run_projection` of that plan (with the seed the group shares). Each
-    kernel output is summarised and dropped before the next plan runs, so memory holds one
-    group's matrices and one plan's output at a time, whatever the number of plans.
+    Each plan's figures equal `result_figures(run_projection(plan))` (with the seed the group
+    shares). Each kernel output is reduced to them and dropped before the next plan runs, so
+    memory holds one group's matrices and one plan's output at a time, whatever the number
+    of plans.
     """
     today = today or date.today()
     valid = with_shared_seed([as_plan(plan) for plan in plans])
-    results: list[dict[str, Any] | None] = [None] * len(valid)
+    answers: list[dict[str, Any] | None] = [None] * len(valid)
     for members in grouped(valid, today):
         base = prepare(
             valid[members[0]], today=today, historical_path=historical_path, historical=historical
@@ -155,5 +197,5 @@ def compare_plans(
         base = shared(base) if len(members) > 1 else base
         for index in members:
             ready = prepared_for(base, valid[index], today)
-            results[index] = summarise(ready, evaluate(ready))
-    return [result for result in results if result is not None]
+            answers[index] = figures(evaluate(ready), ready.household.first.age)
+    return [answer for answer in answers if answer is not None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,26 @@ def inputs_hash(inputs: dict[str, Any]) -> str:
 # numpy's `linear` percentile (Hyndman & Fan's type 7), computed as np.percentile does: the
 # virtual index (n - 1) × q between two order statistics, and numpy's _lerp between them.
 _QUANTILES = np.true_divide(np.asarray(PERCENTILES, dtype=np.float64), 100)
+_MEDIAN = _QUANTILES[PERCENTILES.index(50)]
+
+
+def _order_points(counts: IntArray, quantiles: FloatArray) -> tuple[IntArray, FloatArray]:
+    """Return each (row, quantile)'s lower order statistic (0-based) and the weight of the next."""
+    virtual = (counts - 1)[:, None] * quantiles[None, :]
+    below = np.floor(virtual)
+    return below.astype(np.intp), virtual - below
+
+
+def _lerp(a: FloatArray, b: FloatArray, gamma: FloatArray) -> FloatArray:
+    """Return numpy's interpolation between two order statistics (numpy's `_lerp`).
+
+    a + (b − a)·g, or b − (b − a)·(1 − g) from g = 0.5: the formula np.percentile uses, so the
+    figures are its own bit for bit.
+    """
+    diff = b - a
+    out: FloatArray = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return out
 
 
 def _linear_percentiles(ranked: FloatArray, counts: IntArray) -> FloatArray:
@@ -41,19 +62,12 @@ def _linear_percentiles(ranked: FloatArray, counts: IntArray) -> FloatArray:
     `ranked` is sorted along axis 1. The same numbers as np.percentile(row[:count],
     PERCENTILES), bit for bit (test_plan_and_result.py compares them), without its partition
     of every row: on sorted rows the order statistics are at known columns, so two column
-    reads and numpy's interpolation formula (a + (b − a)·g, or b − (b − a)·(1 − g) from
-    g = 0.5) give them.
+    reads and numpy's interpolation formula give them.
     """
-    virtual = (counts - 1)[:, None] * _QUANTILES[None, :]
-    below = np.floor(virtual)
-    gamma = virtual - below
-    low = below.astype(np.intp)
+    low, gamma = _order_points(counts, _QUANTILES)
     a = np.take_along_axis(ranked, low, axis=1)
     b = np.take_along_axis(ranked, np.minimum(low + 1, (counts - 1)[:, None]), axis=1)
-    diff = b - a
-    out: FloatArray = a + diff * gamma
-    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
-    return out
+    return _lerp(a, b, gamma)
 
 
 def _percentile_rows(values: FloatArray, alive: BoolArray | None = None) -> list[dict[str, float]]:
@@ -79,20 +93,74 @@ def _percentile_rows(values: FloatArray, alive: BoolArray | None = None) -> list
     return [dict(zip(PERCENTILE_KEYS, (float(v) for v in row), strict=True)) for row in table]
 
 
-def _over_the_living(
-    fields: list[FloatArray], alive: BoolArray | None
-) -> list[list[dict[str, float]]]:
-    """Return each field's rows' percentiles over the paths on which someone is alive.
+def row_medians(
+    fields: Sequence[FloatArray], counted: BoolArray | None = None
+) -> list[list[float]]:
+    """Return each field's rows' p50 over the counted paths, rounded to cents.
 
-    `fields` are (rows, paths) arrays; `alive` is (rows, paths), or None when every row but
-    the last has everyone alive (fixed longevity). The final row ("what is left") is over all
-    paths, as is a row in which nobody is alive on any path.
+    The p50 `_percentile_rows` gives, bit for bit, for a compare that needs only the medians
+    of a field or two: instead of sorting each row, one selection puts the lower order
+    statistic in place (partition with one kth: a fourth of a sort's time; with two kths
+    numpy's selection is slower than the sort), the upper one is the least value past it, and
+    `_lerp` is applied to the two as to the sorted rows' columns. `fields` are (rows, paths)
+    arrays; `counted` (rows, paths) as `counted_paths` gives it, None = every path.
+    """
+    rows, paths = fields[0].shape
+    counts = (
+        np.full(rows, paths, dtype=np.int64)
+        if counted is None
+        else np.count_nonzero(counted, axis=1)
+    )
+    low, gamma = _order_points(counts, np.asarray([_MEDIAN]))
+    high = np.minimum(low[:, 0] + 1, counts - 1)  # as _linear_percentiles: one value = both
+    a = np.empty((len(fields), rows))
+    b = np.empty((len(fields), rows))
+    for f, values in enumerate(fields):
+        if counted is None:  # one kth for every row: one vectorised selection
+            k = int(low[0, 0])
+            chosen = values.copy()
+            chosen.partition(k, axis=1)
+            a[f] = chosen[:, k]
+            b[f] = chosen[:, k + 1 :].min(axis=1) if high[0] > k else a[f]
+    if counted is not None:  # a kth per row; each row's paths found once for every field
+        for r in range(rows):
+            living, k = np.flatnonzero(counted[r]), int(low[r, 0])
+            for f, values in enumerate(fields):
+                chosen = values[r].take(living)
+                chosen.partition(k)
+                a[f, r] = chosen[k]
+                b[f, r] = chosen[k + 1 :].min() if high[r] > k else chosen[k]
+    medians = [
+        _lerp(a[f][:, None], b[f][:, None], gamma)[:, 0].round(2) for f in range(len(fields))
+    ]
+    return [[float(v) for v in field] for field in medians]
+
+
+def counted_paths(alive: BoolArray | None) -> BoolArray | None:
+    """Return which paths each row's percentiles are over: those on which someone is alive.
+
+    `alive` is (rows, paths), or None when every row but the last has everyone alive (fixed
+    longevity; None is returned: every path counts). The final row ("what is left") is over
+    all paths, as is a row in which nobody is alive on any path.
     """
     if alive is None:
-        return [_percentile_rows(values) for values in fields]
+        return None
     counted = alive.copy()
     counted[~alive.any(axis=1)] = True
     counted[-1] = True
+    return counted
+
+
+def alive_paths(output: KernelOutput) -> BoolArray | None:
+    """Return (rows, paths): someone is alive at the start of the row; None = fixed lifespans."""
+    return None if output.column is None else output.on_paths(output.alive)
+
+
+def _over_the_living(
+    fields: list[FloatArray], alive: BoolArray | None
+) -> list[list[dict[str, float]]]:
+    """Return each field's rows' percentiles over `counted_paths(alive)`."""
+    counted = counted_paths(alive)
     return [_percentile_rows(values, counted) for values in fields]
 
 
@@ -232,7 +300,7 @@ def build_result(
 
     `start_years`: each path's historical start year (historical mode), else None.
     """
-    alive = None if output.column is None else output.on_paths(output.alive)
+    alive = alive_paths(output)
     named: dict[str, FloatArray] = {name: getattr(output, name) for name in MONEY_FIELDS}
     absent = []  # fields the run does not have (the flat regime's RMDs): zero on every row
     for name in SPLIT_FIELDS:

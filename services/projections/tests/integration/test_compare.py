@@ -1,4 +1,5 @@
-"""Compare: the baseline and each scenario side by side, computed once and then reused."""
+"""Compare: the baseline and each scenario side by side, by the figures a compare answers:
+read from a plan's stored run, else computed and not stored (run_id null)."""
 
 from __future__ import annotations
 
@@ -96,21 +97,33 @@ async def test_compare_puts_the_baseline_and_each_scenario_side_by_side(api, pla
     assert columns[2]["difference"]["median_depletion_age"] == 4
 
 
-async def test_a_repeated_compare_recomputes_nothing(api, planner) -> None:
+async def test_a_compare_reads_stored_runs_and_stores_nothing(api, planner) -> None:
     projection = await api.create_projection(planner, "Base", stock_return=GROWTH, **DETERMINISTIC)
-    await api.create_scenario(planner, projection["id"], "Frugal", expense_scale=0.5)
-    await api.create_scenario(planner, projection["id"], "Work on", retirement_age=62)
-    baseline_run = await api.run(planner, projection["id"])
+    pid = projection["id"]
+    frugal = await api.create_scenario(planner, pid, "Frugal", expense_scale=0.5)
+    await api.create_scenario(planner, pid, "Work on", retirement_age=62)
+    baseline_run = await api.run(planner, pid)
     assert await api.count("runs", planner.id) == 1
 
-    first = await compare(api, planner, projection["id"])
-    assert first[0]["run_id"] == baseline_run["run_id"]
+    first = await compare(api, planner, pid)
+    assert first[0]["run_id"] == baseline_run["run_id"]  # read from the stored run
     assert first[0]["inputs_hash"] == baseline_run["inputs_hash"]
-    assert await api.count("runs", planner.id) == 3
+    assert [c["run_id"] for c in first[1:]] == [None, None]  # computed, not stored
+    assert await api.count("runs", planner.id) == 1
 
-    again = await compare(api, planner, projection["id"])
+    again = await compare(api, planner, pid)
     assert again == first
-    assert await api.count("runs", planner.id) == 3
+    assert await api.count("runs", planner.id) == 1
+
+    # Opening a scenario (running it) stores its whole result; the next compare reads it.
+    opened = await api.run(planner, pid, frugal["id"])
+    assert opened["cached"] is False
+    after = await compare(api, planner, pid)
+    assert after[1]["run_id"] == opened["run_id"]
+    assert after[1]["inputs_hash"] == opened["inputs_hash"]
+    assert {**after[1], "run_id": None} == first[1]  # the same figures, read or computed
+    assert after[2] == first[2]
+    assert await api.count("runs", planner.id) == 2
 
 
 async def test_compare_without_scenarios_shows_the_baseline_alone(api, planner) -> None:
@@ -145,13 +158,17 @@ async def test_the_compared_figures_are_those_of_separate_runs(api, new_user, up
     later = await api.create_scenario(me, pid, "Later", retirement_age=63)
     response = await api.post(me, f"/projections/{pid}/compare")
     runs = (await response.json())["runs"]
-    # Delete the stored runs: the runs below compute afresh, one by one.
-    await api.pool.execute("DELETE FROM runs WHERE user_id = $1", me.id)
-    upstream_runs = [await api.run(me, pid), await api.run(me, pid, later["id"])]
-    for column, run in zip(runs, upstream_runs, strict=True):
+    assert [r["run_id"] for r in runs] == [None, None]
+    assert await api.count("runs", me.id) == 0
+    # Each plan run on its own: its whole result, computed afresh, has the compared figures.
+    separate = [await api.run(me, pid), await api.run(me, pid, later["id"])]
+    for column, run, retire_at in zip(runs, separate, (60, 63), strict=True):
         assert run["cached"] is False
         assert column["inputs_hash"] == run["inputs_hash"]
+        years = {y["age"]: y for y in run["years"]}
         assert column["summary"]["success_rate"] == run["success_rate"]
+        at_retirement = years[retire_at]["portfolio"]["p50"]
+        assert column["summary"]["median_portfolio_at_retirement"] == at_retirement
         assert column["summary"]["median_portfolio_at_end"] == run["years"][-1]["portfolio"]["p50"]
         assert column["median_portfolio_real"] == [
             {"age": y["age"], "value": y["portfolio_real"]["p50"]} for y in run["years"]
@@ -159,3 +176,4 @@ async def test_the_compared_figures_are_those_of_separate_runs(api, new_user, up
         assert column["median_portfolio"] == [
             {"age": y["age"], "value": y["portfolio"]["p50"]} for y in run["years"]
         ]
+    assert runs[1]["summary"] != runs[0]["summary"]

@@ -1,4 +1,5 @@
-"""compare_plans: several plans on return paths prepared once per returns key."""
+"""compare_plans: several plans on return paths prepared once per returns key, answering each
+plan's compared figures — those its whole result (run_projection, build_result) has."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Any
 import pytest
 
 from projections.engine import api, run_projection
-from projections.engine.bench import BENCH_TODAY, couple_plan
-from projections.engine.compare import compare_plans, grouped
+from projections.engine.bench import BENCH_TODAY, couple_plan, us_plan
+from projections.engine.compare import FIGURES, compare_plans, grouped, result_figures
 from projections.engine.plan import Plan
 
 Change = Callable[[dict[str, Any]], None]
@@ -39,11 +40,41 @@ def scenarios(changes: dict[str, Change]) -> list[dict[str, Any]]:
     return plans
 
 
-def test_each_result_is_exactly_a_separate_run_of_that_plan() -> None:
-    plans = scenarios(SHARING | OWN_PATHS)
+def separately(plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return each plan's figures as its own whole result has them.
+
+    An independent path: one sort of every money field per row, percentiles read off it.
+    """
+    return [result_figures(run_projection(plan, today=BENCH_TODAY)) for plan in plans]
+
+
+def test_each_plans_figures_are_exactly_those_of_a_separate_run() -> None:
+    plans = scenarios(SHARING | OWN_PATHS)  # stochastic lifespans: medians over the living
     compared = compare_plans(plans, today=BENCH_TODAY)
-    assert compared == [run_projection(plan, today=BENCH_TODAY) for plan in plans]
+    assert compared == separately(plans)
+    assert all(tuple(figures) == FIGURES for figures in compared)
     assert len({r["success_rate"] for r in compared}) > 3  # the scenarios really differ
+    assert any(r["depletion_ages"] for r in compared)
+
+
+@pytest.mark.parametrize("paths", [1, 2, 301, 1000])
+def test_figures_under_fixed_lifespans_and_odd_path_counts_are_a_runs(paths: int) -> None:
+    base = couple_plan("guardrails", paths)
+    base["assumptions"]["longevity"] = "fixed"
+    plans = [base]
+    for change in SHARING.values():
+        plan = copy.deepcopy(base)
+        change(plan)
+        plans.append(plan)
+    assert compare_plans(plans, today=BENCH_TODAY) == separately(plans)
+
+
+def test_figures_of_us_and_historical_plans_are_a_runs() -> None:
+    us = us_plan(300)
+    historical = couple_plan("needs", 1)
+    historical["assumptions"].update(mode="historical", longevity="fixed")
+    plans = [us, historical, *scenarios(SHARING)[1:3]]
+    assert compare_plans(plans, today=BENCH_TODAY) == separately(plans)
 
 
 def test_plans_that_change_only_flows_share_one_preparation(monkeypatch) -> None:
@@ -72,17 +103,19 @@ def test_a_shorter_plan_under_fixed_longevity_draws_its_own_paths() -> None:
     valid = [Plan.model_validate(p) for p in (base, longer, later)]
     assert grouped(valid, BENCH_TODAY) == [[0, 2], [1]]
     compared = compare_plans([base, longer, later], today=BENCH_TODAY)
-    assert len(compared[1]["years"]) == len(compared[0]["years"]) + 6
-    assert compared == [run_projection(p, today=BENCH_TODAY) for p in (base, longer, later)]
+    assert len(compared[1]["ages"]) == len(compared[0]["ages"]) + 6
+    assert compared == separately([base, longer, later])
 
 
 def test_plans_without_a_seed_share_one_drawn_seed() -> None:
-    plans = scenarios(SHARING)
+    # The same plan twice: with one seed drawn for both, the same figures; with a seed each,
+    # 200 paths of random lifespans and markets would differ.
+    plans = [scenarios(SHARING)[0]] * 2 + scenarios(OWN_PATHS)[1:2]
     for plan in plans:
-        plan["assumptions"].pop("seed")
-    compared = compare_plans(plans, today=BENCH_TODAY)
-    assert len({r["seed"] for r in compared}) == 1
-    assert compared[0]["seed"] is not None
+        plan["assumptions"].pop("seed", None)
+    first, again, own = compare_plans(plans, today=BENCH_TODAY)
+    assert first == again
+    assert own != first  # another group, the same drawn seed: figures of its own
 
 
 @pytest.mark.parametrize("count", [31])

@@ -1,0 +1,94 @@
+"""Where a compare's time goes, beside one run's: `.venv/bin/python bench/compare_breakdown.py`.
+
+One run is P + I + K + S: the preparation (matrices, lifespans), the kernel's inputs, the
+kernel, the whole result's summary. A compare of n plans of one returns key is
+P + L + Σ (I + K + F): one preparation, its matrices laid out year-major once (L), then
+per plan its inputs, its kernel run and its compared figures (compare.figures). Each part
+is timed on its own, in CPU time, the parts taking turns (bench.interleaved_median_ms), so
+the table says which part bounds the ratio compare / run (docs/ENGINE.md, "Why a compare
+of 6 plans costs more than 3 runs").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from projections.engine import api
+from projections.engine.bench import BENCH_TODAY, bench_plan, couple_plan, us_plan
+from projections.engine.bench import interleaved_median_ms as medians
+from projections.engine.bench_decisions import compare_case
+from projections.engine.compare import compare_plans, figures, prepared_for, shared
+from projections.engine.inputs import kernel_inputs
+from projections.engine.kernel import simulate
+
+PARTS = ("prepare", "layout", "inputs", "kernel", "summary", "figures")
+# C ≤ 3R exactly when the mean per-plan cost c ≤ (3R − P − L) / n: the table's last two columns.
+
+
+def _parts(plan: dict[str, Any]) -> dict[str, list[Callable[[], object]]]:
+    """Return, per part, one action per plan of the compare (prepare and layout: one)."""
+    plans = [api.as_plan(p) for p in compare_case(plan)]
+    base = api.prepare(plans[0], today=BENCH_TODAY)
+    laid = shared(base)
+    out: dict[str, list[Callable[[], object]]] = {
+        "prepare": [partial(api.prepare, plans[0], today=BENCH_TODAY)],
+        "layout": [partial(shared, base)],
+    }
+    for valid in plans:
+        ready = prepared_for(laid, valid, BENCH_TODAY)
+        inputs = kernel_inputs(valid, ready.household, ready.lives)
+        output = simulate(inputs, ready.returns)
+        for part, action in (
+            ("inputs", partial(kernel_inputs, valid, ready.household, ready.lives)),
+            ("kernel", partial(simulate, inputs, ready.returns)),
+            ("summary", partial(api.summarise, ready, output)),
+            ("figures", partial(figures, output, ready.household.first.age)),
+        ):
+            if part != "summary" or valid is plans[0]:  # a run summarises one plan: the first
+                out.setdefault(part, []).append(action)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--paths", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    cases = {
+        "single": bench_plan("monte_carlo", "needs", args.paths),
+        "couple": couple_plan("needs", args.paths),
+        "couple us": us_plan(args.paths),
+    }
+    load = os.getloadavg()[0]
+    print(
+        "| household | run R | compare C | C / R | P | L | S | I + K per plan | F per plan "
+        "| c = I + K + F | bound (3R − P − L) / 6 |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, plan in cases.items():
+        parts = _parts(plan)
+        actions: list[Callable[[], object]] = [
+            partial(api.run_projection, plan, today=BENCH_TODAY),
+            partial(compare_plans, compare_case(plan), today=BENCH_TODAY),
+        ]
+        for part in PARTS:
+            actions += parts[part]
+        ms = medians(actions, args.repeat)
+        run_ms, compare_ms, timed = ms[0], ms[1], iter(ms[2:])
+        total = {part: sum(next(timed) for _ in parts[part]) for part in PARTS}
+        n = len(parts["kernel"])
+        flows, figured = (total["inputs"] + total["kernel"]) / n, total["figures"] / n
+        bound = (3 * run_ms - total["prepare"] - total["layout"]) / n
+        cells = [run_ms, compare_ms, compare_ms / run_ms, total["prepare"], total["layout"]]
+        cells += [total["summary"], flows, figured, flows + figured, bound]
+        text = " | ".join(f"{c:.2f}" if c < 10 else f"{c:.1f}" for c in cells)
+        print(f"| {name} | {text} |")
+    print(f"\nload average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
+
+
+if __name__ == "__main__":
+    main()
