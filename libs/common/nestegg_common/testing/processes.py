@@ -54,6 +54,8 @@ def computing(pids: list[int], *, timeout_s: float = 30.0, at_least_s: float = 0
         for pid in pids:
             if cpu_seconds(pid) - start[pid] >= at_least_s:
                 return pid
+        if all(_stat(pid) is None for pid in pids):  # say so now, not after the timeout
+            raise ProcessLookupError(f"each of {pids} ended before using {at_least_s} s of CPU")
         time.sleep(0.02)
     raise TimeoutError(f"none of {pids} computed within {timeout_s} s")
 

@@ -83,7 +83,9 @@ async def busy_worker(engine, *, timeout_s: float = 10.0) -> int:
         assert time.monotonic() < deadline, "no worker took the job"
         await asyncio.sleep(0.01)
     (pid,) = engine.worker_pids(busy=True)
-    await asyncio.to_thread(computing, [pid])
+    # A twentieth of a second of CPU shows it computing: on a loaded machine a worker may get
+    # well under 0.3 s of CPU in the whole 1 s budget, and be stopped before it got that much.
+    await asyncio.to_thread(computing, [pid], at_least_s=0.05)
     return pid
 
 
