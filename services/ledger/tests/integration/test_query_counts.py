@@ -50,9 +50,17 @@ async def test_a_page_and_a_record_are_one_statement_each(
     client, queries, one_and_many, collection
 ) -> None:
     one, _ = one_and_many
-    count, page = await statements_of(client, queries, f"/{collection}", one.headers)
+    # A query no other test reads, so the page is not in the page cache yet.
+    count, page = await statements_of(
+        client, queries, f"/{collection}", one.headers, {"limit": "7"}
+    )
     # Just the SELECT: releasing the connection runs no reset statement (nestegg_common.db).
     assert count == 1
+    # The same page again comes from the page cache: no statement at all.
+    again, same = await statements_of(
+        client, queries, f"/{collection}", one.headers, {"limit": "7"}
+    )
+    assert (again, same) == (0, page)
     record_id = page["items"][0]["id"]
     count, _ = await statements_of(client, queries, f"/{collection}/{record_id}", one.headers)
     assert count == 1

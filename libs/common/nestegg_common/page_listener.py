@@ -1,0 +1,123 @@
+"""Keep a `PageCache` right across processes: LISTEN for the owners whose data changed.
+
+One dedicated connection per process (never a pooled one: a pool's connections are shared and
+released without UNLISTEN; and not through PgBouncer in transaction mode, which cannot LISTEN).
+The cache serves only while this connection is known to be listening: it is resumed after
+LISTEN succeeds and suspended (emptied, bypassed) as soon as the connection closes, a
+heartbeat fails or the task stops, so no answer is served from a cache that may have missed a
+notification. A payload is an owner's UUID, or `*` for everyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import Any
+
+import asyncpg
+
+from nestegg_common.logs import unreachable_peer_level
+from nestegg_common.page_cache import PageCache
+from nestegg_common.retry import doubling_delay_s
+
+_LOGGER = logging.getLogger(__name__)
+
+EVERYONE = "*"
+
+
+class PageCacheListener:
+    """LISTEN on `channel` for as long as `run()` runs, reconnecting with a doubling back-off."""
+
+    def __init__(
+        self,
+        dsn: str,
+        channel: str,
+        cache: PageCache,
+        *,
+        heartbeat_s: float = 5.0,
+        retry_base_s: float = 0.05,
+        retry_max_s: float = 2.0,
+    ) -> None:
+        self._dsn = dsn
+        self._channel = channel
+        self._cache = cache
+        self._heartbeat_s = heartbeat_s
+        self._retry_base_s = retry_base_s
+        self._retry_max_s = retry_max_s
+        self.connection: asyncpg.Connection | None = None  # tests close it to lose it
+        self._listened = False  # once listening, a failure is a loss, not a slow start
+
+    def notified(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
+        """Drop the named owner's answers (everyone's for `*` or a payload we cannot read)."""
+        if payload == EVERYONE:
+            self._cache.invalidate_all()
+            return
+        try:
+            owner = uuid.UUID(str(payload))
+        except ValueError:
+            _LOGGER.warning("unreadable page cache notification; dropping every page")
+            self._cache.invalidate_all()
+            return
+        self._cache.invalidate(owner)
+
+    async def run(self) -> None:
+        """Listen until cancelled; the cache serves only while a listen is in place."""
+        if self._cache.max_bytes <= 0:
+            return
+        failures = 0
+        try:
+            while True:
+                try:
+                    await self._listen_until_lost()
+                    failures = 0
+                except (
+                    OSError,
+                    asyncpg.PostgresError,
+                    asyncpg.InterfaceError,
+                    TimeoutError,
+                ) as err:
+                    failures += 1
+                    level = unreachable_peer_level(failures, starting=not self._listened)
+                    if level is not None:
+                        _LOGGER.log(
+                            level,
+                            "page cache listener down; pages are read from the database",
+                            extra={"error": type(err).__name__, "failures": failures},
+                        )
+                finally:
+                    self._cache.suspend()
+                await asyncio.sleep(
+                    doubling_delay_s(
+                        max(failures, 1), base_s=self._retry_base_s, max_s=self._retry_max_s
+                    )
+                )
+        finally:
+            self._cache.suspend()
+
+    async def _listen_until_lost(self) -> None:
+        conn = await asyncpg.connect(self._dsn, timeout=self._heartbeat_s)
+        lost = asyncio.Event()
+
+        def on_termination(_conn: Any) -> None:
+            self._cache.suspend()  # at once, not at the next heartbeat
+            lost.set()
+
+        try:
+            conn.add_termination_listener(on_termination)
+            await conn.add_listener(self._channel, self.notified)
+            self.connection = conn
+            self._cache.resume()
+            self._listened = True
+            while not lost.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(lost.wait(), self._heartbeat_s)
+                if not lost.is_set():
+                    # A half-open connection raises no termination: ask it to answer.
+                    await conn.fetchval("SELECT 1", timeout=self._heartbeat_s)
+        finally:
+            self._cache.suspend()
+            self.connection = None
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=1.0)
