@@ -41,7 +41,7 @@ class PageCacheListener:
         retry_max_s: float = 2.0,
     ) -> None:
         self._dsn = dsn
-        self._channel = channel
+        self.channel = channel
         self._cache = cache
         self._heartbeat_s = heartbeat_s
         self._retry_base_s = retry_base_s
@@ -106,7 +106,7 @@ class PageCacheListener:
 
         try:
             conn.add_termination_listener(on_termination)
-            await conn.add_listener(self._channel, self.notified)
+            await conn.add_listener(self.channel, self.notified)
             self.connection = conn
             self._cache.resume()
             self._listened = True
