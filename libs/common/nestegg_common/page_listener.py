@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -28,11 +29,14 @@ EVERYONE = "*"
 
 
 class PageCacheListener:
-    """LISTEN on `channel` for as long as `run()` runs, reconnecting with a doubling back-off."""
+    """LISTEN on `channel` for as long as `run()` runs, reconnecting with a doubling back-off.
+
+    `dsn` is asked at each connection (settings may lack a database until the app runs).
+    """
 
     def __init__(
         self,
-        dsn: str,
+        dsn: Callable[[], str],
         channel: str,
         cache: PageCache,
         *,
@@ -97,7 +101,7 @@ class PageCacheListener:
             self._cache.suspend()
 
     async def _listen_until_lost(self) -> None:
-        conn = await asyncpg.connect(self._dsn, timeout=self._heartbeat_s)
+        conn = await asyncpg.connect(self._dsn(), timeout=self._heartbeat_s)
         lost = asyncio.Event()
 
         def on_termination(_conn: Any) -> None:

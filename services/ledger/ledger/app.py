@@ -58,7 +58,7 @@ def create_app(
     )
     app.cleanup_ctx.append(purge_context(lambda a: a[POOL]))
     cache = app[PAGE_CACHE] = PageCache(max_bytes=settings.ledger_page_cache_mb * 2**20)
-    listener = PageCacheListener(settings.database_dsn(), PAGE_CHANNEL, cache)
+    listener = PageCacheListener(settings.database_dsn, PAGE_CHANNEL, cache)
     app[PAGE_LISTENER] = listener
     app.cleanup_ctx.append(lifetime_task(lambda _app: listener.run(), name="page-cache-listener"))
     setup_routes(app)
