@@ -119,7 +119,9 @@ class Cluster:
             ]
         for name, copies_of_name in self.processes.items():
             for process in copies_of_name:
-                wait_until_healthy(f"{self.url(name)}/readyz", timeout_s=60, process=process)
+                # 180 s: a revision checked out for --baseline compiles the us kernel afresh (numba keys
+                # its cache by file times), in every worker at once, on a possibly loaded machine.
+                wait_until_healthy(f"{self.url(name)}/readyz", timeout_s=180, process=process)
 
     def stop(self) -> None:
         """Stop every process."""

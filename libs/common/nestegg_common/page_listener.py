@@ -2,10 +2,11 @@
 
 One dedicated connection per process (never a pooled one: a pool's connections are shared and
 released without UNLISTEN; and not through PgBouncer in transaction mode, which cannot LISTEN).
-The cache serves only while this connection is known to be listening: it is resumed after
-LISTEN succeeds and suspended (emptied, bypassed) as soon as the connection closes, a
-heartbeat fails or the task stops, so no answer is served from a cache that may have missed a
-notification. A payload is an owner's UUID, or `*` for everyone.
+The cache serves only while this connection is known to be listening: it is resumed once a
+notification of its own has come back through the LISTEN, and suspended (emptied, bypassed) as
+soon as the connection closes, a heartbeat ping does not come back in time or the task stops,
+so no answer is served from a cache that may have missed a notification. A payload is an
+owner's UUID, `*` for everyone, or another listener's ping.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from nestegg_common.retry import doubling_delay_s
 _LOGGER = logging.getLogger(__name__)
 
 EVERYONE = "*"
+# Payloads a listener sends itself to prove notifications reach it; every listener ignores the
+# others' (they name no owner).
+PING = "ping:"
 
 
 class PageCacheListener:
@@ -52,19 +56,39 @@ class PageCacheListener:
         self._retry_max_s = retry_max_s
         self.connection: asyncpg.Connection | None = None  # tests close it to lose it
         self._listened = False  # once listening, a failure is a loss, not a slow start
+        self._ping: tuple[str, asyncio.Future[None]] | None = None
 
     def notified(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
         """Drop the named owner's answers (everyone's for `*` or a payload we cannot read)."""
-        if payload == EVERYONE:
+        text = str(payload)
+        if text.startswith(PING):
+            if self._ping is not None and text == self._ping[0] and not self._ping[1].done():
+                self._ping[1].set_result(None)
+            return  # another process's ping: nothing changed
+        if text == EVERYONE:
             self._cache.invalidate_all()
             return
         try:
-            owner = uuid.UUID(str(payload))
+            owner = uuid.UUID(text)
         except ValueError:
             _LOGGER.warning("unreadable page cache notification; dropping every page")
             self._cache.invalidate_all()
             return
         self._cache.invalidate(owner)
+
+    async def _round_trip(self, conn: asyncpg.Connection) -> None:
+        """NOTIFY a ping of our own and wait for it to come back: notifications reach us.
+
+        A connection that answers queries proves less: through PgBouncer in transaction mode
+        the LISTEN stays on some other server connection and nothing would ever arrive.
+        """
+        ping = (f"{PING}{uuid.uuid4().hex}", asyncio.get_running_loop().create_future())
+        self._ping = ping
+        try:
+            await conn.execute("SELECT pg_notify($1, $2)", self.channel, ping[0])
+            await asyncio.wait_for(ping[1], self._heartbeat_s)
+        finally:
+            self._ping = None
 
     async def run(self) -> None:
         """Listen until cancelled; the cache serves only while a listen is in place."""
@@ -111,6 +135,7 @@ class PageCacheListener:
         try:
             conn.add_termination_listener(on_termination)
             await conn.add_listener(self.channel, self.notified)
+            await self._round_trip(conn)
             self.connection = conn
             self._cache.resume()
             self._listened = True
@@ -118,8 +143,8 @@ class PageCacheListener:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(lost.wait(), self._heartbeat_s)
                 if not lost.is_set():
-                    # A half-open connection raises no termination: ask it to answer.
-                    await conn.fetchval("SELECT 1", timeout=self._heartbeat_s)
+                    # A half-open connection raises no termination: ping through it.
+                    await self._round_trip(conn)
         finally:
             self._cache.suspend()
             self.connection = None
