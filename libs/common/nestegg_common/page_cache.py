@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -171,3 +171,23 @@ class PageCache:
             return False
         self._bytes -= len(entry.body) + ENTRY_OVERHEAD_BYTES
         return True
+
+
+async def cached_answer(
+    request: web.Request,
+    cache: PageCache,
+    owner: uuid.UUID,
+    key: Hashable,
+    produce: Callable[[], Awaitable[bytes]],
+) -> web.Response:
+    """Answer the owner's `key` from the cache, or from `produce()` (then kept if still current).
+
+    `key` must name everything the answer depends on besides the owner's data; `produce` runs
+    only on a miss, and the token is taken before it reads anything.
+    """
+    entry = cache.get(owner, key)
+    if entry is None:
+        token = cache.reading()
+        entry = CachedBody.of(await produce())
+        cache.put(owner, key, entry, token)
+    return entry.response(request)

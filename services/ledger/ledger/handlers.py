@@ -31,13 +31,14 @@ from nestegg_common.http import (
 )
 from nestegg_common.idempotency import create_once
 from nestegg_common.input_changes import CHANGES_HEADER
-from nestegg_common.page_cache import CachedBody
+from nestegg_common.page_cache import cached_answer
 from nestegg_common.pagination import CursorCodec, PageQuery
 from nestegg_common.problems import Handler
 from nestegg_common.service import POOL
 
 CURSORS = web.AppKey("cursors", CursorCodec)
 RECORDS_QUOTA = web.AppKey("records_quota", int)  # per user and collection
+SUMMARY = ("summary", "")  # the summary's page cache key (no query)
 
 
 @contextmanager
@@ -77,13 +78,9 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
     """Bind the shared handlers to collection `c`."""
 
     async def list_page(request: web.Request) -> web.StreamResponse:
-        # The key is the raw query: an entry is only ever stored after that query validated,
-        # and the answer to it depends on nothing else but the owner's records.
-        cache, user_id = request.app[PAGE_CACHE], current_user_id(request)
-        key = (c.name, request.query_string)
-        page = cache.get(user_id, key)
-        if page is None:
-            token = cache.reading()  # before the read: see nestegg_common.page_cache
+        user_id = current_user_id(request)
+
+        async def read_page() -> bytes:
             query = read_query_model(request, PageQuery)
             items, next_cursor = await usecases.list_records_page(
                 request.app[POOL],
@@ -93,10 +90,12 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
                 cursor=query.cursor,
                 codec=request.app[CURSORS],
             )
-            body = json_bytes({"items": items, "next_cursor": next_cursor}, utc_as_z=True)
-            page = CachedBody.of(body)
-            cache.put(user_id, key, page, token)
-        return page.response(request)
+            return json_bytes({"items": items, "next_cursor": next_cursor}, utc_as_z=True)
+
+        # The key is the raw query: an entry is only ever stored after that query validated,
+        # and the answer to it depends on nothing else but the owner's records.
+        key = (c.name, request.query_string)
+        return await cached_answer(request, request.app[PAGE_CACHE], user_id, key, read_page)
 
     async def create(request: web.Request) -> web.StreamResponse:
         record = await read_body_model(request, c.model)
@@ -159,8 +158,13 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
 
 async def get_summary(request: web.Request) -> web.StreamResponse:
     """Show the user's totals."""
-    summary = await usecases.get_summary(request.app[POOL], user_id=current_user_id(request))
-    return json_response(summary)
+    user_id = current_user_id(request)
+
+    async def read_summary() -> bytes:
+        return json_bytes(await usecases.get_summary(request.app[POOL], user_id=user_id))
+
+    # The dashboard's ledger part: cached and dropped with the user's pages.
+    return await cached_answer(request, request.app[PAGE_CACHE], user_id, SUMMARY, read_summary)
 
 
 def _path_user(request: web.Request) -> uuid.UUID:

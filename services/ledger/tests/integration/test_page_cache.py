@@ -269,3 +269,26 @@ async def test_etags_and_if_none_match_hold_cached_or_not(
         assert plain.headers["ETag"] == changed.headers["ETag"]
         assert not uncached.app[PAGE_CACHE].serving
         assert uncached.app[PAGE_CACHE].size == (0, 0)
+
+
+async def test_the_summary_is_cached_and_dropped_with_the_pages(
+    client: TestClient, other: TestClient, new_user: Callable[[], User]
+) -> None:
+    await serving(other.app)
+    api, me = Api(client), new_user()
+
+    async def total(via: TestClient) -> str:
+        response = await via.get("/ledger/summary", headers=me.headers)
+        assert response.status == 200 and "ETag" in response.headers
+        value: str = (await response.json())["total_assets"]
+        return value
+
+    assert (await total(client), await total(other)) == ("0.00", "0.00")
+    assert other.app[PAGE_CACHE].get(me.id, ("summary", "")) is not None
+    await api.create("assets", me, api.body("assets", balance="10"))
+    assert await total(client) == "10.00"  # own write: at once
+
+    async def other_sees_it() -> bool:
+        return await total(other) == "10.00"
+
+    await eventually(other_sees_it, timeout_s=2.0)
