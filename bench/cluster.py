@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -119,8 +120,7 @@ class Cluster:
             ]
         for name, copies_of_name in self.processes.items():
             for process in copies_of_name:
-                # 180 s: a revision checked out for --baseline compiles the us kernel afresh (numba keys
-                # its cache by file times), in every worker at once, on a possibly loaded machine.
+                # 180 s: on a loaded machine, projections' workers may compile the us kernel.
                 wait_until_healthy(f"{self.url(name)}/readyz", timeout_s=180, process=process)
 
     def stop(self) -> None:
@@ -158,6 +158,17 @@ class CodeAt:
             ["git", "worktree", "add", "--detach", self.path, self.rev],
             cwd=ROOT,
             check=True,
+            capture_output=True,
+        )
+        # numba keys its cache by each source file's path and time, so a fresh checkout compiles
+        # the us kernel again — in every projections worker at once, which on a loaded machine
+        # outlasts the worker pool's start-up wait. Compile it once here (a revision without the
+        # compiled kernel just fails this import, harmlessly).
+        subprocess.run(
+            [sys.executable, "-c", "import projections.engine.warm"],
+            env={**os.environ, **self.env()},
+            cwd=self.path,
+            check=False,
             capture_output=True,
         )
 
