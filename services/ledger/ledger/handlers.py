@@ -92,9 +92,10 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
             )
             return json_bytes({"items": items, "next_cursor": next_cursor}, utc_as_z=True)
 
-        # The key is the raw query: an entry is only ever stored after that query validated,
+        # The key is the raw query as sent (never decoded, so two different queries cannot share
+        # one): an entry is only ever stored after that query validated,
         # and the answer to it depends on nothing else but the owner's records.
-        key = (c.name, request.query_string)
+        key = (c.name, request.rel_url.raw_query_string)
         return await cached_answer(request, request.app[PAGE_CACHE], user_id, key, read_page)
 
     async def create(request: web.Request) -> web.StreamResponse:

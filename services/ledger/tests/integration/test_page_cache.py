@@ -292,3 +292,18 @@ async def test_the_summary_is_cached_and_dropped_with_the_pages(
         return await total(other) == "10.00"
 
     await eventually(other_sees_it, timeout_s=2.0)
+
+
+async def test_a_query_is_keyed_as_sent_so_an_encoded_one_is_not_another(
+    client: TestClient, new_user: Callable[[], User], seed: Seed
+) -> None:
+    await serving(client.app)
+    me = new_user()
+    await seed("assets", me.id, 3)
+    first = await client.get("/assets?limit=1", headers=me.headers)
+    cursor = (await first.json())["next_cursor"]
+    plain = await client.get(f"/assets?cursor={cursor}&limit=1", headers=me.headers)
+    assert plain.status == 200
+    # Decoded, this is the query above; as sent, it is one cursor "…&limit=1": not ours, 400.
+    encoded = await client.get(f"/assets?cursor={cursor}%26limit%3D1", headers=me.headers)
+    assert encoded.status == 400
