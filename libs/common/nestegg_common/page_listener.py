@@ -51,7 +51,7 @@ class PageCacheListener:
         self._dsn = dsn
         self.channel = channel
         self._cache = cache
-        self._heartbeat_s = heartbeat_s
+        self.heartbeat_s = heartbeat_s
         self._retry_base_s = retry_base_s
         self._retry_max_s = retry_max_s
         self.connection: asyncpg.Connection | None = None  # tests close it to lose it
@@ -86,7 +86,7 @@ class PageCacheListener:
         self._ping = ping
         try:
             await conn.execute("SELECT pg_notify($1, $2)", self.channel, ping[0])
-            await asyncio.wait_for(ping[1], self._heartbeat_s)
+            await asyncio.wait_for(ping[1], self.heartbeat_s)
         finally:
             self._ping = None
 
@@ -125,7 +125,7 @@ class PageCacheListener:
             self._cache.suspend()
 
     async def _listen_until_lost(self) -> None:
-        conn = await asyncpg.connect(self._dsn(), timeout=self._heartbeat_s)
+        conn = await asyncpg.connect(self._dsn(), timeout=self.heartbeat_s)
         lost = asyncio.Event()
 
         def on_termination(_conn: Any) -> None:
@@ -141,7 +141,7 @@ class PageCacheListener:
             self._listened = True
             while not lost.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(lost.wait(), self._heartbeat_s)
+                    await asyncio.wait_for(lost.wait(), self.heartbeat_s)
                 if not lost.is_set():
                     # A half-open connection raises no termination: ping through it.
                     await self._round_trip(conn)

@@ -57,6 +57,17 @@ async def names(client: TestClient, user: User, **params: str) -> list[str]:
     return [item["name"] for item in (await response.json())["items"]]
 
 
+async def cached(client: TestClient, user: User, count: int) -> None:
+    """Read the user's page until it is kept (a notification of an earlier write may drop it)."""
+
+    async def kept() -> bool:
+        return len(await names(client, user)) == count and (
+            client.app[PAGE_CACHE].get(user.id, PAGE) is not None
+        )
+
+    await eventually(kept, timeout_s=2.0)
+
+
 def second_app(
     settings: LedgerSettings,
     tokens: TokenFactory,
@@ -172,8 +183,7 @@ async def test_a_lost_listener_empties_and_bypasses_the_cache_until_it_listens_a
     await serving(other.app)
     me, cache, listener = new_user(), other.app[PAGE_CACHE], other.app[PAGE_LISTENER]
     await seed("assets", me.id, 1)
-    assert len(await names(other, me)) == 1
-    assert cache.get(me.id, PAGE) is not None
+    await cached(other, me, 1)
     database = database_name_of(ledger_settings.database_dsn())
     assert listener.connection is not None
     backend = listener.connection.get_server_pid()
@@ -198,8 +208,7 @@ async def test_a_lost_listener_empties_and_bypasses_the_cache_until_it_listens_a
         await admin.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true')
         await admin.close()
     await serving(other.app)
-    assert len(await names(other, me)) == 2
-    assert cache.get(me.id, PAGE) is not None
+    await cached(other, me, 2)
 
 
 async def test_a_read_racing_a_write_never_stores_the_older_page(
@@ -307,3 +316,33 @@ async def test_a_query_is_keyed_as_sent_so_an_encoded_one_is_not_another(
     # Decoded, this is the query above; as sent, it is one cursor "…&limit=1": not ours, 400.
     encoded = await client.get(f"/assets?cursor={cursor}%26limit%3D1", headers=me.headers)
     assert encoded.status == 400
+
+
+async def test_a_listen_that_stops_hearing_turns_the_cache_off_until_it_hears_again(
+    ledger_settings: LedgerSettings, tokens: TokenFactory, new_user: Callable[[], User]
+) -> None:
+    # What PgBouncer's transaction mode does to a LISTEN: the connection answers queries but no
+    # notification comes back. The listener's own ping does not return, so it stops serving.
+    def quick(app: web.Application) -> None:
+        app[PAGE_LISTENER].heartbeat_s = 0.3
+
+    make = second_app(ledger_settings, tokens, quick)()
+    app_client = await anext(make)
+    cache, listener, me = app_client.app[PAGE_CACHE], app_client.app[PAGE_LISTENER], new_user()
+
+    async def off() -> bool:
+        return not cache.serving
+
+    try:
+        await serving(app_client.app)
+        assert await names(app_client, me) == []
+        assert cache.get(me.id, PAGE) is not None
+        assert listener.connection is not None
+        deafened = listener.connection
+        await deafened.execute("UNLISTEN *")
+        await eventually(off, timeout_s=2.0)
+        assert cache.size == (0, 0)
+        await serving(app_client.app)  # a new connection, listening and heard again
+        assert listener.connection is not deafened
+    finally:
+        await make.aclose()

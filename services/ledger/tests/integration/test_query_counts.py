@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import pytest_asyncio
+
+from ledger.changes import PAGE_CACHE
 
 COLLECTIONS = ("assets", "debts", "incomes", "expenses")
 # Statements a read may run at most, BEGIN/COMMIT included: the point is a fixed number.
@@ -18,6 +22,15 @@ async def one_and_many(new_user, seed):
         await seed(collection, one.id, 1)
         await seed(collection, many.id, 200)
     return one, many
+
+
+async def page_cache_serving(client) -> None:
+    """Wait for the app's page cache listener (the app may have only just started)."""
+    for _ in range(500):
+        if client.app[PAGE_CACHE].serving:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the page cache never started serving")
 
 
 async def statements_of(client, queries, path, headers, params=None) -> tuple[int, dict]:
@@ -50,6 +63,7 @@ async def test_a_page_and_a_record_are_one_statement_each(
     client, queries, one_and_many, collection
 ) -> None:
     one, _ = one_and_many
+    await page_cache_serving(client)
     # A query no other test reads, so the page is not in the page cache yet.
     count, page = await statements_of(
         client, queries, f"/{collection}", one.headers, {"limit": "7"}
@@ -81,6 +95,7 @@ async def test_the_summary_runs_the_same_statements_for_1_record_as_for_200(
     client, queries, one_and_many, new_user
 ) -> None:
     one, many = one_and_many
+    await page_cache_serving(client)
     await statements_of(client, queries, "/ledger/summary", new_user().headers)  # warm the pool
     few, few_summary = await statements_of(client, queries, "/ledger/summary", one.headers)
     lots, lots_summary = await statements_of(client, queries, "/ledger/summary", many.headers)
