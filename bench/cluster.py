@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -119,7 +120,8 @@ class Cluster:
             ]
         for name, copies_of_name in self.processes.items():
             for process in copies_of_name:
-                wait_until_healthy(f"{self.url(name)}/readyz", timeout_s=60, process=process)
+                # 180 s: on a loaded machine, projections' workers may compile the us kernel.
+                wait_until_healthy(f"{self.url(name)}/readyz", timeout_s=180, process=process)
 
     def stop(self) -> None:
         """Stop every process."""
@@ -156,6 +158,17 @@ class CodeAt:
             ["git", "worktree", "add", "--detach", self.path, self.rev],
             cwd=ROOT,
             check=True,
+            capture_output=True,
+        )
+        # numba keys its cache by each source file's path and time, so a fresh checkout compiles
+        # the us kernel again — in every projections worker at once, which on a loaded machine
+        # outlasts the worker pool's start-up wait. Compile it once here (a revision without the
+        # compiled kernel just fails this import, harmlessly).
+        subprocess.run(
+            [sys.executable, "-c", "import projections.engine.warm"],
+            env={**os.environ, **self.env()},
+            cwd=self.path,
+            check=False,
             capture_output=True,
         )
 

@@ -45,7 +45,11 @@ def _cpu_s(cluster: Cluster) -> dict[str, tuple[float, float]]:
 
 
 def _measured(
-    bench: perf.Bench, via: str, connections: int, cluster: Cluster | None = None
+    bench: perf.Bench,
+    via: str,
+    connections: int,
+    cluster: Cluster | None = None,
+    endpoint: str = ENDPOINT,
 ) -> dict[str, Any]:
     """Load one point and add the CPU each process spent per request, in µs.
 
@@ -54,10 +58,10 @@ def _measured(
     """
     cluster = cluster or bench.cluster
     before = _cpu_s(cluster)
-    row = bench.load(via, ENDPOINT, bench.targets[ENDPOINT], connections, cluster=cluster)
+    row = bench.load(via, endpoint, bench.targets[endpoint], connections, cluster=cluster)
     after = _cpu_s(cluster)
     served = max(1, row.get("requests") or round(row["rps"] * bench.args.duration))
-    names = ("ledger", "gateway")
+    names = ("ledger", "gateway") if endpoint == ENDPOINT else tuple(cluster.processes)
     spent = {n: [a - b for a, b in zip(after[n], before[n], strict=True)] for n in names}
     row["cpu_us_per_request"] = {n: round(sum(spent[n]) / served * 1e6, 1) for n in names}
     # The kernel's part (socket reads and writes), which a Python profiler does not see.
@@ -65,16 +69,23 @@ def _measured(
     return row
 
 
-def _profile(bench: perf.Bench, via: str, connections: int, duration: int) -> dict[str, Any]:
-    """Load `via` with py-spy on the ledger and (through the gateway) the gateway too."""
-    names = ("ledger", "gateway") if via == "gateway" else ("ledger",)
+def _profile(
+    bench: perf.Bench, via: str, connections: int, duration: int, endpoint: str = ENDPOINT
+) -> dict[str, Any]:
+    """Load `via` with py-spy on the ledger and (through the gateway) the gateway too.
+
+    Another `endpoint` than the page (e.g. the dashboard) samples every process.
+    """
+    names: tuple[str, ...] = ("ledger", "gateway") if via == "gateway" else ("ledger",)
+    if endpoint != ENDPOINT:
+        names = tuple(bench.cluster.processes)
     raw = {n: perf.RESULTS / f"probe-{bench.stamp}-{via}-{n}.pyspy.txt" for n in names}
     perf.RESULTS.mkdir(exist_ok=True)
     recorders = {
         n: pyspy.start_recording(bench.cluster.pid(n), p, max(1, duration - 1))
         for n, p in raw.items()
     }
-    row = bench.load(via, ENDPOINT, bench.targets[ENDPOINT], connections, duration)
+    row = bench.load(via, endpoint, bench.targets[endpoint], connections, duration)
     out: dict[str, Any] = {"load_while_profiling": row}
     for n, recorder in recorders.items():
         if recorder is None:
@@ -125,7 +136,15 @@ def main(argv: list[str] | None = None) -> int:
         help="revisions to compare side by side, each in turn against this code",
     )
     parser.add_argument("--rounds", type=int, default=3, help="pairs per point with --baseline")
+    parser.add_argument(
+        "--endpoint",
+        default=ENDPOINT,
+        help="load this instead (e.g. 'GET /dashboard': through the gateway only, no floor, "
+        "CPU and py-spy for every process; not with --baseline)",
+    )
     args = parser.parse_args(argv)
+    if args.endpoint != ENDPOINT:
+        return _other_endpoint(args)
     connections = args.connections or [16, 64]
     options = ["--smoke", "--tunings", "none", "--duration", str(args.duration)]
     bench = perf.Bench(
@@ -175,6 +194,46 @@ def main(argv: list[str] | None = None) -> int:
     for rev, pairs in bench.out["pairs"].items():
         print(report.render_pairs(rev, pairs))
     print("\n".join(report.render_goal2(bench.out["ratios"]["goal2"])))
+    print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+def _other_endpoint(args: argparse.Namespace) -> int:
+    """Load one other endpoint through the gateway: rows, CPU per process, py-spy of each."""
+    connections = args.connections or [1, 16]
+    options = ["--smoke", "--tunings", "none", "--duration", str(args.duration)]
+    bench = perf.Bench(
+        perf.parse_args([*options, "--connections", ",".join(map(str, connections))])
+    )
+    bench.t0 = time.monotonic()
+    bench.out["meta"] = {"stamp": bench.stamp, **perf.machine_info(bench.args, bench.wrk)}
+    pg = ScratchPostgres.start()
+    logs = Path(pg.folder.name) / "logs"
+    logs.mkdir()
+    bench.cluster = Cluster(pg, logs)
+    try:
+        bench.cluster.migrate()
+        bench.cluster.start()
+        bench.prepare_dataset()
+        every = perf.targets(bench.asset_ids, bench.projection_id)
+        bench.targets = {args.endpoint: every[args.endpoint]}
+        bench.warm_up()
+        for c in connections:
+            row = _measured(bench, "gateway", c, endpoint=args.endpoint)
+            bench.out["api"].append(row)
+            bench.say(f"{report.line(row)}  CPU µs/request {row['cpu_us_per_request']}")
+        if args.profile:
+            peak = max(connections)
+            bench.out["profile"] = {
+                "gateway": _profile(bench, "gateway", peak, args.duration, args.endpoint)
+            }
+    finally:
+        bench.cluster.stop()
+        pg.stop()
+    bench.out["meta"]["load_average_end"] = os.getloadavg()
+    path = perf.RESULTS / f"probe-{bench.stamp}.json"
+    path.write_text(json.dumps(bench.out, indent=2, default=str) + "\n")
+    print(f"load average {bench.out['meta']['load_average_start']} → {os.getloadavg()}")
     print(f"wrote {path.relative_to(ROOT)}")
     return 0
 

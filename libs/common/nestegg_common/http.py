@@ -98,14 +98,18 @@ def json_response(
     `utc_as_z` writes UTC datetimes as pydantic's JSON mode does (`…Z`, not `…+00:00`): for
     rows read from PostgreSQL straight into the answer (the ledger's pages).
     """
-    if isinstance(body, BaseModel):
-        data = body.model_dump_json().encode()
-    else:
-        # orjson: 1.2-1.7x the ledger's list throughput (docs/BENCHMARKS.md); int keys become
-        # strings, as with the json module.
-        option = orjson.OPT_NON_STR_KEYS | (orjson.OPT_UTC_Z if utc_as_z else 0)
-        data = orjson.dumps(body, option=option)
+    data = json_bytes(body, utc_as_z=utc_as_z)
     return web.Response(body=data, status=status, content_type="application/json", headers=headers)
+
+
+def json_bytes(body: BaseModel | dict[str, Any] | list[Any], *, utc_as_z: bool = False) -> bytes:
+    """Return the JSON bytes `json_response` sends for `body`."""
+    if isinstance(body, BaseModel):
+        return body.model_dump_json().encode()
+    # orjson: 1.2-1.7x the ledger's list throughput (docs/BENCHMARKS.md); int keys become
+    # strings, as with the json module.
+    option = orjson.OPT_NON_STR_KEYS | (orjson.OPT_UTC_Z if utc_as_z else 0)
+    return orjson.dumps(body, option=option)
 
 
 def patch_fields(patch: Any, allowed: Iterable[str], *, noun: str) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
-import uuid
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
@@ -112,7 +112,8 @@ def _from_http_exception(exc: web.HTTPException, request: web.Request) -> web.St
 def incoming_request_id(request: web.Request) -> str:
     """Return the caller's `X-Request-Id` when it is well-formed, else a new one."""
     given = request.headers.get(REQUEST_ID_HEADER, "")
-    return given if _REQUEST_ID_PATTERN.match(given) else uuid.uuid4().hex
+    # 128 random bits as 32 hex digits, as uuid4().hex wrote them, at a fifth of its cost.
+    return given if _REQUEST_ID_PATTERN.match(given) else os.urandom(16).hex()
 
 
 @web.middleware

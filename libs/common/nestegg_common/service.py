@@ -64,19 +64,21 @@ async def access_log_middleware(request: web.Request, handler: Handler) -> web.S
         status = response.status
         return response
     finally:
-        resource = request.match_info.route.resource
         # Every process polls the erased users every few seconds: a line each is only noise.
         routine = request.path == ERASED_USERS_PATH and status < 400
-        _ACCESS_LOGGER.log(
-            logging.DEBUG if routine else logging.INFO,
-            "request",
-            extra={
-                "method": request.method,
-                "route": resource.canonical if resource else request.path,
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
+        level = logging.DEBUG if routine else logging.INFO
+        if _ACCESS_LOGGER.isEnabledFor(level):  # the line's fields only when it is written
+            resource = request.match_info.route.resource
+            _ACCESS_LOGGER.log(
+                level,
+                "request",
+                extra={
+                    "method": request.method,
+                    "route": resource.canonical if resource else request.path,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
 
 
 def new_app(

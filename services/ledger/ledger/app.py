@@ -8,7 +8,7 @@ import asyncpg
 import httpx
 from aiohttp import web
 
-from ledger.changes import CHANGE_ANNOUNCER
+from ledger.changes import CHANGE_ANNOUNCER, PAGE_CACHE, PAGE_CHANNEL, PAGE_LISTENER
 from ledger.handlers import CURSORS, RECORDS_QUOTA
 from ledger.partner import PARTNER_CHECK, PartnerCheck
 from ledger.routes import setup_routes
@@ -17,8 +17,11 @@ from nestegg_common.auth import FetchJwks
 from nestegg_common.erasure import FetchErased
 from nestegg_common.idempotency import purge_context
 from nestegg_common.input_changes import ChangeAnnouncer
+from nestegg_common.page_cache import PageCache
+from nestegg_common.page_listener import PageCacheListener
 from nestegg_common.pagination import CursorCodec
 from nestegg_common.service import HTTP_CLIENT, POOL, new_service_app
+from nestegg_common.tasks import lifetime_task
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -54,5 +57,9 @@ def create_app(
         source="ledger",
     )
     app.cleanup_ctx.append(purge_context(lambda a: a[POOL]))
+    cache = app[PAGE_CACHE] = PageCache(max_bytes=settings.ledger_page_cache_mb * 2**20)
+    listener = PageCacheListener(settings.database_dsn, PAGE_CHANNEL, cache)
+    app[PAGE_LISTENER] = listener
+    app.cleanup_ctx.append(lifetime_task(lambda _app: listener.run(), name="page-cache-listener"))
     setup_routes(app)
     return app

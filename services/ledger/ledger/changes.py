@@ -12,8 +12,15 @@ from aiohttp import web
 
 from nestegg_common.db import Connection
 from nestegg_common.input_changes import ChangeAnnouncer
+from nestegg_common.page_cache import PageCache
+from nestegg_common.page_listener import PageCacheListener
 
 CHANGE_ANNOUNCER = web.AppKey("change_announcer", ChangeAnnouncer)
+# Each process's encoded list pages; migration 0006's triggers NOTIFY this channel with the
+# owner's id from every transaction that changes a record, whoever runs it.
+PAGE_CACHE = web.AppKey("page_cache", PageCache)
+PAGE_CHANNEL = "ledger_records"
+PAGE_LISTENER = web.AppKey("page_listener", PageCacheListener)
 
 # The row lock taken here orders concurrent writes of one user: each sees the previous counter
 # committed, so a snapshot holding counter N holds every write numbered N or less.

@@ -6,12 +6,14 @@ The four collections share handlers; `collection_handlers(c)` binds them to one 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from ledger import usecases
-from ledger.changes import CHANGE_ANNOUNCER
+from ledger.changes import CHANGE_ANNOUNCER, PAGE_CACHE
 from ledger.collections import Collection
 from ledger.domain import is_partners
 from ledger.partner import PARTNER_CHECK
@@ -19,16 +21,38 @@ from nestegg_common.auth import current_user_id
 from nestegg_common.erasure import ERASED_USERS
 from nestegg_common.errors import NotFound
 from nestegg_common.etags import etag_for, expected_version
-from nestegg_common.events import Event
-from nestegg_common.http import json_response, read_body_model, read_json, read_query_model
+from nestegg_common.events import Event, deleted_user_id
+from nestegg_common.http import (
+    json_bytes,
+    json_response,
+    read_body_model,
+    read_json,
+    read_query_model,
+)
 from nestegg_common.idempotency import create_once
 from nestegg_common.input_changes import CHANGES_HEADER
+from nestegg_common.page_cache import cached_answer
 from nestegg_common.pagination import CursorCodec, PageQuery
 from nestegg_common.problems import Handler
 from nestegg_common.service import POOL
 
 CURSORS = web.AppKey("cursors", CursorCodec)
 RECORDS_QUOTA = web.AppKey("records_quota", int)  # per user and collection
+SUMMARY = ("summary", "")  # the summary's page cache key (no query)
+
+
+@contextmanager
+def dropping_pages(request: web.Request, user_id: uuid.UUID) -> Iterator[None]:
+    """Drop the user's cached pages once the write inside has ended, whatever its outcome.
+
+    After the transaction, not before: a read that began before the commit could otherwise
+    store the old page after the drop (nestegg_common.page_cache). Other processes drop
+    theirs when migration 0006's NOTIFY reaches them.
+    """
+    try:
+        yield
+    finally:
+        request.app[PAGE_CACHE].invalidate(user_id)
 
 
 def record_id(request: web.Request, c: Collection) -> uuid.UUID:
@@ -54,16 +78,25 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
     """Bind the shared handlers to collection `c`."""
 
     async def list_page(request: web.Request) -> web.StreamResponse:
-        query = read_query_model(request, PageQuery)
-        items, next_cursor = await usecases.list_records_page(
-            request.app[POOL],
-            c,
-            user_id=current_user_id(request),
-            limit=query.limit,
-            cursor=query.cursor,
-            codec=request.app[CURSORS],
-        )
-        return json_response({"items": items, "next_cursor": next_cursor}, utc_as_z=True)
+        user_id = current_user_id(request)
+
+        async def read_page() -> bytes:
+            query = read_query_model(request, PageQuery)
+            items, next_cursor = await usecases.list_records_page(
+                request.app[POOL],
+                c,
+                user_id=user_id,
+                limit=query.limit,
+                cursor=query.cursor,
+                codec=request.app[CURSORS],
+            )
+            return json_bytes({"items": items, "next_cursor": next_cursor}, utc_as_z=True)
+
+        # The key is the raw query as sent (never decoded, so two different queries cannot share
+        # one): an entry is only ever stored after that query validated,
+        # and the answer to it depends on nothing else but the owner's records.
+        key = (c.name, request.rel_url.raw_query_string)
+        return await cached_answer(request, request.app[PAGE_CACHE], user_id, key, read_page)
 
     async def create(request: web.Request) -> web.StreamResponse:
         record = await read_body_model(request, c.model)
@@ -71,15 +104,16 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
         announcer = request.app[CHANGE_ANNOUNCER]
         if is_partners(record):  # asked before any connection is taken
             await request.app[PARTNER_CHECK].require_partner(user_id, noun=c.noun)
-        created = await create_once(
-            request.app[POOL],
-            request,
-            user_id=user_id,
-            body=await request.read(),
-            create=lambda conn: usecases.create_record(
-                conn, c, user_id=user_id, record=record, quota=quota, announcer=announcer
-            ),
-        )
+        with dropping_pages(request, user_id):
+            created = await create_once(
+                request.app[POOL],
+                request,
+                user_id=user_id,
+                body=await request.read(),
+                create=lambda conn: usecases.create_record(
+                    conn, c, user_id=user_id, record=record, quota=quota, announcer=announcer
+                ),
+            )
         return created.response()
 
     async def get(request: web.Request) -> web.StreamResponse:
@@ -89,28 +123,35 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
         return json_response(body, headers={"ETag": etag_for(version)})
 
     async def update(request: web.Request) -> web.StreamResponse:
-        rid, if_match = record_id(request, c), expected_version(request)
-        body, version = await usecases.update_record(
-            request.app[POOL],
-            c,
-            user_id=current_user_id(request),
-            record_id=rid,
-            patch=await read_json(request),
-            expected_version=if_match,
-            partners=request.app[PARTNER_CHECK],
-            announcer=request.app[CHANGE_ANNOUNCER],
+        rid, if_match, user_id = (
+            record_id(request, c),
+            expected_version(request),
+            current_user_id(request),
         )
+        with dropping_pages(request, user_id):
+            body, version = await usecases.update_record(
+                request.app[POOL],
+                c,
+                user_id=user_id,
+                record_id=rid,
+                patch=await read_json(request),
+                expected_version=if_match,
+                partners=request.app[PARTNER_CHECK],
+                announcer=request.app[CHANGE_ANNOUNCER],
+            )
         return json_response(body, headers={"ETag": etag_for(version)})
 
     async def delete(request: web.Request) -> web.StreamResponse:
-        await usecases.delete_record(
-            request.app[POOL],
-            c,
-            user_id=current_user_id(request),
-            record_id=record_id(request, c),
-            expected_version=expected_version(request),
-            announcer=request.app[CHANGE_ANNOUNCER],
-        )
+        user_id = current_user_id(request)
+        with dropping_pages(request, user_id):
+            await usecases.delete_record(
+                request.app[POOL],
+                c,
+                user_id=user_id,
+                record_id=record_id(request, c),
+                expected_version=expected_version(request),
+                announcer=request.app[CHANGE_ANNOUNCER],
+            )
         return web.Response(status=204)
 
     return CollectionHandlers(list_page, create, get, update, delete)
@@ -118,8 +159,13 @@ def collection_handlers(c: Collection) -> CollectionHandlers:
 
 async def get_summary(request: web.Request) -> web.StreamResponse:
     """Show the user's totals."""
-    summary = await usecases.get_summary(request.app[POOL], user_id=current_user_id(request))
-    return json_response(summary)
+    user_id = current_user_id(request)
+
+    async def read_summary() -> bytes:
+        return json_bytes(await usecases.get_summary(request.app[POOL], user_id=user_id))
+
+    # The dashboard's ledger part: cached and dropped with the user's pages.
+    return await cached_answer(request, request.app[PAGE_CACHE], user_id, SUMMARY, read_summary)
 
 
 def _path_user(request: web.Request) -> uuid.UUID:
@@ -146,5 +192,12 @@ async def get_user_snapshot_version(request: web.Request) -> web.StreamResponse:
 async def receive_event(request: web.Request) -> web.StreamResponse:
     """Apply an outbox event once; redeliveries are acknowledged and ignored (internal)."""
     event = await read_body_model(request, Event)
-    applied = await usecases.apply_event(request.app[POOL], event, erased=request.app[ERASED_USERS])
+    erased_user = deleted_user_id(event)
+    try:
+        applied = await usecases.apply_event(
+            request.app[POOL], event, erased=request.app[ERASED_USERS]
+        )
+    finally:
+        if erased_user is not None:
+            request.app[PAGE_CACHE].invalidate(erased_user)
     return json_response({"applied": applied})

@@ -20,6 +20,9 @@ class LedgerSettings(ServiceSettings):
     # only for a ledger that no projections reads: projections would serve stale results.
     projections_url: str = "http://127.0.0.1:8083"
     announce_input_changes: bool = True
+    # Memory for each process's cache of encoded list pages (nestegg_common.page_cache): a
+    # repeated read costs no database round trip. 0 turns it off.
+    ledger_page_cache_mb: int = Field(64, ge=0, le=65_536)
 
     @property
     def port(self) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -149,3 +150,12 @@ async def test_a_bad_chunk_while_the_body_is_read_is_a_prompt_400_and_one_info_l
     assert [(r.levelname, r.getMessage()) for r in server_records] == [
         ("INFO", "malformed request refused")
     ]
+
+
+async def test_the_start_up_heap_is_frozen_before_serving(port: int) -> None:
+    # What exists once the app has started lives as long as the process: frozen, a full cyclic
+    # collection does not walk it in the middle of requests (docs/ARCHITECTURE.md, Serving).
+    try:
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # this is the test process, not a server: let its objects go again

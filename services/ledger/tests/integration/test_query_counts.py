@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import pytest_asyncio
+
+from ledger.changes import PAGE_CACHE
 
 COLLECTIONS = ("assets", "debts", "incomes", "expenses")
 # Statements a read may run at most, BEGIN/COMMIT included: the point is a fixed number.
@@ -18,6 +22,15 @@ async def one_and_many(new_user, seed):
         await seed(collection, one.id, 1)
         await seed(collection, many.id, 200)
     return one, many
+
+
+async def page_cache_serving(client) -> None:
+    """Wait for the app's page cache listener (the app may have only just started)."""
+    for _ in range(500):
+        if client.app[PAGE_CACHE].serving:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the page cache never started serving")
 
 
 async def statements_of(client, queries, path, headers, params=None) -> tuple[int, dict]:
@@ -50,9 +63,18 @@ async def test_a_page_and_a_record_are_one_statement_each(
     client, queries, one_and_many, collection
 ) -> None:
     one, _ = one_and_many
-    count, page = await statements_of(client, queries, f"/{collection}", one.headers)
+    await page_cache_serving(client)
+    # A query no other test reads, so the page is not in the page cache yet.
+    count, page = await statements_of(
+        client, queries, f"/{collection}", one.headers, {"limit": "7"}
+    )
     # Just the SELECT: releasing the connection runs no reset statement (nestegg_common.db).
     assert count == 1
+    # The same page again comes from the page cache: no statement at all.
+    again, same = await statements_of(
+        client, queries, f"/{collection}", one.headers, {"limit": "7"}
+    )
+    assert (again, same) == (0, page)
     record_id = page["items"][0]["id"]
     count, _ = await statements_of(client, queries, f"/{collection}/{record_id}", one.headers)
     assert count == 1
@@ -70,16 +92,22 @@ async def test_a_next_page_runs_as_many_statements_as_a_first_page(
 
 
 async def test_the_summary_runs_the_same_statements_for_1_record_as_for_200(
-    client, queries, one_and_many
+    client, queries, one_and_many, new_user
 ) -> None:
     one, many = one_and_many
-    await statements_of(client, queries, "/ledger/summary", one.headers)
+    await page_cache_serving(client)
+    await statements_of(client, queries, "/ledger/summary", new_user().headers)  # warm the pool
     few, few_summary = await statements_of(client, queries, "/ledger/summary", one.headers)
     lots, lots_summary = await statements_of(client, queries, "/ledger/summary", many.headers)
     assert few_summary["total_assets"] == "1000.50"
     assert lots_summary["total_assets"] == "200100.00"
     assert 1 <= few <= MAX_STATEMENTS
     assert lots == few
+    # Read again, it comes from the page cache (the dashboard's ledger part): no statement.
+    assert await statements_of(client, queries, "/ledger/summary", many.headers) == (
+        0,
+        lots_summary,
+    )
 
 
 async def test_the_snapshot_runs_the_same_statements_for_1_record_as_for_200(
