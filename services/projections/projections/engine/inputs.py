@@ -14,8 +14,8 @@ from .flows import (
     contributions,
     event_row,
     expense_weight,
-    income_weight,
-    owner_index,
+    income_flows,
+    indexed,
     schedule,
     social_security,
 )
@@ -39,9 +39,9 @@ from .kernel import (
     IntArray,
     KernelInputs,
 )
-from .plan import Asset, Plan
+from .plan import Asset, Income, Plan
 from .rmd import distribution_period
-from .strategies import GUARDRAILS, NEEDS, StrategyParams
+from .strategies import GUARDRAILS, NEEDS, RMD_BASED, StrategyParams
 from .us_inputs import resolve_regime, us_inputs
 
 # Policies that spend the stated expenses; the spending solver replaces those expenses.
@@ -63,37 +63,18 @@ def _flows(
     plan: Plan,
     assets: list[Asset],
     household: Household,
-    alive: tuple[BoolArray, BoolArray],
     st: States,
     column: IntArray | None,
     spending: float | None,
-    benefit: tuple[FloatArray, FloatArray],
+    incomes: list[tuple[Income, FloatArray]],
 ) -> Flows:
     """Return the plan's flow tables in record order (engine 1's order of summation)."""
     n, columns = household.rows, st.first.shape[1]
     table = np.zeros((n, KINDS, columns))
-    paid_people: set[int] = set()
-    for income in plan.incomes:
-        if income.kind == "social_security":
-            # One benefit per person (flows.claimants); indexed by the path's inflation (COLA).
-            who = owner_index(income.owner)
-            if who in paid_people:
-                continue
-            paid_people.add(who)
-            table[:, INCOME_INDEXED] += benefit[who]
-            if income.taxable:
-                table[:, TAXABLE_INDEXED] += benefit[who]
-            continue
-        sched = schedule(
-            annual(float(income.amount), income.frequency),
-            income.growth_rate,
-            active_rows(income, household),
-        )
-        flow = sched[:, None] * income_weight(income, st)
-        indexed = income.inflation_indexed
-        table[:, INCOME_INDEXED if indexed else INCOME_NOMINAL] += flow
+    for income, flow in incomes:
+        table[:, INCOME_INDEXED if indexed(income) else INCOME_NOMINAL] += flow
         if income.taxable:
-            table[:, TAXABLE_INDEXED if indexed else TAXABLE_NOMINAL] += flow
+            table[:, TAXABLE_INDEXED if indexed(income) else TAXABLE_NOMINAL] += flow
     for expense in plan.expenses:
         sched = schedule(
             annual(float(expense.amount), expense.frequency), 0.0, active_rows(expense, household)
@@ -224,10 +205,10 @@ def kernel_inputs(
     assume = plan.assumptions
     both = alive[FIRST][:n] & alive[SECOND][:n]
     joint = both if household.married_joint else np.zeros_like(both)
-    benefit = social_security(plan, household, alive)
-    flows = _flows(plan, assets, household, alive, st, lives.column, annual_spending, benefit)
+    incomes = income_flows(plan, household, st, social_security(plan, household, alive))
+    flows = _flows(plan, assets, household, st, lives.column, annual_spending, incomes)
     taxes = (
-        us_inputs(plan, assets, household, st, joint, benefit, flows.contributions) if us else None
+        us_inputs(plan, assets, household, st, joint, incomes, flows.contributions) if us else None
     )
     return KernelInputs(
         years=n,
@@ -255,7 +236,10 @@ def kernel_inputs(
             if assume.withdrawal_strategy in STATED_POLICIES
             else annual_spending,
         ),
-        policy_period=_policy_period(household, st),
+        # rmd_based's divisor (the default: 1) only for rmd_based: no other policy reads it.
+        policy_period=_policy_period(household, st)
+        if assume.withdrawal_strategy == RMD_BASED
+        else np.ones((1, 1)),
         owners=np.array([OWNER_CODES[a.owner] for a in assets], dtype=np.int64),
         alive=alive[FIRST] | alive[SECOND],
         joint_filing=joint,
