@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
@@ -42,7 +43,7 @@ from .kernel import (
 from .plan import Asset, Income, Plan
 from .rmd import distribution_period
 from .strategies import GUARDRAILS, NEEDS, RMD_BASED, StrategyParams
-from .us_inputs import resolve_regime, us_inputs
+from .us_inputs import UsInputs, resolve_regime, us_inputs
 
 # Policies that spend the stated expenses; the spending solver replaces those expenses.
 STATED_POLICIES = frozenset({NEEDS, GUARDRAILS})
@@ -179,14 +180,33 @@ def _sales(assets: list[Asset], household: Household) -> tuple[HomeSale, ...]:
     return tuple(sales)
 
 
+@dataclass
+class Shared:
+    """Hold what every evaluation of one prepared plan builds alike (api.Prepared.shared).
+
+    The incomes' yearly flows and the `us` tables depend on the plan, household and lives,
+    not on `annual_spending` (the spending solver's variable): built on the first
+    evaluation, reused by the next ones (the solver's, the result's detail).
+    """
+
+    incomes: list[tuple[Income, FloatArray]] | None = None
+    us: UsInputs | None = None
+
+
 def kernel_inputs(
     plan: Plan,
     household: Household,
     lives: Lives | None = None,
     *,
     annual_spending: float | None = None,
+    shared: Shared | None = None,
 ) -> KernelInputs:
-    """Build the kernel's inputs for a plan, its household and lives (default: fixed)."""
+    """Build the kernel's inputs for a plan, its household and lives (default: fixed).
+
+    `shared` (for the same plan, household and lives only) keeps what every evaluation
+    builds alike.
+    """
+    shared = Shared() if shared is None else shared
     lives = fixed_lives(household) if lives is None else lives
     alive = _alive(household, lives)
     n = household.rows
@@ -205,11 +225,13 @@ def kernel_inputs(
     assume = plan.assumptions
     both = alive[FIRST][:n] & alive[SECOND][:n]
     joint = both if household.married_joint else np.zeros_like(both)
-    incomes = income_flows(plan, household, st, social_security(plan, household, alive))
+    if shared.incomes is None:
+        benefit = social_security(plan, household, alive)
+        shared.incomes = income_flows(plan, household, st, benefit)
+    incomes = shared.incomes
     flows = _flows(plan, assets, household, st, lives.column, annual_spending, incomes)
-    taxes = (
-        us_inputs(plan, assets, household, st, joint, incomes, flows.contributions) if us else None
-    )
+    if us and shared.us is None:
+        shared.us = us_inputs(plan, assets, household, st, joint, incomes, flows.contributions)
     return KernelInputs(
         years=n,
         retirement_index=household.retirement_index,
@@ -246,5 +268,5 @@ def kernel_inputs(
         sales=_sales(assets, household),
         proceeds_index=kinds.index("taxable") if "taxable" in kinds else savings,
         selling_cost=assume.selling_cost,
-        us=taxes,
+        us=shared.us if us else None,
     )

@@ -59,7 +59,7 @@ class UsInputs:
 
     table: FloatArray  # (rows, TAX_KINDS, columns)
     incomes: list[tuple[Income, FloatArray]]  # flows.income_flows: detail_table's source
-    rmd_factor: FloatArray  # (assets, rows, columns): 1 / the period, 0 when no RMD is due
+    rmd_factor: FloatArray  # (rows, assets, columns): 1 / the period, 0 when no RMD is due
     laws: tuple[YearLaw, ...]  # one per row
     irmaa: IrmaaYear
     index0: float  # cumulative inflation from the law year to row 0 (the mean assumption)
@@ -161,13 +161,13 @@ def _people_columns(household: Household, st: States, joint: BoolArray, table: F
 
 
 def _rmd_factors(assets: list[Asset], household: Household, st: States) -> FloatArray:
-    """Return (assets, rows, columns): the share of last year-end's balance each RMD takes.
+    """Return (rows, assets, columns): the share of last year-end's balance each RMD takes.
 
     The owner's age decides (their birth year the start age); after the owner's death the
     survivor's (spousal rollover: the account becomes the survivor's own).
     """
     n, columns = household.rows, st.first.shape[1]
-    out = np.zeros((len(assets), n, columns))
+    out = np.zeros((n, len(assets), columns))
     people = household.people
     for j, asset in enumerate(assets):
         if asset.kind != "tax_deferred":
@@ -185,7 +185,7 @@ def _rmd_factors(assets: list[Asset], household: Household, st: States) -> Float
             start = np.where(inherit, rmd_start_age(people[other].birth_year), start)
             holder = own_alive | other_alive
         due = holder & (age >= start)
-        out[j] = np.where(due, 1.0 / distribution_period(age), 0.0)
+        out[:, j] = np.where(due, 1.0 / distribution_period(age), 0.0)
     return out
 
 

@@ -172,7 +172,7 @@ def simulate_us(
         before = (
             plain(fl.table[t]),
             plain(us.table[t]),
-            plain(us.rmd_factor[:, t]),
+            plain(us.rmd_factor[t]),
             plain(fl.contributions[:, t]) if fl.contributing[t] else no_contributions,
             column,
             per_column,

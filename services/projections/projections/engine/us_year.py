@@ -190,7 +190,7 @@ def before_draw(
 
     # Roth conversions fill the chosen bracket with the income known before the draw.
     converted, before = 0.0, 0.0
-    if convert:
+    if convert and someone:
         before = variable(law, b, p, state_rate)
         cap = 0.0
         for j_i in range(deferred.size):
@@ -201,12 +201,17 @@ def before_draw(
         bal[p, target] += converted
         b[p, ORDINARY] += converted
 
-    s = int(b[p, STATUS])
-    social, medicare, additional = payroll_one(law, s, index, wages0, wages1)
-    payroll = social + medicare + additional
-    fed = federal(law, b, p)
-    magi = fed[0] if first_year else magi_before[p]
-    surcharge = irmaa_one(irmaa, s, index, magi, tx[ENROLLEES, c])
+    payroll, surcharge = 0.0, 0.0
+    fed = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    if someone:
+        # Where nobody is alive (half the bench couple's path-years) nothing is earned and
+        # no one is enrolled: every tax is 0 (the rules give exactly 0; not run for speed).
+        s = int(b[p, STATUS])
+        social, medicare, additional = payroll_one(law, s, index, wages0, wages1)
+        payroll = social + medicare + additional
+        fed = federal(law, b, p)
+        magi = fed[0] if first_year else magi_before[p]
+        surcharge = irmaa_one(irmaa, s, index, magi, tx[ENROLLEES, c])
     fixed = payroll + surcharge
     out[p, INCOME] = income
     out[p, STATED] = flow[EXPENSE_NOMINAL, c] + flow[EXPENSE_INDEXED, c] * pr
