@@ -17,7 +17,7 @@ from .numba_cache import without_refcounts
 from .spending_rules import NEEDS_CODE, record_one, targets_one
 from .tax.grossup import advance, finished, start
 from .tax.state import state_one
-from .us_taxes import agi, bracket_room, federal, variable
+from .us_taxes import agi, bracket_room_call, taxable_income_call, variable
 from .us_year import (
     AGI0,
     BEFORE_CONVERSION,
@@ -216,7 +216,7 @@ def draw(
             for j_i in range(deferred.size):
                 j = deferred[j_i]
                 cap += bal[p, j]
-            room = bracket_room(law, b, p, fill, cap)
+            room = bracket_room_call(law, b, p, fill, cap)
         m = segments(segs, order, bal, basis, p, kinds, liquid, room, first)
         if need > free_prefix(segs, m):
             # Paths drawing only untaxed money keep the taxes at a zero draw; the others
@@ -239,7 +239,7 @@ def draw(
             # The solver's last evaluation is the draw's federal + state tax.
             fed = tax0 + delta - state_one(state_rate, agi_p, taxable_ss)
             if record:  # the detail's taxable income (one path): not needed otherwise
-                out[p, TAXABLE_INCOME] = federal(law, b, p, ordinary, realised)[3]
+                out[p, TAXABLE_INCOME] = taxable_income_call(law, b, p, ordinary, realised)
         apply(segs, m, amount, bal, basis, p, kinds, taken)
     else:
         # Nothing to draw (about half the path-years): a zero draw's effect on the

@@ -123,3 +123,26 @@ def bracket_room(law: FloatArray, b: FloatArray, p: int, bracket: int, cap: floa
         if finished(state):
             break
     return min(state[4], cap)
+
+
+# Called, not inlined, where they are rare (a conversion year, bracket_fill, the detail's
+# taxable income): each inlined copy of the federal rules makes the year's loop over the
+# paths larger, and a loop larger than the instruction cache runs slower (us_draw.run_year).
+@numba.njit(cache=True, error_model="numpy")
+def bracket_room_call(law: FloatArray, b: FloatArray, p: int, bracket: int, cap: float) -> float:
+    """Return bracket_room (called, not inlined)."""
+    return bracket_room(law, b, p, bracket, cap)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def variable_call(law: FloatArray, b: FloatArray, p: int, state_rate: float) -> float:
+    """Return variable at a zero draw (called, not inlined)."""
+    return variable(law, b, p, state_rate)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def taxable_income_call(
+    law: FloatArray, b: FloatArray, p: int, ordinary: float, gains: float
+) -> float:
+    """Return the federal taxable income with a draw's income (called, not inlined)."""
+    return federal(law, b, p, ordinary, gains)[3]

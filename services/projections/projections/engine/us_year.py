@@ -58,10 +58,10 @@ from .us_taxes import (
     ORDINARY,
     STATUS,
     WAGES,
-    bracket_room,
+    bracket_room_call,
     federal,
     total,
-    variable,
+    variable_call,
 )
 from .us_taxes import SOCIAL_SECURITY as B_SOCIAL_SECURITY
 from .withdrawals import take_in_turn
@@ -191,12 +191,12 @@ def before_draw(
     # Roth conversions fill the chosen bracket with the income known before the draw.
     converted, before = 0.0, 0.0
     if convert and someone:
-        before = variable(law, b, p, state_rate)
+        before = variable_call(law, b, p, state_rate)
         cap = 0.0
         for j_i in range(deferred.size):
             j = deferred[j_i]
             cap += bal[p, j]
-        converted = bracket_room(law, b, p, convert_top, cap if someone else 0.0)
+        converted = bracket_room_call(law, b, p, convert_top, cap if someone else 0.0)
         take_in_turn(bal, p, deferred, converted)
         bal[p, target] += converted
         b[p, ORDINARY] += converted

@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 from projections.app import WORKER_PRELOAD
-from projections.engine import numba_cache, spending, us_draw
+from projections.engine import numba_cache, spending, us_draw, us_taxes
 from projections.engine.api import evaluate, prepare
 from projections.engine.bench import BENCH_TODAY, bench_plan, couple_plan
 from projections.engine.strategies import STRATEGIES
@@ -28,12 +28,18 @@ def test_after_the_workers_warm_up_no_plan_compiles_again() -> None:
 
     compiled = (us_draw.run_year, spending.targets_paths, spending.record_paths)
     assert [len(f.signatures) for f in compiled] == [1, 1, 1]
+    # The rules run_year calls rather than inlines are compiled with it (an overload of
+    # their own only when run_year was compiled rather than loaded from the cache).
+    called = (us_taxes.bracket_room_call, us_taxes.variable_call, us_taxes.taxable_income_call)
+    warmed = [len(f.signatures) for f in called]
+    assert all(count <= 1 for count in warmed)
     for name, plan in cases().items():  # every order, conversions, a sale, the detail
         outputs(plan, record=name.endswith("_detail"))
     for strategy in STRATEGIES:  # the flat kernel: one person or a couple, every policy
         for flat in (bench_plan("monte_carlo", strategy, 3), couple_plan(strategy, 3)):
             evaluate(prepare(flat, today=BENCH_TODAY))
     assert [len(f.signatures) for f in compiled] == [1, 1, 1]
+    assert [len(f.signatures) for f in called] == warmed
 
 
 # What marks a compiled function: numba's decorator, or numba_cache's without reference counts.
