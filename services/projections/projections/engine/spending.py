@@ -1,8 +1,9 @@
 """The spending policy (DESIGN §6.3): what each path spends in a year, for both tax regimes.
 
-Expenses are essential (the floor) or discretionary. Both kernels (kernel.py, us_kernel.py)
-ask `Policy.targets` for the year's spending target and record the outcome with `Outcome`, so
-every rule is written once:
+Expenses are essential (the floor) or discretionary. Every rule is written once, compiled, in
+spending_rules.py: the flat kernel (kernel.py) runs it over arrays through `Policy.targets`
+and `Outcome.record`; the `us` kernel calls it path by path in its compiled pass (us_draw.py)
+with the same `Policy` state and `Outcome` arrays. The rules:
 
 - `needs`: every stated expense is spent;
 - `guardrails`: Guyton & Klinger (2006) on the discretionary part only — a factor per path,
