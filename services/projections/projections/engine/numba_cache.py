@@ -29,6 +29,7 @@ COMPILED = (
     "strategies.py",
     "us_draw.py",
     "us_inputs.py",
+    "us_run.py",
     "us_taxes.py",
     "us_year.py",
     "withdrawals.py",

@@ -13,7 +13,6 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from .numba_cache import without_refcounts
 from .spending_rules import NEEDS_CODE, record_one, targets_one
 from .tax.grossup import advance, finished, start
 from .tax.state import state_one
@@ -33,7 +32,6 @@ from .us_year import (
     TAX0,
     TAXABLE_INCOME0,
     TAXABLE_SS0,
-    before_draw,
 )
 from .withdrawals import apply, free_prefix, income_of, segments
 
@@ -47,34 +45,6 @@ TAXES, SPENT, SAVE, UNFUNDED = 9, 10, 11, 12
 DRAW_ROWS = 13
 
 
-# run_year's arguments beside the row's returns: before_draw's and draw's (after the path,
-# without what both take: law, tax base, accounts, state rate, year rows, record).
-BeforeArgs = tuple[
-    FloatArray,  # flow
-    FloatArray,  # tx
-    FloatArray,  # rmd_factor
-    FloatArray,  # contributions
-    IntArray,  # column
-    bool,  # per_column
-    FloatArray,  # price
-    FloatArray,  # bal
-    FloatArray,  # basis
-    IntArray,  # kinds
-    FloatArray,  # dividend_w
-    FloatArray,  # bond_w
-    IntArray,  # deferred
-    FloatArray,  # law
-    FloatArray,  # irmaa
-    float,  # index0
-    float,  # state_rate
-    FloatArray,  # home_gains
-    FloatArray,  # magi_before
-    bool,  # first_year
-    tuple[bool, int, int],  # conversion
-    FloatArray,  # b
-    FloatArray,  # year
-    bool,  # record
-]
 Outcome = tuple[
     int,
     tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray, FloatArray],
@@ -91,21 +61,6 @@ PolicyArgs = tuple[
     tuple[FloatArray, FloatArray, FloatArray],
 ]
 Rows5 = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
-DrawArgs = tuple[
-    int,  # order
-    Accounts,  # accounts
-    PolicyArgs,  # policy
-    bool,  # conversion_year
-    int,  # fill
-    FloatArray,  # ratio
-    FloatArray,  # segs
-    FloatArray,  # taken
-    FloatArray,  # drawn
-    Rows5,  # carry
-    Rows5,  # rows
-    IntArray,  # stats
-    Outcome,  # outcome
-]
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
@@ -297,123 +252,4 @@ def draw(
     price_next[p] = price[p] * (1.0 + inflation)
     port_real[p] = after / price_next[p]
 
-    return converged
-
-
-@without_refcounts
-def run_year(
-    before: BeforeArgs,
-    after: DrawArgs,
-    returns: tuple[FloatArray, FloatArray, FloatArray],
-) -> bool:
-    """Run a row: before_draw on every path, then draw; False if any gross-up is unsolved.
-
-    Two loops over the paths, not one: with both bodies in one loop the kernel took twice
-    the CPU time (session 6; the loop's code, every tax rule inlined, no longer fits the
-    instruction cache once per path). `before` and `after` are the two functions'
-    arguments after the path (the same on every path); `returns` the row's stock, bond and
-    inflation returns of every path (gathered as columns: read from the (paths, years)
-    matrices inside the loops, the same reads made the kernel 10 % slower).
-    """
-    (
-        flow,
-        tx,
-        rmd_factor,
-        contributions,
-        column,
-        per_column,
-        price,
-        bal,
-        basis,
-        kinds,
-        dividend_w,
-        bond_w,
-        deferred,
-        law,
-        irmaa,
-        index0,
-        state_rate,
-        home_gains,
-        magi_before,
-        first_year,
-        conversion,
-        b,
-        year,
-        record,
-    ) = before
-    (
-        order,
-        accounts,
-        policy,
-        conversion_year,
-        fill,
-        ratio,
-        segs,
-        taken,
-        drawn,
-        carry,
-        rows,
-        stats,
-        outcome,
-    ) = after
-    stock, bond, inflation = returns
-    converged = True
-    for p in range(stock.size):
-        bond_p, inflation_p = bond[p], inflation[p]
-        before_draw(
-            p,
-            flow,
-            tx,
-            rmd_factor,
-            contributions,
-            column,
-            per_column,
-            price,
-            bal,
-            basis,
-            kinds,
-            dividend_w,
-            bond_w,
-            deferred,
-            law,
-            irmaa,
-            index0,
-            state_rate,
-            home_gains,
-            magi_before,
-            first_year,
-            conversion,
-            b,
-            year,
-            record,
-            (bond_p, inflation_p),
-        )
-    for p in range(stock.size):
-        bond_p, inflation_p = bond[p], inflation[p]
-        solved = draw(
-            p,
-            order,
-            accounts,
-            law,
-            b,
-            state_rate,
-            year,
-            policy,
-            conversion_year,
-            fill,
-            bal,
-            basis,
-            ratio,
-            segs,
-            taken,
-            drawn,
-            record,
-            carry,
-            rows,
-            stats,
-            outcome,
-            (stock[p], bond_p, inflation_p),
-        )
-        if not solved:
-            converged = False
     return converged

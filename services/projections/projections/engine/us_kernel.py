@@ -37,9 +37,9 @@ from .us_draw import (
     SPENT,
     STATE,
     TAXABLE_INCOME,
-    run_year,
 )
 from .us_inputs import CASH, DEFERRED, FREE, TAXABLE, detail_table
+from .us_run import run_year
 from .us_taxes import BASE_ROWS
 from .us_year import (
     AGI0,

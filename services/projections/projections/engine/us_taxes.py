@@ -127,7 +127,7 @@ def bracket_room(law: FloatArray, b: FloatArray, p: int, bracket: int, cap: floa
 
 # Called, not inlined, where they are rare (a conversion year, bracket_fill, the detail's
 # taxable income): each inlined copy of the federal rules makes the year's loop over the
-# paths larger, and a loop larger than the instruction cache runs slower (us_draw.run_year).
+# paths larger, and a loop larger than the instruction cache runs slower (us_run.run_year).
 @numba.njit(cache=True, error_model="numpy")
 def bracket_room_call(law: FloatArray, b: FloatArray, p: int, bracket: int, cap: float) -> float:
     """Return bracket_room (called, not inlined)."""

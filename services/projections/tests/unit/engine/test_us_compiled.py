@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 from projections.app import WORKER_PRELOAD
-from projections.engine import numba_cache, spending, us_draw, us_taxes
+from projections.engine import numba_cache, spending, us_run, us_taxes
 from projections.engine.api import evaluate, prepare
 from projections.engine.bench import BENCH_TODAY, bench_plan, couple_plan
 from projections.engine.strategies import STRATEGIES
@@ -26,7 +26,7 @@ def test_after_the_workers_warm_up_no_plan_compiles_again() -> None:
     assert "projections.engine.warm" in WORKER_PRELOAD
     import projections.engine.warm  # noqa: F401  (what a worker preloads)
 
-    compiled = (us_draw.run_year, spending.targets_paths, spending.record_paths)
+    compiled = (us_run.run_year, spending.targets_paths, spending.record_paths)
     assert [len(f.signatures) for f in compiled] == [1, 1, 1]
     # The rules run_year calls rather than inlines are compiled with it (an overload of
     # their own only when run_year was compiled rather than loaded from the cache).
