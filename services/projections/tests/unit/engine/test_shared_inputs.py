@@ -21,17 +21,24 @@ def _same(a: KernelOutput, b: KernelOutput) -> bool:
     return all(np.array_equal(getattr(a, f), getattr(b, f)) for f in FIELDS)
 
 
-@pytest.mark.parametrize("strategy", ["guardrails", "needs", "fixed_real"])
-def test_a_reused_build_gives_the_numbers_of_a_fresh_one(strategy: str) -> None:
-    plan = us_plan(60)
+@pytest.mark.parametrize(
+    ("strategy", "regime"),
+    [("guardrails", "us"), ("needs", "us"), ("fixed_real", "us"), ("guardrails", "flat")],
+)
+def test_a_reused_build_gives_the_numbers_of_a_fresh_one(strategy: str, regime: str) -> None:
+    plan = us_plan(60, regime)
     plan["assumptions"]["withdrawal_strategy"] = strategy
     prepared = prepare(plan, today=BENCH_TODAY)
     first = evaluate(prepared)
-    assert prepared.shared.us is not None and prepared.shared.incomes is not None
-    tables = prepared.shared.us
+    assert prepared.shared.incomes is not None and prepared.shared.last is not None
+    assert (prepared.shared.us is not None) == (regime == "us")
+    tables, kept = prepared.shared.us, prepared.shared.last[1]
     assert _same(evaluate(prepared), first)
+    assert prepared.shared.last[1] is kept  # the same inputs, not built again
     solved = evaluate(prepared, annual_spending=70_000.0)
     assert prepared.shared.us is tables  # built once
+    assert prepared.shared.last[1] is not kept  # another spending: other inputs
+    assert _same(evaluate(prepared), first)
     fresh = prepare(plan, today=BENCH_TODAY)
     assert _same(solved, evaluate(fresh, annual_spending=70_000.0))
 
