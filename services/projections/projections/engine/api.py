@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Any
 
 from .detail import detail_rows
 from .household import Household, Lives, crossings, draw_lives, resolve_household
-from .inputs import kernel_inputs
+from .inputs import Shared, kernel_inputs
 from .kernel import IntArray, KernelOutput, simulate
 from .plan import Plan
 from .result import build_result, inputs_hash
@@ -47,6 +47,9 @@ class Prepared:
     seed: int | None
     dataset_hash: str | None
     lives: Lives | None = None  # stochastic lifespans, one draw per path; None = fixed
+    # What evaluations of the prepared plan itself build alike (inputs.Shared): fresh on a
+    # copy (dataclasses.replace, e.g. on_paths), as a copy may have other lives or paths.
+    shared: Shared = field(default_factory=Shared, init=False, compare=False, repr=False)
 
 
 @functools.lru_cache(maxsize=4)
@@ -186,7 +189,13 @@ def evaluate(
     """Run the kernel for a plan (default: the prepared one) on the prepared returns and lives."""
     chosen = plan or prepared.plan
     household = prepared.household if plan is None else _retiring(prepared.household, plan)
-    inputs = kernel_inputs(chosen, household, prepared.lives, annual_spending=annual_spending)
+    inputs = kernel_inputs(
+        chosen,
+        household,
+        prepared.lives,
+        annual_spending=annual_spending,
+        shared=prepared.shared if plan is None else None,
+    )
     return simulate(inputs, prepared.returns)
 
 
@@ -273,7 +282,13 @@ def summarise(
     detail = None
     if resolve_regime(chosen) == "us":
         retiring = household if plan is None else _retiring(household, plan)
-        inputs = kernel_inputs(chosen, retiring, prepared.lives, annual_spending=annual_spending)
+        inputs = kernel_inputs(
+            chosen,
+            retiring,
+            prepared.lives,
+            annual_spending=annual_spending,
+            shared=prepared.shared if plan is None else None,
+        )
         detail = detail_rows(
             inputs,
             prepared.returns,

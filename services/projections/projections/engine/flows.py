@@ -179,6 +179,38 @@ def claimants(plan: Plan, household: Household) -> tuple[Claimant | None, ...]:
     return tuple(out)
 
 
+def income_flows(
+    plan: Plan, household: Household, st: States, benefit: tuple[FloatArray, FloatArray]
+) -> list[tuple[Income, FloatArray]]:
+    """Return each income with its yearly amounts per lives column, (rows, columns).
+
+    In record order (engine 1's order of summation); computed once for the flow tables and
+    the `us` tables. Social Security is one benefit per person (`claimants`), in today's
+    money (indexed by the path's inflation, its COLA): a person's later records are dropped.
+    """
+    out: list[tuple[Income, FloatArray]] = []
+    paid: set[int] = set()
+    for income in plan.incomes:
+        if income.kind == "social_security":
+            who = owner_index(income.owner)
+            if who not in paid:
+                paid.add(who)
+                out.append((income, benefit[who]))
+            continue
+        sched = schedule(
+            annual(float(income.amount), income.frequency),
+            income.growth_rate,
+            active_rows(income, household),
+        )
+        out.append((income, sched[:, None] * income_weight(income, st)))
+    return out
+
+
+def indexed(income: Income) -> bool:
+    """Return whether an income's amounts are in today's money (Social Security always is)."""
+    return income.kind == "social_security" or income.inflation_indexed
+
+
 def social_security(
     plan: Plan, household: Household, alive: tuple[BoolArray, BoolArray]
 ) -> tuple[FloatArray, FloatArray]:

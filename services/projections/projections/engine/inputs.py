@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
@@ -14,8 +15,8 @@ from .flows import (
     contributions,
     event_row,
     expense_weight,
-    income_weight,
-    owner_index,
+    income_flows,
+    indexed,
     schedule,
     social_security,
 )
@@ -39,10 +40,10 @@ from .kernel import (
     IntArray,
     KernelInputs,
 )
-from .plan import Asset, Plan
+from .plan import Asset, Income, Plan
 from .rmd import distribution_period
-from .strategies import GUARDRAILS, NEEDS, StrategyParams
-from .us_inputs import resolve_regime, us_inputs
+from .strategies import GUARDRAILS, NEEDS, RMD_BASED, StrategyParams
+from .us_inputs import UsInputs, resolve_regime, us_inputs
 
 # Policies that spend the stated expenses; the spending solver replaces those expenses.
 STATED_POLICIES = frozenset({NEEDS, GUARDRAILS})
@@ -63,37 +64,18 @@ def _flows(
     plan: Plan,
     assets: list[Asset],
     household: Household,
-    alive: tuple[BoolArray, BoolArray],
     st: States,
     column: IntArray | None,
     spending: float | None,
-    benefit: tuple[FloatArray, FloatArray],
+    incomes: list[tuple[Income, FloatArray]],
 ) -> Flows:
     """Return the plan's flow tables in record order (engine 1's order of summation)."""
     n, columns = household.rows, st.first.shape[1]
     table = np.zeros((n, KINDS, columns))
-    paid_people: set[int] = set()
-    for income in plan.incomes:
-        if income.kind == "social_security":
-            # One benefit per person (flows.claimants); indexed by the path's inflation (COLA).
-            who = owner_index(income.owner)
-            if who in paid_people:
-                continue
-            paid_people.add(who)
-            table[:, INCOME_INDEXED] += benefit[who]
-            if income.taxable:
-                table[:, TAXABLE_INDEXED] += benefit[who]
-            continue
-        sched = schedule(
-            annual(float(income.amount), income.frequency),
-            income.growth_rate,
-            active_rows(income, household),
-        )
-        flow = sched[:, None] * income_weight(income, st)
-        indexed = income.inflation_indexed
-        table[:, INCOME_INDEXED if indexed else INCOME_NOMINAL] += flow
+    for income, flow in incomes:
+        table[:, INCOME_INDEXED if indexed(income) else INCOME_NOMINAL] += flow
         if income.taxable:
-            table[:, TAXABLE_INDEXED if indexed else TAXABLE_NOMINAL] += flow
+            table[:, TAXABLE_INDEXED if indexed(income) else TAXABLE_NOMINAL] += flow
     for expense in plan.expenses:
         sched = schedule(
             annual(float(expense.amount), expense.frequency), 0.0, active_rows(expense, household)
@@ -198,14 +180,38 @@ def _sales(assets: list[Asset], household: Household) -> tuple[HomeSale, ...]:
     return tuple(sales)
 
 
+@dataclass
+class Shared:
+    """Hold what every evaluation of one prepared plan builds alike (api.Prepared.shared).
+
+    The incomes' yearly flows and the `us` tables depend on the plan, household and lives,
+    not on `annual_spending` (the spending solver's variable): built on the first
+    evaluation, reused by the next ones (the solver's, the result's detail). The last
+    inputs built are kept whole with their `annual_spending`: the result's detail, and the
+    solver's last run and result, evaluate the same ones again.
+    """
+
+    incomes: list[tuple[Income, FloatArray]] | None = None
+    us: UsInputs | None = None
+    last: tuple[float | None, KernelInputs] | None = None
+
+
 def kernel_inputs(
     plan: Plan,
     household: Household,
     lives: Lives | None = None,
     *,
     annual_spending: float | None = None,
+    shared: Shared | None = None,
 ) -> KernelInputs:
-    """Build the kernel's inputs for a plan, its household and lives (default: fixed)."""
+    """Build the kernel's inputs for a plan, its household and lives (default: fixed).
+
+    `shared` (for the same plan, household and lives only) keeps what every evaluation
+    builds alike.
+    """
+    shared = Shared() if shared is None else shared
+    if shared.last is not None and shared.last[0] == annual_spending:
+        return shared.last[1]
     lives = fixed_lives(household) if lives is None else lives
     alive = _alive(household, lives)
     n = household.rows
@@ -224,12 +230,14 @@ def kernel_inputs(
     assume = plan.assumptions
     both = alive[FIRST][:n] & alive[SECOND][:n]
     joint = both if household.married_joint else np.zeros_like(both)
-    benefit = social_security(plan, household, alive)
-    flows = _flows(plan, assets, household, alive, st, lives.column, annual_spending, benefit)
-    taxes = (
-        us_inputs(plan, assets, household, st, joint, benefit, flows.contributions) if us else None
-    )
-    return KernelInputs(
+    if shared.incomes is None:
+        benefit = social_security(plan, household, alive)
+        shared.incomes = income_flows(plan, household, st, benefit)
+    incomes = shared.incomes
+    flows = _flows(plan, assets, household, st, lives.column, annual_spending, incomes)
+    if us and shared.us is None:
+        shared.us = us_inputs(plan, assets, household, st, joint, incomes, flows.contributions)
+    inputs = KernelInputs(
         years=n,
         retirement_index=household.retirement_index,
         balances=np.array([float(a.balance) for a in assets], dtype=np.float64),
@@ -255,12 +263,17 @@ def kernel_inputs(
             if assume.withdrawal_strategy in STATED_POLICIES
             else annual_spending,
         ),
-        policy_period=_policy_period(household, st),
+        # rmd_based's divisor (the default: 1) only for rmd_based: no other policy reads it.
+        policy_period=_policy_period(household, st)
+        if assume.withdrawal_strategy == RMD_BASED
+        else np.ones((1, 1)),
         owners=np.array([OWNER_CODES[a.owner] for a in assets], dtype=np.int64),
         alive=alive[FIRST] | alive[SECOND],
         joint_filing=joint,
         sales=_sales(assets, household),
         proceeds_index=kinds.index("taxable") if "taxable" in kinds else savings,
         selling_cost=assume.selling_cost,
-        us=taxes,
+        us=shared.us if us else None,
     )
+    shared.last = (annual_spending, inputs)
+    return inputs

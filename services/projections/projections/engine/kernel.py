@@ -125,6 +125,46 @@ class KernelOutput:
     # per-path failure and adjustment measures; None only for outputs built elsewhere.
     outcome: Outcome | None = None
 
+    @classmethod
+    def of(
+        cls,
+        inputs: KernelInputs,
+        outcome: Outcome,
+        *,
+        portfolio: FloatArray,
+        portfolio_real: FloatArray,
+        income: FloatArray,
+        withdrawals: FloatArray,
+        taxes: FloatArray,
+        home_sale_gains: FloatArray | None,
+        rmd: FloatArray | None = None,
+        conversions: FloatArray | None = None,
+        grossup: tuple[int, int, int] | None = None,
+        record: dict[str, FloatArray] | None = None,
+    ) -> KernelOutput:
+        """Return a kernel's output: its rows and outcome, with the household's fields."""
+        return cls(
+            portfolio=portfolio,
+            portfolio_real=portfolio_real,
+            income=income,
+            spending=outcome.spending,
+            withdrawals=withdrawals,
+            taxes=taxes,
+            debt=inputs.flows.debt_balance.astype(np.float64),
+            failed=outcome.failed,
+            depletion_index=outcome.depletion,
+            alive=inputs.alive,
+            joint_filing=inputs.joint_filing,
+            column=inputs.flows.column,
+            owners=inputs.owners,
+            home_sale_gains=home_sale_gains,
+            rmd=rmd,
+            conversions=conversions,
+            grossup=grossup,
+            record=record,
+            outcome=outcome,
+        )
+
     @property
     def success_rate(self) -> float:
         """Return the share of paths that never fail."""
@@ -221,11 +261,8 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
     price = np.ones(paths)
     shape = (n + 1, paths)
     portfolio, portfolio_real = np.zeros(shape), np.zeros(shape)
-    income_out, spending_out = np.zeros(shape), np.zeros(shape)
-    withdrawals_out, taxes_out = np.zeros(shape), np.zeros(shape)
-    outcome = Outcome(spending_out)
-    failed = np.zeros(paths, dtype=np.bool_)
-    depletion = np.full(paths, -1, dtype=np.int64)
+    income_out, withdrawals_out, taxes_out = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    outcome = Outcome(np.zeros(shape))
     state: StrategyState | None = None
     policy = Policy(strat, paths)
     research = strat.name in RESEARCH
@@ -305,17 +342,14 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
         unfunded = shortfall
         if not (research and retired):
             unfunded = np.maximum(shortfall - target_disc, 0.0)
-        short = outcome.record(
+        outcome.record(
             t,
-            spent=np.maximum(spent, 0.0, out=spending_out[t]),
+            spent=spent,
             essential_target=essential_target,
             stated_discretionary=stated_disc,
             unfunded=unfunded,
             price=price,
         )
-        newly = short & ~failed
-        depletion[newly] = t
-        failed |= newly
         income_out[t] = income
         withdrawals_out[t] = gross
         taxes_out[t] = income_tax + withdrawal_tax
@@ -330,22 +364,15 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
     port = bal[:n_liquid].sum(axis=0) if leading else bal[liquid_rows].sum(axis=0)
     portfolio[n] = port
     portfolio_real[n] = port / price
-    return KernelOutput(
+    return KernelOutput.of(
+        inputs,
+        outcome,
         portfolio=portfolio,
         portfolio_real=portfolio_real,
         income=income_out,
-        spending=spending_out,
         withdrawals=withdrawals_out,
         taxes=taxes_out,
-        debt=fl.debt_balance.astype(np.float64),
-        failed=failed,
-        depletion_index=depletion,
-        alive=inputs.alive,
-        joint_filing=inputs.joint_filing,
-        column=fl.column,
-        owners=inputs.owners,
         home_sale_gains=gains,
-        outcome=outcome,
     )
 
 

@@ -1,8 +1,9 @@
 """The spending policy (DESIGN §6.3): what each path spends in a year, for both tax regimes.
 
-Expenses are essential (the floor) or discretionary. Both kernels (kernel.py, us_kernel.py)
-ask `Policy.targets` for the year's spending target and record the outcome with `Outcome`, so
-every rule is written once:
+Expenses are essential (the floor) or discretionary. Every rule is written once, compiled, in
+spending_rules.py: the flat kernel (kernel.py) runs it over arrays through `Policy.targets`
+and `Outcome.record`; the `us` kernel calls it path by path in its compiled pass (us_draw.py)
+with the same `Policy` state and `Outcome` arrays. The rules:
 
 - `needs`: every stated expense is spent;
 - `guardrails`: Guyton & Klinger (2006) on the discretionary part only — a factor per path,
@@ -24,143 +25,140 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from .strategies import (
-    FLOOR_CEILING,
-    GUARDRAILS,
-    NEEDS,
-    NO_CUT_FINAL_YEARS,
-    RMD_BASED,
-    RULE_DRAWS,
-    VPW,
-    StrategyParams,
+from .numba_cache import without_refcounts
+from .spending_rules import (
+    CODES,
+    STATE_ROWS,
+    pmt_growth,
+    policy_vector,
+    record_one,
+    targets_one,
 )
+from .strategies import RULE_DRAWS, StrategyParams
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-# Discretionary spending this far below the stated amount is rounding, not an adjustment.
-ADJUSTED_TOLERANCE = 1e-6
+Values = FloatArray | float
 
 
-def pmt_begin(rate: float, periods: int, present: FloatArray) -> FloatArray:
-    """Return the level payment at the start of each of `periods` years that spends `present`.
+def plain(values: FloatArray) -> FloatArray:
+    """Return a writeable C-contiguous float64 array (a copy only when it is not one already).
 
-    numpy-financial's pmt(rate, periods, -present, when="begin"): present × r ÷ ((1 + r) ×
-    (1 − (1 + r)^−n)); present ÷ n at r = 0.
+    numba compiles one version of a function per argument type, and layout and read-only
+    are part of an array's type: the kernels pass the same types on every plan, so the
+    version compiled when a worker starts (warm.py) is the only one ever needed.
     """
-    if periods <= 0:
-        return present.copy()
-    if rate == 0.0:
-        return present / periods
-    growth = (1.0 + rate) ** -periods
-    return present * rate / ((1.0 + rate) * (1.0 - growth))
+    return np.require(values, np.float64, ("C", "W"))
 
 
-def _rate(draw: FloatArray, portfolio: FloatArray) -> FloatArray:
-    out = np.full_like(draw, np.inf)
-    np.divide(draw, portfolio, out=out, where=portfolio > 0.0)
-    return out
+def paths_of(values: Values, paths: int) -> FloatArray:
+    """Return one value per path as a plain array (a number or a (paths,) array)."""
+    return plain(np.broadcast_to(values, (paths,)))
 
 
-@dataclass
+@without_refcounts
+def targets_paths(
+    year: tuple[int, bool, bool, int, float],
+    params: FloatArray,
+    state: FloatArray,
+    flows: FloatArray,
+    out: FloatArray,
+) -> None:
+    """Write every path's target and its discretionary part in `out` (targets_one).
+
+    `flows` rows: total, discretionary, available, obligations, portfolio, price, period.
+    """
+    for p in range(out.shape[1]):
+        out[0, p], out[1, p] = targets_one(
+            year,
+            params,
+            state,
+            p,
+            flows[0, p],
+            flows[1, p],
+            flows[2, p],
+            flows[3, p],
+            flows[4, p],
+            flows[5, p],
+            flows[6, p],
+        )
+
+
+@without_refcounts
+def record_paths(
+    t: int,
+    rows: FloatArray,
+    outcome: tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray, FloatArray],
+    failed: BoolArray,
+    depletion: IntArray,
+) -> None:
+    """Record row t of every path (record_one).
+
+    `rows`: spent, essential target, stated discretionary, unfunded, price.
+    """
+    for p in range(rows.shape[1]):
+        record_one(
+            t,
+            p,
+            rows[0, p],
+            rows[1, p],
+            rows[2, p],
+            rows[3, p],
+            rows[4, p],
+            outcome,
+            failed,
+            depletion,
+        )
+
+
 class Policy:
     """Carry each path's policy state from year to year (one instance per kernel run)."""
 
-    params: StrategyParams
-    paths: int
-    factor: FloatArray | None = None  # guardrails: discretionary spent ÷ stated
-    # guardrails: the rates initial × (1 + upper) and initial × (1 − lower), per path.
-    cut_above: FloatArray | None = None
-    raise_below: FloatArray | None = None
-    first_real: FloatArray | None = None  # floor_ceiling: the first year's draw, today's money
+    def __init__(self, params: StrategyParams, paths: int) -> None:
+        """Start every path's state; the policy's first retired year sets it."""
+        self.params = params
+        self.paths = paths
+        self.code = CODES[params.name]
+        self.vector = policy_vector(params)
+        self.state = np.zeros((STATE_ROWS, paths))
+        self.started = False
+
+    def year(self, *, retired: bool, years_left: int) -> tuple[int, bool, bool, int, float]:
+        """Return the year's facts shared by every path (spending_rules.targets_one's `year`).
+
+        Call once a year, before the year's targets: the first retired year starts the state.
+        """
+        first = retired and not self.started
+        self.started = self.started or retired
+        growth = pmt_growth(self.params.vpw_real_return, years_left)
+        return (self.code, retired, first, years_left, growth)
 
     def targets(
         self,
         *,
         retired: bool,
-        total: FloatArray,
-        discretionary: FloatArray,
-        available: FloatArray,
-        obligations: FloatArray,
+        total: Values,
+        discretionary: Values,
+        available: Values,
+        obligations: Values,
         portfolio: FloatArray,
         price: FloatArray,
         years_left: int,
-        period: FloatArray | float,
+        period: Values,
     ) -> tuple[FloatArray, FloatArray]:
-        """Return the year's spending target and its discretionary part.
+        """Return the year's spending target and its discretionary part, per path.
 
         `total` and `discretionary` are the stated expenses; `available` is the income left
         for spending before any draw (after the taxes it owes); `period` the rmd_based
         divisor. The essential target is always total − discretionary of the stated amounts.
         """
-        name = self.params.name
-        if not retired or name == NEEDS:
-            return total, discretionary
-        essential = total - discretionary
-        if name == GUARDRAILS:
-            return self._guardrails(
-                essential, discretionary, available, obligations, portfolio, years_left
-            )
-        draw = self._draw(name, portfolio, price, years_left, period)
-        spend = np.maximum(draw + available - obligations, essential)
-        return spend, spend - essential
-
-    def _guardrails(
-        self,
-        essential: FloatArray,
-        discretionary: FloatArray,
-        available: FloatArray,
-        obligations: FloatArray,
-        portfolio: FloatArray,
-        years_left: int,
-    ) -> tuple[FloatArray, FloatArray]:
-        p = self.params
-        if self.factor is None:
-            self.factor = np.ones(self.paths)
-            draw = np.maximum(essential + discretionary + obligations - available, 0.0)
-            initial = _rate(draw, portfolio)
-            self.cut_above = initial * (1.0 + p.upper)
-            self.raise_below = initial * (1.0 - p.lower)
-            return essential + discretionary, discretionary
-        assert self.cut_above is not None and self.raise_below is not None
-        draw = essential + self.factor * discretionary
-        draw += obligations - available
-        np.maximum(draw, 0.0, out=draw)
-        # rate > limit, written draw > limit × portfolio: no division (an empty portfolio
-        # with a positive draw is above any finite limit, as its infinite rate would be).
-        # A path whose portfolio was empty at retirement has an infinite initial rate: its
-        # limit × an empty portfolio is NaN, which neither cuts nor raises.
-        with np.errstate(invalid="ignore"):
-            if years_left > NO_CUT_FINAL_YEARS:
-                cut = draw > self.cut_above * portfolio
-                np.multiply(self.factor, 1.0 - p.adjustment, out=self.factor, where=cut)
-            raise_ = draw < self.raise_below * portfolio
-        if raise_.any():
-            raised = np.minimum(self.factor * (1.0 + p.adjustment), 1.0)
-            np.copyto(self.factor, raised, where=raise_)
-        flexed = self.factor * discretionary
-        return essential + flexed, flexed
-
-    def _draw(
-        self,
-        name: str,
-        portfolio: FloatArray,
-        price: FloatArray,
-        years_left: int,
-        period: FloatArray | float,
-    ) -> FloatArray:
-        p = self.params
-        if name == VPW:
-            return pmt_begin(p.vpw_real_return, years_left, portfolio)
-        if name == RMD_BASED:
-            return portfolio / period
-        assert name == FLOOR_CEILING
-        draw = p.rate * portfolio
-        if self.first_real is None:
-            first = draw if p.initial_withdrawal is None else p.initial_withdrawal * price
-            self.first_real = first / price
-            return first
-        base = self.first_real * price
-        return np.clip(draw, p.floor * base, p.ceiling * base)
+        year = self.year(retired=retired, years_left=years_left)
+        values = (total, discretionary, available, obligations, portfolio, price, period)
+        flows = np.stack([paths_of(v, self.paths) for v in values])
+        out = np.empty((2, self.paths))
+        targets_paths(year, self.vector, self.state, flows, out)
+        return out[0], out[1]
 
 
 @dataclass
@@ -176,6 +174,8 @@ class Outcome:
     years_short: FloatArray = field(init=False)
     adjusted: BoolArray = field(init=False)
     deepest_cut: FloatArray = field(init=False)
+    failed: BoolArray = field(init=False)
+    depletion: IntArray = field(init=False)  # row of the first failure, -1 if none
 
     def __post_init__(self) -> None:
         """Allocate the discretionary spending and the per-path measures."""
@@ -185,6 +185,8 @@ class Outcome:
         self.years_short = np.zeros(paths)
         self.adjusted = np.zeros(paths, dtype=np.bool_)
         self.deepest_cut = np.zeros(paths)
+        self.failed = np.zeros(paths, dtype=np.bool_)
+        self.depletion = np.full(paths, -1, dtype=np.int64)
 
     @property
     def essential(self) -> FloatArray:
@@ -192,36 +194,37 @@ class Outcome:
         out: FloatArray = self.spending - self.discretionary
         return out
 
+    @property
+    def rows(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray, FloatArray]:
+        """Return what spending_rules.record_one writes, in its order."""
+        return (
+            self.spending,
+            self.discretionary,
+            self.unfunded_real,
+            self.years_short,
+            self.adjusted,
+            self.deepest_cut,
+        )
+
     def record(
         self,
         t: int,
         *,
-        spent: FloatArray,
-        essential_target: FloatArray,
-        stated_discretionary: FloatArray,
-        unfunded: FloatArray,
+        spent: Values,
+        essential_target: Values,
+        stated_discretionary: Values,
+        unfunded: Values,
         price: FloatArray,
-    ) -> BoolArray:
-        """Record row t's outcome; return the paths short of essential spending this year.
+    ) -> None:
+        """Record row t's outcome (spending_rules.record_one on every path).
 
         `unfunded` is what the year could not fund of its essential spending, debt payments
         and taxes (zero where nobody is alive).
         """
-        essential = np.minimum(spent, essential_target)
-        discretionary = np.subtract(spent, essential, out=self.discretionary[t])
-        short = unfunded > ADJUSTED_TOLERANCE
-        if short.any():
-            self.unfunded_real += np.where(short, unfunded / price, 0.0)
-            self.years_short += short
-        gap = stated_discretionary - discretionary
-        cut = gap > ADJUSTED_TOLERANCE
-        if cut.any():
-            self.adjusted |= cut
-            share = np.divide(
-                gap, stated_discretionary, out=np.zeros_like(gap), where=stated_discretionary > 0.0
-            )
-            self.deepest_cut = np.maximum(self.deepest_cut, np.where(cut, share, 0.0))
-        return short
+        paths = self.failed.size
+        values = (spent, essential_target, stated_discretionary, unfunded, price)
+        rows = np.stack([paths_of(v, paths) for v in values])
+        record_paths(t, rows, self.rows, self.failed, self.depletion)
 
 
-__all__ = ["RULE_DRAWS", "Outcome", "Policy", "pmt_begin"]
+__all__ = ["RULE_DRAWS", "Outcome", "Policy"]

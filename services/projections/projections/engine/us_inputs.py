@@ -14,9 +14,9 @@ import numpy as np
 import numpy.typing as npt
 
 from .assumptions import BRACKET_RATES
-from .flows import States, active_rows, annual, income_weight, owner_index, schedule
+from .flows import States, indexed, owner_index
 from .household import FIRST, SECOND, Household
-from .plan import Asset, Plan
+from .plan import Asset, Income, Plan
 from .rmd import distribution_period, rmd_start_age
 from .tax.law import IrmaaYear, YearLaw, data_sha256, irmaa_year, load_law
 
@@ -58,8 +58,8 @@ class UsInputs:
     """Hold what the `us` kernel needs beyond the flat kernel's inputs."""
 
     table: FloatArray  # (rows, TAX_KINDS, columns)
-    detail_table: FloatArray  # (rows, 2 × len(DETAIL_KINDS), columns)
-    rmd_factor: FloatArray  # (assets, rows, columns): 1 / the period, 0 when no RMD is due
+    incomes: list[tuple[Income, FloatArray]]  # flows.income_flows: detail_table's source
+    rmd_factor: FloatArray  # (rows, assets, columns): 1 / the period, 0 when no RMD is due
     laws: tuple[YearLaw, ...]  # one per row
     irmaa: IrmaaYear
     index0: float  # cumulative inflation from the law year to row 0 (the mean assumption)
@@ -116,40 +116,30 @@ def year_law(law_year: int, year: int) -> YearLaw:
     return load_law().year_law(law_year, max(year, law_year))
 
 
-def _incomes(
-    plan: Plan, household: Household, st: States, benefit: tuple[FloatArray, FloatArray]
-) -> tuple[FloatArray, FloatArray]:
-    """Return the tax table's income kinds and the detail table, (rows, kinds, columns)."""
-    n, columns = household.rows, st.first.shape[1]
-    table = np.zeros((n, TAX_KINDS, columns))
-    detail = np.zeros((n, 2 * len(DETAIL_KINDS), columns))
-    paid: set[int] = set()
-    for income in plan.incomes:
-        who = owner_index(income.owner)
-        slot = DETAIL_KINDS.index(income.kind)
-        if income.kind == "social_security":
-            if who in paid:
-                continue
-            paid.add(who)
-            detail[:, 2 * slot + 1] += benefit[who]
-            if income.taxable:
-                table[:, SOCIAL_SECURITY] += benefit[who]
-            continue
-        sched = schedule(
-            annual(float(income.amount), income.frequency),
-            income.growth_rate,
-            active_rows(income, household),
-        )
-        flow = sched[:, None] * income_weight(income, st)
-        indexed = int(income.inflation_indexed)
-        detail[:, 2 * slot + indexed] += flow
+def _incomes(incomes: list[tuple[Income, FloatArray]], table: FloatArray) -> None:
+    """Add the incomes to the tax table's kinds, in place (flows.income_flows' amounts)."""
+    for income, flow in incomes:
         if not income.taxable:
             continue  # an income the user marks untaxed pays neither income nor payroll tax
-        if income.kind == "salary":
-            table[:, (WAGE1_NOM if who == SECOND else WAGE0_NOM) + indexed] += flow
+        if income.kind == "social_security":
+            table[:, SOCIAL_SECURITY] += flow
+        elif income.kind == "salary":
+            second = owner_index(income.owner) == SECOND
+            table[:, (WAGE1_NOM if second else WAGE0_NOM) + int(income.inflation_indexed)] += flow
         else:
-            table[:, ORDINARY_NOM + indexed] += flow
-    return table, detail
+            table[:, ORDINARY_NOM + int(income.inflation_indexed)] += flow
+
+
+def detail_table(incomes: list[tuple[Income, FloatArray]], rows: int, columns: int) -> FloatArray:
+    """Return the detail's incomes by kind, (rows, 2 × len(DETAIL_KINDS), columns).
+
+    Nominal then indexed per kind. Only a recorded run reads it (detail.py, one path), so
+    UsInputs keeps the means to build it rather than the table (12 MB on the bench couple).
+    """
+    detail = np.zeros((rows, 2 * len(DETAIL_KINDS), columns))
+    for income, flow in incomes:
+        detail[:, 2 * DETAIL_KINDS.index(income.kind) + int(indexed(income))] += flow
+    return detail
 
 
 def _people_columns(household: Household, st: States, joint: BoolArray, table: FloatArray) -> None:
@@ -171,13 +161,13 @@ def _people_columns(household: Household, st: States, joint: BoolArray, table: F
 
 
 def _rmd_factors(assets: list[Asset], household: Household, st: States) -> FloatArray:
-    """Return (assets, rows, columns): the share of last year-end's balance each RMD takes.
+    """Return (rows, assets, columns): the share of last year-end's balance each RMD takes.
 
     The owner's age decides (their birth year the start age); after the owner's death the
     survivor's (spousal rollover: the account becomes the survivor's own).
     """
     n, columns = household.rows, st.first.shape[1]
-    out = np.zeros((len(assets), n, columns))
+    out = np.zeros((n, len(assets), columns))
     people = household.people
     for j, asset in enumerate(assets):
         if asset.kind != "tax_deferred":
@@ -195,7 +185,7 @@ def _rmd_factors(assets: list[Asset], household: Household, st: States) -> Float
             start = np.where(inherit, rmd_start_age(people[other].birth_year), start)
             holder = own_alive | other_alive
         due = holder & (age >= start)
-        out[j] = np.where(due, 1.0 / distribution_period(age), 0.0)
+        out[:, j] = np.where(due, 1.0 / distribution_period(age), 0.0)
     return out
 
 
@@ -213,14 +203,15 @@ def us_inputs(
     household: Household,
     st: States,
     joint: BoolArray,
-    benefit: tuple[FloatArray, FloatArray],
+    incomes: list[tuple[Income, FloatArray]],
     contributed: FloatArray,
 ) -> UsInputs:
     """Build the `us` regime's tables for a plan whose lives give the States `st`."""
     n = household.rows
     assume = plan.assumptions
     law_year = resolve_law_year(plan, household.first_year)
-    table, detail = _incomes(plan, household, st, benefit)
+    table = np.zeros((n, TAX_KINDS, st.first.shape[1]))
+    _incomes(incomes, table)
     _deferrals(assets, contributed, table)
     _people_columns(household, st, joint, table)
     first_ages = household.ages(FIRST)[:n]
@@ -244,7 +235,7 @@ def us_inputs(
     year0 = household.first_year
     return UsInputs(
         table=table,
-        detail_table=detail,
+        incomes=incomes,
         rmd_factor=_rmd_factors(assets, household, st),
         laws=tuple(year_law(law_year, year0 + t) for t in range(n)),
         irmaa=irmaa_year(law_year),

@@ -4,8 +4,9 @@ The same cash flows as the flat kernel (kernel.py), with the year's taxes comput
 rules on every path: incomes by kind, pre-tax deferrals, investment income of taxable accounts,
 RMDs, Roth conversions, realised gains by average cost, a home sale's gain, and a draw grossed
 up so that spending after all taxes is met. The flat regime never comes here. The per-path
-tax and draw work of a year is compiled (us_year.py); the spending policy, the outcome and
-the returns stay numpy, as in the flat kernel.
+work of a year is compiled (us_year.py, us_draw.py): taxes, the spending policy and outcome
+(spending_rules.py, the flat kernel's rules), the draw and the returns; a research mode's
+withdrawal (strategies.py) stays numpy, as in the flat kernel.
 """
 
 from __future__ import annotations
@@ -16,59 +17,56 @@ import numpy as np
 
 from .kernel import (
     ANYONE,
+    BoolArray,
     FloatArray,
+    IntArray,
     KernelInputs,
     KernelOutput,
     policy_period,
     sell_homes,
 )
 from .returns import ReturnPaths
-from .spending import Outcome, Policy
-from .strategies import NEEDS, RESEARCH, RMD_BASED, StrategyState, first_withdrawal, next_withdrawal
-from .us_inputs import CASH, DEFERRED, FREE, TAXABLE
+from .spending import Outcome, Policy, paths_of, plain
+from .strategies import RESEARCH, RMD_BASED, StrategyState, first_withdrawal, next_withdrawal
+from .us_draw import (
+    AGI,
+    DRAW_ROWS,
+    FEDERAL,
+    REALISED,
+    SAVE,
+    SPENT,
+    STATE,
+    TAXABLE_INCOME,
+)
+from .us_inputs import CASH, DEFERRED, FREE, TAXABLE, detail_table
+from .us_run import run_year
 from .us_taxes import BASE_ROWS
 from .us_year import (
-    AGI,
     AGI0,
     CONTRIBUTED,
     CONVERTED,
     DIVIDENDS_OUT,
-    DRAW_ROWS,
     DUE,
-    FEDERAL,
-    FIXED,
     INCOME,
     INTEREST_OUT,
     IRMAA,
     PAYROLL,
-    REALISED,
     RMD,
-    SAVE,
-    SOMEONE,
-    SPENT,
-    STATE,
-    STATED,
-    STATED_DISCRETIONARY,
-    TAX0,
-    TAXABLE_INCOME,
-    UNFUNDED,
     YEAR_ROWS,
-    before_draw,
-    draw,
 )
 from .withdrawals import BRACKET_FILL, liquid_order, scratch
 
 KIND_NAMES = {CASH: "cash", TAXABLE: "taxable", DEFERRED: "tax_deferred", FREE: "tax_free"}
 
 
-def _plain(values: FloatArray) -> FloatArray:
-    """Return a writeable C-contiguous float64 array (a copy only when it is not one already).
+def _total(accounts: FloatArray, rows: IntArray | BoolArray) -> FloatArray:
+    """Return the sum of some accounts per path, row after row (as numpy sums C-order rows).
 
-    numba compiles one version of a function per argument type, and layout and read-only
-    are part of an array's type: the kernel passes the same types on every plan, so the
-    version compiled when a worker starts (warm.py) is the only one ever needed.
+    The accounts are path-major: summed as they lie, numpy would add a path's accounts
+    pairwise, whose last bits can differ.
     """
-    return np.require(values, np.float64, ("C", "W"))
+    total: FloatArray = np.ascontiguousarray(accounts[rows]).sum(axis=0)
+    return total
 
 
 def simulate_us(
@@ -80,11 +78,6 @@ def simulate_us(
     n, paths = inputs.years, returns.paths
     if returns.years < n:
         raise ValueError(f"return matrices cover {returns.years} years; the plan needs {n}")
-    # Each year's returns are gathered as the year starts (a few strided reads a year, small
-    # beside the year's tax work) rather than copied year-major up front as the flat kernel
-    # does: the copies' 24 bytes a path-year are what the largest plans cannot spare
-    # (settings.compute_worker_memory_mb).
-    last_infl = np.zeros(paths)
     fl, strat = inputs.flows, inputs.strategy
     kinds = np.ascontiguousarray(us.kinds, dtype=np.int64)
     liquid_rows = np.flatnonzero(inputs.liquid).astype(np.int64)
@@ -102,31 +95,36 @@ def simulate_us(
     fill = int(us.fill_top) if us.order == BRACKET_FILL and deferred.size else -1
     law_vectors = [law.vector for law in us.laws]
 
-    bal = np.repeat(inputs.balances.astype(np.float64)[:, None], paths, axis=1)
-    basis = np.repeat(us.basis[:, None], paths, axis=1)
+    # What the compiled year works on is path-major, (paths, accounts or rows): a path's
+    # accounts, tax base and rows lie side by side, a few cache lines a path rather than one
+    # per account and row (session 6: 13 % less CPU time). Here they are seen through their
+    # transposes, (accounts or rows, paths), as the numpy code reads them.
+    by_path = np.repeat(inputs.balances.astype(np.float64)[None, :], paths, axis=0)
+    basis_by_path = np.repeat(us.basis[None, :], paths, axis=0)
+    bal, basis = by_path.T, basis_by_path.T
     price = np.ones(paths)
     shape = (n + 1, paths)
     portfolio, portfolio_real = np.zeros(shape), np.zeros(shape)
-    income_out, spending_out = np.zeros(shape), np.zeros(shape)
-    withdrawals_out, taxes_out = np.zeros(shape), np.zeros(shape)
+    income_out, withdrawals_out, taxes_out = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     rmd_out, conversions_out = np.zeros(shape), np.zeros(shape)
-    outcome = Outcome(spending_out)
-    failed = np.zeros(paths, dtype=np.bool_)
-    depletion = np.full(paths, -1, dtype=np.int64)
+    outcome = Outcome(np.zeros(shape))
+    spending_out = outcome.spending
     state: StrategyState | None = None
     policy = Policy(strat, paths)
     research = strat.name in RESEARCH
     rmd_based = strat.name == RMD_BASED
+    ones = np.ones(paths)  # never written: rmd_based's period when the policy is another
     last_return = np.zeros(paths)
     ratio = np.ones(paths)  # last year's draw ÷ need: the gross-up's warm start
     magi: list[FloatArray] = []  # AGI of each past row (IRMAA looks two years back)
     iterations = np.zeros(3, dtype=np.int64)  # max, sum, solved path-years
     rec: dict[str, list[FloatArray]] = defaultdict(list)
+    details = detail_table(us.incomes, n, fl.table.shape[2]) if record else np.zeros((n, 0, 0))
     zeros = np.zeros(paths)  # read-only: never written in place
-    base = np.zeros((BASE_ROWS, paths))
-    year = np.zeros((YEAR_ROWS, paths))
-    drawn = np.zeros((DRAW_ROWS, paths))
-    taken = np.zeros_like(bal)
+    base = np.zeros((paths, BASE_ROWS))
+    year_by_path, drawn_by_path = np.zeros((paths, YEAR_ROWS)), np.zeros((paths, DRAW_ROWS))
+    taken_by_path = np.zeros_like(by_path)
+    year, drawn, taken = year_by_path.T, drawn_by_path.T, taken_by_path.T
     segs = scratch(kinds.size)
     weights = np.stack([inputs.stock_weight, inputs.bond_weight, inputs.inflation_weight])
     accounts = (
@@ -140,13 +138,12 @@ def simulate_us(
     )
 
     port = portfolio[0]
-    port[:] = bal[liquid_rows].sum(axis=0)
+    port[:] = _total(bal, liquid_rows)
     portfolio_real[0] = port / price
+    matrices = (returns.stock, returns.bond, returns.inflation)
     for t in range(n):
-        bond_t = np.ascontiguousarray(returns.bond[:, t])
-        infl_t = np.ascontiguousarray(returns.inflation[:, t])
         if record:
-            rec["balances"].append(np.stack([bal[kinds == k].sum(axis=0) for k in KIND_NAMES]))
+            rec["balances"].append(np.stack([_total(bal, kinds == k) for k in KIND_NAMES]))
         if t in sale_rows:
             someone = fl.table[t, ANYONE][column] > 0.0 if per_column else None
             proceeds_before = bal[inputs.proceeds_index].copy()
@@ -154,18 +151,34 @@ def simulate_us(
             if kinds[inputs.proceeds_index] == TAXABLE:
                 basis[inputs.proceeds_index] += bal[inputs.proceeds_index] - proceeds_before
         converts = bool(us.convert_rows[t] and us.conversion_target >= 0 and deferred.size)
-        before_draw(
-            _plain(fl.table[t]),
-            _plain(us.table[t]),
-            _plain(us.rmd_factor[:, t]),
-            _plain(fl.contributions[:, t]) if fl.contributing[t] else no_contributions,
+        retired = t >= inputs.retirement_index
+        withdrawal = zeros
+        if retired and research:
+            if state is None:
+                state = first_withdrawal(strat, port, price)
+            else:
+                next_withdrawal(
+                    strat,
+                    state,
+                    portfolio=port,
+                    last_inflation=returns.inflation[:, t - 1],
+                    last_return=last_return,
+                    years_left=n - t,
+                )
+            withdrawal = paths_of(state.withdrawal, paths)
+        period = paths_of(policy_period(inputs, t), paths) if rmd_based else ones
+        # Fresh arrays for what the strategies may keep from one year to the next.
+        price_next, last_return = np.empty(paths), np.empty(paths)
+        before = (
+            plain(fl.table[t]),
+            plain(us.table[t]),
+            plain(us.rmd_factor[t]),
+            plain(fl.contributions[:, t]) if fl.contributing[t] else no_contributions,
             column,
             per_column,
             price,
-            bond_t,
-            infl_t,
-            bal,
-            basis,
+            by_path,
+            basis_by_path,
             kinds,
             dividend_w,
             bond_w,
@@ -179,97 +192,48 @@ def simulate_us(
             not magi,
             (converts, int(us.convert_top), int(us.conversion_target)),
             base,
-            year,
+            year_by_path,
             record,
         )
-        if not magi:
-            # Before the plan: the first row's AGI before the draw stands for the two years.
-            magi = [year[AGI0].copy(), year[AGI0].copy()]
-        income, rmd, tax0, fixed = year[INCOME], year[RMD], year[TAX0], year[FIXED]
-        obligations, stated = year[DUE], year[STATED]
-        stated_disc = year[STATED_DISCRETIONARY]
-        retired = t >= inputs.retirement_index
-        acts = retired and strat.name != NEEDS
-        if not (retired and research):
-            # Income left for spending before any draw: after the taxes owed at a zero draw
-            # (an RMD counts toward a rule's draw, as it leaves the portfolio).
-            target, target_disc = policy.targets(
-                retired=retired,
-                total=stated,
-                discretionary=stated_disc,
-                available=income - tax0 - fixed if acts else zeros,
-                obligations=obligations,
-                portfolio=port,
-                price=price,
-                years_left=n - t,
-                period=policy_period(inputs, t) if rmd_based else 1.0,
-            )
-            essential_target = target - target_disc
-            must_fund = essential_target
-        else:
-            if state is None:
-                state = first_withdrawal(strat, port, price)
-            else:
-                next_withdrawal(
-                    strat,
-                    state,
-                    portfolio=port,
-                    last_inflation=last_infl,
-                    last_return=last_return,
-                    years_left=n - t,
-                )
-            # The rate sets what the portfolio gives to spend; income left after obligations
-            # and the tax it already owes is spent too (the flat kernel's rule).
-            target = state.withdrawal + np.maximum(income - obligations - tax0 - fixed, 0.0)
-            if per_column:
-                target = np.where(year[SOMEONE] > 0.0, target, 0.0)
-            essential_target, must_fund = stated - stated_disc, target
-        # Fresh arrays for what the strategies may keep from one year to the next.
-        price_next, last_return = np.empty(paths), np.empty(paths)
-        converged = draw(
+        after = (
             int(us.order),
             accounts,
-            law_vectors[t],
-            base,
-            float(us.state_rate),
-            year,
             (
-                _plain(np.broadcast_to(target, (paths,))),
-                _plain(np.broadcast_to(must_fund, (paths,))),
+                policy.year(retired=retired, years_left=n - t),
+                retired and research,
+                per_column,
+                policy.vector,
+                policy.state,
+                (port, period, withdrawal),
             ),
             converts,
             fill,
-            bal,
-            basis,
             ratio,
             segs,
-            taken,
-            drawn,
-            record,
-            (np.ascontiguousarray(returns.stock[:, t]), bond_t, infl_t),
+            taken_by_path,
+            drawn_by_path,
             (price, price_next, last_return, portfolio[t + 1], portfolio_real[t + 1]),
             (income_out[t], withdrawals_out[t], taxes_out[t], rmd_out[t], conversions_out[t]),
             iterations,
+            (t, outcome.rows, outcome.failed, outcome.depletion),
         )
+        # Each year's returns are gathered as the year starts (run_year says why), not
+        # copied year-major up front as the flat kernel does: the copies' 24 bytes a
+        # path-year are what the largest plans cannot spare (compute_worker_memory_mb).
+        stock_t, bond_t, inflation_t = (np.ascontiguousarray(m[:, t]) for m in matrices)
+        converged = run_year(before, after, (stock_t, bond_t, inflation_t))
+        if not magi:
+            # Before the plan: the first row's AGI before the draw stands for the two years.
+            magi = [year[AGI0].copy(), year[AGI0].copy()]
+        income, rmd, obligations = year[INCOME], year[RMD], year[DUE]
         if not converged:
             raise ArithmeticError("gross-up did not converge")
         agi, spent = drawn[AGI].copy(), drawn[SPENT]
         magi.append(agi)
-        short = outcome.record(
-            t,
-            spent=np.maximum(spent, 0.0, out=spending_out[t]),
-            essential_target=essential_target,
-            stated_discretionary=stated_disc,
-            unfunded=drawn[UNFUNDED],
-            price=price,
-        )
-        newly = short & ~failed
-        depletion[newly] = t
-        failed |= newly
         if record:
-            gathered = np.take(us.detail_table[t], column, axis=1)
+            gathered = np.take(details[t], column, axis=1)
             rec["incomes"].append(gathered[0::2] + gathered[1::2] * price)
-            by_kind = np.stack([taken[kinds == k].sum(axis=0) for k in KIND_NAMES])
+            by_kind = np.stack([_total(taken, kinds == k) for k in KIND_NAMES])
             by_kind[list(KIND_NAMES).index(DEFERRED)] += rmd  # RMDs come from tax_deferred
             rec["withdrawals"].append(by_kind)
             for name, value in (
@@ -298,28 +262,20 @@ def simulate_us(
         # draw() applied the year's returns and wrote the next row's start.
         price = price_next
         port = portfolio[t + 1]
-        last_infl = infl_t
 
     if record:
-        rec["balances"].append(np.stack([bal[kinds == k].sum(axis=0) for k in KIND_NAMES]))
-    return KernelOutput(
+        rec["balances"].append(np.stack([_total(bal, kinds == k) for k in KIND_NAMES]))
+    return KernelOutput.of(
+        inputs,
+        outcome,
         portfolio=portfolio,
         portfolio_real=portfolio_real,
         income=income_out,
-        spending=spending_out,
         withdrawals=withdrawals_out,
         taxes=taxes_out,
-        debt=fl.debt_balance.astype(np.float64),
-        failed=failed,
-        depletion_index=depletion,
-        alive=inputs.alive,
-        joint_filing=inputs.joint_filing,
-        column=fl.column,
-        owners=inputs.owners,
         home_sale_gains=gains if sale_rows else None,
         rmd=rmd_out,
         conversions=conversions_out,
         grossup=(int(iterations[0]), int(iterations[1]), int(iterations[2])),
         record={name: np.stack(values) for name, values in rec.items()} if record else None,
-        outcome=outcome,
     )

@@ -87,7 +87,7 @@ def segments(
     # cost reference counting in the loop.
     m = 0
     for j in range(kinds.size):
-        segs[REST, j], segs[REST_BASIS, j], segs[FILLED, j] = bal[j, p], basis[j, p], 0.0
+        segs[REST, j], segs[REST_BASIS, j], segs[FILLED, j] = bal[p, j], basis[p, j], 0.0
     if first >= 0.0:
         left = first
         for j_i in range(liquid.size):
@@ -95,10 +95,10 @@ def segments(
             kind = kinds[j]
             if kind != CASH and kind != TAXABLE:
                 continue
-            value = bal[j, p]
+            value = bal[p, j]
             cap = min(value, left)
             left -= cap
-            share = basis[j, p] / value if value > 0.0 else 1.0
+            share = basis[p, j] / value if value > 0.0 else 1.0
             m = _single(segs, m, j, kind, cap, cap * share)
             kept = 1.0 - (cap / value if value > 0.0 else 0.0)
             segs[REST, j] -= cap
@@ -176,7 +176,7 @@ def apply(
 ) -> None:
     """Take a draw from path p's accounts, in place (balances, bases); `taken` gets each take."""
     for j in range(kinds.size):
-        taken[j, p] = 0.0
+        taken[p, j] = 0.0
     shares = segs.shape[1] - kinds.size
     left = draw
     for k in range(m):
@@ -184,16 +184,16 @@ def apply(
         if segs[ACCOUNT, k] == PRO_RATA:
             for j in range(kinds.size):
                 if kinds[j] >= 0:
-                    taken[j, p] += take * segs[CAP, shares + j]
+                    taken[p, j] += take * segs[CAP, shares + j]
         else:
-            taken[int(segs[ACCOUNT, k]), p] += take
+            taken[p, int(segs[ACCOUNT, k])] += take
         left = left - take
     for j in range(kinds.size):
-        value = bal[j, p]
+        value = bal[p, j]
         if kinds[j] == TAXABLE and value > 0.0:
             # Average cost: the basis leaves in proportion to the value sold.
-            basis[j, p] -= basis[j, p] * min(taken[j, p] / value, 1.0)
-        bal[j, p] = max(value - taken[j, p], 0.0)
+            basis[p, j] -= basis[p, j] * min(taken[p, j] / value, 1.0)
+        bal[p, j] = max(value - taken[p, j], 0.0)
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
@@ -202,6 +202,6 @@ def take_in_turn(bal: FloatArray, p: int, rows: IntArray, amount: float) -> None
     left = amount
     for j_i in range(rows.size):
         j = rows[j_i]
-        take = min(left, bal[j, p])
-        bal[j, p] -= take
+        take = min(left, bal[p, j])
+        bal[p, j] -= take
         left = left - take
