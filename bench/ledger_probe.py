@@ -14,10 +14,12 @@ at the same moment on a shared machine. Prints report.goal2's lines.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +124,34 @@ def _pairs(
     return pairs
 
 
+@contextlib.contextmanager
+def _cluster_loaded(
+    args: argparse.Namespace, connections: list[int], endpoints: tuple[str, ...]
+) -> Iterator[perf.Bench]:
+    """Yield `make bench --smoke`'s cluster and dataset, warmed up on `endpoints`; stop it after."""
+    options = ["--smoke", "--tunings", "none", "--duration", str(args.duration)]
+    bench = perf.Bench(
+        perf.parse_args([*options, "--connections", ",".join(map(str, connections))])
+    )
+    bench.t0 = time.monotonic()
+    bench.out["meta"] = {"stamp": bench.stamp, **perf.machine_info(bench.args, bench.wrk)}
+    pg = ScratchPostgres.start()
+    logs = Path(pg.folder.name) / "logs"
+    logs.mkdir()
+    bench.cluster = Cluster(pg, logs)
+    try:
+        bench.cluster.migrate()
+        bench.cluster.start()
+        bench.prepare_dataset()
+        every = perf.targets(bench.asset_ids, bench.projection_id)
+        bench.targets = {name: every[name] for name in endpoints}
+        bench.warm_up()
+        yield bench
+    finally:
+        bench.cluster.stop()
+        pg.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the probe and print the rows, the pairs and goal 2."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -146,39 +176,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.endpoint != ENDPOINT:
         return _other_endpoint(args)
     connections = args.connections or [16, 64]
-    options = ["--smoke", "--tunings", "none", "--duration", str(args.duration)]
-    bench = perf.Bench(
-        perf.parse_args([*options, "--connections", ",".join(map(str, connections))])
-    )
-    bench.t0 = time.monotonic()
-    bench.out["meta"] = {"stamp": bench.stamp, **perf.machine_info(bench.args, bench.wrk)}
-    pg = ScratchPostgres.start()
-    logs = Path(pg.folder.name) / "logs"
-    logs.mkdir()
-    bench.cluster = Cluster(pg, logs)
     trees = [CodeAt(rev) for rev in args.baseline]
     try:
-        bench.cluster.migrate()
-        bench.cluster.start()
-        bench.prepare_dataset()
-        every = perf.targets(bench.asset_ids, bench.projection_id)
-        bench.targets = {name: every[name] for name in (ENDPOINT, "GET /assets/{id}")}
-        bench.warm_up()
-        bench.measure_floor()
-        for c in connections:
-            for via in ("ledger", "gateway"):
-                row = _measured(bench, via, c)
-                bench.out["api"].append(row)
-                bench.say(report.line(row))
-        if args.profile:
-            peak = 16 if 16 in connections else max(connections)
-            bench.out["profile"] = {
-                via: _profile(bench, via, peak, args.duration) for via in ("ledger", "gateway")
-            }
-        bench.out["pairs"] = {t.rev: _pairs(bench, t, connections, args.rounds) for t in trees}
+        with _cluster_loaded(args, connections, (ENDPOINT, "GET /assets/{id}")) as bench:
+            bench.measure_floor()
+            for c in connections:
+                for via in ("ledger", "gateway"):
+                    row = _measured(bench, via, c)
+                    bench.out["api"].append(row)
+                    bench.say(report.line(row))
+            if args.profile:
+                peak = 16 if 16 in connections else max(connections)
+                bench.out["profile"] = {
+                    via: _profile(bench, via, peak, args.duration) for via in ("ledger", "gateway")
+                }
+            bench.out["pairs"] = {t.rev: _pairs(bench, t, connections, args.rounds) for t in trees}
     finally:
-        bench.cluster.stop()
-        pg.stop()
         for tree in trees:
             tree.remove()
     bench.out["meta"]["load_average_end"] = os.getloadavg()
@@ -201,23 +214,7 @@ def main(argv: list[str] | None = None) -> int:
 def _other_endpoint(args: argparse.Namespace) -> int:
     """Load one other endpoint through the gateway: rows, CPU per process, py-spy of each."""
     connections = args.connections or [1, 16]
-    options = ["--smoke", "--tunings", "none", "--duration", str(args.duration)]
-    bench = perf.Bench(
-        perf.parse_args([*options, "--connections", ",".join(map(str, connections))])
-    )
-    bench.t0 = time.monotonic()
-    bench.out["meta"] = {"stamp": bench.stamp, **perf.machine_info(bench.args, bench.wrk)}
-    pg = ScratchPostgres.start()
-    logs = Path(pg.folder.name) / "logs"
-    logs.mkdir()
-    bench.cluster = Cluster(pg, logs)
-    try:
-        bench.cluster.migrate()
-        bench.cluster.start()
-        bench.prepare_dataset()
-        every = perf.targets(bench.asset_ids, bench.projection_id)
-        bench.targets = {args.endpoint: every[args.endpoint]}
-        bench.warm_up()
+    with _cluster_loaded(args, connections, (args.endpoint,)) as bench:
         for c in connections:
             row = _measured(bench, "gateway", c, endpoint=args.endpoint)
             bench.out["api"].append(row)
@@ -227,9 +224,6 @@ def _other_endpoint(args: argparse.Namespace) -> int:
             bench.out["profile"] = {
                 "gateway": _profile(bench, "gateway", peak, args.duration, args.endpoint)
             }
-    finally:
-        bench.cluster.stop()
-        pg.stop()
     bench.out["meta"]["load_average_end"] = os.getloadavg()
     path = perf.RESULTS / f"probe-{bench.stamp}.json"
     path.write_text(json.dumps(bench.out, indent=2, default=str) + "\n")
