@@ -57,6 +57,10 @@ def paths_of(values: Values, paths: int) -> FloatArray:
     return plain(np.broadcast_to(values, (paths,)))
 
 
+# targets_paths' `flows`, one row per path-wise value.
+FLOW_ROWS = ("total", "discretionary", "available", "obligations", "portfolio", "price", "period")
+
+
 @without_refcounts
 def targets_paths(
     year: tuple[int, bool, bool, int, float],
@@ -67,7 +71,7 @@ def targets_paths(
 ) -> None:
     """Write every path's target and its discretionary part in `out` (targets_one).
 
-    `flows` rows: total, discretionary, available, obligations, portfolio, price, period.
+    `flows` rows: FLOW_ROWS.
     """
     for p in range(out.shape[1]):
         out[0, p], out[1, p] = targets_one(
@@ -123,6 +127,9 @@ class Policy:
         self.vector = policy_vector(params)
         self.state = np.zeros((STATE_ROWS, paths))
         self.started = False
+        # The year's flows, one row each, refilled every year: written in place rather than
+        # stacked from broadcast copies (a tenth of a flat kernel's time went to that).
+        self._flows = np.empty((len(FLOW_ROWS), paths))
 
     def year(self, *, retired: bool, years_left: int) -> tuple[int, bool, bool, int, float]:
         """Return the year's facts shared by every path (spending_rules.targets_one's `year`).
@@ -155,9 +162,10 @@ class Policy:
         """
         year = self.year(retired=retired, years_left=years_left)
         values = (total, discretionary, available, obligations, portfolio, price, period)
-        flows = np.stack([paths_of(v, self.paths) for v in values])
-        out = np.empty((2, self.paths))
-        targets_paths(year, self.vector, self.state, flows, out)
+        for row, value in enumerate(values):
+            self._flows[row] = value  # a number fills the row, an array is copied in
+        out = np.empty((2, self.paths))  # fresh: the caller keeps the two rows
+        targets_paths(year, self.vector, self.state, self._flows, out)
         return out[0], out[1]
 
 
@@ -176,6 +184,7 @@ class Outcome:
     deepest_cut: FloatArray = field(init=False)
     failed: BoolArray = field(init=False)
     depletion: IntArray = field(init=False)  # row of the first failure, -1 if none
+    _recorded: FloatArray = field(init=False, repr=False)  # record()'s rows, refilled yearly
 
     def __post_init__(self) -> None:
         """Allocate the discretionary spending and the per-path measures."""
@@ -187,6 +196,7 @@ class Outcome:
         self.deepest_cut = np.zeros(paths)
         self.failed = np.zeros(paths, dtype=np.bool_)
         self.depletion = np.full(paths, -1, dtype=np.int64)
+        self._recorded = np.empty((5, paths))
 
     @property
     def essential(self) -> FloatArray:
@@ -221,10 +231,10 @@ class Outcome:
         `unfunded` is what the year could not fund of its essential spending, debt payments
         and taxes (zero where nobody is alive).
         """
-        paths = self.failed.size
         values = (spent, essential_target, stated_discretionary, unfunded, price)
-        rows = np.stack([paths_of(v, paths) for v in values])
-        record_paths(t, rows, self.rows, self.failed, self.depletion)
+        for row, value in enumerate(values):
+            self._recorded[row] = value
+        record_paths(t, self._recorded, self.rows, self.failed, self.depletion)
 
 
 __all__ = ["RULE_DRAWS", "Outcome", "Policy"]
