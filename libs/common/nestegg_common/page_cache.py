@@ -26,10 +26,12 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass
 
 from aiohttp import web
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 # What one entry costs besides its body: key tuple, dict node, ETag, the entry itself.
 ENTRY_OVERHEAD_BYTES = 400
@@ -86,6 +88,10 @@ class PageCache:
         self._sequence = 0
         self._floor = 0
         self._last_invalidated: dict[uuid.UUID, int] = {}
+        # What the cache did, for PageCacheCollector (plain ints: a hit costs no label lookup).
+        self.hits = 0
+        self.misses = 0
+        self.refused = 0  # fills not kept: suspended, invalidated since the read, too large
 
     @property
     def serving(self) -> bool:
@@ -100,7 +106,10 @@ class PageCache:
     def get(self, owner: uuid.UUID, key: Hashable) -> CachedBody | None:
         """Return the owner's answer for `key`, or None (also while suspended: it is empty)."""
         entry = self._entries.get((owner, key))
-        if entry is not None:
+        if entry is None:
+            self.misses += 1
+        else:
+            self.hits += 1
             self._entries.move_to_end((owner, key))
         return entry
 
@@ -111,11 +120,14 @@ class PageCache:
     def put(self, owner: uuid.UUID, key: Hashable, entry: CachedBody, token: int | None) -> bool:
         """Store what a read that began at `token` produced; say whether it was kept."""
         if token is None or not self._serving or token < self._floor:
+            self.refused += 1
             return False
         if self._last_invalidated.get(owner, -1) > token:
+            self.refused += 1
             return False  # the owner's data changed after the read began: it may be older
         cost = len(entry.body) + ENTRY_OVERHEAD_BYTES
         if cost > self.max_bytes // 8:
+            self.refused += 1
             return False  # one huge answer would push out many small ones
         self._drop((owner, key))
         self._entries[(owner, key)] = entry
@@ -171,6 +183,38 @@ class PageCache:
             return False
         self._bytes -= len(entry.body) + ENTRY_OVERHEAD_BYTES
         return True
+
+
+class PageCacheCollector(Collector):
+    """Report a page cache's hits, misses, refused fills, size and state when scraped."""
+
+    def __init__(self, cache: PageCache) -> None:
+        self._cache = cache
+
+    def collect(self) -> Iterator[Metric]:
+        """Read the cache's counters now (nothing is kept up to date in between)."""
+        cache = self._cache
+        entries, size = cache.size
+        for name, documentation, value in (
+            ("nestegg_page_cache_hits", "Reads answered from the page cache.", cache.hits),
+            ("nestegg_page_cache_misses", "Reads the page cache did not hold.", cache.misses),
+            (
+                "nestegg_page_cache_refused_fills",
+                "Pages read but not kept: cache off, the owner's data changed since, or too large.",
+                cache.refused,
+            ),
+        ):
+            yield CounterMetricFamily(name, documentation, value=value)
+        for name, documentation, value in (
+            ("nestegg_page_cache_entries", "Pages held.", entries),
+            ("nestegg_page_cache_bytes", "Bytes held, with each entry's overhead.", size),
+            (
+                "nestegg_page_cache_serving",
+                "1 while the cache answers (its listener hears notifications), else 0.",
+                int(cache.serving),
+            ),
+        ):
+            yield GaugeMetricFamily(name, documentation, value=value)
 
 
 async def cached_answer(

@@ -17,7 +17,8 @@ from nestegg_common.auth import FetchJwks
 from nestegg_common.erasure import FetchErased
 from nestegg_common.idempotency import purge_context
 from nestegg_common.input_changes import ChangeAnnouncer
-from nestegg_common.page_cache import PageCache
+from nestegg_common.metrics import METRICS
+from nestegg_common.page_cache import PageCache, PageCacheCollector
 from nestegg_common.page_listener import PageCacheListener
 from nestegg_common.pagination import CursorCodec
 from nestegg_common.service import HTTP_CLIENT, POOL, new_service_app
@@ -58,6 +59,7 @@ def create_app(
     )
     app.cleanup_ctx.append(purge_context(lambda a: a[POOL]))
     cache = app[PAGE_CACHE] = PageCache(max_bytes=settings.ledger_page_cache_mb * 2**20)
+    app[METRICS].registry.register(PageCacheCollector(cache))
     listener = PageCacheListener(settings.database_dsn, PAGE_CHANNEL, cache)
     app[PAGE_LISTENER] = listener
     app.cleanup_ctx.append(lifetime_task(lambda _app: listener.run(), name="page-cache-listener"))

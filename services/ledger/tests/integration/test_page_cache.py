@@ -346,3 +346,37 @@ async def test_a_listen_that_stops_hearing_turns_the_cache_off_until_it_hears_ag
         assert listener.connection is not deafened
     finally:
         await make.aclose()
+
+
+async def test_the_metrics_count_hits_misses_and_what_is_held(
+    client: TestClient, new_user: Callable[[], User], internal_headers: dict[str, str]
+) -> None:
+    """Scraped counters move by exactly this test's reads (the module's app is shared)."""
+
+    async def scraped() -> dict[str, float]:
+        response = await client.get("/metrics", headers=internal_headers)
+        assert response.status == 200
+        values = {}
+        for line in (await response.text()).splitlines():
+            if line.startswith("nestegg_page_cache_"):
+                name, value = line.rsplit(" ", 1)
+                values[name] = float(value)
+        return values
+
+    await serving(client.app)
+    api, me = Api(client), new_user()
+    await api.create("assets", me, api.body("assets", name="counted"))
+    await cached(client, me, 1)
+    before = await scraped()
+    assert before["nestegg_page_cache_serving"] == 1
+    for _ in range(3):
+        assert await names(client, me) == ["counted"]
+    after = await scraped()
+    hits = after["nestegg_page_cache_hits_total"] - before["nestegg_page_cache_hits_total"]
+    misses = after["nestegg_page_cache_misses_total"] - before["nestegg_page_cache_misses_total"]
+    # Every read counted once; hits, but for at most one miss if the create's notification
+    # came after the page was kept (it drops it once; the next read keeps it again).
+    assert (hits, misses) in ((3, 0), (2, 1))
+    # Other users' pages come and go with earlier tests' late notifications: held is >= 1.
+    assert after["nestegg_page_cache_entries"] >= 1
+    assert after["nestegg_page_cache_bytes"] > len(b'{"items":[]}')
