@@ -18,7 +18,6 @@ import contextlib
 import json
 import os
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 import perf
 import pyspy
 import report
-from cluster import ROOT, Cluster, CodeAt, ScratchPostgres
+from cluster import ROOT, Cluster, CodeAt
 
 ENDPOINT = "GET /assets"
 _TICK_S = 1 / os.sysconf("SC_CLK_TCK")
@@ -133,23 +132,11 @@ def _cluster_loaded(
     bench = perf.Bench(
         perf.parse_args([*options, "--connections", ",".join(map(str, connections))])
     )
-    bench.t0 = time.monotonic()
-    bench.out["meta"] = {"stamp": bench.stamp, **perf.machine_info(bench.args, bench.wrk)}
-    pg = ScratchPostgres.start()
-    logs = Path(pg.folder.name) / "logs"
-    logs.mkdir()
-    bench.cluster = Cluster(pg, logs)
-    try:
-        bench.cluster.migrate()
-        bench.cluster.start()
-        bench.prepare_dataset()
+    with bench.cluster_with_dataset():
         every = perf.targets(bench.asset_ids, bench.projection_id)
         bench.targets = {name: every[name] for name in endpoints}
         bench.warm_up()
         yield bench
-    finally:
-        bench.cluster.stop()
-        pg.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

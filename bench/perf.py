@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -169,8 +170,9 @@ class Bench:
         """Print progress with the time since the start."""
         print(f"[{time.monotonic() - self.t0:6.1f}s] {text}", flush=True)
 
-    def run(self) -> dict[str, Any]:
-        """Run everything and return the results."""
+    @contextlib.contextmanager
+    def cluster_with_dataset(self) -> Iterator[None]:
+        """Start the clock, a scratch PostgreSQL and every process, seed the dataset; stop after."""
         self.t0 = time.monotonic()
         self.out["meta"] = {"stamp": self.stamp, **machine_info(self.args, self.wrk)}
         pg = ScratchPostgres.start()
@@ -181,6 +183,14 @@ class Bench:
             self.cluster.migrate()
             self.cluster.start()
             self.prepare_dataset()
+            yield
+        finally:
+            self.cluster.stop()
+            pg.stop()
+
+    def run(self) -> dict[str, Any]:
+        """Run everything and return the results."""
+        with self.cluster_with_dataset():
             issue19.measure_at_rest(self)
             self.measure_ceiling()
             self.measure_api()
@@ -192,9 +202,6 @@ class Bench:
                 self.profile()
             if self.args.tunings or self.args.baseline:
                 self.compare_tunings()
-        finally:
-            self.cluster.stop()
-            pg.stop()
         self.out["meta"]["load_average_end"] = os.getloadavg()
         self.out["meta"]["elapsed_s"] = round(time.monotonic() - self.t0, 1)
         self.out["ratios"] = report.ratios(self.out)
