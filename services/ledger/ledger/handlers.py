@@ -42,8 +42,10 @@ SUMMARY = ("summary", "")  # the summary's page cache key (no query)
 
 
 @contextmanager
-def dropping_pages(request: web.Request, user_id: uuid.UUID) -> Iterator[None]:
+def dropping_pages(request: web.Request, user_id: uuid.UUID | None) -> Iterator[None]:
     """Drop the user's cached pages once the write inside has ended, whatever its outcome.
+
+    None: a write that concerns no user's pages (an event erasing nobody) drops nothing.
 
     After the transaction, not before: a read that began before the commit could otherwise
     store the old page after the drop (nestegg_common.page_cache). Other processes drop
@@ -52,7 +54,8 @@ def dropping_pages(request: web.Request, user_id: uuid.UUID) -> Iterator[None]:
     try:
         yield
     finally:
-        request.app[PAGE_CACHE].invalidate(user_id)
+        if user_id is not None:
+            request.app[PAGE_CACHE].invalidate(user_id)
 
 
 def record_id(request: web.Request, c: Collection) -> uuid.UUID:
@@ -192,12 +195,8 @@ async def get_user_snapshot_version(request: web.Request) -> web.StreamResponse:
 async def receive_event(request: web.Request) -> web.StreamResponse:
     """Apply an outbox event once; redeliveries are acknowledged and ignored (internal)."""
     event = await read_body_model(request, Event)
-    erased_user = deleted_user_id(event)
-    try:
+    with dropping_pages(request, deleted_user_id(event)):
         applied = await usecases.apply_event(
             request.app[POOL], event, erased=request.app[ERASED_USERS]
         )
-    finally:
-        if erased_user is not None:
-            request.app[PAGE_CACHE].invalidate(erased_user)
     return json_response({"applied": applied})
