@@ -16,6 +16,7 @@ from nestegg_common.metrics import METRICS
 from nestegg_common.pagination import CursorCodec
 from nestegg_common.service import HTTP_CLIENT, POOL, new_service_app
 from projections.compute import Engine
+from projections.engine.allocator import give_back_freed_memory, keep_freed_memory
 from projections.handlers import CURSORS, PROJECTIONS, QUOTAS, Quotas
 from projections.limits import UserLimiter
 from projections.metrics import RunMetrics
@@ -32,6 +33,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # What each projections worker imports before it takes jobs: the engine, and the compiled
 # `us` kernel warmed (engine/warm.py), so no request pays for numba's compilation.
 WORKER_PRELOAD = ("projections.compute", "projections.engine.warm")
+# Then each keeps the memory a job frees for its next runs, and gives it back after the job
+# (engine/allocator.py).
+WORKER_SETUP, WORKER_AFTER_JOB = keep_freed_memory, give_back_freed_memory
 
 
 def create_app(
@@ -63,6 +67,8 @@ def create_app(
             size=settings.projection_workers,
             memory_limit_bytes=settings.compute_worker_memory_mb * 1024 * 1024,
             preload=WORKER_PRELOAD,
+            setup=WORKER_SETUP,
+            after_job=WORKER_AFTER_JOB,
             on_replaced=lambda reason: run_metrics.workers_replaced.labels(reason).inc(),
         )
         workers.start()

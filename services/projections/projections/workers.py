@@ -99,14 +99,25 @@ def _outcome_of(function: Callable[..., Any], args: tuple[Any, ...]) -> tuple[st
 
 
 def serve_jobs(
-    sock: socket.socket, parent_pid: int, memory_limit_bytes: int | None, preload: tuple[str, ...]
+    sock: socket.socket,
+    parent_pid: int,
+    memory_limit_bytes: int | None,
+    preload: tuple[str, ...],
+    hooks: tuple[Callable[[], object] | None, Callable[[], object] | None] = (None, None),
 ) -> None:
-    """Answer jobs from the parent until it closes the socket (the worker process's main)."""
+    """Answer jobs from the parent until it closes the socket (the worker process's main).
+
+    `hooks` are (setup, after_job): run once after the preload, and after each job's answer
+    is sent.
+    """
     _die_with_parent(parent_pid)
     # Ctrl-C reaches the whole process group: the parent decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for module in preload:
         importlib.import_module(module)
+    setup, after_job = hooks
+    if setup is not None:
+        setup()
     if memory_limit_bytes is not None:
         # The limit bounds what a job maps on top of the worker as it stands ready: the
         # preloaded code (numba's LLVM alone maps ~190 MB of address space, docs/OPERATIONS.md
@@ -120,6 +131,9 @@ def serve_jobs(
             _write_frame(writer, (kind, value))
             if kind == "memory":
                 return  # a process that ran out of memory is not trusted with more work
+            del job, value  # the job's memory is free before after_job runs
+            if after_job is not None:
+                after_job()
 
 
 # --- The parent's side ----------------------------------------------------------------------------
@@ -175,10 +189,14 @@ class WorkerPool:
         size: int,
         memory_limit_bytes: int | None = None,
         preload: Iterable[str] = (),
+        setup: Callable[[], object] | None = None,
+        after_job: Callable[[], object] | None = None,
         on_replaced: Callable[[str], None] = lambda reason: None,
     ) -> None:
         self._size, self._memory_limit = size, memory_limit_bytes
         self._preload = tuple(preload)
+        # Module-level functions (a spawned worker finds them by name), run in the worker.
+        self._hooks = (setup, after_job)
         self._on_replaced = on_replaced
         # spawn, not fork: forking a process that runs an event loop and threads is unsafe.
         self._context = multiprocessing.get_context("spawn")
@@ -251,7 +269,7 @@ class WorkerPool:
         ours, theirs = socket.socketpair()
         process = self._context.Process(
             target=serve_jobs,
-            args=(theirs, os.getpid(), self._memory_limit, self._preload),
+            args=(theirs, os.getpid(), self._memory_limit, self._preload, self._hooks),
             name="projections-engine-worker",
             daemon=True,
         )

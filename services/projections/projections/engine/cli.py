@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .allocator import keep_freed_memory
 from .api import run_projection
 from .bench import format_table, run_bench
 from .bench_decisions import format_decisions, format_goals, goals, run_decision_bench
@@ -55,12 +56,21 @@ def _parser() -> argparse.ArgumentParser:
     decisions.add_argument("--paths", type=int, default=10_000)
     decisions.add_argument("--repeat", type=int, default=5)
     decisions.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    for command in (bench, decisions):
+        command.add_argument(
+            "--allocator",
+            choices=("worker", "default"),
+            default="worker",
+            help="malloc as the projections workers set it (allocator.py), or glibc's default",
+        )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, run the command, print JSON; return the exit status."""
     args = _parser().parse_args(argv)
+    if args.command.startswith("bench") and args.allocator == "worker":
+        keep_freed_memory()  # measured as the workers run it
     try:
         if args.command == "run":
             out: Any = run_projection(
@@ -83,12 +93,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 tables = (format_solve_table(solves), format_decisions(rows), format_goals(met))
                 print("\n\n".join(tables))
+                print(f"\nmalloc: {args.allocator}")
             return 0
         else:
             rows = run_bench(
                 paths=args.paths, repeat=args.repeat, historical_path=args.historical_data
             )
             print(json.dumps(rows, indent=2) if args.json else format_table(rows))
+            if not args.json:
+                print(f"\nmalloc: {args.allocator}")
             return 0
     except ValidationError as err:
         print(f"nestegg-engine: invalid plan:\n{err}", file=sys.stderr)

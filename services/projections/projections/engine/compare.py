@@ -30,11 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from .api import Prepared, as_plan, evaluate, prepare
+from .api import Prepared, as_plan, prepare
 from .household import resolve_household
-from .kernel import KernelOutput
+from .inputs import kernel_inputs
+from .kernel import KernelInputs, KernelOutput, simulate
 from .plan import Plan
 from .result import alive_paths, canonical_json, counted_paths, depletion_ages, row_medians
+from .resume import first_difference, kept_rows, resume_row, state_vectors
 from .returns import HistoricalSeries, ReturnPaths, draw_seed
 
 # Assumptions that change a plan's flows and never its return matrices or lifespans.
@@ -142,20 +144,31 @@ FIGURES = ("success_rate", "depletion_ages", "ages", "median_portfolio", "median
 MEDIAN_FIELDS = {"median_portfolio": "portfolio", "median_portfolio_real": "portfolio_real"}
 
 
-def figures(output: KernelOutput, first_age: int) -> dict[str, Any]:
+def figures(
+    output: KernelOutput, first_age: int, before: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Return a plan's compared figures from its kernel output, as its whole result has them.
 
     The same rules as result.build_result (the same helpers: the rows' paths counted, the
     depletion ages, numpy's `linear` percentile), but only two fields' medians: no sort of
-    six money fields over the paths, no representative path, no inputs hash.
+    six money fields over the paths, no representative path, no inputs hash. A resumed
+    output (`first_row` > 0) takes the medians of the rows before it from `before`, the
+    figures of the plan it resumed from: those rows are that plan's.
     """
+    first = output.first_row
     counted = counted_paths(alive_paths(output))
     out: dict[str, Any] = {
         "success_rate": output.success_rate,
         "depletion_ages": depletion_ages(output, first_age),
         "ages": list(range(first_age, first_age + len(output.debt))),
     }
-    medians = row_medians([getattr(output, field) for field in MEDIAN_FIELDS.values()], counted)
+    fields = [getattr(output, field)[first:] for field in MEDIAN_FIELDS.values()]
+    medians = row_medians(fields, None if counted is None else counted[first:])
+    if first:
+        assert before is not None and before["ages"] == out["ages"]
+        medians = [
+            before[name][:first] + rows for name, rows in zip(MEDIAN_FIELDS, medians, strict=True)
+        ]
     out.update(zip(MEDIAN_FIELDS, medians, strict=True))
     return out
 
@@ -183,9 +196,11 @@ def compare_plans(
     """Return each plan's compared figures (`FIGURES`), preparing the returns once per key.
 
     Each plan's figures equal `result_figures(run_projection(plan))` (with the seed the group
-    shares). Each kernel output is reduced to them and dropped before the next plan runs, so
-    memory holds one group's matrices and one plan's output at a time, whatever the number
-    of plans.
+    shares). A group's first plan runs whole; each other one goes on from the first plan's
+    state at the first row where their inputs differ (resume.py), so rows they share are
+    run once. Each kernel output is reduced to its figures and dropped before the next plan
+    runs: memory holds one group's matrices, one plan's output and the kept states
+    (`STATE_BYTES`) at a time, whatever the number of plans.
     """
     today = today or date.today()
     valid = with_shared_seed([as_plan(plan) for plan in plans])
@@ -195,7 +210,61 @@ def compare_plans(
             valid[members[0]], today=today, historical_path=historical_path, historical=historical
         )
         base = shared(base) if len(members) > 1 else base
-        for index in members:
-            ready = prepared_for(base, valid[index], today)
-            answers[index] = figures(evaluate(ready), ready.household.first.age)
+        for index, figured in _group_figures(base, [valid[i] for i in members], today):
+            answers[members[index]] = figured
     return [answer for answer in answers if answer is not None]
+
+
+# Kept states (resume.YearState) may hold this many bytes a path-year of the plans, as much
+# as the return matrices: a compare's memory stays within what one run of the plan needs.
+STATE_BYTES = 24
+# Kernel inputs of a group are held from the fork rows' search to their runs up to this
+# size; larger ones (a stochastic household's many lives columns) are built again.
+HELD_INPUTS_BYTES = 64 * 1024 * 1024
+
+
+def _group_figures(
+    base: Prepared, plans: Sequence[Plan], today: date
+) -> list[tuple[int, dict[str, Any]]]:
+    """Return the figures of plans of one returns key, the first run whole, the others resumed."""
+    first_inputs = inputs_of(prepared_for(base, plans[0], today))
+    # Each plan's inputs are built once, to find its first row of its own, and held for its
+    # run while they fit HELD_INPUTS_BYTES (else built again then).
+    forks: list[int] = [0]
+    held: list[KernelInputs | None] = [None]
+    size = 0
+    for plan in plans[1:]:
+        inputs = inputs_of(prepared_for(base, plan, today))
+        forks.append(first_difference(first_inputs, inputs))
+        size += _nbytes(inputs)
+        held.append(inputs if size <= HELD_INPUTS_BYTES else None)
+    vectors = state_vectors(first_inputs.balances.size, first_inputs.us is not None)
+    states = STATE_BYTES * (first_inputs.years + 1) // (8 * vectors)
+    kept = kept_rows(forks[1:], states)
+    first_age = base.household.first.age  # the people's ages are part of the returns key
+    output = simulate(first_inputs, base.returns, keep=kept)
+    first = figures(output, first_age)
+    out, states_at = [(0, first)], output.kept
+    del output, first_inputs
+    for index in range(1, len(plans)):
+        inputs = held[index] or inputs_of(prepared_for(base, plans[index], today))
+        held[index] = None  # dropped with its output
+        output = simulate(
+            inputs, base.returns, resume=states_at.get(resume_row(kept, forks[index]))
+        )
+        out.append((index, figures(output, first_age, first)))
+        del output, inputs
+    return out
+
+
+def inputs_of(ready: Prepared) -> KernelInputs:
+    """Return a prepared plan's kernel inputs (as api.evaluate builds them)."""
+    return kernel_inputs(ready.plan, ready.household, ready.lives, shared=ready.shared)
+
+
+def _nbytes(inputs: KernelInputs) -> int:
+    """Return about what a plan's kernel inputs hold: their per-row tables."""
+    tables = [inputs.flows.table, inputs.flows.contributions, inputs.alive, inputs.joint_filing]
+    if inputs.us is not None:
+        tables += [inputs.us.table, inputs.us.rmd_factor]
+    return sum(int(table.nbytes) for table in tables)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from .home_sale import sell_homes
+from .resume import YearState, kept_state, withdrawal_copy
 from .returns import ReturnPaths
 from .spending import Outcome, Policy
 from .strategies import (
@@ -33,8 +36,6 @@ INCOME_NOMINAL, INCOME_INDEXED, TAXABLE_NOMINAL, TAXABLE_INDEXED = 0, 1, 2, 3
 EXPENSE_NOMINAL, EXPENSE_INDEXED, OBLIGATIONS, ANYONE = 4, 5, 6, 7
 DISCRETIONARY_NOMINAL, DISCRETIONARY_INDEXED = 8, 9
 KINDS = 10
-# IRC §121: the gain excluded on selling a main home, filing single and married filing jointly.
-EXCLUSION_SINGLE, EXCLUSION_JOINT = 250_000.0, 500_000.0
 # A shortfall below a millionth of a currency unit is floating-point noise, not a failure.
 SHORTFALL_TOLERANCE = 1e-6
 
@@ -124,6 +125,10 @@ class KernelOutput:
     # The spending policy's outcome (spending.Outcome): the spending split per row and the
     # per-path failure and adjustment measures; None only for outputs built elsewhere.
     outcome: Outcome | None = None
+    # A resumed run (resume.py) computed rows from first_row on only: the rows before are
+    # zeros, and the per-path measures are the whole run's. `kept`: the states kept (keep).
+    first_row: int = 0
+    kept: Mapping[int, YearState] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -141,6 +146,8 @@ class KernelOutput:
         conversions: FloatArray | None = None,
         grossup: tuple[int, int, int] | None = None,
         record: dict[str, FloatArray] | None = None,
+        first_row: int = 0,
+        kept: Mapping[int, YearState] | None = None,
     ) -> KernelOutput:
         """Return a kernel's output: its rows and outcome, with the household's fields."""
         return cls(
@@ -163,6 +170,8 @@ class KernelOutput:
             grossup=grossup,
             record=record,
             outcome=outcome,
+            first_row=first_row,
+            kept={} if kept is None else kept,
         )
 
     @property
@@ -206,39 +215,23 @@ def _withdraw(
     return gross, tax, np.maximum(remaining, 0.0)
 
 
-def sell_homes(
+def simulate(
     inputs: KernelInputs,
-    t: int,
-    bal: FloatArray,
-    someone: BoolArray | None,
-    gains: FloatArray,
-) -> None:
-    """Sell the real estate due in row t, in place: proceeds to taxable, the gain recorded.
+    returns: ReturnPaths,
+    *,
+    resume: YearState | None = None,
+    keep: frozenset[int] = frozenset(),
+) -> KernelOutput:
+    """Run every path of the return matrices through the plan's cash flows.
 
-    The value at the start of the year less the selling cost goes to the taxable account;
-    the gain over the cost basis beyond the §121 exclusion (joint while both are alive and
-    married_joint) is a long-term gain for the tax model.
+    `resume` starts at its row from the state another plan of the same returns carried
+    into it (resume.py; the rows before are not computed: the output's `first_row`);
+    `keep` names rows whose state the output keeps for other plans (`kept`).
     """
-    filing = inputs.joint_filing[t]
-    if inputs.flows.column is not None:
-        filing = filing[inputs.flows.column]
-    exclusion = np.where(filing, EXCLUSION_JOINT, EXCLUSION_SINGLE)
-    for sale in inputs.sales:
-        if sale.row != t:
-            continue
-        value = bal[sale.asset] if someone is None else np.where(someone, bal[sale.asset], 0.0)
-        proceeds = value * (1.0 - inputs.selling_cost)
-        bal[sale.asset] -= value
-        bal[inputs.proceeds_index] += proceeds
-        gains[t] += np.maximum(proceeds - sale.basis - exclusion, 0.0)
-
-
-def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
-    """Run every path of the return matrices through the plan's cash flows."""
     if inputs.us is not None:
         from .us_kernel import simulate_us  # the us kernel builds on this module
 
-        return simulate_us(inputs, returns)
+        return simulate_us(inputs, returns, resume=resume, keep=keep)
     n, paths = inputs.years, returns.paths
     if returns.years < n:
         raise ValueError(f"return matrices cover {returns.years} years; the plan needs {n}")
@@ -270,11 +263,31 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
     last_return = np.zeros(paths)
     zeros = np.zeros(paths)
     someone: BoolArray | None = None
+    kept: dict[int, YearState] = {}
+    if resume is not None:
+        bal[:], price = resume.balances, resume.price.copy()
+        last_return = resume.last_return.copy()
+        policy.restore(resume.policy)
+        outcome.restore(resume.outcome)
+        state = None if resume.withdrawal is None else withdrawal_copy(resume.withdrawal)
 
-    for t in range(n):
+    for t in range(0 if resume is None else resume.row, n + 1):
         port = bal[:n_liquid].sum(axis=0) if leading else bal[liquid_rows].sum(axis=0)
         portfolio[t] = port
         portfolio_real[t] = port / price
+        if t in keep:
+            kept[t] = kept_state(
+                t,
+                balances=bal,
+                price=price,
+                last_return=last_return,
+                policy=policy,
+                outcome=outcome,
+                withdrawal=state,
+                portfolio=(portfolio[t], portfolio_real[t]),
+            )
+        if t == n:
+            break  # the last row: what is left
         if fl.column is None:
             # Every path lives the same lives: the flows are one number per row (engine 1).
             flow = fl.table[t, :, 0]
@@ -361,9 +374,6 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
         last_return = np.divide(after, before, out=np.ones(paths), where=before > 0.0) - 1.0
         price = price * (1.0 + infl[t])
 
-    port = bal[:n_liquid].sum(axis=0) if leading else bal[liquid_rows].sum(axis=0)
-    portfolio[n] = port
-    portfolio_real[n] = port / price
     return KernelOutput.of(
         inputs,
         outcome,
@@ -373,6 +383,8 @@ def simulate(inputs: KernelInputs, returns: ReturnPaths) -> KernelOutput:
         withdrawals=withdrawals_out,
         taxes=taxes_out,
         home_sale_gains=gains,
+        first_row=0 if resume is None else resume.row,
+        kept=kept,
     )
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .numba_cache import without_refcounts
+from .resume import Carried
 from .spending_rules import (
     CODES,
     STATE_ROWS,
@@ -168,6 +169,15 @@ class Policy:
         targets_paths(year, self.vector, self.state, self._flows, out)
         return out[0], out[1]
 
+    def saved(self) -> tuple[FloatArray, bool]:
+        """Return a copy of the per-path state and whether it has started (resume.YearState)."""
+        return self.state.copy(), self.started
+
+    def restore(self, saved: tuple[FloatArray, bool]) -> None:
+        """Go on from a saved state (a copy: the state is changed in place)."""
+        self.state[:] = saved[0]
+        self.started = saved[1]
+
 
 @dataclass
 class Outcome:
@@ -215,6 +225,30 @@ class Outcome:
             self.adjusted,
             self.deepest_cut,
         )
+
+    def carried(self) -> Carried:
+        """Return copies of the per-path measures carried from row to row (resume.YearState)."""
+        return (
+            self.unfunded_real.copy(),
+            self.years_short.copy(),
+            self.adjusted.copy(),
+            self.deepest_cut.copy(),
+            self.failed.copy(),
+            self.depletion.copy(),
+        )
+
+    def restore(self, carried: Carried) -> None:
+        """Go on from carried measures (copied in: a kept state may be resumed again)."""
+        mine = (
+            self.unfunded_real,
+            self.years_short,
+            self.adjusted,
+            self.deepest_cut,
+            self.failed,
+            self.depletion,
+        )
+        for row, value in zip(mine, carried, strict=True):
+            row[:] = value
 
     def record(
         self,

@@ -11,10 +11,11 @@ withdrawal (strategies.py) stays numpy, as in the flat kernel.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 
 import numpy as np
 
+from .home_sale import sell_homes
 from .kernel import (
     ANYONE,
     BoolArray,
@@ -23,8 +24,8 @@ from .kernel import (
     KernelInputs,
     KernelOutput,
     policy_period,
-    sell_homes,
 )
+from .resume import YearState, kept_state, withdrawal_copy
 from .returns import ReturnPaths
 from .spending import Outcome, Policy, paths_of, plain
 from .strategies import RESEARCH, RMD_BASED, StrategyState, first_withdrawal, next_withdrawal
@@ -70,9 +71,17 @@ def _total(accounts: FloatArray, rows: IntArray | BoolArray) -> FloatArray:
 
 
 def simulate_us(
-    inputs: KernelInputs, returns: ReturnPaths, *, record: bool = False
+    inputs: KernelInputs,
+    returns: ReturnPaths,
+    *,
+    record: bool = False,
+    resume: YearState | None = None,
+    keep: frozenset[int] = frozenset(),
 ) -> KernelOutput:
-    """Run every path through the plan's cash flows with US taxes (inputs.us must be set)."""
+    """Run every path through the plan's cash flows with US taxes (inputs.us must be set).
+
+    `resume` and `keep` as kernel.simulate's; a resumed run records nothing.
+    """
     us = inputs.us
     assert us is not None
     n, paths = inputs.years, returns.paths
@@ -116,7 +125,10 @@ def simulate_us(
     ones = np.ones(paths)  # never written: rmd_based's period when the policy is another
     last_return = np.zeros(paths)
     ratio = np.ones(paths)  # last year's draw ÷ need: the gross-up's warm start
-    magi: list[FloatArray] = []  # AGI of each past row (IRMAA looks two years back)
+    # AGI of the last two rows (IRMAA looks two years back). Two, not every row: arrays kept
+    # for the whole plan grew the heap a row at a time, and the allocator gave it back to
+    # the system after each plan, so a compare's next plan faulted it in again (session 7).
+    magi: deque[FloatArray] = deque(maxlen=2)
     iterations = np.zeros(3, dtype=np.int64)  # max, sum, solved path-years
     rec: dict[str, list[FloatArray]] = defaultdict(list)
     details = detail_table(us.incomes, n, fl.table.shape[2]) if record else np.zeros((n, 0, 0))
@@ -137,11 +149,38 @@ def simulate_us(
         np.ascontiguousarray(weights, dtype=np.float64),
     )
 
-    port = portfolio[0]
-    port[:] = _total(bal, liquid_rows)
-    portfolio_real[0] = port / price
+    first = 0 if resume is None else resume.row
+    port = portfolio[first]
+    if resume is None:
+        port[:] = _total(bal, liquid_rows)
+        portfolio_real[0] = port / price
+    else:
+        assert resume.us is not None and not record
+        by_path[:], basis_by_path[:], ratio[:] = resume.balances, resume.us[0], resume.us[1]
+        magi.extend(agi.copy() for agi in resume.us[2])
+        iterations[:] = resume.us[3]
+        price, last_return = resume.price.copy(), resume.last_return.copy()
+        policy.restore(resume.policy)
+        outcome.restore(resume.outcome)
+        state = None if resume.withdrawal is None else withdrawal_copy(resume.withdrawal)
+        port[:], portfolio_real[first] = resume.portfolio
+    kept: dict[int, YearState] = {}
     matrices = (returns.stock, returns.bond, returns.inflation)
-    for t in range(n):
+    for t in range(first, n + 1):
+        if t in keep:
+            kept[t] = kept_state(
+                t,
+                balances=by_path,
+                price=price,
+                last_return=last_return,
+                policy=policy,
+                outcome=outcome,
+                withdrawal=state,
+                portfolio=(port, portfolio_real[t]),
+                us=(basis_by_path, ratio, tuple(magi), iterations),
+            )
+        if t == n:
+            break  # the last row: what is left
         if record:
             rec["balances"].append(np.stack([_total(bal, kinds == k) for k in KIND_NAMES]))
         if t in sale_rows:
@@ -224,7 +263,7 @@ def simulate_us(
         converged = run_year(before, after, (stock_t, bond_t, inflation_t))
         if not magi:
             # Before the plan: the first row's AGI before the draw stands for the two years.
-            magi = [year[AGI0].copy(), year[AGI0].copy()]
+            magi.extend((year[AGI0].copy(), year[AGI0].copy()))
         income, rmd, obligations = year[INCOME], year[RMD], year[DUE]
         if not converged:
             raise ArithmeticError("gross-up did not converge")
@@ -278,4 +317,6 @@ def simulate_us(
         conversions=conversions_out,
         grossup=(int(iterations[0]), int(iterations[1]), int(iterations[2])),
         record={name: np.stack(values) for name, values in rec.items()} if record else None,
+        first_row=first,
+        kept=kept,
     )

@@ -20,7 +20,7 @@ import pytest
 
 from nestegg_common.testing.processes import computing, running, seconds_until_idle
 from projections import compute
-from projections.app import WORKER_PRELOAD
+from projections.app import WORKER_AFTER_JOB, WORKER_PRELOAD, WORKER_SETUP
 from projections.engine.bench import bench_plan, couple_plan, us_plan
 from projections.engine.household import LAST_AGE, plan_rows
 from projections.engine.plan import Plan
@@ -126,6 +126,10 @@ def test_workers_busy_or_idle_die_when_their_parent_is_killed() -> None:
     assert waited < 1.0
 
 
+# The hooks the service's workers run (app.py): the memory tests measure workers as they are.
+ENGINE_HOOKS = {"setup": WORKER_SETUP, "after_job": WORKER_AFTER_JOB}
+
+
 async def test_the_largest_plan_the_defaults_allow_fits_in_a_workers_default_memory() -> None:
     fields = ProjectionsSettings.model_fields
     memory_mb = fields["compute_worker_memory_mb"].default
@@ -133,7 +137,9 @@ async def test_the_largest_plan_the_defaults_allow_fits_in_a_workers_default_mem
     paths, years = 100_000, path_years // 100_000  # the most paths, over as many years as allowed
     plan = bench_plan("monte_carlo", "needs", paths)
     plan["profile"] = {"current_age": 95 - years, "retirement_age": 65, "life_expectancy": 95}
-    pool = WorkerPool(size=1, memory_limit_bytes=memory_mb * 1024 * 1024, preload=WORKER_PRELOAD)
+    pool = WorkerPool(
+        size=1, memory_limit_bytes=memory_mb * 1024 * 1024, preload=WORKER_PRELOAD, **ENGINE_HOOKS
+    )
     pool.start()
     try:
         result = await pool.run(compute._project, plan, date(2026, 1, 1), None)
@@ -153,7 +159,9 @@ async def test_the_largest_stochastic_couple_the_defaults_allow_fits_in_a_worker
     plan["profile"]["current_age"] = LAST_AGE - years + 2
     plan["profile"]["partner"]["current_age"] = LAST_AGE - years
     assert paths * plan_rows(Plan.model_validate(plan), date(2026, 1, 1)) == path_years
-    pool = WorkerPool(size=1, memory_limit_bytes=memory_mb * 1024 * 1024, preload=WORKER_PRELOAD)
+    pool = WorkerPool(
+        size=1, memory_limit_bytes=memory_mb * 1024 * 1024, preload=WORKER_PRELOAD, **ENGINE_HOOKS
+    )
     pool.start()
     try:
         result = await pool.run(compute._project, plan, date(2026, 1, 1), None)
@@ -166,7 +174,9 @@ async def test_the_largest_stochastic_couple_the_defaults_allow_fits_in_a_worker
 async def test_the_memory_limit_is_the_jobs_on_top_of_the_ready_workers_code() -> None:
     # The compiled us kernel (numba's LLVM) maps ~190 MB of address space as a worker
     # preloads it: a 256 MiB limit (the setting's least) still leaves a job its 256 MiB.
-    pool = WorkerPool(size=1, memory_limit_bytes=256 * 1024 * 1024, preload=WORKER_PRELOAD)
+    pool = WorkerPool(
+        size=1, memory_limit_bytes=256 * 1024 * 1024, preload=WORKER_PRELOAD, **ENGINE_HOOKS
+    )
     pool.start()
     try:
         result = await pool.run(compute._project, us_plan(1_000), date(2026, 1, 1), None)
