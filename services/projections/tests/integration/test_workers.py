@@ -7,6 +7,7 @@ so the spawned workers need nothing from this test module.
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import signal
 import subprocess
@@ -146,6 +147,57 @@ async def test_the_largest_plan_the_defaults_allow_fits_in_a_workers_default_mem
     finally:
         await pool.close()
     assert len(result["years"]) == years + 1
+
+
+async def test_a_compare_of_the_largest_plan_the_defaults_allow_fits_in_a_workers_memory() -> None:
+    """A compare holds one plan's output, the group's matrices and the states kept for the
+    scenarios to resume from (compare.STATE_BYTES): within what one run of the plan needs."""
+    fields = ProjectionsSettings.model_fields
+    memory_mb = fields["compute_worker_memory_mb"].default
+    paths, years = 100_000, fields["compute_max_path_years"].default // 100_000
+    plan = bench_plan("monte_carlo", "needs", paths)
+    plan["profile"] = {"current_age": 95 - years, "retirement_age": 65, "life_expectancy": 95}
+    scenarios = [plan]
+    for age in (60, 62, 67, 70):  # four distinct rows to resume from
+        scenario = copy.deepcopy(plan)
+        scenario["profile"]["retirement_age"] = age
+        scenarios.append(scenario)
+    pool = WorkerPool(
+        size=1, memory_limit_bytes=memory_mb * 1024 * 1024, preload=WORKER_PRELOAD, **ENGINE_HOOKS
+    )
+    pool.start()
+    try:
+        compared = await pool.run(compute._compare, scenarios, date(2026, 1, 1), None)
+    finally:
+        await pool.close()
+    assert len(compared) == len(scenarios)
+    assert len({c["success_rate"] for c in compared}) > 1
+
+
+def _resident_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+async def test_an_idle_worker_gives_back_the_memory_its_job_freed() -> None:
+    """Within a job freed memory is kept for the next kernel run (setup); after the job it
+    goes back to the system (after_job), so an idle worker is as small as before."""
+    grown = {}
+    for name, hooks in (("kept", {"setup": WORKER_SETUP}), ("given back", ENGINE_HOOKS)):
+        pool = WorkerPool(size=1, preload=WORKER_PRELOAD, **hooks)
+        pool.start()
+        try:
+            await pool.ready()
+            (pid,) = pool.pids()
+            ready = _resident_mb(pid)
+            await pool.run(compute._project, us_plan(20_000), date(2026, 1, 1), None)
+            await pool.run(sum, range(3))  # answered after the last job's after_job ran
+            grown[name] = _resident_mb(pid) - ready
+        finally:
+            await pool.close()
+    assert grown["given back"] < 15, grown
+    assert grown["kept"] > grown["given back"] + 30, grown  # what after_job gave back
 
 
 async def test_the_largest_stochastic_couple_the_defaults_allow_fits_in_a_workers_memory() -> None:
