@@ -238,9 +238,7 @@ def _group_figures(
         forks.append(first_difference(first_inputs, inputs))
         size += _nbytes(inputs)
         held.append(inputs if size <= HELD_INPUTS_BYTES else None)
-    vectors = state_vectors(first_inputs.balances.size, first_inputs.us is not None)
-    states = STATE_BYTES * (first_inputs.years + 1) // (8 * vectors)
-    kept = kept_rows(forks[1:], states)
+    kept = kept_for(first_inputs, forks[1:])
     first_age = base.household.first.age  # the people's ages are part of the returns key
     output = simulate(first_inputs, base.returns, keep=kept)
     first = figures(output, first_age)
@@ -255,6 +253,12 @@ def _group_figures(
         out.append((index, figures(output, first_age, first)))
         del output, inputs
     return out
+
+
+def kept_for(first: KernelInputs, forks: Sequence[int]) -> frozenset[int]:
+    """Return the rows the first plan keeps its state at, for plans resuming at `forks`."""
+    vectors = state_vectors(first.balances.size, first.us is not None)
+    return kept_rows(forks, STATE_BYTES * (first.years + 1) // (8 * vectors))
 
 
 def inputs_of(ready: Prepared) -> KernelInputs:

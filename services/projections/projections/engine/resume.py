@@ -78,18 +78,19 @@ def state_vectors(assets: int, us: bool) -> int:
     return assets * (2 if us else 1) + 16 + (3 if us else 0)
 
 
-# What a field's difference means: the first row that can differ (inf: none can).
-Rule = Callable[[Any, Any, "KernelInputs", "KernelInputs"], float]
+# What a field's difference means: the first row that can differ (inf: none can). `limit`:
+# a difference was found at that row already, so only the rows before it need comparing.
+Rule = Callable[[Any, Any, "KernelInputs", "KernelInputs", float], float]
 NEVER = math.inf
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Return whether two input values are equal: arrays by shape and value (NaN = NaN)."""
+    """Return whether two input values are equal: arrays bit for bit, the rest by value."""
     if a is b:  # the laws of a year, say, are one cached object
         return True
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a, b = np.asarray(a), np.asarray(b)
-        return a.shape == b.shape and a.dtype == b.dtype and not _unequal(a, b).any()
+        return a.shape == b.shape and a.dtype == b.dtype and bool((_bits(a) == _bits(b)).all())
     if dataclasses.is_dataclass(a) and not isinstance(a, type):
         return type(a) is type(b) and all(
             _same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a)
@@ -105,15 +106,17 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _unequal(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> BoolArray:
-    """Return where two arrays of one shape differ (NaN equals NaN)."""
-    unequal: BoolArray = a != b
-    if a.dtype.kind in "fc":
-        unequal &= ~(np.isnan(a) & np.isnan(b))
-    return unequal
+def _bits(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Return the array's values as unsigned integers of their size: compared bit for bit.
+
+    One comparison a value, with no NaN handling: the same NaN is equal to itself, and a
+    difference only in a zero's sign or a NaN's payload counts as a difference (an earlier
+    row to resume from: slower, never wrong).
+    """
+    return a.view(np.dtype(f"u{a.itemsize}")) if a.itemsize in (1, 2, 4, 8) else a
 
 
-def everywhere(a: Any, b: Any, _x: KernelInputs, _y: KernelInputs) -> float:
+def everywhere(a: Any, b: Any, _x: KernelInputs, _y: KernelInputs, _limit: float) -> float:
     """Return 0 if they differ (the default rule: read from row 0 on)."""
     return NEVER if _same(a, b) else 0
 
@@ -121,43 +124,54 @@ def everywhere(a: Any, b: Any, _x: KernelInputs, _y: KernelInputs) -> float:
 def by_row(axis: int) -> Rule:
     """Return the rule of an array whose `axis` is the row: the first row that differs."""
 
-    def first_row(a: Any, b: Any, _x: KernelInputs, _y: KernelInputs) -> float:
+    def first_row(a: Any, b: Any, _x: KernelInputs, _y: KernelInputs, limit: float) -> float:
         a, b = np.asarray(a), np.asarray(b)
         if a.shape != b.shape or a.dtype != b.dtype:
             return 0
         if a is b:
             return NEVER
-        by_rows = np.moveaxis(_unequal(a, b), axis, 0).reshape(a.shape[axis], -1)
-        rows = np.flatnonzero(by_rows.any(axis=1))
-        return int(rows[0]) if rows.size else NEVER
+        mine, theirs = np.moveaxis(_bits(a), axis, 0), np.moveaxis(_bits(b), axis, 0)
+        end = int(min(limit, mine.shape[0]))
+        # Blocks of 1, 2, 4, … rows: a difference in the first rows is found in a few of
+        # them, rows past one found are never compared, and equal tables take one pass.
+        start, size = 0, 1
+        while start < end:
+            stop = min(start + size, end)
+            unequal = (mine[start:stop] != theirs[start:stop]).reshape(stop - start, -1)
+            found = np.flatnonzero(unequal.any(axis=1))
+            if found.size:
+                return start + int(found[0])
+            start, size = stop, size * 2
+        return NEVER
 
     return first_row
 
 
-def in_sequence(a: Any, b: Any, _x: KernelInputs, _y: KernelInputs) -> float:
+def in_sequence(a: Any, b: Any, _x: KernelInputs, _y: KernelInputs, limit: float) -> float:
     """Return the first item that differs of sequences with one item a row (the `us` laws)."""
     if len(a) != len(b):
         return 0
-    return next((t for t, (x, y) in enumerate(zip(a, b, strict=True)) if not _same(x, y)), NEVER)
+    rows = range(int(min(limit, len(a))))
+    return next((t for t in rows if not _same(a[t], b[t])), NEVER)
 
 
-def retiring(a: Any, b: Any, _x: KernelInputs, _y: KernelInputs) -> float:
+def retiring(a: Any, b: Any, _x: KernelInputs, _y: KernelInputs, _limit: float) -> float:
     """Return the earlier retirement row: the rows before it are working rows in both."""
     return NEVER if a == b else min(a, b)
 
 
-def once_retired(a: Any, b: Any, x: KernelInputs, y: KernelInputs) -> float:
+def once_retired(a: Any, b: Any, x: KernelInputs, y: KernelInputs, _limit: float) -> float:
     """Return the first retired row (the spending rule and its divisor act once retired)."""
     return NEVER if _same(a, b) else min(x.retirement_index, y.retirement_index)
 
 
-def at_sales(a: Any, b: Any, _x: KernelInputs, _y: KernelInputs) -> float:
+def at_sales(a: Any, b: Any, _x: KernelInputs, _y: KernelInputs, _limit: float) -> float:
     """Return the first row of a sale only one plan has (a sale acts in its own row)."""
     differ = set(a) ^ set(b)
     return min(sale.row for sale in differ) if differ else NEVER
 
 
-def when_converting(a: Any, b: Any, x: KernelInputs, y: KernelInputs) -> float:
+def when_converting(a: Any, b: Any, x: KernelInputs, y: KernelInputs, _limit: float) -> float:
     """Return the first conversion row (a conversion's bracket and account act only there)."""
     if _same(a, b):
         return NEVER
@@ -166,16 +180,16 @@ def when_converting(a: Any, b: Any, x: KernelInputs, y: KernelInputs) -> float:
     return int(rows[0]) if rows.size else NEVER
 
 
-def detail_only(_a: Any, _b: Any, _x: KernelInputs, _y: KernelInputs) -> float:
+def detail_only(_a: Any, _b: Any, _x: KernelInputs, _y: KernelInputs, _limit: float) -> float:
     """Return never: read only to record a one-path detail, which a resumed run never does."""
     return NEVER
 
 
-def flat_only(a: Any, b: Any, x: KernelInputs, y: KernelInputs) -> float:
+def flat_only(a: Any, b: Any, x: KernelInputs, y: KernelInputs, limit: float) -> float:
     """Return never under `us` (its kernel never reads the flat rate), else as everywhere."""
     if x.us is not None and y.us is not None:
         return NEVER
-    return everywhere(a, b, x, y)
+    return everywhere(a, b, x, y, limit)
 
 
 # The nested inputs (`flows`, `us`) have rules of their own; a regime on one side only is a
@@ -207,14 +221,16 @@ US_RULES: dict[str, Rule] = {
 NESTED = ("flows", "us")
 
 
-def _first(a: Any, b: Any, rules: Mapping[str, Rule], x: KernelInputs, y: KernelInputs) -> float:
-    """Return the first row at which two dataclasses' fields can differ (inf: none)."""
-    first = NEVER
+def _first(
+    a: Any, b: Any, rules: Mapping[str, Rule], x: KernelInputs, y: KernelInputs, limit: float
+) -> float:
+    """Return the first row before `limit` at which two dataclasses' fields can differ."""
+    first = limit
     for f in dataclasses.fields(a):
         if f.name in NESTED and rules is RULES:
             continue
         rule = rules.get(f.name, everywhere)
-        first = min(first, rule(getattr(a, f.name), getattr(b, f.name), x, y))
+        first = min(first, rule(getattr(a, f.name), getattr(b, f.name), x, y, first))
         if first == 0:
             break
     return first
@@ -228,10 +244,12 @@ def first_difference(a: KernelInputs, b: KernelInputs) -> int:
     """
     if a.years != b.years or (a.us is None) != (b.us is None):
         return 0
-    first = min(_first(a, b, RULES, a, b), _first(a.flows, b.flows, FLOW_RULES, a, b))
+    first = _first(a, b, RULES, a, b, a.years)
+    if first > 0:
+        first = _first(a.flows, b.flows, FLOW_RULES, a, b, first)
     if first > 0 and a.us is not None and b.us is not None:
-        first = min(first, _first(a.us, b.us, US_RULES, a, b))
-    return int(min(first, a.years))
+        first = _first(a.us, b.us, US_RULES, a, b, first)
+    return int(first)
 
 
 def kept_rows(forks: Sequence[int], states: int) -> frozenset[int]:
