@@ -14,8 +14,9 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date
+from typing import Any, TypeVar
 
 import pytest
 
@@ -127,50 +128,52 @@ def test_workers_busy_or_idle_die_when_their_parent_is_killed() -> None:
     assert waited < 1.0
 
 
+T = TypeVar("T")
+TODAY = date(2026, 1, 1)
 # The hooks the service's workers run (app.py): the memory tests measure workers as they are.
 ENGINE_HOOKS = {"setup": WORKER_SETUP, "after_job": WORKER_AFTER_JOB}
 
 
-async def test_the_largest_plan_the_defaults_allow_fits_in_a_workers_default_memory() -> None:
-    fields = ProjectionsSettings.model_fields
-    memory_mb = fields["compute_worker_memory_mb"].default
-    path_years = fields["compute_max_path_years"].default
-    paths, years = 100_000, path_years // 100_000  # the most paths, over as many years as allowed
-    plan = bench_plan("monte_carlo", "needs", paths)
-    plan["profile"] = {"current_age": 95 - years, "retirement_age": 65, "life_expectancy": 95}
+# The most paths, over as many years as the default path-years allow.
+LARGEST_PATHS = 100_000
+LARGEST_YEARS = ProjectionsSettings.model_fields["compute_max_path_years"].default // LARGEST_PATHS
+
+
+async def _in_a_default_worker(function: Callable[..., T], *args: Any) -> T:
+    """Run a job in one worker as the service starts it: default memory limit, hooks."""
+    memory_mb = ProjectionsSettings.model_fields["compute_worker_memory_mb"].default
     pool = WorkerPool(
         size=1, memory_limit_bytes=memory_mb * 1024 * 1024, preload=WORKER_PRELOAD, **ENGINE_HOOKS
     )
     pool.start()
     try:
-        result = await pool.run(compute._project, plan, date(2026, 1, 1), None)
+        return await pool.run(function, *args)
     finally:
         await pool.close()
-    assert len(result["years"]) == years + 1
+
+
+def _largest_single() -> dict[str, Any]:
+    plan = bench_plan("monte_carlo", "needs", LARGEST_PATHS)
+    age = 95 - LARGEST_YEARS
+    plan["profile"] = {"current_age": age, "retirement_age": 65, "life_expectancy": 95}
+    return plan
+
+
+async def test_the_largest_plan_the_defaults_allow_fits_in_a_workers_default_memory() -> None:
+    result = await _in_a_default_worker(compute._project, _largest_single(), TODAY, None)
+    assert len(result["years"]) == LARGEST_YEARS + 1
 
 
 async def test_a_compare_of_the_largest_plan_the_defaults_allow_fits_in_a_workers_memory() -> None:
     """A compare holds one plan's output, the group's matrices and the states kept for the
     scenarios to resume from (compare.STATE_BYTES): within what one run of the plan needs."""
-    fields = ProjectionsSettings.model_fields
-    memory_mb = fields["compute_worker_memory_mb"].default
-    paths, years = 100_000, fields["compute_max_path_years"].default // 100_000
-    plan = bench_plan("monte_carlo", "needs", paths)
-    plan["profile"] = {"current_age": 95 - years, "retirement_age": 65, "life_expectancy": 95}
-    scenarios = [plan]
+    plans = [_largest_single()]
     for age in (60, 62, 67, 70):  # four distinct rows to resume from
-        scenario = copy.deepcopy(plan)
+        scenario = copy.deepcopy(plans[0])
         scenario["profile"]["retirement_age"] = age
-        scenarios.append(scenario)
-    pool = WorkerPool(
-        size=1, memory_limit_bytes=memory_mb * 1024 * 1024, preload=WORKER_PRELOAD, **ENGINE_HOOKS
-    )
-    pool.start()
-    try:
-        compared = await pool.run(compute._compare, scenarios, date(2026, 1, 1), None)
-    finally:
-        await pool.close()
-    assert len(compared) == len(scenarios)
+        plans.append(scenario)
+    compared = await _in_a_default_worker(compute._compare, plans, TODAY, None)
+    assert len(compared) == len(plans)
     assert len({c["success_rate"] for c in compared}) > 1
 
 
@@ -191,7 +194,7 @@ async def test_an_idle_worker_gives_back_the_memory_its_job_freed() -> None:
             await pool.ready()
             (pid,) = pool.pids()
             ready = _resident_mb(pid)
-            await pool.run(compute._project, us_plan(20_000), date(2026, 1, 1), None)
+            await pool.run(compute._project, us_plan(20_000), TODAY, None)
             await pool.run(sum, range(3))  # answered after the last job's after_job ran
             grown[name] = _resident_mb(pid) - ready
         finally:
@@ -203,22 +206,13 @@ async def test_an_idle_worker_gives_back_the_memory_its_job_freed() -> None:
 async def test_the_largest_stochastic_couple_the_defaults_allow_fits_in_a_workers_memory() -> None:
     """Issue 15: two people, Social Security, survivors and a lifespan per path and person, at
     the bound the engine's own row count gives (`household.plan_rows`: to 120 of the younger)."""
-    fields = ProjectionsSettings.model_fields
-    memory_mb = fields["compute_worker_memory_mb"].default
-    path_years = fields["compute_max_path_years"].default
-    paths, years = 100_000, path_years // 100_000
+    path_years = ProjectionsSettings.model_fields["compute_max_path_years"].default
+    paths, years = LARGEST_PATHS, LARGEST_YEARS
     plan = couple_plan("guardrails", paths)
     plan["profile"]["current_age"] = LAST_AGE - years + 2
     plan["profile"]["partner"]["current_age"] = LAST_AGE - years
-    assert paths * plan_rows(Plan.model_validate(plan), date(2026, 1, 1)) == path_years
-    pool = WorkerPool(
-        size=1, memory_limit_bytes=memory_mb * 1024 * 1024, preload=WORKER_PRELOAD, **ENGINE_HOOKS
-    )
-    pool.start()
-    try:
-        result = await pool.run(compute._project, plan, date(2026, 1, 1), None)
-    finally:
-        await pool.close()
+    assert paths * plan_rows(Plan.model_validate(plan), TODAY) == path_years
+    result = await _in_a_default_worker(compute._project, plan, TODAY, None)
     assert len(result["years"]) == years + 1
     assert result["lifespans"] is not None
 
@@ -231,7 +225,7 @@ async def test_the_memory_limit_is_the_jobs_on_top_of_the_ready_workers_code() -
     )
     pool.start()
     try:
-        result = await pool.run(compute._project, us_plan(1_000), date(2026, 1, 1), None)
+        result = await pool.run(compute._project, us_plan(1_000), TODAY, None)
     finally:
         await pool.close()
     assert result["tax_law"]["regime"] == "us"
