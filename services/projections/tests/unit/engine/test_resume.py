@@ -19,7 +19,7 @@ from projections.engine import api
 from projections.engine.bench import couple_plan, us_plan
 from projections.engine.compare import inputs_of, prepared_for
 from projections.engine.kernel import KernelInputs, KernelOutput, simulate
-from projections.engine.resume import first_difference, kept_rows, resume_row
+from projections.engine.resume import first_difference, kept_rows, resume_row, state_vectors
 
 TODAY = date(2026, 1, 1)
 AGE, RETIRE, END = 40, 65, 95  # a single person: rows 0 … 54 are the ages 40 … 94
@@ -212,8 +212,11 @@ def test_a_run_resumed_from_a_kept_state_is_the_whole_run_from_that_row(name: st
     rows = (1, first.retirement_index, first.retirement_index + 3, first.years - 1, first.years)
     whole = simulate(first, ready.returns, keep=frozenset(rows))
     assert set(whole.kept) == set(rows)
+    # The compare's memory budget (compare.STATE_BYTES) counts on state_vectors' bound.
+    vectors = state_vectors(first.balances.size, first.us is not None)
     for row in rows:
         assert whole.kept[row].row == row
+        assert whole.kept[row].nbytes <= vectors * 8 * ready.returns.paths
         resumed = simulate(first, ready.returns, resume=whole.kept[row])
         assert resumed.first_row == row
         assert_resumed_equal(whole, resumed)
