@@ -24,7 +24,7 @@ from projections.engine import api
 from projections.engine.allocator import keep_freed_memory
 from projections.engine.bench import BENCH_TODAY, bench_plan, couple_plan, us_plan
 from projections.engine.bench import interleaved_median_ms as medians
-from projections.engine.bench_decisions import compare_case
+from projections.engine.bench_decisions import SCENARIOS, US_CHANGES, Change, compare_case
 from projections.engine.compare import (
     compare_plans,
     figures,
@@ -41,9 +41,12 @@ PARTS = ("prepare", "layout", "rows", "inputs", "kernel", "summary", "figures")
 # C ≤ 3R exactly when the mean per-plan cost c ≤ (3R − P − L) / n: the table's last two columns.
 
 
-def _parts(plan: dict[str, Any]) -> dict[str, list[Callable[[], object]]]:
+Scenarios = tuple[tuple[str, Change], ...]
+
+
+def _parts(plan: dict[str, Any], scenarios: Scenarios) -> dict[str, list[Callable[[], object]]]:
     """Return, per part, one action per plan of the compare (prepare, layout, rows: one)."""
-    plans = [api.as_plan(p) for p in compare_case(plan)]
+    plans = [api.as_plan(p) for p in compare_case(plan, scenarios)]
     base = api.prepare(plans[0], today=BENCH_TODAY)
     laid = shared(base)
     readies = [prepared_for(laid, valid, BENCH_TODAY) for valid in plans]
@@ -87,10 +90,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.allocator == "worker":
         keep_freed_memory()
-    cases = {
-        "single": bench_plan("monte_carlo", "needs", args.paths),
-        "couple": couple_plan("needs", args.paths),
-        "couple us": us_plan(args.paths),
+    cases: dict[str, tuple[dict[str, Any], Scenarios]] = {
+        "single": (bench_plan("monte_carlo", "needs", args.paths), SCENARIOS),
+        "couple": (couple_plan("needs", args.paths), SCENARIOS),
+        "couple us": (us_plan(args.paths), SCENARIOS),
+        "couple us, every scenario a change": (us_plan(args.paths), US_CHANGES),
     }
     load = os.getloadavg()[0]
     print(
@@ -98,11 +102,11 @@ def main() -> None:
         "| c = I + K' + F | bound (3R − P − L − D) / 6 |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for name, plan in cases.items():
-        parts = _parts(plan)
+    for name, (plan, scenarios) in cases.items():
+        parts = _parts(plan, scenarios)
         actions: list[Callable[[], object]] = [
             partial(api.run_projection, plan, today=BENCH_TODAY),
-            partial(compare_plans, compare_case(plan), today=BENCH_TODAY),
+            partial(compare_plans, compare_case(plan, scenarios), today=BENCH_TODAY),
         ]
         for part in PARTS:
             actions += parts[part]

@@ -33,10 +33,25 @@ SCENARIOS: tuple[tuple[str, Change], ...] = (
 )
 
 
-def compare_case(plan: dict[str, Any]) -> list[dict[str, Any]]:
+# The `us` couple already spends by guardrails and pays no flat rate, so two of SCENARIOS
+# change nothing in it (a compare finds them equal to the baseline and runs nothing for
+# them: engine/resume.py); this set changes something in every scenario.
+US_CHANGES: tuple[tuple[str, Change], ...] = (
+    *SCENARIOS[:3],
+    ("needs", lambda p: p["assumptions"].update(withdrawal_strategy="needs")),
+    (
+        "Roth conversions to 22 %",
+        lambda p: p["assumptions"]["roth_conversion"].update(up_to_bracket=0.22),
+    ),
+)
+
+
+def compare_case(
+    plan: dict[str, Any], scenarios: tuple[tuple[str, Change], ...] = SCENARIOS
+) -> list[dict[str, Any]]:
     """Return the baseline and its five scenarios."""
     plans = [plan]
-    for _name, change in SCENARIOS:
+    for _name, change in scenarios:
         scenario = copy.deepcopy(plan)
         change(scenario)
         plans.append(scenario)
@@ -47,16 +62,18 @@ def run_decision_bench(*, paths: int = 10_000, repeat: int = 5) -> list[dict[str
     """Time one run, the six-plan compare and six separate runs, and the 81-pair optimize.
 
     Households: the single plan and the couple (flat regime, as the engine table), and the
-    couple under `us` taxes with Roth conversions (bench.us_plan).
+    couple under `us` taxes with Roth conversions (bench.us_plan), compared with SCENARIOS
+    and with US_CHANGES.
     """
     cases = {
         "single": bench_plan("monte_carlo", "needs", paths),
         "couple": couple_plan("needs", paths),
         "couple us": us_plan(paths),
+        "couple us, every scenario a change": us_plan(paths),
     }
     actions: list[Callable[[], object]] = []
-    for plan in cases.values():
-        plans = compare_case(plan)
+    for name, plan in cases.items():
+        plans = compare_case(plan, US_CHANGES if name.endswith("a change") else SCENARIOS)
 
         def one_run(plan: dict[str, Any] = plan) -> object:
             return run_projection(plan, today=BENCH_TODAY)
@@ -68,7 +85,7 @@ def run_decision_bench(*, paths: int = 10_000, repeat: int = 5) -> list[dict[str
             return [run_projection(p, today=BENCH_TODAY) for p in plans]
 
         actions += [one_run, compared, separately]
-    couples = [name for name in cases if name.startswith("couple")]
+    couples = ["couple", "couple us"]
     for name in couples:
 
         def optimized(plan: dict[str, Any] = cases[name]) -> object:
