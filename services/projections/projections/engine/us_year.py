@@ -137,6 +137,13 @@ def before_draw(
     assets = kinds.size
     c = column[p]
     someone = flow[ANYONE, c] > 0.0 if per_column else True
+    if not someone:
+        # Nobody is alive (for good): nothing flows, no tax, no RMD; the path's results are
+        # zeros (what the rules below give it) and its accounts are left to the draw's
+        # returns. About half the bench couple's path-years.
+        for k in range(out.shape[1]):
+            out[p, k] = 0.0
+        return
     pr = price[p]
     income = flow[INCOME_NOMINAL, c] + flow[INCOME_INDEXED, c] * pr
     index = index0 * pr
