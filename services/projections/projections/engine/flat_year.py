@@ -38,7 +38,7 @@ BoolArray = npt.NDArray[np.bool_]
 # besides its balances, updated in place by the year.
 PRICE, LAST_RETURN = 0, 1
 CARRY_ROWS = 2
-# Rows of `scratch`, (SCRATCH_ROWS, paths): what one pass leaves the next within a year.
+# Columns of `scratch`, (paths, SCRATCH_ROWS): what one pass leaves the next within a year.
 REMAINING, GROSS, TAX, NET_INCOME, SAVE, ESSENTIAL, TARGET_DISC, STATED_DISC = range(8)
 INCOME_TAX, INCOME = 8, 9
 SCRATCH_ROWS = 10
@@ -151,16 +151,16 @@ def _before_draw(
             draw = 0.0
         save = 0.0
         essential, target_disc = stated - stated_disc, stated_disc
-    scratch[REMAINING, p] = draw
-    scratch[GROSS, p] = 0.0
-    scratch[TAX, p] = 0.0
-    scratch[NET_INCOME, p] = net_income
-    scratch[SAVE, p] = save
-    scratch[ESSENTIAL, p] = essential
-    scratch[TARGET_DISC, p] = target_disc
-    scratch[STATED_DISC, p] = stated_disc
-    scratch[INCOME_TAX, p] = income_tax
-    scratch[INCOME, p] = income
+    scratch[p, REMAINING] = draw
+    scratch[p, GROSS] = 0.0
+    scratch[p, TAX] = 0.0
+    scratch[p, NET_INCOME] = net_income
+    scratch[p, SAVE] = save
+    scratch[p, ESSENTIAL] = essential
+    scratch[p, TARGET_DISC] = target_disc
+    scratch[p, STATED_DISC] = stated_disc
+    scratch[p, INCOME_TAX] = income_tax
+    scratch[p, INCOME] = income
     return draw
 
 
@@ -182,7 +182,7 @@ def _draw(accounts: Accounts, tax_rate: float, largest: float, scratch: FloatArr
     """
     bal, _, order, deferred, _, _ = accounts
     keep = 1.0 - tax_rate
-    paths = scratch.shape[1]
+    paths = scratch.shape[0]
     for k in range(order.size):
         if largest <= 0.0:
             break
@@ -190,18 +190,18 @@ def _draw(accounts: Accounts, tax_rate: float, largest: float, scratch: FloatArr
         grossed = deferred[j]
         largest = -np.inf
         for p in range(paths):
-            remaining = scratch[REMAINING, p]
+            remaining = scratch[p, REMAINING]
             if grossed:
                 take = minimum(bal[j, p], remaining / keep)
                 got = take * keep
-                scratch[TAX, p] += take - got
+                scratch[p, TAX] += take - got
             else:
                 take = minimum(bal[j, p], remaining)
                 got = take
             bal[j, p] -= take
-            scratch[GROSS, p] += take
+            scratch[p, GROSS] += take
             remaining -= got
-            scratch[REMAINING, p] = remaining
+            scratch[p, REMAINING] = remaining
             largest = _largest(largest, remaining) if p else remaining
 
 
@@ -230,26 +230,26 @@ def _after_draw(
     outcome_rows, failed, depletion = outcome
     stock, bond, inflation = returns
     price = carry[PRICE, p]
-    gross, tax = scratch[GROSS, p], scratch[TAX, p]
-    shortfall = maximum(scratch[REMAINING, p], 0.0)
+    gross, tax = scratch[p, GROSS], scratch[p, TAX]
+    shortfall = maximum(scratch[p, REMAINING], 0.0)
     obligations = flow[OBLIGATIONS, c]
-    spent = scratch[NET_INCOME, p] + gross - tax - obligations - scratch[SAVE, p]
-    unfunded = shortfall if research else maximum(shortfall - scratch[TARGET_DISC, p], 0.0)
+    spent = scratch[p, NET_INCOME] + gross - tax - obligations - scratch[p, SAVE]
+    unfunded = shortfall if research else maximum(shortfall - scratch[p, TARGET_DISC], 0.0)
     record_one(
         t,
         p,
         spent,
-        scratch[ESSENTIAL, p],
-        scratch[STATED_DISC, p],
+        scratch[p, ESSENTIAL],
+        scratch[p, STATED_DISC],
         unfunded,
         price,
         outcome_rows,
         failed,
         depletion,
     )
-    income_row[t, p] = scratch[INCOME, p]
+    income_row[t, p] = scratch[p, INCOME]
     withdrawals_row[t, p] = gross
-    taxes_row[t, p] = scratch[INCOME_TAX, p] + tax
+    taxes_row[t, p] = scratch[p, INCOME_TAX] + tax
 
     # Rebalancing to each asset's allocation every year makes its return the weighted mix.
     before = liquid_sum(bal, liquid, p)
@@ -281,9 +281,9 @@ def run_year(
 
     `flows` is (row t's flow table by column, its contributions by column or (0, 1) when
     none, each path's column, whether the paths have columns of their own); `returns` the
-    (paths, years) stock, bond and inflation matrices; `rows` the kernel's (rows, paths)
+    stock, bond and inflation returns, year-major (years, paths); `rows` the kernel's (rows, paths)
     portfolio, real portfolio, income, withdrawals and taxes, of which the year writes row
-    t and the next row's portfolio; `scratch` (SCRATCH_ROWS, paths) working space. Three
+    t and the next row's portfolio; `scratch` (paths, SCRATCH_ROWS) working space. Three
     passes, not one: the draw stops before an account only when no path needs it (_draw).
     """
     flow, contributions, column, per_column = flows
@@ -291,7 +291,7 @@ def run_year(
     stock, bond, inflation = returns
     portfolio = rows[0]
     largest = 0.0
-    for p in range(scratch.shape[1]):
+    for p in range(scratch.shape[0]):
         draw = _before_draw(
             p,
             flow,
@@ -307,7 +307,7 @@ def run_year(
         )
         largest = _largest(largest, draw) if p else draw
     _draw(accounts, tax_rate, largest, scratch)
-    for p in range(scratch.shape[1]):
+    for p in range(scratch.shape[0]):
         _after_draw(
             t,
             p,
@@ -316,7 +316,7 @@ def run_year(
             accounts,
             research,
             carry,
-            (stock[p, t], bond[p, t], inflation[p, t]),
+            (stock[t, p], bond[t, p], inflation[t, p]),
             rows,
             outcome,
             scratch,
