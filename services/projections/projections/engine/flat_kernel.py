@@ -71,7 +71,7 @@ def simulate_flat(
     )
     rows = (portfolio, portfolio_real, income_out, withdrawals_out, taxes_out)
     outcomes = (outcome.rows, outcome.failed, outcome.depletion)
-    scratch = np.empty((paths, SCRATCH_ROWS))  # path-major: a path's working values together
+    scratch = np.empty((SCRATCH_ROWS, paths))
     first = 0 if resume is None else resume.row
     if resume is not None:
         bal[:], price[:], last_return[:] = resume.balances, resume.price, resume.last_return
