@@ -1,10 +1,10 @@
 """The kernel's year loop under the flat tax regime (engine 1's rule): one compiled call a year.
 
 Each year every path's flows, spending policy, draw, outcome and returns are computed by
-flat_year.run_year (compiled, three passes over the paths). What stays here, in numpy, is
-what a year does on every path at once and rarely: a home sale (home_sale.py), a research
-mode's withdrawal rule (strategies.py), the policy's facts of the year and the states kept
-for other plans (resume.py), as in the `us` kernel (us_kernel.py).
+flat_year.run_year (compiled: a few loops over the paths, most vectorised). What stays
+here, in numpy, is what a year does on every path at once and rarely: a home sale
+(home_sale.py), a research mode's withdrawal rule (strategies.py), the policy's facts of
+the year and the states kept for other plans (resume.py), as in the `us` kernel.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ def simulate_flat(
     # (paths, years) matrices, a path-year each a cache line of its own, the kernel took
     # twice the time: issue 17).
     stock, bond, inflation = (
-        np.ascontiguousarray(m[:, :n].T) for m in (returns.stock, returns.bond, returns.inflation)
+        plain(np.ascontiguousarray(m[:, :n].T))
+        for m in (returns.stock, returns.bond, returns.inflation)
     )
     rows = (portfolio, portfolio_real, income_out, withdrawals_out, taxes_out)
     outcomes = (outcome.rows, outcome.failed, outcome.depletion)
