@@ -1,4 +1,8 @@
-"""Advance every path one year at a time through the plan's cash flows: the one kernel."""
+"""The kernel: every path advanced a year at a time through the plan's cash flows.
+
+Its inputs and output, and `simulate`, which runs the regime's year loop (flat_kernel.py,
+us_kernel.py).
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from .home_sale import sell_homes
-from .resume import YearState, kept_state, withdrawal_copy
+from .resume import YearState
 from .returns import ReturnPaths
-from .spending import Outcome, Policy
-from .strategies import (
-    RESEARCH,
-    RMD_BASED,
-    StrategyParams,
-    StrategyState,
-    first_withdrawal,
-    next_withdrawal,
-)
+from .spending import Outcome
+from .strategies import StrategyParams
 
 if TYPE_CHECKING:
     from .us_inputs import UsInputs
@@ -184,37 +180,6 @@ class KernelOutput:
         return by_column if self.column is None else by_column[:, self.column]
 
 
-def _withdraw(
-    bal: FloatArray,
-    need: FloatArray,
-    order: tuple[int, ...],
-    tax_deferred: BoolArray,
-    tax_rate: float,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Draw a net amount from the assets in order, in place; return gross, tax and shortfall."""
-    remaining = need.copy()
-    gross = np.zeros_like(need)
-    tax = np.zeros_like(need)
-    keep = 1.0 - tax_rate
-    for j in order:
-        # Most years the first account covers everything; skip the rest once nothing is owed.
-        if remaining.max() <= 0.0:
-            break
-        row = bal[j]
-        if tax_deferred[j]:
-            # Gross up: taking G from a tax-deferred account leaves G × (1 − t) to spend.
-            take = np.minimum(row, remaining / keep)
-            got = take * keep
-            tax += take - got
-        else:
-            take = np.minimum(row, remaining)
-            got = take
-        row -= take
-        gross += take
-        remaining -= got
-    return gross, tax, np.maximum(remaining, 0.0)
-
-
 def simulate(
     inputs: KernelInputs,
     returns: ReturnPaths,
@@ -226,166 +191,17 @@ def simulate(
 
     `resume` starts at its row from the state another plan of the same returns carried
     into it (resume.py; the rows before are not computed: the output's `first_row`);
-    `keep` names rows whose state the output keeps for other plans (`kept`).
+    `keep` names rows whose state the output keeps for other plans (`kept`). The flat
+    regime's year loop is flat_kernel.py's, the `us` regime's us_kernel.py's; both build
+    on this module.
     """
     if inputs.us is not None:
-        from .us_kernel import simulate_us  # the us kernel builds on this module
+        from .us_kernel import simulate_us
 
         return simulate_us(inputs, returns, resume=resume, keep=keep)
-    n, paths = inputs.years, returns.paths
-    if returns.years < n:
-        raise ValueError(f"return matrices cover {returns.years} years; the plan needs {n}")
-    # Year-major copies make each year's slice contiguous for the loop below.
-    stock = np.ascontiguousarray(returns.stock[:, :n].T)
-    bond = np.ascontiguousarray(returns.bond[:, :n].T)
-    infl = np.ascontiguousarray(returns.inflation[:, :n].T)
-    fl, tau, strat = inputs.flows, inputs.income_tax_rate, inputs.strategy
-    liquid_rows = np.flatnonzero(inputs.liquid)
-    n_liquid = liquid_rows.size
-    # With the liquid assets first (inputs.py orders them so) their sum needs no fancy-index copy.
-    leading = bool(inputs.liquid[:n_liquid].all())
-    sw, bw, iw = (
-        w[:, None] for w in (inputs.stock_weight, inputs.bond_weight, inputs.inflation_weight)
-    )
-    sale_rows = {sale.row for sale in inputs.sales}
-    gains = np.zeros((n, paths)) if sale_rows else None
+    from .flat_kernel import simulate_flat
 
-    bal = np.repeat(inputs.balances.astype(np.float64)[:, None], paths, axis=1)
-    price = np.ones(paths)
-    shape = (n + 1, paths)
-    portfolio, portfolio_real = np.zeros(shape), np.zeros(shape)
-    income_out, withdrawals_out, taxes_out = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    outcome = Outcome(np.zeros(shape))
-    state: StrategyState | None = None
-    policy = Policy(strat, paths)
-    research = strat.name in RESEARCH
-    rmd_based = strat.name == RMD_BASED
-    last_return = np.zeros(paths)
-    zeros = np.zeros(paths)
-    someone: BoolArray | None = None
-    kept: dict[int, YearState] = {}
-    if resume is not None:
-        bal[:], price = resume.balances, resume.price.copy()
-        last_return = resume.last_return.copy()
-        policy.restore(resume.policy)
-        outcome.restore(resume.outcome)
-        state = None if resume.withdrawal is None else withdrawal_copy(resume.withdrawal)
-
-    for t in range(0 if resume is None else resume.row, n + 1):
-        port = bal[:n_liquid].sum(axis=0) if leading else bal[liquid_rows].sum(axis=0)
-        portfolio[t] = port
-        portfolio_real[t] = port / price
-        if t in keep:
-            kept[t] = kept_state(
-                t,
-                balances=bal,
-                price=price,
-                last_return=last_return,
-                policy=policy,
-                outcome=outcome,
-                withdrawal=state,
-                portfolio=(portfolio[t], portfolio_real[t]),
-            )
-        if t == n:
-            break  # the last row: what is left
-        if fl.column is None:
-            # Every path lives the same lives: the flows are one number per row (engine 1).
-            flow = fl.table[t, :, 0]
-        else:
-            # Each path picks its lives' column; nobody alive means nothing flows.
-            flow = np.take(fl.table[t], fl.column, axis=1)
-            someone = flow[ANYONE] > 0.0
-        inc_nom, inc_idx, tax_nom, tax_idx, exp_nom, exp_idx, obligations = flow[:ANYONE]
-        if t in sale_rows and gains is not None:
-            sell_homes(inputs, t, bal, someone, gains)
-        income = inc_nom + inc_idx * price
-        income_tax = tau * (tax_nom + tax_idx * price)
-        net_income = income - income_tax
-        if fl.contributing[t]:
-            if fl.column is None:
-                bal += fl.contributions[:, t, 0, None]
-            else:
-                bal += np.take(fl.contributions[:, t], fl.column, axis=1)
-        stated = exp_nom + exp_idx * price
-        stated_disc = flow[DISCRETIONARY_NOMINAL] + flow[DISCRETIONARY_INDEXED] * price
-        retired = t >= inputs.retirement_index
-        if not (retired and research):
-            period = policy_period(inputs, t) if rmd_based else 1.0
-            target, target_disc = policy.targets(
-                retired=retired,
-                total=stated,
-                discretionary=stated_disc,
-                available=net_income,
-                obligations=obligations,
-                portfolio=port,
-                price=price,
-                years_left=n - t,
-                period=period,
-            )
-            need = target + obligations - net_income
-            save = np.maximum(-need, 0.0)
-            bal[inputs.savings_index] += save
-            draw = np.maximum(need, 0.0)
-            essential_target = target - target_disc
-        else:
-            if state is None:
-                state = first_withdrawal(strat, port, price)
-            else:
-                next_withdrawal(
-                    strat,
-                    state,
-                    portfolio=port,
-                    last_inflation=infl[t - 1],
-                    last_return=last_return,
-                    years_left=n - t,
-                )
-            # The strategy sets spending; obligations beyond income are drawn on top of it.
-            draw = state.withdrawal + np.maximum(obligations - net_income, 0.0)
-            if someone is not None:
-                draw = np.where(someone, draw, 0.0)
-            save = zeros
-            essential_target, target_disc = stated - stated_disc, stated_disc
-        gross, withdrawal_tax, shortfall = _withdraw(
-            bal, draw, inputs.withdrawal_order, inputs.tax_deferred, tau
-        )
-        spent = net_income + gross - withdrawal_tax - obligations - save
-        # Research modes fail when the rule's draw is unfunded; the policies when essential
-        # spending, debt payments or taxes are (a discretionary shortfall is an adjustment).
-        # The draw's shortfall falls on discretionary spending first.
-        unfunded = shortfall
-        if not (research and retired):
-            unfunded = np.maximum(shortfall - target_disc, 0.0)
-        outcome.record(
-            t,
-            spent=spent,
-            essential_target=essential_target,
-            stated_discretionary=stated_disc,
-            unfunded=unfunded,
-            price=price,
-        )
-        income_out[t] = income
-        withdrawals_out[t] = gross
-        taxes_out[t] = income_tax + withdrawal_tax
-
-        before = bal[:n_liquid].sum(axis=0) if leading else bal[liquid_rows].sum(axis=0)
-        # Rebalancing to each asset's allocation every year makes its return the weighted mix.
-        bal *= 1.0 + (sw * stock[t] + bw * bond[t] + iw * infl[t])
-        after = bal[:n_liquid].sum(axis=0) if leading else bal[liquid_rows].sum(axis=0)
-        last_return = np.divide(after, before, out=np.ones(paths), where=before > 0.0) - 1.0
-        price = price * (1.0 + infl[t])
-
-    return KernelOutput.of(
-        inputs,
-        outcome,
-        portfolio=portfolio,
-        portfolio_real=portfolio_real,
-        income=income_out,
-        withdrawals=withdrawals_out,
-        taxes=taxes_out,
-        home_sale_gains=gains,
-        first_row=0 if resume is None else resume.row,
-        kept=kept,
-    )
+    return simulate_flat(inputs, returns, resume=resume, keep=keep)
 
 
 def policy_period(inputs: KernelInputs, t: int) -> FloatArray | float:

@@ -22,9 +22,9 @@ import numba
 
 HERE = Path(__file__).resolve().parent
 COMPILED = (
+    "flat_year.py",
     "kernel.py",
     "numba_cache.py",
-    "spending.py",
     "spending_rules.py",
     "strategies.py",
     "us_draw.py",

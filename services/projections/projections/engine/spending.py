@@ -1,9 +1,8 @@
 """The spending policy (DESIGN §6.3): what each path spends in a year, for both tax regimes.
 
 Expenses are essential (the floor) or discretionary. Every rule is written once, compiled, in
-spending_rules.py: the flat kernel (kernel.py) runs it over arrays through `Policy.targets`
-and `Outcome.record`; the `us` kernel calls it path by path in its compiled pass (us_draw.py)
-with the same `Policy` state and `Outcome` arrays. The rules:
+spending_rules.py: both kernels' compiled years (flat_year.py, us_draw.py) call it path by
+path on the `Policy` state and `Outcome` arrays kept here. The rules:
 
 - `needs`: every stated expense is spent;
 - `guardrails`: Guyton & Klinger (2006) on the discretionary part only — a factor per path,
@@ -25,15 +24,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from .numba_cache import without_refcounts
 from .resume import Carried
 from .spending_rules import (
     CODES,
     STATE_ROWS,
     pmt_growth,
     policy_vector,
-    record_one,
-    targets_one,
 )
 from .strategies import RULE_DRAWS, StrategyParams
 
@@ -58,65 +54,6 @@ def paths_of(values: Values, paths: int) -> FloatArray:
     return plain(np.broadcast_to(values, (paths,)))
 
 
-# targets_paths' `flows`, one row per path-wise value.
-FLOW_ROWS = ("total", "discretionary", "available", "obligations", "portfolio", "price", "period")
-
-
-@without_refcounts
-def targets_paths(
-    year: tuple[int, bool, bool, int, float],
-    params: FloatArray,
-    state: FloatArray,
-    flows: FloatArray,
-    out: FloatArray,
-) -> None:
-    """Write every path's target and its discretionary part in `out` (targets_one).
-
-    `flows` rows: FLOW_ROWS.
-    """
-    for p in range(out.shape[1]):
-        out[0, p], out[1, p] = targets_one(
-            year,
-            params,
-            state,
-            p,
-            flows[0, p],
-            flows[1, p],
-            flows[2, p],
-            flows[3, p],
-            flows[4, p],
-            flows[5, p],
-            flows[6, p],
-        )
-
-
-@without_refcounts
-def record_paths(
-    t: int,
-    rows: FloatArray,
-    outcome: tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray, FloatArray],
-    failed: BoolArray,
-    depletion: IntArray,
-) -> None:
-    """Record row t of every path (record_one).
-
-    `rows`: spent, essential target, stated discretionary, unfunded, price.
-    """
-    for p in range(rows.shape[1]):
-        record_one(
-            t,
-            p,
-            rows[0, p],
-            rows[1, p],
-            rows[2, p],
-            rows[3, p],
-            rows[4, p],
-            outcome,
-            failed,
-            depletion,
-        )
-
-
 class Policy:
     """Carry each path's policy state from year to year (one instance per kernel run)."""
 
@@ -128,9 +65,6 @@ class Policy:
         self.vector = policy_vector(params)
         self.state = np.zeros((STATE_ROWS, paths))
         self.started = False
-        # The year's flows, one row each, refilled every year: written in place rather than
-        # stacked from broadcast copies (a tenth of a flat kernel's time went to that).
-        self._flows = np.empty((len(FLOW_ROWS), paths))
 
     def year(self, *, retired: bool, years_left: int) -> tuple[int, bool, bool, int, float]:
         """Return the year's facts shared by every path (spending_rules.targets_one's `year`).
@@ -141,33 +75,6 @@ class Policy:
         self.started = self.started or retired
         growth = pmt_growth(self.params.vpw_real_return, years_left)
         return (self.code, retired, first, years_left, growth)
-
-    def targets(
-        self,
-        *,
-        retired: bool,
-        total: Values,
-        discretionary: Values,
-        available: Values,
-        obligations: Values,
-        portfolio: FloatArray,
-        price: FloatArray,
-        years_left: int,
-        period: Values,
-    ) -> tuple[FloatArray, FloatArray]:
-        """Return the year's spending target and its discretionary part, per path.
-
-        `total` and `discretionary` are the stated expenses; `available` is the income left
-        for spending before any draw (after the taxes it owes); `period` the rmd_based
-        divisor. The essential target is always total − discretionary of the stated amounts.
-        """
-        year = self.year(retired=retired, years_left=years_left)
-        values = (total, discretionary, available, obligations, portfolio, price, period)
-        for row, value in enumerate(values):
-            self._flows[row] = value  # a number fills the row, an array is copied in
-        out = np.empty((2, self.paths))  # fresh: the caller keeps the two rows
-        targets_paths(year, self.vector, self.state, self._flows, out)
-        return out[0], out[1]
 
     def saved(self) -> tuple[FloatArray, bool]:
         """Return a copy of the per-path state and whether it has started (resume.YearState)."""
@@ -194,7 +101,6 @@ class Outcome:
     deepest_cut: FloatArray = field(init=False)
     failed: BoolArray = field(init=False)
     depletion: IntArray = field(init=False)  # row of the first failure, -1 if none
-    _recorded: FloatArray = field(init=False, repr=False)  # record()'s rows, refilled yearly
 
     def __post_init__(self) -> None:
         """Allocate the discretionary spending and the per-path measures."""
@@ -206,7 +112,6 @@ class Outcome:
         self.deepest_cut = np.zeros(paths)
         self.failed = np.zeros(paths, dtype=np.bool_)
         self.depletion = np.full(paths, -1, dtype=np.int64)
-        self._recorded = np.empty((5, paths))
 
     @property
     def essential(self) -> FloatArray:
@@ -249,26 +154,6 @@ class Outcome:
         )
         for row, value in zip(mine, carried, strict=True):
             row[:] = value
-
-    def record(
-        self,
-        t: int,
-        *,
-        spent: Values,
-        essential_target: Values,
-        stated_discretionary: Values,
-        unfunded: Values,
-        price: FloatArray,
-    ) -> None:
-        """Record row t's outcome (spending_rules.record_one on every path).
-
-        `unfunded` is what the year could not fund of its essential spending, debt payments
-        and taxes (zero where nobody is alive).
-        """
-        values = (spent, essential_target, stated_discretionary, unfunded, price)
-        for row, value in enumerate(values):
-            self._recorded[row] = value
-        record_paths(t, self._recorded, self.rows, self.failed, self.depletion)
 
 
 __all__ = ["RULE_DRAWS", "Outcome", "Policy"]

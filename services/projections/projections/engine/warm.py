@@ -3,8 +3,8 @@
 The projections worker pool imports this module in each worker before it takes jobs
 (app.py's `preload`), so the first projection a worker runs pays no compilation inside its
 compute budget. Importing it runs a two-path `us` plan with Roth conversions, RMDs and a
-bracket_fill order, and the same plan flat (the flat kernel's spending policy and outcome
-are compiled too), which calls every compiled function with the argument types the kernels
+bracket_fill order, and the same plan flat (the flat kernel's year is compiled too:
+flat_year.py), which calls every compiled function with the argument types the kernels
 always pass (spending.plain makes them so). docs/OPERATIONS.md: where the cache lives.
 """
 

@@ -14,11 +14,13 @@ import textwrap
 from pathlib import Path
 
 from projections.app import WORKER_PRELOAD
-from projections.engine import numba_cache, spending, us_run, us_taxes
+from projections.engine import flat_year, numba_cache, us_run, us_taxes
 from projections.engine.api import evaluate, prepare
 from projections.engine.bench import BENCH_TODAY, bench_plan, couple_plan
+from projections.engine.kernel import simulate
 from projections.engine.strategies import STRATEGIES
 
+from .golden import make_flat_goldens
 from .golden.make_us_goldens import cases, outputs
 
 
@@ -26,8 +28,8 @@ def test_after_the_workers_warm_up_no_plan_compiles_again() -> None:
     assert "projections.engine.warm" in WORKER_PRELOAD
     import projections.engine.warm  # noqa: F401  (what a worker preloads)
 
-    compiled = (us_run.run_year, spending.targets_paths, spending.record_paths)
-    assert [len(f.signatures) for f in compiled] == [1, 1, 1]
+    compiled = (us_run.run_year, flat_year.run_year)
+    assert [len(f.signatures) for f in compiled] == [1, 1]
     # The rules run_year calls rather than inlines are compiled with it (an overload of
     # their own only when run_year was compiled rather than loaded from the cache).
     called = (us_taxes.bracket_room_call, us_taxes.variable_call, us_taxes.taxable_income_call)
@@ -38,7 +40,12 @@ def test_after_the_workers_warm_up_no_plan_compiles_again() -> None:
     for strategy in STRATEGIES:  # the flat kernel: one person or a couple, every policy
         for flat in (bench_plan("monte_carlo", strategy, 3), couple_plan(strategy, 3)):
             evaluate(prepare(flat, today=BENCH_TODAY))
-    assert [len(f.signatures) for f in compiled] == [1, 1, 1]
+    # Every mode, longevity, home sale and failing plan; resumed too (what a compare does).
+    for plan in make_flat_goldens.cases().values():
+        inputs, returns = make_flat_goldens.prepared(plan)
+        kept = simulate(inputs, returns, keep=frozenset({inputs.retirement_index})).kept
+        simulate(inputs, returns, resume=kept[inputs.retirement_index])
+    assert [len(f.signatures) for f in compiled] == [1, 1]
     assert [len(f.signatures) for f in called] == warmed
 
 
@@ -50,7 +57,7 @@ def test_the_cache_is_named_by_every_compiled_sources_digest() -> None:
     # numba keys its cache by each function's own file: us_year.py inlines the tax rules of
     # other files, so the directory must change when any of them does.
     assert numba_cache.cache_dir().name == numba_cache.source_digest()
-    for name in ("us_year.py", "tax/federal.py", "withdrawals.py", "us_taxes.py", "spending.py"):
+    for name in ("us_year.py", "tax/federal.py", "withdrawals.py", "us_taxes.py", "flat_year.py"):
         assert name in numba_cache.COMPILED
     engine = Path(numba_cache.__file__).parent
     compiled = {p.relative_to(engine).as_posix() for p in engine.rglob("*.py")}
