@@ -1,3 +1,3 @@
 """Name the engine's version; bump it whenever a result could change for the same inputs."""
 
-ENGINE_VERSION = "2.3.0"
+ENGINE_VERSION = "2.3.1"
