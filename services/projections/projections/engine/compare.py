@@ -218,9 +218,15 @@ def compare_plans(
 # Kept states (resume.YearState) may hold this many bytes a path-year of the plans, as much
 # as the return matrices: a compare's memory stays within what one run of the plan needs.
 STATE_BYTES = 24
-# Kernel inputs of a group are held from the fork rows' search to their runs up to this
-# size; larger ones (a stochastic household's many lives columns) are built again.
-HELD_INPUTS_BYTES = 64 * 1024 * 1024
+# The plans' kernel inputs are held from the search for their rows to their runs within
+# HELD_INPUTS_BYTES less what the plan's own arrays take (OWN_BYTES a path-year: matrices,
+# one output, kept states), never below HELD_INPUTS_FLOOR; past it they are built again
+# (~8 ms each for a stochastic `us` couple, whose lives columns make ~33 MB of tables). So
+# a small plan holds them all and the largest plans the defaults allow stay within a
+# worker's memory (test_workers.py).
+HELD_INPUTS_BYTES = 256 * 1024 * 1024
+HELD_INPUTS_FLOOR = 64 * 1024 * 1024
+OWN_BYTES = 160
 
 
 def _group_figures(
@@ -229,15 +235,16 @@ def _group_figures(
     """Return the figures of plans of one returns key, the first run whole, the others resumed."""
     first_inputs = inputs_of(prepared_for(base, plans[0], today))
     # Each plan's inputs are built once, to find its first row of its own, and held for its
-    # run while they fit HELD_INPUTS_BYTES (else built again then).
+    # run while they fit (HELD_INPUTS_BYTES; else built again then).
     forks: list[int] = [0]
     held: list[KernelInputs | None] = [None]
-    size = 0
+    size, path_years = 0, base.returns.paths * (first_inputs.years + 1)
+    room = max(HELD_INPUTS_BYTES - OWN_BYTES * path_years, HELD_INPUTS_FLOOR)
     for plan in plans[1:]:
         inputs = inputs_of(prepared_for(base, plan, today))
         forks.append(first_difference(first_inputs, inputs))
         size += _nbytes(inputs)
-        held.append(inputs if size <= HELD_INPUTS_BYTES else None)
+        held.append(inputs if size <= room else None)
     kept = kept_for(first_inputs, forks[1:])
     first_age = base.household.first.age  # the people's ages are part of the returns key
     output = simulate(first_inputs, base.returns, keep=kept)
