@@ -33,9 +33,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # What each projections worker imports before it takes jobs: the engine, and the compiled
 # `us` kernel warmed (engine/warm.py), so no request pays for numba's compilation.
 WORKER_PRELOAD = ("projections.compute", "projections.engine.warm")
-# Then each keeps the memory a job frees for its next runs, and gives it back after the job
-# (engine/allocator.py).
-WORKER_SETUP, WORKER_AFTER_JOB = keep_freed_memory, give_back_freed_memory
+# Then each keeps the memory a job frees for its next kernel runs and jobs, and gives it back
+# once it has had no job for WORKER_IDLE_S (engine/allocator.py; docs/OPERATIONS.md).
+WORKER_SETUP, WORKER_WHEN_IDLE, WORKER_IDLE_S = keep_freed_memory, give_back_freed_memory, 1.0
 
 
 def create_app(
@@ -68,7 +68,8 @@ def create_app(
             memory_limit_bytes=settings.compute_worker_memory_mb * 1024 * 1024,
             preload=WORKER_PRELOAD,
             setup=WORKER_SETUP,
-            after_job=WORKER_AFTER_JOB,
+            when_idle=WORKER_WHEN_IDLE,
+            idle_s=WORKER_IDLE_S,
             on_replaced=lambda reason: run_metrics.workers_replaced.labels(reason).inc(),
         )
         workers.start()

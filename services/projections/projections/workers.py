@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import pickle
 import resource
+import select
 import signal
 import socket
 import struct
@@ -103,19 +104,24 @@ def serve_jobs(
     parent_pid: int,
     memory_limit_bytes: int | None,
     preload: tuple[str, ...],
-    hooks: tuple[Callable[[], object] | None, Callable[[], object] | None] = (None, None),
+    hooks: tuple[Callable[[], object] | None, Callable[[], object] | None, float] = (
+        None,
+        None,
+        0.0,
+    ),
 ) -> None:
     """Answer jobs from the parent until it closes the socket (the worker process's main).
 
-    `hooks` are (setup, after_job): run once after the preload, and after each job's answer
-    is sent.
+    `hooks` are (setup, when_idle, idle seconds): setup runs once after the preload;
+    when_idle once the worker has waited that long for its next job (not between jobs that
+    follow each other closely: what they free is reused).
     """
     _die_with_parent(parent_pid)
     # Ctrl-C reaches the whole process group: the parent decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for module in preload:
         importlib.import_module(module)
-    setup, after_job = hooks
+    setup, when_idle, idle_s = hooks
     if setup is not None:
         setup()
     if memory_limit_bytes is not None:
@@ -126,14 +132,27 @@ def serve_jobs(
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     with sock, sock.makefile("rb") as reader, sock.makefile("wb") as writer:
         _write_frame(writer, "ready")
-        while (job := _read_frame(reader)) is not None:
+        idle = False  # when_idle ran since the last job
+        while True:
+            # The parent sends a job only once the last one is answered, so nothing of the
+            # next frame is in the reader's buffer yet: the socket says whether one came.
+            if when_idle is not None and not idle and not _waiting(sock, idle_s):
+                when_idle()
+                idle = True
+            if (job := _read_frame(reader)) is None:
+                break
             kind, value = _outcome_of(*job)
             _write_frame(writer, (kind, value))
             if kind == "memory":
                 return  # a process that ran out of memory is not trusted with more work
-            del job, value  # the job's memory is free before after_job runs
-            if after_job is not None:
-                after_job()
+            del job, value  # the job's memory is free before the worker idles
+            idle = False
+
+
+def _waiting(sock: socket.socket, timeout_s: float) -> bool:
+    """Return whether something arrives on the socket within `timeout_s` (a job, or its end)."""
+    readable, _, _ = select.select([sock], [], [], timeout_s)
+    return bool(readable)
 
 
 # --- The parent's side ----------------------------------------------------------------------------
@@ -190,13 +209,15 @@ class WorkerPool:
         memory_limit_bytes: int | None = None,
         preload: Iterable[str] = (),
         setup: Callable[[], object] | None = None,
-        after_job: Callable[[], object] | None = None,
+        when_idle: Callable[[], object] | None = None,
+        idle_s: float = 1.0,
         on_replaced: Callable[[str], None] = lambda reason: None,
     ) -> None:
         self._size, self._memory_limit = size, memory_limit_bytes
         self._preload = tuple(preload)
-        # Module-level functions (a spawned worker finds them by name), run in the worker.
-        self._hooks = (setup, after_job)
+        # Module-level functions (a spawned worker finds them by name), run in the worker:
+        # once it is ready, and once it has had no job for `idle_s` (serve_jobs).
+        self._hooks = (setup, when_idle, idle_s)
         self._on_replaced = on_replaced
         # spawn, not fork: forking a process that runs an event loop and threads is unsafe.
         self._context = multiprocessing.get_context("spawn")

@@ -22,7 +22,7 @@ import pytest
 
 from nestegg_common.testing.processes import computing, running, seconds_until_idle
 from projections import compute
-from projections.app import WORKER_AFTER_JOB, WORKER_PRELOAD, WORKER_SETUP
+from projections.app import WORKER_IDLE_S, WORKER_PRELOAD, WORKER_SETUP, WORKER_WHEN_IDLE
 from projections.engine.bench import bench_plan, couple_plan, us_plan
 from projections.engine.household import LAST_AGE, plan_rows
 from projections.engine.plan import Plan
@@ -131,7 +131,11 @@ def test_workers_busy_or_idle_die_when_their_parent_is_killed() -> None:
 T = TypeVar("T")
 TODAY = date(2026, 1, 1)
 # The hooks the service's workers run (app.py): the memory tests measure workers as they are.
-ENGINE_HOOKS = {"setup": WORKER_SETUP, "after_job": WORKER_AFTER_JOB}
+ENGINE_HOOKS: dict[str, Any] = {
+    "setup": WORKER_SETUP,
+    "when_idle": WORKER_WHEN_IDLE,
+    "idle_s": WORKER_IDLE_S,
+}
 
 
 # The most paths, over as many years as the default path-years allow.
@@ -184,9 +188,9 @@ def _resident_mb(pid: int) -> float:
 
 
 async def test_an_idle_worker_gives_back_the_memory_its_job_freed() -> None:
-    """Within a job freed memory is kept for the next kernel run (setup); after the job it
-    goes back to the system (after_job), so an idle worker is as small as before."""
-    grown = {}
+    """Between jobs that follow each other freed memory is kept for the next (setup); once
+    the worker has waited WORKER_IDLE_S for a job it goes back to the system (when_idle)."""
+    grown: dict[str, float] = {}
     for name, hooks in (("kept", {"setup": WORKER_SETUP}), ("given back", ENGINE_HOOKS)):
         pool = WorkerPool(size=1, preload=WORKER_PRELOAD, **hooks)
         pool.start()
@@ -195,12 +199,18 @@ async def test_an_idle_worker_gives_back_the_memory_its_job_freed() -> None:
             (pid,) = pool.pids()
             ready = _resident_mb(pid)
             await pool.run(compute._project, us_plan(20_000), TODAY, None)
-            await pool.run(sum, range(3))  # answered after the last job's after_job ran
+            kept_now = _resident_mb(pid) - ready
+            await asyncio.sleep(WORKER_IDLE_S + 1.5)  # idle: when_idle has run
             grown[name] = _resident_mb(pid) - ready
+            if name == "given back":
+                # Right after the job, before the worker idles, it still holds its memory;
+                # after idling it takes the next job as before.
+                assert kept_now > 30, kept_now
+                assert await pool.run(sum, range(3)) == 3
         finally:
             await pool.close()
     assert grown["given back"] < 15, grown
-    assert grown["kept"] > grown["given back"] + 30, grown  # what after_job gave back
+    assert grown["kept"] > grown["given back"] + 30, grown  # what when_idle gave back
 
 
 async def test_the_largest_stochastic_couple_the_defaults_allow_fits_in_a_workers_memory() -> None:
