@@ -16,8 +16,8 @@ from .home_sale import sell_homes
 from .kernel import ANYONE, BoolArray, KernelInputs, KernelOutput, policy_period
 from .resume import YearState, kept_state, withdrawal_copy
 from .returns import ReturnPaths
-from .spending import Outcome, Policy, paths_of, plain
-from .strategies import RESEARCH, RMD_BASED, StrategyState, first_withdrawal, next_withdrawal
+from .spending import Outcome, Policy, paths_of, plain, research_withdrawal
+from .strategies import RESEARCH, RMD_BASED, StrategyState
 
 
 def simulate_flat(
@@ -107,18 +107,16 @@ def simulate_flat(
         withdrawal = zeros
         spending_year: tuple[int, bool, bool, int, float]
         if retired and research:
-            if state is None:
-                state = first_withdrawal(strat, port, price)
-            else:
-                next_withdrawal(
-                    strat,
-                    state,
-                    portfolio=port,
-                    last_inflation=returns.inflation[:, t - 1],
-                    last_return=last_return,
-                    years_left=n - t,
-                )
-            withdrawal = paths_of(state.withdrawal, paths)
+            state, withdrawal = research_withdrawal(
+                strat,
+                state,
+                t,
+                portfolio=port,
+                price=price,
+                inflation=returns.inflation,
+                last_return=last_return,
+                years_left=n - t,
+            )
             spending_year = (policy.code, retired, False, n - t, 0.0)  # unread: the rule acts
         else:
             spending_year = policy.year(retired=retired, years_left=n - t)

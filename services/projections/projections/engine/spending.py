@@ -31,7 +31,13 @@ from .spending_rules import (
     pmt_growth,
     policy_vector,
 )
-from .strategies import RULE_DRAWS, StrategyParams
+from .strategies import (
+    RULE_DRAWS,
+    StrategyParams,
+    StrategyState,
+    first_withdrawal,
+    next_withdrawal,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -52,6 +58,37 @@ def plain(values: FloatArray) -> FloatArray:
 def paths_of(values: Values, paths: int) -> FloatArray:
     """Return one value per path as a plain array (a number or a (paths,) array)."""
     return plain(np.broadcast_to(values, (paths,)))
+
+
+def research_withdrawal(
+    params: StrategyParams,
+    state: StrategyState | None,
+    t: int,
+    *,
+    portfolio: FloatArray,
+    price: FloatArray,
+    inflation: FloatArray,
+    last_return: FloatArray,
+    years_left: int,
+) -> tuple[StrategyState, FloatArray]:
+    """Return a research mode's state and every path's withdrawal in retired row t.
+
+    Both kernels' rule (strategies.py, engine 1's arithmetic): the first retired row sets
+    the withdrawal, each later one advances it by the last row's inflation (`inflation`:
+    the (paths, years) matrix) and return.
+    """
+    if state is None:
+        state = first_withdrawal(params, portfolio, price)
+    else:
+        next_withdrawal(
+            params,
+            state,
+            portfolio=portfolio,
+            last_inflation=inflation[:, t - 1],
+            last_return=last_return,
+            years_left=years_left,
+        )
+    return state, paths_of(state.withdrawal, portfolio.size)
 
 
 class Policy:

@@ -27,8 +27,8 @@ from .kernel import (
 )
 from .resume import YearState, kept_state, withdrawal_copy
 from .returns import ReturnPaths
-from .spending import Outcome, Policy, paths_of, plain
-from .strategies import RESEARCH, RMD_BASED, StrategyState, first_withdrawal, next_withdrawal
+from .spending import Outcome, Policy, paths_of, plain, research_withdrawal
+from .strategies import RESEARCH, RMD_BASED, StrategyState
 from .us_draw import (
     AGI,
     DRAW_ROWS,
@@ -193,18 +193,16 @@ def simulate_us(
         retired = t >= inputs.retirement_index
         withdrawal = zeros
         if retired and research:
-            if state is None:
-                state = first_withdrawal(strat, port, price)
-            else:
-                next_withdrawal(
-                    strat,
-                    state,
-                    portfolio=port,
-                    last_inflation=returns.inflation[:, t - 1],
-                    last_return=last_return,
-                    years_left=n - t,
-                )
-            withdrawal = paths_of(state.withdrawal, paths)
+            state, withdrawal = research_withdrawal(
+                strat,
+                state,
+                t,
+                portfolio=port,
+                price=price,
+                inflation=returns.inflation,
+                last_return=last_return,
+                years_left=n - t,
+            )
         period = paths_of(policy_period(inputs, t), paths) if rmd_based else ones
         # Fresh arrays for what the strategies may keep from one year to the next.
         price_next, last_return = np.empty(paths), np.empty(paths)
