@@ -14,7 +14,7 @@ import numpy as np
 from .flat_year import CARRY_ROWS, LAST_RETURN, PRICE, SCRATCH_ROWS, run_year
 from .home_sale import sell_homes
 from .kernel import ANYONE, BoolArray, KernelInputs, KernelOutput, policy_period
-from .resume import YearState, kept_state, withdrawal_copy
+from .resume import YearState, kept_state, restored
 from .returns import ReturnPaths
 from .spending import Outcome, Policy, paths_of, plain, research_withdrawal
 from .strategies import RESEARCH, RMD_BASED, StrategyState
@@ -76,9 +76,7 @@ def simulate_flat(
     first = 0 if resume is None else resume.row
     if resume is not None:
         bal[:], price[:], last_return[:] = resume.balances, resume.price, resume.last_return
-        policy.restore(resume.policy)
-        outcome.restore(resume.outcome)
-        state = None if resume.withdrawal is None else withdrawal_copy(resume.withdrawal)
+        state = restored(resume, policy, outcome)
     # Later rows' portfolios are written by the year before (run_year: after its returns).
     portfolio[first] = bal[liquid_rows].sum(axis=0)
     portfolio_real[first] = portfolio[first] / price

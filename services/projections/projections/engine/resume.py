@@ -306,6 +306,16 @@ def kept_state(
     )
 
 
+def restored(state: YearState, policy: Policy, outcome: Outcome) -> StrategyState | None:
+    """Put a kept state's policy and outcome back in place; return its research rule's (a copy).
+
+    What both kernels restore alike; each restores its own balances, price and the rest.
+    """
+    policy.restore(state.policy)
+    outcome.restore(state.outcome)
+    return None if state.withdrawal is None else withdrawal_copy(state.withdrawal)
+
+
 def withdrawal_copy(state: StrategyState) -> StrategyState:
     """Return a research rule's state to go on from (copies: it is kept for other plans)."""
     return dataclasses.replace(

@@ -25,7 +25,7 @@ from .kernel import (
     KernelOutput,
     policy_period,
 )
-from .resume import YearState, kept_state, withdrawal_copy
+from .resume import YearState, kept_state, restored
 from .returns import ReturnPaths
 from .spending import Outcome, Policy, paths_of, plain, research_withdrawal
 from .strategies import RESEARCH, RMD_BASED, StrategyState
@@ -160,9 +160,7 @@ def simulate_us(
         magi.extend(agi.copy() for agi in resume.us[2])
         iterations[:] = resume.us[3]
         price, last_return = resume.price.copy(), resume.last_return.copy()
-        policy.restore(resume.policy)
-        outcome.restore(resume.outcome)
-        state = None if resume.withdrawal is None else withdrawal_copy(resume.withdrawal)
+        state = restored(resume, policy, outcome)
         port[:], portfolio_real[first] = resume.portfolio
     kept: dict[int, YearState] = {}
     matrices = (returns.stock, returns.bond, returns.inflation)
