@@ -8,7 +8,7 @@ the same state into row f, bit for bit: the second can start at row f from the f
 (`YearState`) instead of at row 0. Most scenarios differ from their baseline only from some
 row on — retiring later changes nothing before the earlier retirement, a spending rule
 nothing before retirement, a Roth conversion nothing before its first year — so a compare
-runs the baseline's working years once (docs/ENGINE.md "What a compare answers").
+runs the baseline's working years once (docs/ENGINE.md "Compare and optimize").
 
 `first_difference` finds f from the two plans' kernel inputs, field by field. Each field has
 a rule saying from which row it is read (`RULES`, `FLOW_RULES`, `US_RULES`); a field
