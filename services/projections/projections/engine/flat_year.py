@@ -177,16 +177,12 @@ def _targets(
             _need(p, sc[STATED, p], sc[STATED_DISC, p], savings, bal, sc)
     else:
         for p in range(paths):
-            if per_column and not flow[ANYONE, column[p]] > 0.0:
-                # Nobody is alive: nothing is spent, a rule's draw from the portfolio
-                # included (engine 2.3.1; us_draw.py does the same).
-                _need(p, 0.0, 0.0, savings, bal, sc)
-                continue
             target, target_disc = targets_one(
                 spending_year,
                 params,
                 state,
                 p,
+                not per_column or flow[ANYONE, column[p]] > 0.0,
                 sc[STATED, p],
                 sc[STATED_DISC, p],
                 sc[NET_INCOME, p],

@@ -134,6 +134,7 @@ def targets_one(
     params: FloatArray,
     state: FloatArray,
     p: int,
+    someone: bool,
     total: float,
     discretionary: float,
     available: float,
@@ -145,10 +146,16 @@ def targets_one(
     """Return a path's spending target for the year and its discretionary part.
 
     `year` is (policy code, retired, first retired year, years left, pmt_growth of them);
-    `total` and `discretionary` the stated expenses; `available` the income left for
-    spending before any draw (after the taxes it owes); `period` rmd_based's divisor.
+    `someone` whether anyone on the path is alive; `total` and `discretionary` the stated
+    expenses; `available` the income left for spending before any draw (after the taxes it
+    owes); `period` rmd_based's divisor.
     """
     code, retired, first, years_left, growth = year
+    if not someone:
+        # Nobody is alive: nothing is spent, a rule's draw from the portfolio included (the
+        # accounts keep earning: the estate). Engine 2.3.1; before, vpw, floor_ceiling and
+        # rmd_based drew on after both had died.
+        return 0.0, 0.0
     if not retired or code == NEEDS_CODE:
         return total, discretionary
     essential = total - discretionary

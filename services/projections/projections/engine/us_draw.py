@@ -129,11 +129,6 @@ def draw(
         if per_column and not year[p, SOMEONE] > 0.0:
             target = 0.0
         essential_target, must_fund = stated - stated_disc, target
-    elif per_column and not year[p, SOMEONE] > 0.0:
-        # Nobody is alive: nothing is spent, a rule's draw from the portfolio included (the
-        # accounts keep earning: the estate). Engine 2.3.1; before, vpw, floor_ceiling and
-        # rmd_based drew on after both had died.
-        target, essential_target, must_fund = 0.0, 0.0, 0.0
     else:
         # Income left for spending before any draw: after the taxes owed at a zero draw
         # (an RMD counts toward a rule's draw, as it leaves the portfolio).
@@ -142,6 +137,7 @@ def draw(
             params,
             policy_state,
             p,
+            year[p, SOMEONE] > 0.0,  # 1 on every path without lives columns
             stated,
             stated_disc,
             income - tax0 - fixed if acts else 0.0,
