@@ -97,7 +97,6 @@ class Policy:
     def __init__(self, params: StrategyParams, paths: int) -> None:
         """Start every path's state; the policy's first retired year sets it."""
         self.params = params
-        self.paths = paths
         self.code = CODES[params.name]
         self.vector = policy_vector(params)
         self.state = np.zeros((STATE_ROWS, paths))
@@ -168,20 +167,10 @@ class Outcome:
             self.deepest_cut,
         )
 
-    def carried(self) -> Carried:
-        """Return copies of the per-path measures carried from row to row (resume.YearState)."""
+    @property
+    def measures(self) -> Carried:
+        """Return the per-path measures carried from row to row (resume.Carried's order)."""
         return (
-            self.unfunded_real.copy(),
-            self.years_short.copy(),
-            self.adjusted.copy(),
-            self.deepest_cut.copy(),
-            self.failed.copy(),
-            self.depletion.copy(),
-        )
-
-    def restore(self, carried: Carried) -> None:
-        """Go on from carried measures (copied in: a kept state may be resumed again)."""
-        mine = (
             self.unfunded_real,
             self.years_short,
             self.adjusted,
@@ -189,7 +178,22 @@ class Outcome:
             self.failed,
             self.depletion,
         )
-        for row, value in zip(mine, carried, strict=True):
+
+    def carried(self) -> Carried:
+        """Return copies of the per-path measures (resume.YearState)."""
+        unfunded, short, adjusted, cut, failed, depletion = self.measures
+        return (
+            unfunded.copy(),
+            short.copy(),
+            adjusted.copy(),
+            cut.copy(),
+            failed.copy(),
+            depletion.copy(),
+        )
+
+    def restore(self, carried: Carried) -> None:
+        """Go on from carried measures (copied in: a kept state may be resumed again)."""
+        for row, value in zip(self.measures, carried, strict=True):
             row[:] = value
 
 
