@@ -22,17 +22,11 @@ from typing import Any
 
 from projections.engine import api
 from projections.engine.allocator import keep_freed_memory
-from projections.engine.bench import BENCH_TODAY, bench_plan, couple_plan, us_plan
+from projections.engine.api import plan_inputs
+from projections.engine.bench import BENCH_TODAY
 from projections.engine.bench import interleaved_median_ms as medians
-from projections.engine.bench_decisions import SCENARIOS, US_CHANGES, Change, compare_case
-from projections.engine.compare import (
-    compare_plans,
-    figures,
-    inputs_of,
-    kept_for,
-    prepared_for,
-    shared,
-)
+from projections.engine.bench_decisions import Scenarios, compare_case, compare_cases
+from projections.engine.compare import compare_plans, figures, kept_for, prepared_for, shared
 from projections.engine.inputs import kernel_inputs
 from projections.engine.kernel import simulate
 from projections.engine.resume import first_difference, resume_row
@@ -41,16 +35,13 @@ PARTS = ("prepare", "layout", "rows", "inputs", "kernel", "summary", "figures")
 # C ≤ 3R exactly when the mean per-plan cost c ≤ (3R − P − L) / n: the table's last two columns.
 
 
-Scenarios = tuple[tuple[str, Change], ...]
-
-
 def _parts(plan: dict[str, Any], scenarios: Scenarios) -> dict[str, list[Callable[[], object]]]:
     """Return, per part, one action per plan of the compare (prepare, layout, rows: one)."""
     plans = [api.as_plan(p) for p in compare_case(plan, scenarios)]
     base = api.prepare(plans[0], today=BENCH_TODAY)
     laid = shared(base)
     readies = [prepared_for(laid, valid, BENCH_TODAY) for valid in plans]
-    inputs = [inputs_of(ready) for ready in readies]
+    inputs = [plan_inputs(ready) for ready in readies]
 
     def rows() -> frozenset[int]:
         return kept_for(inputs[0], [first_difference(inputs[0], other) for other in inputs[1:]])
@@ -90,12 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.allocator == "worker":
         keep_freed_memory()
-    cases: dict[str, tuple[dict[str, Any], Scenarios]] = {
-        "single": (bench_plan("monte_carlo", "needs", args.paths), SCENARIOS),
-        "couple": (couple_plan("needs", args.paths), SCENARIOS),
-        "couple us": (us_plan(args.paths), SCENARIOS),
-        "couple us, every scenario a change": (us_plan(args.paths), US_CHANGES),
-    }
+    cases = compare_cases(args.paths)
     load = os.getloadavg()[0]
     print(
         "| household | run R | compare C | C / R | P | L | D | S | I + K' per plan | F per plan "

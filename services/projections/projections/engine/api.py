@@ -15,7 +15,7 @@ from typing import Any
 from .detail import detail_rows
 from .household import Household, Lives, crossings, draw_lives, resolve_household
 from .inputs import Shared, kernel_inputs
-from .kernel import IntArray, KernelOutput, simulate
+from .kernel import IntArray, KernelInputs, KernelOutput, simulate
 from .plan import Plan
 from .result import build_result, inputs_hash
 from .return_models import series_between
@@ -183,19 +183,31 @@ def _retiring(household: Household, plan: Plan) -> Household:
     return dataclasses.replace(household, people=people)
 
 
+def plan_inputs(
+    prepared: Prepared, plan: Plan | None = None, *, annual_spending: float | None = None
+) -> KernelInputs:
+    """Return the kernel inputs of a plan (default: the prepared one) on the prepared lives.
+
+    The prepared plan's own evaluations share what they build alike (`Prepared.shared`);
+    another plan (a solver's retirement age) brings its retirement ages and builds its own.
+    """
+    if plan is None:
+        return kernel_inputs(
+            prepared.plan,
+            prepared.household,
+            prepared.lives,
+            annual_spending=annual_spending,
+            shared=prepared.shared,
+        )
+    household = _retiring(prepared.household, plan)
+    return kernel_inputs(plan, household, prepared.lives, annual_spending=annual_spending)
+
+
 def evaluate(
     prepared: Prepared, plan: Plan | None = None, *, annual_spending: float | None = None
 ) -> KernelOutput:
     """Run the kernel for a plan (default: the prepared one) on the prepared returns and lives."""
-    chosen = plan or prepared.plan
-    household = prepared.household if plan is None else _retiring(prepared.household, plan)
-    inputs = kernel_inputs(
-        chosen,
-        household,
-        prepared.lives,
-        annual_spending=annual_spending,
-        shared=prepared.shared if plan is None else None,
-    )
+    inputs = plan_inputs(prepared, plan, annual_spending=annual_spending)
     return simulate(inputs, prepared.returns)
 
 
@@ -281,14 +293,7 @@ def summarise(
     chosen = plan or prepared.plan
     detail = None
     if resolve_regime(chosen) == "us":
-        retiring = household if plan is None else _retiring(household, plan)
-        inputs = kernel_inputs(
-            chosen,
-            retiring,
-            prepared.lives,
-            annual_spending=annual_spending,
-            shared=prepared.shared if plan is None else None,
-        )
+        inputs = plan_inputs(prepared, plan, annual_spending=annual_spending)
         detail = detail_rows(
             inputs,
             prepared.returns,

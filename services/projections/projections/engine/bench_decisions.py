@@ -20,8 +20,9 @@ from .compare import compare_plans
 from .optimize import optimize
 
 Change = Callable[[dict[str, Any]], None]
+Scenarios = tuple[tuple[str, Change], ...]
 # Five scenarios people compare: retire earlier or later, spend more, another strategy, taxes.
-SCENARIOS: tuple[tuple[str, Change], ...] = (
+SCENARIOS: Scenarios = (
     ("retire 3 years earlier", lambda p: p["profile"].update(retirement_age=62)),
     ("retire 2 years later", lambda p: p["profile"].update(retirement_age=67)),
     (
@@ -36,7 +37,7 @@ SCENARIOS: tuple[tuple[str, Change], ...] = (
 # The `us` couple already spends by guardrails and pays no flat rate, so two of SCENARIOS
 # change nothing in it (a compare finds them equal to the baseline and runs nothing for
 # them: engine/resume.py); this set changes something in every scenario.
-US_CHANGES: tuple[tuple[str, Change], ...] = (
+US_CHANGES: Scenarios = (
     *SCENARIOS[:3],
     ("needs", lambda p: p["assumptions"].update(withdrawal_strategy="needs")),
     (
@@ -46,9 +47,7 @@ US_CHANGES: tuple[tuple[str, Change], ...] = (
 )
 
 
-def compare_case(
-    plan: dict[str, Any], scenarios: tuple[tuple[str, Change], ...] = SCENARIOS
-) -> list[dict[str, Any]]:
+def compare_case(plan: dict[str, Any], scenarios: Scenarios = SCENARIOS) -> list[dict[str, Any]]:
     """Return the baseline and its five scenarios."""
     plans = [plan]
     for _name, change in scenarios:
@@ -58,22 +57,29 @@ def compare_case(
     return plans
 
 
+def compare_cases(paths: int) -> dict[str, tuple[dict[str, Any], Scenarios]]:
+    """Return each compared household, by name, with the scenarios it is compared with.
+
+    The single plan and the couple (flat regime, as the engine table), and the couple under
+    `us` taxes with Roth conversions (bench.us_plan), with SCENARIOS and with US_CHANGES.
+    """
+    return {
+        "single": (bench_plan("monte_carlo", "needs", paths), SCENARIOS),
+        "couple": (couple_plan("needs", paths), SCENARIOS),
+        "couple us": (us_plan(paths), SCENARIOS),
+        "couple us, every scenario a change": (us_plan(paths), US_CHANGES),
+    }
+
+
 def run_decision_bench(*, paths: int = 10_000, repeat: int = 5) -> list[dict[str, Any]]:
     """Time one run, the six-plan compare and six separate runs, and the 81-pair optimize.
 
-    Households: the single plan and the couple (flat regime, as the engine table), and the
-    couple under `us` taxes with Roth conversions (bench.us_plan), compared with SCENARIOS
-    and with US_CHANGES.
+    Households and scenarios: `compare_cases`; the optimize: both couples.
     """
-    cases = {
-        "single": bench_plan("monte_carlo", "needs", paths),
-        "couple": couple_plan("needs", paths),
-        "couple us": us_plan(paths),
-        "couple us, every scenario a change": us_plan(paths),
-    }
+    cases = compare_cases(paths)
     actions: list[Callable[[], object]] = []
-    for name, plan in cases.items():
-        plans = compare_case(plan, US_CHANGES if name.endswith("a change") else SCENARIOS)
+    for plan, scenarios in cases.values():
+        plans = compare_case(plan, scenarios)
 
         def one_run(plan: dict[str, Any] = plan) -> object:
             return run_projection(plan, today=BENCH_TODAY)
@@ -88,7 +94,7 @@ def run_decision_bench(*, paths: int = 10_000, repeat: int = 5) -> list[dict[str
     couples = ["couple", "couple us"]
     for name in couples:
 
-        def optimized(plan: dict[str, Any] = cases[name]) -> object:
+        def optimized(plan: dict[str, Any] = cases[name][0]) -> object:
             return optimize(
                 plan, decision="claiming_ages", objective="success_rate", today=BENCH_TODAY
             )

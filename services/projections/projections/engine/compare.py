@@ -30,9 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from .api import Prepared, as_plan, prepare
+from .api import Prepared, as_plan, plan_inputs, prepare
 from .household import resolve_household
-from .inputs import kernel_inputs
 from .kernel import KernelInputs, KernelOutput, simulate
 from .plan import Plan
 from .result import alive_paths, canonical_json, counted_paths, depletion_ages, row_medians
@@ -233,7 +232,7 @@ def _group_figures(
     base: Prepared, plans: Sequence[Plan], today: date
 ) -> list[tuple[int, dict[str, Any]]]:
     """Return the figures of plans of one returns key, the first run whole, the others resumed."""
-    first_inputs = inputs_of(prepared_for(base, plans[0], today))
+    first_inputs = plan_inputs(prepared_for(base, plans[0], today))
     # Each plan's inputs are built once, to find its first row of its own, and held for its
     # run while they fit (HELD_INPUTS_BYTES; else built again then).
     forks: list[int] = [0]
@@ -241,7 +240,7 @@ def _group_figures(
     size, path_years = 0, base.returns.paths * (first_inputs.years + 1)
     room = max(HELD_INPUTS_BYTES - OWN_BYTES * path_years, HELD_INPUTS_FLOOR)
     for plan in plans[1:]:
-        inputs = inputs_of(prepared_for(base, plan, today))
+        inputs = plan_inputs(prepared_for(base, plan, today))
         forks.append(first_difference(first_inputs, inputs))
         size += _nbytes(inputs)
         held.append(inputs if size <= room else None)
@@ -252,7 +251,7 @@ def _group_figures(
     out, states_at = [(0, first)], output.kept
     del output, first_inputs
     for index in range(1, len(plans)):
-        inputs = held[index] or inputs_of(prepared_for(base, plans[index], today))
+        inputs = held[index] or plan_inputs(prepared_for(base, plans[index], today))
         held[index] = None  # dropped with its output
         output = simulate(
             inputs, base.returns, resume=states_at.get(resume_row(kept, forks[index]))
@@ -266,11 +265,6 @@ def kept_for(first: KernelInputs, forks: Sequence[int]) -> frozenset[int]:
     """Return the rows the first plan keeps its state at, for plans resuming at `forks`."""
     vectors = state_vectors(first.balances.size, first.us is not None)
     return kept_rows(forks, STATE_BYTES * (first.years + 1) // (8 * vectors))
-
-
-def inputs_of(ready: Prepared) -> KernelInputs:
-    """Return a prepared plan's kernel inputs (as api.evaluate builds them)."""
-    return kernel_inputs(ready.plan, ready.household, ready.lives, shared=ready.shared)
 
 
 def _nbytes(inputs: KernelInputs) -> int:

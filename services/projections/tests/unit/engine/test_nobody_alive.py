@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from projections.engine import api
+from projections.engine.api import plan_inputs
 from projections.engine.bench import couple_plan
-from projections.engine.compare import inputs_of
 from projections.engine.kernel import simulate
 from projections.engine.strategies import STRATEGIES
 
@@ -28,7 +28,7 @@ def test_a_path_nobody_lives_on_spends_and_draws_nothing(regime: str, strategy: 
     plan = couple_plan(strategy, 400)  # stochastic lifespans: many paths outlive both
     plan["assumptions"]["tax"] = {"regime": regime}
     ready = api.prepare(api.as_plan(plan), today=TODAY)
-    out = simulate(inputs_of(ready), ready.returns)
+    out = simulate(plan_inputs(ready), ready.returns)
     nobody = ~out.on_paths(out.alive)[:-1]  # (rows, paths): nobody alive at the row's start
     assert nobody.sum() > 1000  # the case is really exercised
     for name in ("spending", "withdrawals", "taxes", "income"):

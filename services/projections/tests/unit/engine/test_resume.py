@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 from projections.engine import api
+from projections.engine.api import plan_inputs
 from projections.engine.bench import couple_plan, us_plan
-from projections.engine.compare import inputs_of, prepared_for
+from projections.engine.compare import prepared_for
 from projections.engine.kernel import KernelInputs, KernelOutput, simulate
 from projections.engine.resume import first_difference, kept_rows, resume_row, state_vectors
 
@@ -70,14 +71,14 @@ def changed(plan: dict[str, Any], change: Change) -> dict[str, Any]:
 
 def inputs(plan: dict[str, Any]) -> tuple[api.Prepared, KernelInputs]:
     ready = api.prepare(api.as_plan(plan), today=TODAY)
-    return ready, inputs_of(ready)
+    return ready, plan_inputs(ready)
 
 
 def fork(plan: dict[str, Any], change: Change) -> int:
     """Return the first row that can differ between the plan and the changed plan."""
     base, first = inputs(plan)
     other = prepared_for(base, api.as_plan(changed(plan, change)), TODAY)
-    return first_difference(first, inputs_of(other))
+    return first_difference(first, plan_inputs(other))
 
 
 def retire_at(age: int) -> Change:
@@ -229,7 +230,7 @@ def test_a_scenario_resumed_from_the_baseline_is_its_own_whole_run() -> None:
     plan = PLANS["us couple"]
     base, first = inputs(plan)
     later = prepared_for(base, api.as_plan(changed(plan, retire_at(67))), TODAY)
-    theirs = inputs_of(later)
+    theirs = plan_inputs(later)
     row = first_difference(first, theirs)
     assert row == 65 - 57  # the first person is 57 and worked to 65: the rows before are shared
     kept = simulate(first, base.returns, keep=frozenset({row})).kept
